@@ -1,0 +1,280 @@
+package io.unroll.kernel;
+
+/**
+ * The plain-loop twin of {@link SimdKernels}: readable, obviously correct, and the specification
+ * every vectorised kernel is tested against. Each method documents its exact arithmetic; see
+ * {@link Kernels} for the shapes.
+ *
+ * <p>Gate math follows PyTorch (SPEC §1). Within a row of a gate buffer the gates are laid out
+ * in PyTorch's order, each {@code H} wide: RNN {@code [h]}, LSTM {@code [i | f | g | o]},
+ * GRU {@code [r | z | n]}.
+ */
+public final class ScalarKernels {
+    private ScalarKernels() {}
+
+    // ---------------------------------------------------------------- GEMM
+
+    /** {@code C[m,n] = A[m,k] · B[n,k]ᵀ}. */
+    public static void gemmNT(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff, int m, int n, int k) {
+        gemmNT(c, cOff, a, aOff, b, bOff, m, n, k, false);
+    }
+
+    /** {@code C[m,n] += A[m,k] · B[n,k]ᵀ}. */
+    public static void gemmNTAdd(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff, int m, int n, int k) {
+        gemmNT(c, cOff, a, aOff, b, bOff, m, n, k, true);
+    }
+
+    private static void gemmNT(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff,
+                               int m, int n, int k, boolean accumulate) {
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                float sum = 0f;
+                for (int p = 0; p < k; p++) {
+                    sum += a[aOff + i * k + p] * b[bOff + j * k + p];
+                }
+                int at = cOff + i * n + j;
+                c[at] = accumulate ? c[at] + sum : sum;
+            }
+        }
+    }
+
+    /** {@code C[m,n] = A[m,k] · B[k,n]}. */
+    public static void gemmNN(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff, int m, int n, int k) {
+        java.util.Arrays.fill(c, cOff, cOff + m * n, 0f);
+        gemmNNAdd(c, cOff, a, aOff, b, bOff, m, n, k);
+    }
+
+    /** {@code C[m,n] += A[m,k] · B[k,n]}. */
+    public static void gemmNNAdd(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff, int m, int n, int k) {
+        for (int i = 0; i < m; i++) {
+            for (int p = 0; p < k; p++) {
+                float aip = a[aOff + i * k + p];
+                for (int j = 0; j < n; j++) {
+                    c[cOff + i * n + j] += aip * b[bOff + p * n + j];
+                }
+            }
+        }
+    }
+
+    /** {@code C[m,n] += A[k,m]ᵀ · B[k,n]}: the weight-gradient product, summing over rows {@code k}. */
+    public static void gemmTNAdd(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff, int m, int n, int k) {
+        for (int p = 0; p < k; p++) {
+            for (int i = 0; i < m; i++) {
+                float api = a[aOff + p * m + i];
+                for (int j = 0; j < n; j++) {
+                    c[cOff + i * n + j] += api * b[bOff + p * n + j];
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- rows and vectors
+
+    /** {@code C[i, j] += bias[j]} for every row {@code i < m}. */
+    public static void addRowVector(float[] c, int cOff, float[] bias, int biasOff, int m, int n) {
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                c[cOff + i * n + j] += bias[biasOff + j];
+            }
+        }
+    }
+
+    /** {@code dst[j] += Σ_i A[i, j]}: bias gradients. */
+    public static void addColumnSums(float[] dst, int dstOff, float[] a, int aOff, int m, int n) {
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                dst[dstOff + j] += a[aOff + i * n + j];
+            }
+        }
+    }
+
+    /** {@code Σ x[i]²}, accumulated in double. */
+    public static double sumOfSquares(float[] x, int off, int len) {
+        double sum = 0;
+        for (int i = 0; i < len; i++) {
+            double v = x[off + i];
+            sum += v * v;
+        }
+        return sum;
+    }
+
+    /** {@code x[i] *= s}. */
+    public static void scale(float[] x, int off, int len, float s) {
+        for (int i = 0; i < len; i++) {
+            x[off + i] *= s;
+        }
+    }
+
+    /** {@code y[i] += x[i]}. */
+    public static void add(float[] y, int yOff, float[] x, int xOff, int len) {
+        for (int i = 0; i < len; i++) {
+            y[yOff + i] += x[xOff + i];
+        }
+    }
+
+    // ---------------------------------------------------------------- activations
+
+    /** Logistic sigmoid {@code 1 / (1 + e^-x)}, written to stay finite for any finite x. */
+    public static float sigmoid(float x) {
+        return (float) (1.0 / (1.0 + Math.exp(-x)));
+    }
+
+    /** {@code tanh(x)}. */
+    public static float tanh(float x) {
+        return (float) Math.tanh(x);
+    }
+
+    // ---------------------------------------------------------------- vanilla RNN
+
+    /** Forward activation in place: {@code h = tanh(pre)} or {@code relu(pre) = max(pre, 0)}. */
+    public static void rnnActivate(float[] pre, int off, int len, boolean relu) {
+        for (int i = 0; i < len; i++) {
+            float z = pre[off + i];
+            pre[off + i] = relu ? Math.max(z, 0f) : tanh(z);
+        }
+    }
+
+    /**
+     * Backward through the activation, from the output {@code h}:
+     * {@code dPre = dh · (1 - h²)} (tanh) or {@code dPre = h > 0 ? dh : 0} (relu).
+     */
+    public static void rnnActivateBackward(float[] dPre, int dPreOff, float[] h, int hOff,
+                                           float[] dh, int dhOff, int len, boolean relu) {
+        for (int i = 0; i < len; i++) {
+            float hv = h[hOff + i];
+            float g = dh[dhOff + i];
+            dPre[dPreOff + i] = relu ? (hv > 0f ? g : 0f) : g * (1f - hv * hv);
+        }
+    }
+
+    // ---------------------------------------------------------------- LSTM
+
+    /**
+     * LSTM pointwise step for {@code batch} rows. {@code gates} holds the pre-activations
+     * {@code [B, 4H]} in the order i, f, g, o and is overwritten by the activations
+     * {@code i = σ, f = σ, g = tanh, o = σ}; then {@code c = f·cPrev + i·g}, {@code h = o·tanh(c)}.
+     * {@code cPrev}, {@code c}, {@code h} are {@code [B, H]}.
+     */
+    public static void lstmForward(float[] gates, int gOff, float[] cPrev, int cPrevOff,
+                                   float[] c, int cOff, float[] h, int hOff, int batch, int hidden) {
+        for (int b = 0; b < batch; b++) {
+            int row = gOff + b * 4 * hidden;
+            for (int j = 0; j < hidden; j++) {
+                int gi = row + j, gf = gi + hidden, gg = gf + hidden, go = gg + hidden;
+                float i = sigmoid(gates[gi]);
+                float f = sigmoid(gates[gf]);
+                float g = tanh(gates[gg]);
+                float o = sigmoid(gates[go]);
+                gates[gi] = i;
+                gates[gf] = f;
+                gates[gg] = g;
+                gates[go] = o;
+                int s = b * hidden + j;
+                float cv = f * cPrev[cPrevOff + s] + i * g;
+                c[cOff + s] = cv;
+                h[hOff + s] = o * tanh(cv);
+            }
+        }
+    }
+
+    /**
+     * LSTM pointwise backward for {@code batch} rows. Reads the activations {@code gates [B, 4H]},
+     * {@code cPrev}, {@code c}, the total {@code dh} and the carried {@code dc} (all {@code [B, H]});
+     * writes {@code dGates [B, 4H]} (gradient of the gate pre-activations) and overwrites
+     * {@code dc} with {@code dcPrev = dcTotal · f}. {@code dc} may be all zeros at the last step.
+     */
+    public static void lstmBackward(float[] dGates, int dgOff, float[] gates, int gOff,
+                                    float[] cPrev, int cPrevOff, float[] c, int cOff,
+                                    float[] dh, int dhOff, float[] dc, int dcOff, int batch, int hidden) {
+        for (int b = 0; b < batch; b++) {
+            int row = b * 4 * hidden;
+            for (int j = 0; j < hidden; j++) {
+                int gi = row + j, gf = gi + hidden, gg = gf + hidden, go = gg + hidden;
+                int s = b * hidden + j;
+                float i = gates[gOff + gi], f = gates[gOff + gf], g = gates[gOff + gg], o = gates[gOff + go];
+                float tanhC = tanh(c[cOff + s]);
+                float dhv = dh[dhOff + s];
+                // h = o·tanh(c): through o, and through tanh(c) into the cell, joining the carried dc
+                float dO = dhv * tanhC;
+                float dcTotal = dc[dcOff + s] + dhv * o * (1f - tanhC * tanhC);
+                // c = f·cPrev + i·g
+                float dI = dcTotal * g;
+                float dF = dcTotal * cPrev[cPrevOff + s];
+                float dG = dcTotal * i;
+                dc[dcOff + s] = dcTotal * f;
+                // through the gate non-linearities: σ' = σ(1-σ), tanh' = 1 - tanh²
+                dGates[dgOff + gi] = dI * i * (1f - i);
+                dGates[dgOff + gf] = dF * f * (1f - f);
+                dGates[dgOff + gg] = dG * (1f - g * g);
+                dGates[dgOff + go] = dO * o * (1f - o);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- GRU
+
+    /**
+     * GRU pointwise step for {@code batch} rows. {@code gates [B, 3H]} holds the input projection
+     * {@code W_i· x + b_i·} in the order r, z, n and is overwritten by the activations r, z, n;
+     * {@code hProj [B, 3H]} holds {@code W_h· h_{t-1} + b_h·}. Computes
+     * {@code r = σ(x_r + h_r)}, {@code z = σ(x_z + h_z)}, {@code n = tanh(x_n + r·h_n)},
+     * {@code h = (1 - z)·n + z·hPrev}, and keeps {@code h_n} in {@code hnCache [B, H]} for backward.
+     */
+    public static void gruForward(float[] gates, int gOff, float[] hProj, int hpOff, float[] hnCache, int hnOff,
+                                  float[] hPrev, int hPrevOff, float[] h, int hOff, int batch, int hidden) {
+        for (int b = 0; b < batch; b++) {
+            int row = b * 3 * hidden;
+            for (int j = 0; j < hidden; j++) {
+                int gr = row + j, gz = gr + hidden, gn = gz + hidden;
+                int s = b * hidden + j;
+                float r = sigmoid(gates[gOff + gr] + hProj[hpOff + gr]);
+                float z = sigmoid(gates[gOff + gz] + hProj[hpOff + gz]);
+                float hn = hProj[hpOff + gn];
+                float n = tanh(gates[gOff + gn] + r * hn);
+                gates[gOff + gr] = r;
+                gates[gOff + gz] = z;
+                gates[gOff + gn] = n;
+                hnCache[hnOff + s] = hn;
+                h[hOff + s] = (1f - z) * n + z * hPrev[hPrevOff + s];
+            }
+        }
+    }
+
+    /**
+     * GRU pointwise backward for {@code batch} rows. Reads the activations {@code gates [B, 3H]},
+     * {@code hnCache}, {@code hPrev} and the total {@code dh} ({@code [B, H]}). Writes the gradient
+     * of the input projection {@code dPreIh [B, 3H]}, of the hidden projection {@code dPreHh [B, 3H]}
+     * (they differ only in the n block, where the hidden side is gated by r), and overwrites
+     * {@code dhPrev [B, H]} with the direct path {@code z·dh}; the caller adds {@code dPreHh · W_hh}.
+     */
+    public static void gruBackward(float[] dPreIh, int dIhOff, float[] dPreHh, int dHhOff,
+                                   float[] gates, int gOff, float[] hnCache, int hnOff,
+                                   float[] hPrev, int hPrevOff, float[] dh, int dhOff,
+                                   float[] dhPrev, int dhPrevOff, int batch, int hidden) {
+        for (int b = 0; b < batch; b++) {
+            int row = b * 3 * hidden;
+            for (int j = 0; j < hidden; j++) {
+                int gr = row + j, gz = gr + hidden, gn = gz + hidden;
+                int s = b * hidden + j;
+                float r = gates[gOff + gr], z = gates[gOff + gz], n = gates[gOff + gn];
+                float dhv = dh[dhOff + s];
+                // h = (1 - z)·n + z·hPrev
+                float dN = dhv * (1f - z);
+                float dZ = dhv * (hPrev[hPrevOff + s] - n);
+                dhPrev[dhPrevOff + s] = dhv * z;
+                // n = tanh(x_n + r·h_n)
+                float dNPre = dN * (1f - n * n);
+                float dR = dNPre * hnCache[hnOff + s];
+                // r, z = σ(.)
+                float dRPre = dR * r * (1f - r);
+                float dZPre = dZ * z * (1f - z);
+                dPreIh[dIhOff + gr] = dRPre;
+                dPreIh[dIhOff + gz] = dZPre;
+                dPreIh[dIhOff + gn] = dNPre;
+                dPreHh[dHhOff + gr] = dRPre;
+                dPreHh[dHhOff + gz] = dZPre;
+                dPreHh[dHhOff + gn] = dNPre * r;
+            }
+        }
+    }
+}
