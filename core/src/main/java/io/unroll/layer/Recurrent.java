@@ -1,0 +1,345 @@
+package io.unroll.layer;
+
+import io.unroll.cell.Cell;
+import io.unroll.cell.CellType;
+import io.unroll.cell.GruCell;
+import io.unroll.cell.LstmCell;
+import io.unroll.cell.RnnCell;
+import io.unroll.cell.StepBuffers;
+import io.unroll.kernel.Kernels;
+import io.unroll.tensor.Check;
+import io.unroll.tensor.Param;
+import io.unroll.tensor.ParamStore;
+import io.unroll.tensor.State;
+import java.util.Arrays;
+
+/**
+ * A stack of L recurrent layers with PyTorch semantics and names ({@code nn.RNN}, {@code nn.LSTM},
+ * {@code nn.GRU} with {@code batch_first=True}), trained by full backpropagation through time.
+ * Layer k's input is layer k-1's output sequence. Parameters, per layer k, in PyTorch's layout:
+ * {@code weight_ih_lk [G·H, I_k]}, {@code weight_hh_lk [G·H, H]}, {@code bias_ih_lk [G·H]},
+ * {@code bias_hh_lk [G·H]}.
+ *
+ * <p>This class holds the one time loop of the library, run the way cuDNN runs it: the input
+ * projection {@code X W_ihᵀ + b} of all T steps is one GEMM before the loop; each step adds only
+ * {@code h_{t-1} W_hhᵀ} and the cell's gate math; backward walks the steps in reverse, and the
+ * weight gradients {@code dW_ih += dGatesᵀ X}, {@code dW_hh += dGatesᵀ H_prev} and the input
+ * gradient {@code dX = dGates W_ih} are again one GEMM each over all steps.
+ *
+ * <p>Workspaces are sized for the last (batch, steps) shape and reused: repeated calls with one
+ * shape allocate nothing. Arrays returned by {@link #forward} and {@link #backward} belong to that
+ * workspace and stay valid until the next call; copy them to keep them. Not thread-safe.
+ */
+public final class Recurrent {
+    private final RecurrentConfig config;
+    private final Layer[] layers;
+
+    // Workspace for the current shape; see ensureShape.
+    private int batch;
+    private int steps;
+    private float[] inputTimeMajor; // [T, B, I]
+    private float[] output;         // [B, T, H]
+    private float[] hFinal;         // [L, B, H]
+    private float[] cFinal;         // [L, B, H] or null
+    private float[] dTopTimeMajor;  // [T, B, H]
+    private float[] dInput;         // [B, T, I]
+    private float[] dhInitial;      // [L, B, H]
+    private float[] dcInitial;      // [L, B, H] or null
+    private Output forwardResult;
+    private Gradients backwardResult;
+    private boolean forwardDone;
+
+    /** Result of {@link #forward}: the top layer's outputs {@code [B, T, H]} and the final state. */
+    public record Output(float[] output, State finalState) {}
+
+    /** Result of {@link #backward}: the gradients of the input {@code [B, T, I]} and of the initial state. */
+    public record Gradients(float[] dInput, State dInitialState) {}
+
+    /** One layer's parameters, cell and buffers. */
+    private static final class Layer {
+        final int inputSize;
+        final Param weightIh; // [GH, I_k]
+        final Param weightHh; // [GH, H]
+        final Param biasIh;   // [GH] or null
+        final Param biasHh;   // [GH] or null
+        final Cell cell;
+        StepBuffers buf;
+        float[] dInput;       // [T, B, I_k] time-major
+
+        Layer(int inputSize, Param weightIh, Param weightHh, Param biasIh, Param biasHh, Cell cell) {
+            this.inputSize = inputSize;
+            this.weightIh = weightIh;
+            this.weightHh = weightHh;
+            this.biasIh = biasIh;
+            this.biasHh = biasHh;
+            this.cell = cell;
+        }
+    }
+
+    /**
+     * Declares the parameters on {@code params} under {@code prefix} (e.g. {@code "rnn."}, or
+     * {@code ""} for the bare PyTorch module names). They are zero until initialised.
+     */
+    public Recurrent(ParamStore.Builder params, String prefix, RecurrentConfig config) {
+        this.config = config;
+        int h = config.hiddenSize();
+        int gh = config.cell().gates() * h;
+        this.layers = new Layer[config.layers()];
+        for (int k = 0; k < config.layers(); k++) {
+            int in = config.layerInputSize(k);
+            Param wIh = params.add(prefix + "weight_ih_l" + k, gh, in);
+            Param wHh = params.add(prefix + "weight_hh_l" + k, gh, h);
+            Param bIh = config.biasIh() ? params.add(prefix + "bias_ih_l" + k, gh) : null;
+            Param bHh = config.biasHh() ? params.add(prefix + "bias_hh_l" + k, gh) : null;
+            layers[k] = new Layer(in, wIh, wHh, bIh, bHh, newCell(config.cell(), wHh, bHh));
+        }
+    }
+
+    private static Cell newCell(CellType type, Param weightHh, Param biasHh) {
+        switch (type) {
+            case RNN_TANH:
+            case RNN_RELU:
+                return new RnnCell(type, weightHh);
+            case LSTM:
+                return new LstmCell(weightHh);
+            case GRU:
+                return new GruCell(weightHh, biasHh);
+            default:
+                throw new AssertionError(type);
+        }
+    }
+
+    public RecurrentConfig config() {
+        return config;
+    }
+
+    public Param weightIh(int layer) {
+        return layers[layer].weightIh;
+    }
+
+    public Param weightHh(int layer) {
+        return layers[layer].weightHh;
+    }
+
+    /** {@code bias_ih_lk}, or null when the stack has none. */
+    public Param biasIh(int layer) {
+        return layers[layer].biasIh;
+    }
+
+    /** {@code bias_hh_lk}, or null when the stack has none. */
+    public Param biasHh(int layer) {
+        return layers[layer].biasHh;
+    }
+
+    /**
+     * Runs the stack over a batch of sequences.
+     *
+     * @param input   {@code [B, T, I]} batch-first, finite
+     * @param initial the state before step 0, {@code [L, B, H]} (with c for an LSTM), or null for zeros
+     * @return the top layer's outputs {@code [B, T, H]} and the state after the last step
+     */
+    public Output forward(float[] input, int batch, int steps, State initial) {
+        Check.positive("batch", batch);
+        Check.positive("steps", steps);
+        int in = config.inputSize();
+        int h = config.hiddenSize();
+        Check.shape("input [batch, steps, input size]", input, batch, steps, in);
+        Check.finite("input", input);
+        checkState("initial state", initial, batch);
+        ensureShape(batch, steps);
+
+        transpose(inputTimeMajor, input, batch, steps, in);
+        int bh = batch * h;
+        for (int k = 0; k < layers.length; k++) {
+            Layer layer = layers[k];
+            StepBuffers buf = layer.buf;
+            float[] x = k == 0 ? inputTimeMajor : layers[k - 1].buf.hs;
+            int xOff = k == 0 ? 0 : bh;
+            copyStateSlice(buf.hs, initial == null ? null : initial.h(), k * bh, bh);
+            if (buf.cs != null) {
+                copyStateSlice(buf.cs, initial == null ? null : initial.c(), k * bh, bh);
+            }
+            // gates[t] = x_t W_ihᵀ + b_ih (+ b_hh) for all steps at once
+            int rows = steps * batch;
+            Kernels.gemmNT(buf.gates, buf.gatesBase, x, xOff, layer.weightIh.data(), layer.weightIh.offset(),
+                    rows, buf.gateWidth, layer.inputSize);
+            if (layer.biasIh != null) {
+                Kernels.addRowVector(buf.gates, buf.gatesBase, layer.biasIh.data(), layer.biasIh.offset(), rows, buf.gateWidth);
+            }
+            if (layer.biasHh != null && layer.cell.foldsHiddenBias()) {
+                Kernels.addRowVector(buf.gates, buf.gatesBase, layer.biasHh.data(), layer.biasHh.offset(), rows, buf.gateWidth);
+            }
+            for (int t = 0; t < steps; t++) {
+                layer.cell.forward(buf, t);
+            }
+            System.arraycopy(buf.hs, buf.stateSlot(steps), hFinal, k * bh, bh);
+            if (cFinal != null) {
+                System.arraycopy(buf.cs, buf.stateSlot(steps), cFinal, k * bh, bh);
+            }
+        }
+        transposeBack(output, layers[layers.length - 1].buf.hs, bh, batch, steps, h);
+        forwardDone = true;
+        return forwardResult;
+    }
+
+    /** {@link #backward(float[], State, StepObserver)} without an observer. */
+    public Gradients backward(float[] dOutput, State dFinal) {
+        return backward(dOutput, dFinal, StepObserver.NONE);
+    }
+
+    /**
+     * Backpropagation through time over the sequence of the last {@link #forward} call.
+     * Parameter gradients are <em>added</em> to the store's gradient array.
+     *
+     * @param dOutput  gradient of the loss with respect to the outputs {@code [B, T, H]}, or null for zeros
+     * @param dFinal   gradient with respect to the final state, or null for zeros
+     * @param observer sees the total gradient reaching every h_t of every layer
+     * @return the gradients of the input {@code [B, T, I]} and of the initial state
+     */
+    public Gradients backward(float[] dOutput, State dFinal, StepObserver observer) {
+        if (!forwardDone) {
+            throw new IllegalStateException("backward called before forward: run forward on the batch first");
+        }
+        int h = config.hiddenSize();
+        if (dOutput != null) {
+            Check.shape("output gradient [batch, steps, hidden size]", dOutput, batch, steps, h);
+            Check.finite("output gradient", dOutput);
+            transpose(dTopTimeMajor, dOutput, batch, steps, h);
+        } else {
+            Arrays.fill(dTopTimeMajor, 0f);
+        }
+        checkState("final-state gradient", dFinal, batch);
+        if (dFinal != null) {
+            Check.finite("final-state gradient h", dFinal.h());
+            if (dFinal.c() != null) {
+                Check.finite("final-state gradient c", dFinal.c());
+            }
+        }
+        int bh = batch * h;
+        int rows = steps * batch;
+        for (int k = layers.length - 1; k >= 0; k--) {
+            Layer layer = layers[k];
+            StepBuffers buf = layer.buf;
+            float[] dOut = k == layers.length - 1 ? dTopTimeMajor : layers[k + 1].dInput; // [T, B, H]
+            copyStateSlice(buf.dhCarry, 0, dFinal == null ? null : dFinal.h(), k * bh, bh);
+            if (buf.dc != null) {
+                copyStateSlice(buf.dc, 0, dFinal == null ? null : dFinal.c(), k * bh, bh);
+            }
+            for (int t = steps - 1; t >= 0; t--) {
+                // dh_t = ∂L/∂output_t + the gradient carried back from step t+1
+                System.arraycopy(buf.dhCarry, 0, buf.dh, 0, bh);
+                Kernels.add(buf.dh, 0, dOut, t * bh, bh);
+                observer.onStep(k, t, buf.dh, batch, h);
+                layer.cell.backward(buf, t);
+            }
+            System.arraycopy(buf.dhCarry, 0, dhInitial, k * bh, bh);
+            if (buf.dc != null) {
+                System.arraycopy(buf.dc, 0, dcInitial, k * bh, bh);
+            }
+            // weight, bias and input gradients: one GEMM each over all T·B rows
+            float[] x = k == 0 ? inputTimeMajor : layers[k - 1].buf.hs;
+            int xOff = k == 0 ? 0 : bh;
+            Kernels.gemmTNAdd(layer.weightIh.grad(), layer.weightIh.offset(), buf.dPreIh, 0, x, xOff,
+                    buf.gateWidth, layer.inputSize, rows);
+            Kernels.gemmTNAdd(layer.weightHh.grad(), layer.weightHh.offset(), buf.dPreHh, 0, buf.hs, 0,
+                    buf.gateWidth, h, rows);
+            if (layer.biasIh != null) {
+                Kernels.addColumnSums(layer.biasIh.grad(), layer.biasIh.offset(), buf.dPreIh, 0, rows, buf.gateWidth);
+            }
+            if (layer.biasHh != null) {
+                Kernels.addColumnSums(layer.biasHh.grad(), layer.biasHh.offset(), buf.dPreHh, 0, rows, buf.gateWidth);
+            }
+            Kernels.gemmNN(layer.dInput, 0, buf.dPreIh, 0, layer.weightIh.data(), layer.weightIh.offset(),
+                    rows, layer.inputSize, buf.gateWidth);
+        }
+        transposeBack(dInput, layers[0].dInput, 0, batch, steps, config.inputSize());
+        return backwardResult;
+    }
+
+    /** Floats kept from forward for backward at the current shape, over all layers. */
+    public long storedFloats() {
+        long n = 0;
+        for (Layer layer : layers) {
+            n += layer.buf == null ? 0 : layer.buf.storedFloats();
+        }
+        return n;
+    }
+
+    private void checkState(String what, State state, int batch) {
+        if (state == null) {
+            return;
+        }
+        int l = config.layers();
+        int h = config.hiddenSize();
+        if (state.layers() != l || state.batch() != batch || state.hidden() != h) {
+            throw new IllegalArgumentException(what + " has shape " + Check.describe(state.layers(), state.batch(), state.hidden())
+                    + ", expected [layers, batch, hidden] = " + Check.describe(l, batch, h));
+        }
+        boolean needsCell = config.cell().hasCellState();
+        if (state.hasCell() != needsCell) {
+            throw new IllegalArgumentException(what + (needsCell ? " has no cell state c, which an LSTM needs"
+                    : " has a cell state c, which only an LSTM has") + "; the likely cause is a state from another cell type");
+        }
+        Check.finite(what + " h", state.h());
+        if (state.c() != null) {
+            Check.finite(what + " c", state.c());
+        }
+    }
+
+    private void ensureShape(int batch, int steps) {
+        if (batch == this.batch && steps == this.steps) {
+            return;
+        }
+        int in = config.inputSize();
+        int h = config.hiddenSize();
+        int l = config.layers();
+        for (Layer layer : layers) {
+            layer.buf = new StepBuffers(config.cell(), batch, steps, h);
+            layer.dInput = new float[steps * batch * layer.inputSize];
+        }
+        inputTimeMajor = new float[steps * batch * in];
+        output = new float[batch * steps * h];
+        hFinal = new float[l * batch * h];
+        boolean cell = config.cell().hasCellState();
+        cFinal = cell ? new float[l * batch * h] : null;
+        dTopTimeMajor = new float[steps * batch * h];
+        dInput = new float[batch * steps * in];
+        dhInitial = new float[l * batch * h];
+        dcInitial = cell ? new float[l * batch * h] : null;
+        forwardResult = new Output(output, new State(l, batch, h, hFinal, cFinal));
+        backwardResult = new Gradients(dInput, new State(l, batch, h, dhInitial, dcInitial));
+        this.batch = batch;
+        this.steps = steps;
+        forwardDone = false;
+    }
+
+    /** {@code [B, T, X]} batch-first into {@code [T, B, X]} time-major. */
+    private static void transpose(float[] timeMajor, float[] batchFirst, int batch, int steps, int width) {
+        for (int b = 0; b < batch; b++) {
+            for (int t = 0; t < steps; t++) {
+                System.arraycopy(batchFirst, (b * steps + t) * width, timeMajor, (t * batch + b) * width, width);
+            }
+        }
+    }
+
+    /** {@code [T, B, X]} time-major (from {@code offset}) into {@code [B, T, X]} batch-first. */
+    private static void transposeBack(float[] batchFirst, float[] timeMajor, int offset, int batch, int steps, int width) {
+        for (int t = 0; t < steps; t++) {
+            for (int b = 0; b < batch; b++) {
+                System.arraycopy(timeMajor, offset + (t * batch + b) * width, batchFirst, (b * steps + t) * width, width);
+            }
+        }
+    }
+
+    private static void copyStateSlice(float[] dst, float[] state, int stateOff, int len) {
+        copyStateSlice(dst, 0, state, stateOff, len);
+    }
+
+    private static void copyStateSlice(float[] dst, int dstOff, float[] state, int stateOff, int len) {
+        if (state == null) {
+            Arrays.fill(dst, dstOff, dstOff + len, 0f);
+        } else {
+            System.arraycopy(state, stateOff, dst, dstOff, len);
+        }
+    }
+}

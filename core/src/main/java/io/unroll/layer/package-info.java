@@ -1,0 +1,7 @@
+/**
+ * Layers: {@link io.unroll.layer.Recurrent} (stacks of RNN/LSTM/GRU layers and the one time loop
+ * of forward and backpropagation through time), {@link io.unroll.layer.Embedding} and
+ * {@link io.unroll.layer.Linear}. Layers keep their workspaces, never their state: a
+ * {@link io.unroll.tensor.State} goes in and comes out.
+ */
+package io.unroll.layer;

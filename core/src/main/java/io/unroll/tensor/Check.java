@@ -1,0 +1,114 @@
+package io.unroll.tensor;
+
+import java.util.Arrays;
+
+/**
+ * The one validation helper of the public entry points. Every failure is an
+ * {@link IllegalArgumentException} whose message names the value, says what was expected and,
+ * where it is known, the likely cause, e.g. {@code input has 96 values, expected [4, 35, 9] = 1260}.
+ */
+public final class Check {
+    private Check() {}
+
+    /** A size that must be at least 1 (batch, steps, hidden size, layers, ...). */
+    public static int positive(String what, int value) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(what + " is " + value + ", expected a positive number");
+        }
+        return value;
+    }
+
+    /** A real number that must be finite and strictly positive (learning rate, sigma, ...). */
+    public static double positive(String what, double value) {
+        if (!(value > 0) || Double.isInfinite(value)) {
+            throw new IllegalArgumentException(what + " is " + value + ", expected a finite number > 0");
+        }
+        return value;
+    }
+
+    /** A real number that must be finite and at least zero (momentum, weight decay, ...). */
+    public static double nonNegative(String what, double value) {
+        if (!(value >= 0) || Double.isInfinite(value)) {
+            throw new IllegalArgumentException(what + " is " + value + ", expected a finite number >= 0");
+        }
+        return value;
+    }
+
+    /** A real number that must lie in {@code [lo, hi)}. */
+    public static double inRange(String what, double value, double lo, double hi) {
+        if (!(value >= lo && value < hi)) {
+            throw new IllegalArgumentException(what + " is " + value + ", expected a number in [" + lo + ", " + hi + ")");
+        }
+        return value;
+    }
+
+    /** An array that must hold exactly the product of {@code shape} values. */
+    public static void shape(String what, float[] array, int... shape) {
+        if (array == null) {
+            throw new IllegalArgumentException(what + " is missing (null), expected " + describe(shape));
+        }
+        long expected = product(shape);
+        if (array.length != expected) {
+            throw new IllegalArgumentException(what + " has " + array.length + " values, expected "
+                    + describe(shape) + " = " + expected + likelyShapeCause(array.length, shape));
+        }
+    }
+
+    /** An int array (token ids, targets) that must hold exactly the product of {@code shape} values. */
+    public static void shape(String what, int[] array, int... shape) {
+        if (array == null) {
+            throw new IllegalArgumentException(what + " is missing (null), expected " + describe(shape));
+        }
+        long expected = product(shape);
+        if (array.length != expected) {
+            throw new IllegalArgumentException(what + " has " + array.length + " values, expected "
+                    + describe(shape) + " = " + expected + likelyShapeCause(array.length, shape));
+        }
+    }
+
+    /** Every value must be finite; names the first offending position. */
+    public static void finite(String what, float[] array) {
+        for (int i = 0; i < array.length; i++) {
+            if (!Float.isFinite(array[i])) {
+                throw new IllegalArgumentException(what + " holds " + array[i] + " at flat index " + i
+                        + ", expected finite values; the likely cause is a NaN or overflow upstream"
+                        + " (unscaled data, a diverged model or a learning rate that is too high)");
+            }
+        }
+    }
+
+    /** Every id must lie in {@code [0, bound)}; names the first offending position. */
+    public static void ids(String what, int[] ids, int bound, String boundName) {
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0 || ids[i] >= bound) {
+                throw new IllegalArgumentException(what + " holds " + ids[i] + " at flat index " + i
+                        + ", expected an id in [0, " + bound + ") (" + boundName + " " + bound
+                        + "); the likely cause is a vocabulary that does not match the model");
+            }
+        }
+    }
+
+    /** Formats a shape the way error messages show it: {@code [4, 35, 9]}. */
+    public static String describe(int... shape) {
+        return Arrays.toString(shape);
+    }
+
+    private static long product(int... shape) {
+        long p = 1;
+        for (int d : shape) {
+            p *= d;
+        }
+        return p;
+    }
+
+    private static String likelyShapeCause(int actual, int... shape) {
+        if (shape.length >= 2 && actual > 0) {
+            long withoutLast = product(shape) / Math.max(shape[shape.length - 1], 1);
+            if (withoutLast > 0 && actual % withoutLast == 0) {
+                return "; the last dimension looks like " + (actual / withoutLast) + " instead of "
+                        + shape[shape.length - 1] + " (wrong input or hidden size?)";
+            }
+        }
+        return "";
+    }
+}
