@@ -1,0 +1,247 @@
+package io.unroll.cli;
+
+import java.io.InputStream;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IExecutionExceptionHandler;
+import picocli.CommandLine.IParameterExceptionHandler;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
+
+/**
+ * The {@code unroll} command: the root of the command tree and the process entry point.
+ *
+ * <p>A new subcommand is one entry in the {@code subcommands} list below: a class annotated with
+ * {@code @Command}, mixing in {@link CommonOptions}, implementing {@code Callable<Integer>} and
+ * writing through {@code spec.commandLine().getOut()} (never {@code System.out}), so that tests
+ * can capture what it prints.
+ *
+ * <p>Error contract, the same for every command:
+ * <ul>
+ *   <li>every error is one line on stderr, {@code unroll: error: <message>};</li>
+ *   <li>exit code {@value #EXIT_USAGE} for usage errors (unknown option, bad value, or a
+ *       {@link ParameterException} thrown by a command), with a hint naming the command's
+ *       {@code --help};</li>
+ *   <li>exit code {@value #EXIT_FAILURE} for everything that fails while running: an
+ *       {@link IllegalArgumentException}'s message is shown as it is (the library writes those
+ *       for users: expected and actual values, the likely cause), any other exception as
+ *       {@code <SimpleClassName>: <message>};</li>
+ *   <li>the stack trace follows only with {@code --verbose}; picocli's usage text is never
+ *       dumped on an error.</li>
+ * </ul>
+ */
+@Command(name = "unroll",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "Recurrent neural networks for the JVM, with the gradient's journey back "
+                + "through time made visible.",
+        subcommands = {
+            CommandLine.HelpCommand.class,
+        })
+public final class Main implements Callable<Integer> {
+
+    /** Exit code of a command that failed while running. */
+    public static final int EXIT_FAILURE = 1;
+    /** Exit code of a command line that could not be parsed or had invalid values. */
+    public static final int EXIT_USAGE = 2;
+
+    private static final String ERROR_PREFIX = "unroll: error: ";
+
+    @Spec
+    private CommandSpec spec;
+
+    /** {@code unroll} without a command shows the help, which lists the commands. */
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+        return 0;
+    }
+
+    /** Process entry point: runs the command line and exits with its exit code. */
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs a command line against the process's stdout and stderr (as UTF-8) and returns the exit code. */
+    static int run(String... args) {
+        return run(utf8Writer(System.out), utf8Writer(System.err), args);
+    }
+
+    /** Runs a command line against the given writers and returns the exit code. */
+    static int run(PrintWriter out, PrintWriter err, String... args) {
+        return execute(newCommandLine(out, err), args);
+    }
+
+    /** Executes a command line built by {@link #newCommandLine} and flushes both writers. */
+    static int execute(CommandLine commandLine, String... args) {
+        try {
+            return commandLine.execute(args);
+        } finally {
+            commandLine.getOut().flush();
+            commandLine.getErr().flush();
+        }
+    }
+
+    /**
+     * The {@code unroll} command tree, plus {@code extraSubcommands} (tests use these for
+     * commands of their own), writing to {@code out} and {@code err} and handling errors by the
+     * contract above. The writers are set after the subcommands are added because picocli hands
+     * them only to the subcommands present at that moment.
+     */
+    static CommandLine newCommandLine(PrintWriter out, PrintWriter err, Object... extraSubcommands) {
+        CommandLine commandLine = new CommandLine(new Main());
+        for (Object subcommand : extraSubcommands) {
+            commandLine.addSubcommand(subcommand);
+        }
+        commandLine.setOut(out);
+        commandLine.setErr(err);
+        commandLine.setParameterExceptionHandler(new UsageErrorHandler(err));
+        commandLine.setExecutionExceptionHandler(new FailureHandler(err));
+        return commandLine;
+    }
+
+    private static PrintWriter utf8Writer(PrintStream stream) {
+        // Charts use Unicode block characters and JSON is UTF-8 by definition, whatever the locale.
+        return new PrintWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8), true);
+    }
+
+    /** Collapses a message onto one line, so that every error stays one line. */
+    static String oneLine(String message) {
+        return message.strip().replaceAll("\\s*\\R\\s*", " ");
+    }
+
+    /** Usage errors: picocli's message plus where to get help; exit code 2. */
+    private static final class UsageErrorHandler implements IParameterExceptionHandler {
+        private final PrintWriter err;
+
+        UsageErrorHandler(PrintWriter err) {
+            this.err = err;
+        }
+
+        @Override
+        public int handleParseException(ParameterException ex, String[] args) {
+            StringBuilder line = new StringBuilder(ERROR_PREFIX).append(oneLine(String.valueOf(ex.getMessage())));
+            if (ex instanceof UnmatchedArgumentException unmatched && !unmatched.getSuggestions().isEmpty()) {
+                List<String> suggestions = unmatched.getSuggestions();
+                line.append(" (did you mean ")
+                        .append(suggestions.stream().limit(3).map(s -> "'" + s + "'").collect(Collectors.joining(" or ")))
+                        .append("?)");
+            }
+            String command = ex.getCommandLine().getCommandSpec().qualifiedName();
+            line.append("; see '").append(command).append(" --help'");
+            err.println(line);
+            if (verboseIn(args)) {
+                ex.printStackTrace(err);
+            }
+            err.flush();
+            return EXIT_USAGE;
+        }
+
+        /** The parse failed, so there is no reliable parse result: look at the raw arguments. */
+        private static boolean verboseIn(String[] args) {
+            for (String arg : args) {
+                if (arg.equals("--")) {
+                    return false;
+                }
+                if (arg.equals(CommonOptions.VERBOSE)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    /** Failures while a command runs: one line, stack trace with --verbose; exit code 1. */
+    private static final class FailureHandler implements IExecutionExceptionHandler {
+        private final PrintWriter err;
+
+        FailureHandler(PrintWriter err) {
+            this.err = err;
+        }
+
+        @Override
+        public int handleExecutionException(Exception ex, CommandLine commandLine, ParseResult parseResult) {
+            err.println(ERROR_PREFIX + describe(ex));
+            if (verboseIn(parseResult)) {
+                ex.printStackTrace(err);
+            }
+            err.flush();
+            return EXIT_FAILURE;
+        }
+
+        private static boolean verboseIn(ParseResult parseResult) {
+            for (ParseResult p = parseResult; p != null; p = p.subcommand()) {
+                if (p.hasMatchedOption(CommonOptions.VERBOSE)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    /**
+     * The one-line description of a failure: an {@link IllegalArgumentException}'s message as it
+     * is, anything else as {@code SimpleClassName: message}. An {@link UncheckedIOException} is
+     * described by the I/O exception it carries.
+     */
+    static String describe(Throwable failure) {
+        Throwable t = failure instanceof UncheckedIOException && failure.getCause() != null
+                ? failure.getCause()
+                : failure;
+        String message = t.getMessage() == null || t.getMessage().isBlank() ? null : oneLine(t.getMessage());
+        if (t instanceof IllegalArgumentException && message != null) {
+            return message;
+        }
+        String name = t.getClass().getSimpleName().isEmpty() ? t.getClass().getName() : t.getClass().getSimpleName();
+        return message == null ? name : name + ": " + message;
+    }
+
+    /**
+     * {@code --version}: the version Maven recorded in the jar (or "development build" when
+     * running from class directories) and the Java runtime underneath.
+     */
+    static final class Version implements IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {
+                "unroll " + projectVersion(),
+                "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + "), "
+                        + System.getProperty("java.vm.name"),
+                "OS " + System.getProperty("os.name") + " " + System.getProperty("os.arch")
+                        + ", " + Runtime.getRuntime().availableProcessors() + " processors",
+            };
+        }
+
+        static String projectVersion() {
+            try (InputStream in = Main.class.getResourceAsStream(
+                    "/META-INF/maven/io.unroll/unroll-cli/pom.properties")) {
+                if (in != null) {
+                    Properties properties = new Properties();
+                    properties.load(in);
+                    String version = properties.getProperty("version");
+                    if (version != null && !version.isBlank()) {
+                        return version;
+                    }
+                }
+            } catch (IOException e) {
+                // Unreadable metadata is not worth failing --version for; fall through.
+            }
+            return "(development build)";
+        }
+    }
+}
