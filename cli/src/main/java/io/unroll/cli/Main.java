@@ -135,7 +135,9 @@ public final class Main implements Callable<Integer> {
 
         @Override
         public int handleParseException(ParameterException ex, String[] args) {
-            StringBuilder line = new StringBuilder(ERROR_PREFIX).append(oneLine(String.valueOf(ex.getMessage())));
+            // picocli ends some messages with a period; the hint follows after a semicolon.
+            String message = oneLine(String.valueOf(ex.getMessage())).replaceFirst("\\.$", "");
+            StringBuilder line = new StringBuilder(ERROR_PREFIX).append(message);
             if (ex instanceof UnmatchedArgumentException unmatched && !unmatched.getSuggestions().isEmpty()) {
                 List<String> suggestions = unmatched.getSuggestions();
                 line.append(" (did you mean ")

@@ -142,6 +142,13 @@ class MainTest {
     }
 
     @Test
+    void helpForAnUnknownCommandIsAUsageError() {
+        Outcome o = runMain("help", "nope");
+        assertEquals(Main.EXIT_USAGE, o.exitCode());
+        assertEquals(List.of("unroll: error: Unknown subcommand 'nope'; see 'unroll --help'"), o.errLines());
+    }
+
+    @Test
     void badSeedIsAUsageError() {
         Outcome o = run("probe", "--seed", "forty-two");
         assertEquals(Main.EXIT_USAGE, o.exitCode());
