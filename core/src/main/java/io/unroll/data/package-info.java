@@ -1,0 +1,2 @@
+/** Data for sequence models: character vocabularies and token sequences. */
+package io.unroll.data;

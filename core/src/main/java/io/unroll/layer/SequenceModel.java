@@ -1,0 +1,137 @@
+package io.unroll.layer;
+
+import io.unroll.loss.SoftmaxCrossEntropy;
+import io.unroll.tensor.Check;
+import io.unroll.tensor.ParamStore;
+import io.unroll.tensor.State;
+import java.util.Arrays;
+
+/**
+ * A token-in, token-out sequence model: token ids → input vectors (an {@link Embedding}, or one-hot
+ * vectors) → a {@link Recurrent} stack → a {@link Linear} head → softmax cross-entropy at every
+ * step. Parameter names are the {@code state_dict} of the PyTorch module with attributes
+ * {@code embedding}, {@code rnn} and {@code head}.
+ *
+ * <p>One call of {@link #forward} and one of {@link #backward} make a training step; parameter
+ * gradients accumulate in the store. Not thread-safe.
+ */
+public final class SequenceModel {
+    private final int vocabularySize;
+    private final Embedding embedding; // null for one-hot inputs
+    private final Recurrent rnn;
+    private final Linear head;
+    private final SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy();
+    private float[] oneHot;            // [B, T, V] for one-hot inputs
+    private int[] lastTokens;
+    private int batch;
+    private int steps;
+    private SoftmaxCrossEntropy.Result lastLoss;
+    private float[] logits;            // [B·T, V]
+
+    private SequenceModel(ParamStore.Builder params, int vocabularySize, Embedding embedding, RecurrentConfig config) {
+        this.vocabularySize = Check.positive("vocabulary size", vocabularySize);
+        this.embedding = embedding;
+        int expectedInput = embedding == null ? vocabularySize : embedding.dimension();
+        if (config.inputSize() != expectedInput) {
+            throw new IllegalArgumentException("recurrent input size is " + config.inputSize() + ", expected " + expectedInput
+                    + (embedding == null ? " (the vocabulary size, for one-hot inputs)" : " (the embedding dimension)"));
+        }
+        this.rnn = new Recurrent(params, "rnn.", config);
+        this.head = new Linear(params, "head.", config.hiddenSize(), vocabularySize);
+    }
+
+    /** Inputs as one-hot vectors of the vocabulary: {@code config.inputSize()} must equal it. */
+    public static SequenceModel oneHot(ParamStore.Builder params, int vocabularySize, RecurrentConfig config) {
+        return new SequenceModel(params, vocabularySize, null, config);
+    }
+
+    /** Inputs through an embedding of {@code config.inputSize()} dimensions. */
+    public static SequenceModel embedded(ParamStore.Builder params, int vocabularySize, RecurrentConfig config) {
+        return new SequenceModel(params, vocabularySize,
+                new Embedding(params, "embedding.", vocabularySize, config.inputSize()), config);
+    }
+
+    public Recurrent rnn() {
+        return rnn;
+    }
+
+    public Linear head() {
+        return head;
+    }
+
+    /** The embedding, or null for one-hot inputs. */
+    public Embedding embedding() {
+        return embedding;
+    }
+
+    public int vocabularySize() {
+        return vocabularySize;
+    }
+
+    /** Logits and loss of one forward pass. {@code logits} is {@code [B·T, V]}, valid until the next call. */
+    public record Forward(double loss, float[] logits, float[] probabilities, State finalState) {}
+
+    /**
+     * Forward pass and loss.
+     *
+     * @param tokens  {@code [B, T]} input ids in {@code [0, V)}
+     * @param targets {@code [B, T]} target ids
+     * @param mask    {@code [B, T]} of 0/1, or null to count every position
+     * @param initial state before step 0, or null for zeros
+     */
+    public Forward forward(int[] tokens, int[] targets, float[] mask, int batch, int steps, State initial) {
+        Check.positive("batch", batch);
+        Check.positive("steps", steps);
+        Check.shape("tokens [batch, steps]", tokens, batch, steps);
+        Check.ids("tokens", tokens, vocabularySize, "vocabulary size");
+        float[] input = embedding != null ? embedding.forward(tokens) : oneHot(tokens, batch, steps);
+        Recurrent.Output out = rnn.forward(input, batch, steps, initial);
+        logits = head.forward(out.output(), batch * steps);
+        lastLoss = loss.compute(logits, targets, mask, batch * steps, vocabularySize);
+        lastTokens = tokens;
+        this.batch = batch;
+        this.steps = steps;
+        return new Forward(lastLoss.loss(), logits, lastLoss.probabilities(), out.finalState());
+    }
+
+    /** Backward of the last forward: accumulates every parameter gradient. */
+    public void backward() {
+        if (lastLoss == null) {
+            throw new IllegalStateException("backward called before forward: run forward on the batch first");
+        }
+        float[] dHidden = head.backward(lastLoss.dLogits());
+        Recurrent.Gradients g = rnn.backward(dHidden, null);
+        if (embedding != null) {
+            embedding.backward(g.dInput());
+        }
+    }
+
+    /** The most likely next token at every position of the last forward, {@code [B·T]}. */
+    public int[] argmax() {
+        int n = batch * steps;
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) {
+            int best = 0;
+            for (int v = 1; v < vocabularySize; v++) {
+                if (logits[i * vocabularySize + v] > logits[i * vocabularySize + best]) {
+                    best = v;
+                }
+            }
+            out[i] = best;
+        }
+        return out;
+    }
+
+    private float[] oneHot(int[] tokens, int batch, int steps) {
+        int n = batch * steps * vocabularySize;
+        if (oneHot == null || oneHot.length != n) {
+            oneHot = new float[n];
+        } else {
+            Arrays.fill(oneHot, 0f);
+        }
+        for (int i = 0; i < tokens.length; i++) {
+            oneHot[i * vocabularySize + tokens[i]] = 1f;
+        }
+        return oneHot;
+    }
+}

@@ -1,0 +1,57 @@
+package io.unroll.loss;
+
+import io.unroll.tensor.Check;
+
+/**
+ * Mean squared error over N positions of D values, the mean over counted elements:
+ * <pre>
+ *   L = (1 / (D Σ m_n)) Σ_n m_n Σ_d (pred_nd - target_nd)²,   dL/dpred_nd = 2 m_n (pred_nd - target_nd) / (D Σ m_n)
+ * </pre>
+ * with mask {@code m_n ∈ {0, 1}} per position (all ones without a mask); PyTorch's
+ * {@code F.mse_loss} (mean reduction) on the counted rows.
+ */
+public final class MeanSquaredError {
+    private float[] dPrediction; // [N, D]
+
+    /** The mean loss and the gradient with respect to the predictions {@code [N, D]}. */
+    public record Result(double loss, float[] dPrediction, int counted) {}
+
+    public Result compute(float[] prediction, float[] target, float[] mask, int positions, int width) {
+        Check.positive("positions", positions);
+        Check.positive("width", width);
+        Check.shape("prediction [positions, width]", prediction, positions, width);
+        Check.shape("target [positions, width]", target, positions, width);
+        Check.finite("target", target);
+        if (mask != null) {
+            Check.shape("mask [positions]", mask, positions);
+        }
+        int counted = 0;
+        for (int n = 0; n < positions; n++) {
+            float m = mask == null ? 1f : mask[n];
+            if (m != 0f && m != 1f) {
+                throw new IllegalArgumentException("mask holds " + m + " at position " + n + ", expected 0 or 1");
+            }
+            counted += (int) m;
+        }
+        if (counted == 0) {
+            throw new IllegalArgumentException("the mask counts no position, expected at least one 1");
+        }
+        if (dPrediction == null || dPrediction.length != prediction.length) {
+            dPrediction = new float[prediction.length];
+        }
+        double denominator = (double) counted * width;
+        double total = 0;
+        for (int n = 0; n < positions; n++) {
+            boolean counts = mask == null || mask[n] == 1f;
+            for (int d = 0; d < width; d++) {
+                int i = n * width + d;
+                double diff = prediction[i] - target[i];
+                if (counts) {
+                    total += diff * diff;
+                }
+                dPrediction[i] = counts ? (float) (2 * diff / denominator) : 0f;
+            }
+        }
+        return new Result(total / denominator, dPrediction, counted);
+    }
+}

@@ -1,0 +1,82 @@
+package io.unroll.loss;
+
+import io.unroll.tensor.Check;
+
+/**
+ * Softmax cross-entropy over N positions of V classes, the mean over counted positions:
+ * <pre>
+ *   p_n = softmax(logits_n),   L = -(1 / Σ m_n) Σ_n m_n log p_n[target_n]
+ *   dL/dlogits_n = m_n (p_n - onehot(target_n)) / Σ m_n
+ * </pre>
+ * with mask {@code m_n ∈ {0, 1}} (all ones without a mask). Computed stably with the log-sum-exp
+ * shift; equals PyTorch's {@code F.cross_entropy} (mean reduction) on the counted rows.
+ */
+public final class SoftmaxCrossEntropy {
+    private float[] probabilities; // [N, V]
+    private float[] dLogits;       // [N, V]
+
+    /** The result: the mean loss and the gradient with respect to the logits {@code [N, V]}. */
+    public record Result(double loss, float[] dLogits, float[] probabilities, int counted) {}
+
+    /**
+     * @param logits  {@code [N, V]}
+     * @param targets {@code [N]} class ids in {@code [0, V)} (ignored where the mask is 0)
+     * @param mask    {@code [N]} of 0 or 1, or null to count every position
+     */
+    public Result compute(float[] logits, int[] targets, float[] mask, int positions, int classes) {
+        Check.positive("positions", positions);
+        Check.positive("classes", classes);
+        Check.shape("logits [positions, classes]", logits, positions, classes);
+        Check.shape("targets [positions]", targets, positions);
+        if (mask != null) {
+            Check.shape("mask [positions]", mask, positions);
+        }
+        int counted = 0;
+        for (int n = 0; n < positions; n++) {
+            float m = mask == null ? 1f : mask[n];
+            if (m != 0f && m != 1f) {
+                throw new IllegalArgumentException("mask holds " + m + " at position " + n + ", expected 0 or 1");
+            }
+            if (m == 1f) {
+                counted++;
+                if (targets[n] < 0 || targets[n] >= classes) {
+                    throw new IllegalArgumentException("targets hold " + targets[n] + " at position " + n
+                            + ", expected a class id in [0, " + classes + "); the likely cause is a vocabulary that does not match the model");
+                }
+            }
+        }
+        if (counted == 0) {
+            throw new IllegalArgumentException("the mask counts no position, expected at least one 1");
+        }
+        if (probabilities == null || probabilities.length != logits.length) {
+            probabilities = new float[logits.length];
+            dLogits = new float[logits.length];
+        }
+        double total = 0;
+        float inv = 1f / counted;
+        for (int n = 0; n < positions; n++) {
+            int row = n * classes;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int v = 0; v < classes; v++) {
+                max = Math.max(max, logits[row + v]);
+            }
+            double sum = 0;
+            for (int v = 0; v < classes; v++) {
+                sum += Math.exp(logits[row + v] - max);
+            }
+            double logSum = Math.log(sum) + max;
+            for (int v = 0; v < classes; v++) {
+                probabilities[row + v] = (float) Math.exp(logits[row + v] - logSum);
+            }
+            boolean counts = mask == null || mask[n] == 1f;
+            if (counts) {
+                total += logSum - logits[row + targets[n]];
+            }
+            for (int v = 0; v < classes; v++) {
+                float onehot = counts && v == targets[n] ? 1f : 0f;
+                dLogits[row + v] = counts ? (probabilities[row + v] - onehot) * inv : 0f;
+            }
+        }
+        return new Result(total / counted, dLogits, probabilities, counted);
+    }
+}

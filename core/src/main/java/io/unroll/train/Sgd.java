@@ -1,0 +1,54 @@
+package io.unroll.train;
+
+import io.unroll.tensor.Check;
+import io.unroll.tensor.ParamStore;
+
+/**
+ * Stochastic gradient descent with optional momentum, as PyTorch's {@code torch.optim.SGD}
+ * (no dampening, no Nesterov):
+ * <pre>
+ *   g = ∇ + λ θ
+ *   v = μ v + g      (v = g at the first step)
+ *   θ = θ - lr · v   (θ = θ - lr · g when μ = 0)
+ * </pre>
+ */
+public final class Sgd implements Optimizer {
+    private final float learningRate;
+    private final float momentum;
+    private final float weightDecay;
+    private float[] velocity; // [P], created at the first step when momentum > 0
+    private long steps;
+
+    public Sgd(double learningRate) {
+        this(learningRate, 0, 0);
+    }
+
+    public Sgd(double learningRate, double momentum, double weightDecay) {
+        this.learningRate = (float) Check.positive("learning rate", learningRate);
+        this.momentum = (float) Check.inRange("momentum", momentum, 0, 1);
+        this.weightDecay = (float) Check.nonNegative("weight decay", weightDecay);
+    }
+
+    @Override
+    public void step(ParamStore params) {
+        float[] theta = params.values();
+        float[] grad = params.grads();
+        if (momentum > 0 && velocity == null) {
+            velocity = new float[theta.length];
+        }
+        for (int i = 0; i < theta.length; i++) {
+            float g = grad[i] + weightDecay * theta[i];
+            if (momentum > 0) {
+                g = steps == 0 ? g : momentum * velocity[i] + g;
+                velocity[i] = g;
+            }
+            theta[i] -= learningRate * g;
+        }
+        steps++;
+    }
+
+    @Override
+    public long steps() {
+        return steps;
+    }
+}
