@@ -1,0 +1,128 @@
+package io.unroll.flow;
+
+import io.unroll.cell.CellType;
+import io.unroll.layer.Recurrent;
+import io.unroll.layer.RecurrentConfig;
+import io.unroll.tensor.Check;
+import io.unroll.tensor.Param;
+import io.unroll.tensor.ParamStore;
+import io.unroll.tensor.Rng;
+import io.unroll.tensor.State;
+import io.unroll.train.Init;
+import io.unroll.train.InitScheme;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * The gradient-decay experiment (SPEC §4, experiment 3): how much of a gradient injected at the last
+ * step survives the trip back to each earlier step.
+ *
+ * <p>Per trial: draw {@code W_hh} (scheme below), then {@code W_ih [G·H, 1] ~ N(0, 1)·0.1}, then the
+ * scalar inputs {@code x_t ~ N(0, 1)} for T steps; biases are zero and {@code h_{-1} = 0}. Run the
+ * stack forward, then backward from {@code dL/dh_{T-1} = 1/√H} (all units) with no other loss, and
+ * record {@code ‖dL/dh_t‖} at every step through a {@link GradientNorms} observer on the ordinary
+ * BPTT loop. The norm at step T-1 is therefore exactly 1. Norms are averaged over trials.
+ *
+ * <p>{@code W_hh} schemes, each multiplied by {@code scale}: {@code gaussian} {@code N(0, 1/H)}
+ * (default scale 0.9, the lesson's setting); {@code orthogonal} per gate block; {@code identity}
+ * per gate block; {@code pytorch} {@code U(±1/√H)}; {@code xavier}. For the vanilla RNN the
+ * Jacobian is {@code diag(φ'(z_t)) W_hh}, so the decay is bounded by {@code (γ_W γ_φ)^(T-1-t)}.
+ */
+public final class GradientDecay {
+    private GradientDecay() {}
+
+    /** What to measure. */
+    public record Config(int length, int hidden, int trials, CellType cell, InitScheme init, double scale) {
+        public Config {
+            Check.positive("length", length);
+            Check.positive("hidden size", hidden);
+            Check.positive("trials", trials);
+            if (cell == null || init == null) {
+                throw new IllegalArgumentException("cell and init are required");
+            }
+            if (!Double.isNaN(scale)) {
+                Check.positive("scale", scale);
+            }
+        }
+
+        /** SPEC's setting: T = 80, H = 64, 20 trials, tanh RNN, gaussian W_hh scaled by 0.9. */
+        public static Config lesson() {
+            return new Config(80, 64, 20, CellType.RNN_TANH, InitScheme.GAUSSIAN, Double.NaN);
+        }
+
+        /** The scale actually used: the given one, or 0.9 for gaussian and 1 otherwise. */
+        public double effectiveScale() {
+            return !Double.isNaN(scale) ? scale : init == InitScheme.GAUSSIAN ? 0.9 : 1.0;
+        }
+    }
+
+    /** Mean and per-trial gradient norms, indexed by step. */
+    public record Result(Config config, double[] meanNorm, double[][] perTrialNorm) {
+        /** {@code meanNorm[0] / meanNorm[T-1]}: the share of the gradient that reaches the first step. */
+        public double ratio() {
+            return meanNorm[0] / meanNorm[meanNorm.length - 1];
+        }
+
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT, "%s T=%d H=%d: ratio %.3e", config.cell().id(), config.length(),
+                    config.hidden(), ratio());
+        }
+    }
+
+    /** Runs every trial, drawing from {@code rng} in the order W_hh, W_ih, inputs. */
+    public static Result run(Config config, Rng rng) {
+        int t = config.length();
+        int h = config.hidden();
+        int g = config.cell().gates();
+        ParamStore.Builder pb = ParamStore.builder();
+        Recurrent rnn = new Recurrent(pb, "", RecurrentConfig.of(config.cell(), 1, h, 1).withBiases(false, false));
+        pb.build();
+        float[] input = new float[t];                                   // [1, T, 1]
+        float[] seed = new float[h];                                    // [1, 1, H]
+        Arrays.fill(seed, (float) (1 / Math.sqrt(h)));
+        State dFinal = new State(1, 1, h, seed, config.cell().hasCellState() ? new float[h] : null);
+        double[][] perTrial = new double[config.trials()][];
+        double[] mean = new double[t];
+        for (int trial = 0; trial < config.trials(); trial++) {
+            drawRecurrentWeights(rnn.weightHh(0), g, h, config, rng);
+            Init.gaussian(rnn.weightIh(0), 0.1, rng);
+            rng.fillGaussian(input, 0, t, 1.0);
+            rnn.forward(input, 1, t, null);
+            GradientNorms norms = new GradientNorms(1, t);
+            rnn.backward(null, dFinal, norms);
+            perTrial[trial] = norms.layer(0);
+            for (int s = 0; s < t; s++) {
+                mean[s] += perTrial[trial][s] / config.trials();
+            }
+        }
+        return new Result(config, mean, perTrial);
+    }
+
+    private static void drawRecurrentWeights(Param wHh, int gates, int hidden, Config config, Rng rng) {
+        double scale = config.effectiveScale();
+        switch (config.init()) {
+            case GAUSSIAN:
+                Init.gaussian(wHh, scale / Math.sqrt(hidden), rng);
+                return;
+            case ORTHOGONAL:
+                Init.orthogonal(wHh, gates, scale, rng);
+                return;
+            case IDENTITY:
+                Init.identity(wHh, gates, 0, rng);
+                break;
+            case PYTORCH:
+                Init.uniform(wHh, 1 / Math.sqrt(hidden), rng);
+                break;
+            case XAVIER:
+                Init.xavierUniform(wHh, gates, rng);
+                break;
+            default:
+                throw new AssertionError(config.init());
+        }
+        float[] w = wHh.data();
+        for (int i = wHh.offset(); i < wHh.offset() + wHh.size(); i++) {
+            w[i] *= (float) scale;
+        }
+    }
+}
