@@ -1,5 +1,6 @@
 package io.unroll.cli;
 
+import io.unroll.tensor.Rng;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Locale;
@@ -32,9 +33,9 @@ public final class CommonOptions {
     @Option(names = "--json", description = "Write machine-readable JSON to stdout instead of text.")
     private boolean json;
 
-    @Option(names = "--seed", paramLabel = "<long>", defaultValue = "42",
-            description = "Seed for every random draw (default: ${DEFAULT-VALUE}).")
-    private long seed;
+    @Option(names = "--seed", paramLabel = "<long>",
+            description = "Seed for every random draw (default: 42, or the command's own default where its help says so).")
+    private Long seed;
 
     @Option(names = "--rng", paramLabel = "<stream>", defaultValue = "default",
             converter = RandomStream.Converter.class, completionCandidates = RandomStream.Names.class,
@@ -52,7 +53,17 @@ public final class CommonOptions {
 
     /** The seed of every random draw (default 42). */
     public long seed() {
-        return seed;
+        return seedOr(42);
+    }
+
+    /** The seed given on the command line, or {@code commandDefault} (a reference experiment's own seed). */
+    public long seedOr(long commandDefault) {
+        return seed != null ? seed : commandDefault;
+    }
+
+    /** A fresh random source of the chosen stream, seeded with {@link #seedOr(long)}. */
+    public Rng newRng(long commandDefaultSeed) {
+        return Rng.create(rng.cliName(), seedOr(commandDefaultSeed));
     }
 
     /** Which random stream the seed drives. */

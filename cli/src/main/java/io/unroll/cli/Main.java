@@ -52,6 +52,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
                 + "through time made visible.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            DemoCommand.class,
+            DecayCommand.class,
         })
 public final class Main implements Callable<Integer> {
 
