@@ -1,0 +1,134 @@
+package io.unroll.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.unroll.cell.CellType;
+import io.unroll.cell.LstmGate;
+import io.unroll.layer.Recurrent;
+import io.unroll.layer.RecurrentConfig;
+import io.unroll.tensor.Param;
+import io.unroll.tensor.ParamStore;
+import io.unroll.tensor.Rng;
+import org.junit.jupiter.api.Test;
+
+class InitTest {
+    private static Recurrent stack(CellType cell, int input, int hidden, int layers) {
+        ParamStore.Builder pb = ParamStore.builder();
+        Recurrent rnn = new Recurrent(pb, "rnn.", RecurrentConfig.of(cell, input, hidden, layers));
+        pb.build();
+        return rnn;
+    }
+
+    /** {@code Σ_r w[r, i] w[r, j]} of one block. */
+    private static double gram(Param p, int block, int rows, int i, int j) {
+        int cols = p.columns();
+        double s = 0;
+        for (int r = 0; r < rows; r++) {
+            int base = p.offset() + (block * rows + r) * cols;
+            s += (double) p.data()[base + i] * p.data()[base + j];
+        }
+        return s;
+    }
+
+    @Test
+    void orthogonalBlocksHaveOrthonormalColumnsAndSpectralRadiusOne() {
+        Recurrent rnn = stack(CellType.GRU, 5, 8, 1);
+        Init.apply(rnn, InitScheme.ORTHOGONAL, Double.NaN, Rng.seeded(3));
+        Param w = rnn.weightHh(0);
+        for (int blk = 0; blk < 3; blk++) {
+            for (int i = 0; i < 8; i++) {
+                for (int j = 0; j < 8; j++) {
+                    assertEquals(i == j ? 1.0 : 0.0, gram(w, blk, 8, i, j), 1e-5, "block " + blk + " (" + i + ", " + j + ")");
+                }
+            }
+        }
+        for (double r : Init.spectralRadius(w, 3)) {
+            assertEquals(1.0, r, 1e-5);
+        }
+        assertEquals(0f, rnn.biasIh(0).copyValues()[0]);
+    }
+
+    @Test
+    void orthogonalOfAWideMatrixHasOrthonormalRows() {
+        ParamStore.Builder pb = ParamStore.builder();
+        Param wide = pb.add("w", 3, 7);
+        pb.build();
+        Init.orthogonal(wide, 1, 2.0, Rng.seeded(1));
+        for (int i = 0; i < 3; i++) {
+            for (int j = 0; j < 3; j++) {
+                double dot = 0;
+                for (int c = 0; c < 7; c++) {
+                    dot += (double) wide.data()[i * 7 + c] * wide.data()[j * 7 + c];
+                }
+                assertEquals(i == j ? 4.0 : 0.0, dot, 1e-5);
+            }
+        }
+    }
+
+    @Test
+    void identityIsTheIdentityPlusSmallNoise() {
+        Recurrent rnn = stack(CellType.RNN_RELU, 2, 6, 1);
+        Init.apply(rnn, InitScheme.IDENTITY, 0.001, Rng.seeded(5));
+        float[] w = rnn.weightHh(0).copyValues();
+        for (int i = 0; i < 6; i++) {
+            for (int j = 0; j < 6; j++) {
+                assertEquals(i == j ? 1.0 : 0.0, w[i * 6 + j], 0.01);
+            }
+        }
+    }
+
+    @Test
+    void pytorchDefaultStaysWithinOneOverRootH() {
+        Recurrent rnn = stack(CellType.LSTM, 3, 16, 2);
+        Init.apply(rnn, InitScheme.PYTORCH, Double.NaN, Rng.seeded(9));
+        float max = 0;
+        for (int k = 0; k < 2; k++) {
+            for (Param p : new Param[] {rnn.weightIh(k), rnn.weightHh(k), rnn.biasIh(k), rnn.biasHh(k)}) {
+                for (float v : p.copyValues()) {
+                    assertTrue(Math.abs(v) <= 0.25f, p + " holds " + v);
+                    max = Math.max(max, Math.abs(v));
+                }
+            }
+        }
+        assertTrue(max > 0.24f, "the whole range is used: " + max);
+    }
+
+    @Test
+    void scalingToASpectralRadiusHitsIt() {
+        Recurrent rnn = stack(CellType.RNN_TANH, 2, 12, 1);
+        Init.apply(rnn, InitScheme.GAUSSIAN, 0.3, Rng.seeded(2));
+        Init.scaleToSpectralRadius(rnn.weightHh(0), 1, 0.95);
+        assertEquals(0.95, Init.spectralRadius(rnn.weightHh(0), 1)[0], 1e-5);
+    }
+
+    @Test
+    void forgetGateBiasSetsTheEffectiveBiasOfTheForgetBlockOnly() {
+        Recurrent rnn = stack(CellType.LSTM, 2, 4, 1);
+        Init.apply(rnn, InitScheme.PYTORCH, Double.NaN, Rng.seeded(4));
+        Init.forgetGateBias(rnn, 1.0);
+        float[] bIh = rnn.biasIh(0).copyValues();
+        float[] bHh = rnn.biasHh(0).copyValues();
+        int f = LstmGate.F.offset(4);
+        for (int j = 0; j < 4; j++) {
+            assertEquals(1f, bIh[f + j] + bHh[f + j]);
+        }
+        assertTrue(bIh[0] != 1f, "the input gate is untouched");
+        assertThrows(IllegalArgumentException.class, () -> Init.forgetGateBias(stack(CellType.GRU, 2, 4, 1), 1.0));
+    }
+
+    @Test
+    void theSameSeedGivesTheSameWeights() {
+        Recurrent a = stack(CellType.GRU, 3, 5, 2);
+        Recurrent b = stack(CellType.GRU, 3, 5, 2);
+        Init.apply(a, InitScheme.XAVIER, Double.NaN, Rng.seeded(77));
+        Init.apply(b, InitScheme.XAVIER, Double.NaN, Rng.seeded(77));
+        assertArrayEquals(a.weightHh(1).copyValues(), b.weightHh(1).copyValues());
+        float bound = (float) Math.sqrt(6.0 / (5 + 5));
+        for (float v : a.weightHh(1).copyValues()) {
+            assertTrue(Math.abs(v) <= bound);
+        }
+    }
+}
