@@ -119,19 +119,19 @@ public final class CharExperiment {
         java.util.List<Report> reports = new java.util.ArrayList<>();
         for (int epoch = 0; epoch < epochs; epoch++) {
             params.zeroGrads();
-            SequenceModel.Forward f = model.forward(inputs, targets, null, 1, steps, null);
+            double loss = model.forward(inputs, targets, null, 1, steps, null);
             model.backward();
             double norm = Clipping.clipByGlobalNorm(params, clipNorm, clipEpsilon);
-            losses[epoch] = f.loss();
+            losses[epoch] = loss;
             norms[epoch] = norm;
             if (epoch % reportEvery == 0 || epoch == epochs - 1) {
                 String predicted = vocabulary.decode(Arrays.copyOf(model.argmax(), Math.min(shownChars, steps)));
-                Report r = new Report(epoch, f.loss(), norm, predicted, target);
+                Report r = new Report(epoch, loss, norm, predicted, target);
                 reports.add(r);
                 onReport.accept(r);
             }
-            if (!Double.isFinite(f.loss()) || !Double.isFinite(norm)) {
-                throw new IllegalStateException("training diverged at epoch " + epoch + ": loss " + f.loss()
+            if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
+                throw new IllegalStateException("training diverged at epoch " + epoch + ": loss " + loss
                         + ", gradient norm " + norm);
             }
             optimizer.step(params);

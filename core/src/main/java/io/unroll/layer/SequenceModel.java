@@ -22,11 +22,11 @@ public final class SequenceModel {
     private final Linear head;
     private final SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy();
     private float[] oneHot;            // [B, T, V] for one-hot inputs
-    private int[] lastTokens;
     private int batch;
     private int steps;
-    private SoftmaxCrossEntropy.Result lastLoss;
+    private boolean forwardDone;
     private float[] logits;            // [B·T, V]
+    private State finalState;
 
     private SequenceModel(ParamStore.Builder params, int vocabularySize, Embedding embedding, RecurrentConfig config) {
         this.vocabularySize = Check.positive("vocabulary size", vocabularySize);
@@ -68,9 +68,6 @@ public final class SequenceModel {
         return vocabularySize;
     }
 
-    /** Logits and loss of one forward pass. {@code logits} is {@code [B·T, V]}, valid until the next call. */
-    public record Forward(double loss, float[] logits, float[] probabilities, State finalState) {}
-
     /**
      * Forward pass and loss.
      *
@@ -78,8 +75,10 @@ public final class SequenceModel {
      * @param targets {@code [B, T]} target ids
      * @param mask    {@code [B, T]} of 0/1, or null to count every position
      * @param initial state before step 0, or null for zeros
+     * @return the mean cross-entropy; {@link #logits()}, {@link #probabilities()} and {@link #finalState()}
+     *         hold the rest until the next call
      */
-    public Forward forward(int[] tokens, int[] targets, float[] mask, int batch, int steps, State initial) {
+    public double forward(int[] tokens, int[] targets, float[] mask, int batch, int steps, State initial) {
         Check.positive("batch", batch);
         Check.positive("steps", steps);
         Check.shape("tokens [batch, steps]", tokens, batch, steps);
@@ -87,19 +86,35 @@ public final class SequenceModel {
         float[] input = embedding != null ? embedding.forward(tokens) : oneHot(tokens, batch, steps);
         Recurrent.Output out = rnn.forward(input, batch, steps, initial);
         logits = head.forward(out.output(), batch * steps);
-        lastLoss = loss.compute(logits, targets, mask, batch * steps, vocabularySize);
-        lastTokens = tokens;
+        double value = loss.compute(logits, targets, mask, batch * steps, vocabularySize);
+        finalState = out.finalState();
         this.batch = batch;
         this.steps = steps;
-        return new Forward(lastLoss.loss(), logits, lastLoss.probabilities(), out.finalState());
+        forwardDone = true;
+        return value;
+    }
+
+    /** Logits of the last forward, {@code [B·T, V]}. */
+    public float[] logits() {
+        return logits;
+    }
+
+    /** Softmax of the last logits, {@code [B·T, V]}. */
+    public float[] probabilities() {
+        return loss.probabilities();
+    }
+
+    /** State after the last step of the last forward. */
+    public State finalState() {
+        return finalState;
     }
 
     /** Backward of the last forward: accumulates every parameter gradient. */
     public void backward() {
-        if (lastLoss == null) {
+        if (!forwardDone) {
             throw new IllegalStateException("backward called before forward: run forward on the batch first");
         }
-        float[] dHidden = head.backward(lastLoss.dLogits());
+        float[] dHidden = head.backward(loss.dLogits());
         Recurrent.Gradients g = rnn.backward(dHidden, null);
         if (embedding != null) {
             embedding.backward(g.dInput());

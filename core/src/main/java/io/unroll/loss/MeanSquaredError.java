@@ -12,11 +12,10 @@ import io.unroll.tensor.Check;
  */
 public final class MeanSquaredError {
     private float[] dPrediction; // [N, D]
+    private int counted;
 
-    /** The mean loss and the gradient with respect to the predictions {@code [N, D]}. */
-    public record Result(double loss, float[] dPrediction, int counted) {}
-
-    public Result compute(float[] prediction, float[] target, float[] mask, int positions, int width) {
+    /** The mean loss; {@link #dPrediction()} holds its gradient until the next call. */
+    public double compute(float[] prediction, float[] target, float[] mask, int positions, int width) {
         Check.positive("positions", positions);
         Check.positive("width", width);
         Check.shape("prediction [positions, width]", prediction, positions, width);
@@ -52,6 +51,17 @@ public final class MeanSquaredError {
                 dPrediction[i] = counts ? (float) (2 * diff / denominator) : 0f;
             }
         }
-        return new Result(total / denominator, dPrediction, counted);
+        this.counted = counted;
+        return total / denominator;
+    }
+
+    /** Gradient of the last loss with respect to the predictions {@code [N, D]}. */
+    public float[] dPrediction() {
+        return dPrediction;
+    }
+
+    /** Number of positions the last loss counted. */
+    public int counted() {
+        return counted;
     }
 }

@@ -14,16 +14,15 @@ import io.unroll.tensor.Check;
 public final class SoftmaxCrossEntropy {
     private float[] probabilities; // [N, V]
     private float[] dLogits;       // [N, V]
-
-    /** The result: the mean loss and the gradient with respect to the logits {@code [N, V]}. */
-    public record Result(double loss, float[] dLogits, float[] probabilities, int counted) {}
+    private int counted;
 
     /**
      * @param logits  {@code [N, V]}
      * @param targets {@code [N]} class ids in {@code [0, V)} (ignored where the mask is 0)
      * @param mask    {@code [N]} of 0 or 1, or null to count every position
+     * @return the mean loss; {@link #dLogits()} and {@link #probabilities()} hold the rest until the next call
      */
-    public Result compute(float[] logits, int[] targets, float[] mask, int positions, int classes) {
+    public double compute(float[] logits, int[] targets, float[] mask, int positions, int classes) {
         Check.positive("positions", positions);
         Check.positive("classes", classes);
         Check.shape("logits [positions, classes]", logits, positions, classes);
@@ -77,6 +76,22 @@ public final class SoftmaxCrossEntropy {
                 dLogits[row + v] = counts ? (probabilities[row + v] - onehot) * inv : 0f;
             }
         }
-        return new Result(total / counted, dLogits, probabilities, counted);
+        this.counted = counted;
+        return total / counted;
+    }
+
+    /** Gradient of the last loss with respect to the logits {@code [N, V]}. */
+    public float[] dLogits() {
+        return dLogits;
+    }
+
+    /** Softmax of the last logits {@code [N, V]}. */
+    public float[] probabilities() {
+        return probabilities;
+    }
+
+    /** Number of positions the last loss counted. */
+    public int counted() {
+        return counted;
     }
 }

@@ -42,28 +42,57 @@ public final class Check {
         return value;
     }
 
-    /** An array that must hold exactly the product of {@code shape} values. */
-    public static void shape(String what, float[] array, int... shape) {
-        if (array == null) {
-            throw new IllegalArgumentException(what + " is missing (null), expected " + describe(shape));
-        }
-        long expected = product(shape);
-        if (array.length != expected) {
-            throw new IllegalArgumentException(what + " has " + array.length + " values, expected "
-                    + describe(shape) + " = " + expected + likelyShapeCause(array.length, shape));
+    // Fixed-arity overloads: a varargs call would allocate its int[] on every training step.
+
+    /** A float array that must hold exactly {@code d0} values. */
+    public static void shape(String what, float[] array, int d0) {
+        if (array == null || array.length != d0) {
+            throw shapeError(what, array == null ? -1 : array.length, new int[] {d0});
         }
     }
 
-    /** An int array (token ids, targets) that must hold exactly the product of {@code shape} values. */
-    public static void shape(String what, int[] array, int... shape) {
-        if (array == null) {
-            throw new IllegalArgumentException(what + " is missing (null), expected " + describe(shape));
+    /** A float array that must hold exactly {@code d0·d1} values. */
+    public static void shape(String what, float[] array, int d0, int d1) {
+        if (array == null || array.length != (long) d0 * d1) {
+            throw shapeError(what, array == null ? -1 : array.length, new int[] {d0, d1});
         }
-        long expected = product(shape);
-        if (array.length != expected) {
-            throw new IllegalArgumentException(what + " has " + array.length + " values, expected "
-                    + describe(shape) + " = " + expected + likelyShapeCause(array.length, shape));
+    }
+
+    /** A float array that must hold exactly {@code d0·d1·d2} values. */
+    public static void shape(String what, float[] array, int d0, int d1, int d2) {
+        if (array == null || array.length != (long) d0 * d1 * d2) {
+            throw shapeError(what, array == null ? -1 : array.length, new int[] {d0, d1, d2});
         }
+    }
+
+    /** A float array that must hold exactly the product of {@code shape} values. */
+    public static void shape(String what, float[] array, int[] shape) {
+        if (array == null || array.length != product(shape)) {
+            throw shapeError(what, array == null ? -1 : array.length, shape);
+        }
+    }
+
+    /** An int array (token ids, targets) that must hold exactly {@code d0} values. */
+    public static void shape(String what, int[] array, int d0) {
+        if (array == null || array.length != d0) {
+            throw shapeError(what, array == null ? -1 : array.length, new int[] {d0});
+        }
+    }
+
+    /** An int array (token ids, targets) that must hold exactly {@code d0·d1} values. */
+    public static void shape(String what, int[] array, int d0, int d1) {
+        if (array == null || array.length != (long) d0 * d1) {
+            throw shapeError(what, array == null ? -1 : array.length, new int[] {d0, d1});
+        }
+    }
+
+    /** The error for an array of {@code actual} values (-1: null) where {@code shape} was expected. */
+    private static IllegalArgumentException shapeError(String what, int actual, int[] shape) {
+        if (actual < 0) {
+            return new IllegalArgumentException(what + " is missing (null), expected " + describe(shape));
+        }
+        return new IllegalArgumentException(what + " has " + actual + " values, expected "
+                + describe(shape) + " = " + product(shape) + likelyShapeCause(actual, shape));
     }
 
     /** Every value must be finite; names the first offending position. */

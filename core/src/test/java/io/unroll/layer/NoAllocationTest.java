@@ -1,0 +1,69 @@
+package io.unroll.layer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.unroll.cell.CellType;
+import io.unroll.tensor.ParamStore;
+import io.unroll.tensor.Rng;
+import io.unroll.train.Adam;
+import io.unroll.train.Clipping;
+import io.unroll.train.Init;
+import io.unroll.train.InitScheme;
+import java.lang.management.ManagementFactory;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Once warm, a whole training step (embedding, recurrent forward, head, cross-entropy, BPTT,
+ * clipping, Adam) allocates nothing: the workspaces are sized once and reused. Measured with the
+ * JVM's per-thread allocation counter, which is exact, so this is a deterministic assertion.
+ */
+class NoAllocationTest {
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+    @ParameterizedTest
+    @EnumSource(CellType.class)
+    void aWarmTrainingStepAllocatesNothing(CellType cell) {
+        int vocabulary = 11;
+        int batch = 4;
+        int steps = 16;
+        ParamStore.Builder pb = ParamStore.builder();
+        SequenceModel model = SequenceModel.embedded(pb, vocabulary, RecurrentConfig.of(cell, 8, 24, 2));
+        ParamStore params = pb.build();
+        Rng rng = Rng.seeded(1);
+        Init.gaussian(model.embedding().weight(), 1.0, rng);
+        Init.apply(model.rnn(), InitScheme.PYTORCH, Double.NaN, rng);
+        Init.uniform(model.head().weight(), 0.2, rng);
+        int[] tokens = new int[batch * steps];
+        int[] targets = new int[batch * steps];
+        for (int i = 0; i < tokens.length; i++) {
+            tokens[i] = rng.nextInt(vocabulary);
+            targets[i] = rng.nextInt(vocabulary);
+        }
+        Adam adam = Adam.adam(1e-3);
+        double first = step(model, params, adam, tokens, targets, batch, steps);
+        for (int i = 0; i < 1500; i++) {
+            step(model, params, adam, tokens, targets, batch, steps);
+        }
+        long thread = Thread.currentThread().getId();
+        long before = THREADS.getThreadAllocatedBytes(thread);
+        double last = 0;
+        for (int i = 0; i < 20; i++) {
+            last = step(model, params, adam, tokens, targets, batch, steps);
+        }
+        long allocated = THREADS.getThreadAllocatedBytes(thread) - before;
+        assertEquals(0, allocated, "bytes allocated by 20 warm training steps");
+        assertTrue(last < first, "the steps trained: loss " + first + " -> " + last);
+    }
+
+    private static double step(SequenceModel model, ParamStore params, Adam adam, int[] tokens, int[] targets, int batch, int steps) {
+        params.zeroGrads();
+        double loss = model.forward(tokens, targets, null, batch, steps, null);
+        model.backward();
+        Clipping.clipByGlobalNorm(params, 5.0);
+        adam.step(params);
+        return loss;
+    }
+}
