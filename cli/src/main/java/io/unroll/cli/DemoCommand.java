@@ -87,13 +87,15 @@ public final class DemoCommand implements Callable<Integer> {
             out.printf("text: \"%s\" (%d characters, vocabulary of %d)%n", abbreviate(experiment.text(), 60),
                     experiment.text().length(), experiment.model().vocabularySize());
             out.printf("model: %s; %s rng, seed %d%n%n", setup, rng.mode(), common.seedOr(42));
-            out.printf("%6s  %8s  %10s  %-42s  %s%n", "epoch", "loss", "grad norm", "predicted", "target");
+            out.printf("%6s  %8s  %10s  %-" + (experiment.shownCharacters() + 2) + "s  %s%n",
+                    "epoch", "loss", "grad norm", "predicted", "target");
             out.flush();
         }
+        String row = "%6d  %8.4f  %10.4f%s  %-" + (experiment.shownCharacters() + 2) + "s  %s%n";
         long start = System.nanoTime();
         CharExperiment.Result result = experiment.run(r -> {
             if (!json) {
-                out.printf(Locale.ROOT, "%6d  %8.4f  %10.4f%s  %-42s  %s%n", r.epoch(), r.loss(), r.gradNorm(),
+                out.printf(Locale.ROOT, row, r.epoch(), r.loss(), r.gradNorm(),
                         r.gradNorm() > 5.0 ? "*" : " ", quote(r.predicted()), quote(r.target()));
                 out.flush();
             }

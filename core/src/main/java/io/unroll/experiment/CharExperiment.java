@@ -99,6 +99,11 @@ public final class CharExperiment {
         return text;
     }
 
+    /** How many predicted and target characters a report shows. */
+    public int shownCharacters() {
+        return shownChars;
+    }
+
     public SequenceModel model() {
         return model;
     }
