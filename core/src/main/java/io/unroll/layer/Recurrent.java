@@ -95,6 +95,23 @@ public final class Recurrent {
         }
     }
 
+    private Recurrent(Recurrent shared) {
+        this.config = shared.config;
+        this.layers = new Layer[shared.layers.length];
+        for (int k = 0; k < layers.length; k++) {
+            Layer l = shared.layers[k];
+            layers[k] = new Layer(l.inputSize, l.weightIh, l.weightHh, l.biasIh, l.biasHh, l.cell);
+        }
+    }
+
+    /**
+     * A stack that shares this one's parameters (and so sees every update to them) but has its own
+     * workspace: for streaming or evaluation beside training without resizing the training workspace.
+     */
+    public Recurrent sharingParameters() {
+        return new Recurrent(this);
+    }
+
     private static Cell newCell(CellType type, Param weightHh, Param biasHh) {
         switch (type) {
             case RNN_TANH:
