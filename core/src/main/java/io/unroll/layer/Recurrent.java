@@ -45,6 +45,9 @@ public final class Recurrent {
     private float[] dInput;         // [B, T, I]
     private float[] dhInitial;      // [L, B, H]
     private float[] dcInitial;      // [L, B, H] or null
+    private int[] lengths;          // [B] valid steps per sequence
+    private boolean padded;         // some sequence is shorter than the batch's steps
+    private float[] dcKeep;         // [B, H] LSTM cell gradient of padded rows, kept across a backward step
     private Output forwardResult;
     private Gradients backwardResult;
     private boolean forwardDone;
@@ -148,14 +151,25 @@ public final class Recurrent {
         return layers[layer].biasHh;
     }
 
-    /**
-     * Runs the stack over a batch of sequences.
-     *
-     * @param input   {@code [B, T, I]} batch-first, finite
-     * @param initial the state before step 0, {@code [L, B, H]} (with c for an LSTM), or null for zeros
-     * @return the top layer's outputs {@code [B, T, H]} and the state after the last step
-     */
+    /** {@link #forward(float[], int, int, State, int[])} with every sequence {@code steps} long. */
     public Output forward(float[] input, int batch, int steps, State initial) {
+        return forward(input, batch, steps, initial, null);
+    }
+
+    /**
+     * Runs the stack over a batch of sequences, each padded to {@code steps}.
+     *
+     * <p>A sequence of length {@code n < steps} gives exactly what it gives alone: its state stops
+     * changing after step n-1, so the final state is the one after its last real step; its outputs
+     * at padded steps are 0; and backward passes no gradient through the padded steps (the job of
+     * PyTorch's {@code pack_padded_sequence}).
+     *
+     * @param input   {@code [B, T, I]} batch-first, finite (padded positions are read but do not matter)
+     * @param initial the state before step 0, {@code [L, B, H]} (with c for an LSTM), or null for zeros
+     * @param lengths {@code [B]} the number of real steps of each sequence, each in {@code [1, T]}, or null
+     * @return the top layer's outputs {@code [B, T, H]} and the state after each sequence's last step
+     */
+    public Output forward(float[] input, int batch, int steps, State initial, int[] lengths) {
         Check.positive("batch", batch);
         Check.positive("steps", steps);
         int in = config.inputSize();
@@ -163,7 +177,13 @@ public final class Recurrent {
         Check.shape("input [batch, steps, input size]", input, batch, steps, in);
         Check.finite("input", input);
         checkState("initial state", initial, batch);
+        checkLengths(lengths, batch, steps);
         ensureShape(batch, steps);
+        padded = false;
+        for (int b = 0; b < batch; b++) {
+            this.lengths[b] = lengths == null ? steps : lengths[b];
+            padded |= this.lengths[b] < steps;
+        }
 
         transpose(inputTimeMajor, input, batch, steps, in);
         int bh = batch * h;
@@ -188,6 +208,9 @@ public final class Recurrent {
             }
             for (int t = 0; t < steps; t++) {
                 layer.cell.forward(buf, t);
+                if (padded) {
+                    holdStateOfEndedSequences(buf, t);
+                }
             }
             System.arraycopy(buf.hs, buf.stateSlot(steps), hFinal, k * bh, bh);
             if (cFinal != null) {
@@ -195,6 +218,11 @@ public final class Recurrent {
             }
         }
         transposeBack(output, layers[layers.length - 1].buf.hs, bh, batch, steps, h);
+        if (padded) {
+            for (int b = 0; b < batch; b++) {
+                Arrays.fill(output, (b * steps + this.lengths[b]) * h, (b + 1) * steps * h, 0f);
+            }
+        }
         forwardDone = true;
         return forwardResult;
     }
@@ -246,8 +274,15 @@ public final class Recurrent {
                 // dh_t = ∂L/∂output_t + the gradient carried back from step t+1
                 System.arraycopy(buf.dhCarry, 0, buf.dh, 0, bh);
                 Kernels.add(buf.dh, 0, dOut, t * bh, bh);
+                boolean someEnded = padded && endedBefore(t);
+                if (someEnded) {
+                    beforePaddedStepBackward(buf, t);
+                }
                 observer.onStep(k, t, buf.dh, batch, h);
                 layer.cell.backward(buf, t);
+                if (someEnded) {
+                    afterPaddedStepBackward(buf, t);
+                }
             }
             System.arraycopy(buf.dhCarry, 0, dhInitial, k * bh, bh);
             if (buf.dc != null) {
@@ -280,6 +315,77 @@ public final class Recurrent {
             n += layer.buf == null ? 0 : layer.buf.storedFloats();
         }
         return n;
+    }
+
+    private static void checkLengths(int[] lengths, int batch, int steps) {
+        if (lengths == null) {
+            return;
+        }
+        Check.shape("lengths [batch]", lengths, batch);
+        for (int b = 0; b < batch; b++) {
+            if (lengths[b] < 1 || lengths[b] > steps) {
+                throw new IllegalArgumentException("length of sequence " + b + " is " + lengths[b] + ", expected 1 to "
+                        + steps + " (the padded length)" + (lengths[b] < 1
+                        ? "; an empty sequence has nothing to run: leave it out of the batch"
+                        : "; the likely cause is lengths counted with a separator or a batch padded too short"));
+            }
+        }
+    }
+
+    /** True when some sequence's last real step comes before step t. */
+    private boolean endedBefore(int t) {
+        for (int b = 0; b < batch; b++) {
+            if (t >= lengths[b]) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Forward at a padded step t: a sequence that has ended keeps its state, {@code h_t = h_{t-1}}. */
+    private void holdStateOfEndedSequences(StepBuffers buf, int t) {
+        int h = config.hiddenSize();
+        for (int b = 0; b < batch; b++) {
+            if (t >= lengths[b]) {
+                System.arraycopy(buf.hs, buf.stateSlot(t) + b * h, buf.hs, buf.stateSlot(t + 1) + b * h, h);
+                if (buf.cs != null) {
+                    System.arraycopy(buf.cs, buf.stateSlot(t) + b * h, buf.cs, buf.stateSlot(t + 1) + b * h, h);
+                }
+            }
+        }
+    }
+
+    /** Backward at a padded step t, before the cell: the loss does not see an ended sequence here. */
+    private void beforePaddedStepBackward(StepBuffers buf, int t) {
+        int h = config.hiddenSize();
+        for (int b = 0; b < batch; b++) {
+            if (t >= lengths[b]) {
+                System.arraycopy(buf.dhCarry, b * h, buf.dh, b * h, h);
+            }
+        }
+        if (buf.dc != null) {
+            System.arraycopy(buf.dc, 0, dcKeep, 0, dcKeep.length);
+        }
+    }
+
+    /**
+     * Backward at a padded step t, after the cell: the step was an identity for an ended sequence,
+     * so its gradient passes through unchanged and none reaches the weights.
+     */
+    private void afterPaddedStepBackward(StepBuffers buf, int t) {
+        int h = config.hiddenSize();
+        int gw = buf.gateWidth;
+        int g0 = buf.gateStep(t);
+        for (int b = 0; b < batch; b++) {
+            if (t >= lengths[b]) {
+                Arrays.fill(buf.dPreIh, g0 + b * gw, g0 + (b + 1) * gw, 0f);
+                Arrays.fill(buf.dPreHh, g0 + b * gw, g0 + (b + 1) * gw, 0f);
+                System.arraycopy(buf.dh, b * h, buf.dhCarry, b * h, h);
+                if (buf.dc != null) {
+                    System.arraycopy(dcKeep, b * h, buf.dc, b * h, h);
+                }
+            }
+        }
     }
 
     private void checkState(String what, State state, int batch) {
@@ -323,6 +429,8 @@ public final class Recurrent {
         dInput = new float[batch * steps * in];
         dhInitial = new float[l * batch * h];
         dcInitial = cell ? new float[l * batch * h] : null;
+        lengths = new int[batch];
+        dcKeep = cell ? new float[batch * h] : null;
         forwardResult = new Output(output, new State(l, batch, h, hFinal, cFinal));
         backwardResult = new Gradients(dInput, new State(l, batch, h, dhInitial, dcInitial));
         this.batch = batch;
