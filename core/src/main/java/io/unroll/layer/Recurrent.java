@@ -403,9 +403,9 @@ public final class Recurrent {
             throw new IllegalArgumentException(what + (needsCell ? " has no cell state c, which an LSTM needs"
                     : " has a cell state c, which only an LSTM has") + "; the likely cause is a state from another cell type");
         }
-        Check.finite(what + " h", state.h());
+        Check.finite(what, " h", state.h());
         if (state.c() != null) {
-            Check.finite(what + " c", state.c());
+            Check.finite(what, " c", state.c());
         }
     }
 

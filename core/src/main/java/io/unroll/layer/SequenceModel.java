@@ -22,6 +22,7 @@ public final class SequenceModel {
     private final Linear head;
     private final SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy();
     private float[] oneHot;            // [B, T, V] for one-hot inputs
+    private float[] mask;              // [B, T] real steps of padded sequences
     private int batch;
     private int steps;
     private boolean forwardDone;
@@ -69,29 +70,43 @@ public final class SequenceModel {
     }
 
     /**
-     * Forward pass and loss.
+     * Forward pass and loss over a batch of sequences padded to {@code steps}.
      *
      * @param tokens  {@code [B, T]} input ids in {@code [0, V)}
-     * @param targets {@code [B, T]} target ids
-     * @param mask    {@code [B, T]} of 0/1, or null to count every position
+     * @param targets {@code [B, T]} target ids (read only at real steps)
+     * @param lengths {@code [B]} real steps per sequence, each in {@code [1, T]}, or null when all are {@code T}
+     *                long; padded steps count in neither the loss nor any gradient
      * @param initial state before step 0, or null for zeros
-     * @return the mean cross-entropy; {@link #logits()}, {@link #probabilities()} and {@link #finalState()}
-     *         hold the rest until the next call
+     * @return the mean cross-entropy over the real steps; {@link #logits()}, {@link #probabilities()}
+     *         and {@link #finalState()} hold the rest until the next call
      */
-    public double forward(int[] tokens, int[] targets, float[] mask, int batch, int steps, State initial) {
+    public double forward(int[] tokens, int[] targets, int[] lengths, int batch, int steps, State initial) {
         Check.positive("batch", batch);
         Check.positive("steps", steps);
         Check.shape("tokens [batch, steps]", tokens, batch, steps);
         Check.ids("tokens", tokens, vocabularySize, "vocabulary size");
         float[] input = embedding != null ? embedding.forward(tokens) : oneHot(tokens, batch, steps);
-        Recurrent.Output out = rnn.forward(input, batch, steps, initial);
+        Recurrent.Output out = rnn.forward(input, batch, steps, initial, lengths);
         logits = head.forward(out.output(), batch * steps);
-        double value = loss.compute(logits, targets, mask, batch * steps, vocabularySize);
+        double value = loss.compute(logits, targets, lengths == null ? null : mask(lengths, batch, steps),
+                batch * steps, vocabularySize);
         finalState = out.finalState();
         this.batch = batch;
         this.steps = steps;
         forwardDone = true;
         return value;
+    }
+
+    /** 1 at the real steps of each sequence, 0 at its padding, {@code [B, T]}. */
+    private float[] mask(int[] lengths, int batch, int steps) {
+        if (mask == null || mask.length != batch * steps) {
+            mask = new float[batch * steps];
+        }
+        for (int b = 0; b < batch; b++) {
+            Arrays.fill(mask, b * steps, b * steps + lengths[b], 1f);
+            Arrays.fill(mask, b * steps + lengths[b], (b + 1) * steps, 0f);
+        }
+        return mask;
     }
 
     /** Logits of the last forward, {@code [B·T, V]}. */

@@ -97,9 +97,14 @@ public final class Check {
 
     /** Every value must be finite; names the first offending position. */
     public static void finite(String what, float[] array) {
+        finite(what, "", array);
+    }
+
+    /** {@link #finite(String, float[])} for the value named {@code what + part}, joined only on failure. */
+    public static void finite(String what, String part, float[] array) {
         for (int i = 0; i < array.length; i++) {
             if (!Float.isFinite(array[i])) {
-                throw new IllegalArgumentException(what + " holds " + array[i] + " at flat index " + i
+                throw new IllegalArgumentException(what + part + " holds " + array[i] + " at flat index " + i
                         + ", expected finite values; the likely cause is a NaN or overflow upstream"
                         + " (unscaled data, a diverged model or a learning rate that is too high)");
             }

@@ -1,0 +1,129 @@
+package io.unroll.train;
+
+import io.unroll.layer.SequenceModel;
+import io.unroll.tensor.Check;
+import io.unroll.tensor.ParamStore;
+import io.unroll.tensor.State;
+import java.util.Arrays;
+
+/**
+ * Truncated backpropagation through time with window k (Williams &amp; Peng 1990; the char-rnn way):
+ * a batch of long sequences is run in chunks of k steps; each chunk starts from the state
+ * <em>values</em> the previous chunk ended with, its gradient stops at the chunk boundary, and the
+ * parameters are updated after every chunk (clip, then optimizer step). The state is carried from
+ * call to call as well, so consecutive batches of a text stream continue each other, until
+ * {@link #resetState()}.
+ *
+ * <p>Every chunk has the shape {@code [B, k]}: a shorter last chunk is padded and its padded steps
+ * masked (see {@link io.unroll.layer.Recurrent#forward(float[], int, int, State, int[])}), so the
+ * model's workspaces keep one size and memory is constant in the number of chunks. With
+ * {@code k >= T} there is one chunk, which is exactly full BPTT.
+ */
+public final class TruncatedBptt {
+    /** Receives each chunk's loss and pre-clip gradient norm; a non-finite value is data, not an error. */
+    @FunctionalInterface
+    public interface ChunkListener {
+        void onChunk(long chunk, double loss, double preClipNorm);
+    }
+
+    private final SequenceModel model;
+    private final ParamStore params;
+    private final Optimizer optimizer;
+    private final int window;
+    private final double maxNorm;
+    private final int batch;
+    private final State carried;   // [L, B, H] values at the end of the last chunk
+    private final int[] tokens;    // [B, k]
+    private final int[] targets;   // [B, k]
+    private final int[] lengths;   // [B]
+    private long chunks;
+
+    /**
+     * @param window  k, the number of steps between gradient cuts
+     * @param maxNorm global-norm clipping threshold, or {@code Double.POSITIVE_INFINITY} for none
+     */
+    public TruncatedBptt(SequenceModel model, ParamStore params, Optimizer optimizer, int batch, int window, double maxNorm) {
+        this.model = model;
+        this.params = params;
+        this.optimizer = optimizer;
+        this.batch = Check.positive("batch", batch);
+        this.window = Check.positive("window k", window);
+        this.maxNorm = maxNorm == Double.POSITIVE_INFINITY ? maxNorm : Check.positive("max norm", maxNorm);
+        int layers = model.rnn().config().layers();
+        int hidden = model.rnn().config().hiddenSize();
+        this.carried = State.zeros(layers, batch, hidden, model.rnn().config().cell().hasCellState());
+        this.tokens = new int[batch * window];
+        this.targets = new int[batch * window];
+        this.lengths = new int[batch];
+    }
+
+    public int window() {
+        return window;
+    }
+
+    /** Chunks trained so far. */
+    public long chunks() {
+        return chunks;
+    }
+
+    /** The state the next chunk starts from (a copy). */
+    public State state() {
+        return carried.copy();
+    }
+
+    /** Forgets the carried state: the next chunk starts from zeros. */
+    public void resetState() {
+        Arrays.fill(carried.h(), 0f);
+        if (carried.c() != null) {
+            Arrays.fill(carried.c(), 0f);
+        }
+    }
+
+    /**
+     * Trains on one batch of sequences {@code [B, T]} in chunks of k, one update per chunk.
+     *
+     * @return the mean loss over all T steps of the batch (each chunk's mean weighted by its length)
+     */
+    public double train(int[] inputIds, int[] targetIds, int steps, ChunkListener listener) {
+        Check.positive("steps", steps);
+        Check.shape("input ids [batch, steps]", inputIds, batch, steps);
+        Check.shape("target ids [batch, steps]", targetIds, batch, steps);
+        if (steps <= window) {
+            // one chunk: exactly full BPTT, at the batch's own shape
+            return chunk(inputIds, targetIds, null, steps, listener);
+        }
+        double total = 0;
+        for (int start = 0; start < steps; start += window) {
+            int n = Math.min(window, steps - start);
+            for (int b = 0; b < batch; b++) {
+                System.arraycopy(inputIds, b * steps + start, tokens, b * window, n);
+                System.arraycopy(targetIds, b * steps + start, targets, b * window, n);
+                // padding: any valid id; masked out of the loss and of every gradient
+                Arrays.fill(tokens, b * window + n, (b + 1) * window, 0);
+                Arrays.fill(targets, b * window + n, (b + 1) * window, 0);
+                lengths[b] = n;
+            }
+            total += chunk(tokens, targets, n < window ? lengths : null, window, listener) * n;
+        }
+        return total / steps;
+    }
+
+    /** One chunk from the carried state: forward, backward, clip, carry the final state, update. */
+    private double chunk(int[] chunkTokens, int[] chunkTargets, int[] chunkLengths, int steps, ChunkListener listener) {
+        params.zeroGrads();
+        double loss = model.forward(chunkTokens, chunkTargets, chunkLengths, batch, steps, carried);
+        model.backward();
+        double norm = Double.isInfinite(maxNorm) ? Clipping.globalNorm(params) : Clipping.clipByGlobalNorm(params, maxNorm);
+        State end = model.finalState();
+        System.arraycopy(end.h(), 0, carried.h(), 0, carried.h().length);
+        if (carried.c() != null) {
+            System.arraycopy(end.c(), 0, carried.c(), 0, carried.c().length);
+        }
+        listener.onChunk(chunks, loss, norm);
+        chunks++;
+        if (Double.isFinite(loss) && Double.isFinite(norm)) {
+            optimizer.step(params);
+        }
+        return loss;
+    }
+}

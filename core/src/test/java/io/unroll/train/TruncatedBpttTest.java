@@ -1,0 +1,141 @@
+package io.unroll.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.unroll.cell.CellType;
+import io.unroll.layer.RecurrentConfig;
+import io.unroll.layer.SequenceModel;
+import io.unroll.tensor.ParamStore;
+import io.unroll.tensor.Rng;
+import io.unroll.tensor.State;
+import java.lang.management.ManagementFactory;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class TruncatedBpttTest {
+    private static final int V = 7;
+    private static final int B = 3;
+
+    private record Setup(SequenceModel model, ParamStore params) {}
+
+    private static Setup setup(CellType cell) {
+        ParamStore.Builder pb = ParamStore.builder();
+        SequenceModel model = SequenceModel.embedded(pb, V, RecurrentConfig.of(cell, 4, 6, 2));
+        ParamStore params = pb.build();
+        Rng rng = Rng.seeded(12);
+        Init.gaussian(model.embedding().weight(), 1.0, rng);
+        Init.apply(model.rnn(), InitScheme.PYTORCH, Double.NaN, rng);
+        Init.uniform(model.head().weight(), 0.4, rng);
+        return new Setup(model, params);
+    }
+
+    private static int[] ids(long seed, int n) {
+        Rng rng = Rng.seeded(seed);
+        int[] a = new int[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = rng.nextInt(V);
+        }
+        return a;
+    }
+
+    private static int[] chunk(int[] a, int steps, int start, int n) {
+        int[] out = new int[B * n];
+        for (int b = 0; b < B; b++) {
+            System.arraycopy(a, b * steps + start, out, b * n, n);
+        }
+        return out;
+    }
+
+    @ParameterizedTest
+    @EnumSource(CellType.class)
+    void aWindowOfAtLeastTIsExactlyFullBptt(CellType cell) {
+        int steps = 9;
+        for (int window : new int[] {steps, steps + 5}) {
+            Setup tbptt = setup(cell);
+            Setup full = setup(cell);
+            TruncatedBptt trainer = new TruncatedBptt(tbptt.model(), tbptt.params(), Adam.adam(0.01), B, window, 1.0);
+            Adam adam = Adam.adam(0.01);
+            State carried = null;
+            for (int call = 0; call < 3; call++) {
+                int[] x = ids(call, B * steps);
+                int[] y = ids(100 + call, B * steps);
+                trainer.train(x, y, steps, (c, loss, norm) -> { });
+                full.params().zeroGrads();
+                full.model().forward(x, y, null, B, steps, carried);
+                full.model().backward();
+                Clipping.clipByGlobalNorm(full.params(), 1.0);
+                carried = full.model().finalState().copy();
+                adam.step(full.params());
+            }
+            assertArrayEquals(full.params().values(), tbptt.params().values(), cell + " window " + window);
+            assertEquals(3, trainer.chunks());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(CellType.class)
+    void chunksStartFromTheCarriedStateValuesAndCutTheGradientAtTheBoundary(CellType cell) {
+        int steps = 10;
+        int window = 4;                       // chunks of 4, 4 and a padded 2
+        Setup tbptt = setup(cell);
+        Setup manual = setup(cell);
+        int[] x = ids(5, B * steps);
+        int[] y = ids(6, B * steps);
+        double[] losses = new double[3];
+        TruncatedBptt trainer = new TruncatedBptt(tbptt.model(), tbptt.params(), new Sgd(0.3), B, window, 5.0);
+        trainer.train(x, y, steps, (c, loss, norm) -> losses[(int) c] = loss);
+
+        Sgd sgd = new Sgd(0.3);
+        State carried = null;
+        for (int c = 0, start = 0; start < steps; c++, start += window) {
+            int n = Math.min(window, steps - start);
+            manual.params().zeroGrads();
+            double loss = manual.model().forward(chunk(x, steps, start, n), chunk(y, steps, start, n), null, B, n, carried);
+            manual.model().backward();
+            Clipping.clipByGlobalNorm(manual.params(), 5.0);
+            carried = manual.model().finalState().copy();
+            sgd.step(manual.params());
+            assertEquals(loss, losses[c], 1e-6, "chunk " + c);
+        }
+        float[] expected = manual.params().values();
+        float[] actual = tbptt.params().values();
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], actual[i], 1e-5f + 1e-5f * Math.abs(expected[i]), "parameter value " + i);
+        }
+        State state = trainer.state();
+        for (int i = 0; i < state.h().length; i++) {
+            assertEquals(carried.h()[i], state.h()[i], 1e-5f, "carried h " + i);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(CellType.class)
+    void memoryIsConstantOverAThousandChunks(CellType cell) {
+        Setup s = setup(cell);
+        int window = 5;
+        int steps = 10 * window + 3;          // ten full chunks and a padded one per call
+        TruncatedBptt trainer = new TruncatedBptt(s.model(), s.params(), Adam.adam(1e-3), B, window, 5.0);
+        int[] x = ids(1, B * steps);
+        int[] y = ids(2, B * steps);
+        double[] last = new double[1];
+        TruncatedBptt.ChunkListener listener = (c, loss, norm) -> last[0] = loss;
+        for (int i = 0; i < 300; i++) {
+            trainer.train(x, y, steps, listener);
+        }
+        long stored = s.model().rnn().storedFloats();
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long before = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+        long chunksBefore = trainer.chunks();
+        while (trainer.chunks() - chunksBefore < 1000) {
+            trainer.train(x, y, steps, listener);
+        }
+        long allocated = threads.getThreadAllocatedBytes(Thread.currentThread().getId()) - before;
+        // nothing that grows with the chunks: less than a byte per chunk (the JIT may still allocate
+        // a few bytes once while it recompiles; NoAllocationTest pins a warm step at exactly zero)
+        assertTrue(allocated < 1000, allocated + " bytes allocated over " + (trainer.chunks() - chunksBefore) + " chunks");
+        assertEquals(stored, s.model().rnn().storedFloats(), "floats stored for backward");
+        assertTrue(Double.isFinite(last[0]));
+    }
+}
