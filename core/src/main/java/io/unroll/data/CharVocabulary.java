@@ -59,6 +59,16 @@ public final class CharVocabulary {
         return codePoints[id];
     }
 
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof CharVocabulary && Arrays.equals(codePoints, ((CharVocabulary) o).codePoints);
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(codePoints);
+    }
+
     private static String describe(int codePoint) {
         return "'" + new String(Character.toChars(codePoint)) + "' (U+" + String.format("%04X", codePoint) + ")";
     }

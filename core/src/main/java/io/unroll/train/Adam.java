@@ -2,6 +2,7 @@ package io.unroll.train;
 
 import io.unroll.tensor.Check;
 import io.unroll.tensor.ParamStore;
+import java.nio.ByteBuffer;
 
 /**
  * Adam (Kingma &amp; Ba 2015) and AdamW (Loshchilov &amp; Hutter 2019), with the arithmetic of
@@ -14,6 +15,8 @@ import io.unroll.tensor.ParamStore;
  * </pre>
  */
 public final class Adam implements Optimizer {
+    static final byte KIND = 2;
+
     private final double learningRate;
     private final double beta1;
     private final double beta2;
@@ -57,6 +60,10 @@ public final class Adam implements Optimizer {
     public void step(ParamStore params) {
         float[] theta = params.values();
         float[] grad = params.grads();
+        if (m != null && m.length != theta.length) {
+            throw new IllegalArgumentException("optimizer state holds " + m.length + " values, the model has "
+                    + theta.length + "; the likely cause is a checkpoint of another model");
+        }
         if (m == null) {
             m = new float[theta.length];
             v = new float[theta.length];
@@ -86,5 +93,26 @@ public final class Adam implements Optimizer {
     @Override
     public long steps() {
         return steps;
+    }
+
+    @Override
+    public byte[] saveState() {
+        ByteBuffer out = Optimizer.stateBuffer(KIND, 5 * 8 + 1 + 8 + Optimizer.floatBytes(m) + Optimizer.floatBytes(v));
+        out.putDouble(learningRate).putDouble(beta1).putDouble(beta2).putDouble(epsilon).putDouble(weightDecay);
+        out.put((byte) (decoupled ? 1 : 0)).putLong(steps);
+        Optimizer.putFloats(out, m);
+        Optimizer.putFloats(out, v);
+        return out.array();
+    }
+
+    static Adam restore(ByteBuffer in) {
+        Adam adam = new Adam(in.getDouble(), in.getDouble(), in.getDouble(), in.getDouble(), in.getDouble(), in.get() == 1);
+        adam.steps = in.getLong();
+        adam.m = Optimizer.getFloats(in);
+        adam.v = Optimizer.getFloats(in);
+        if ((adam.m == null) != (adam.v == null) || adam.m != null && adam.m.length != adam.v.length) {
+            throw new IllegalArgumentException("saved Adam state has moment buffers of different sizes: the state is corrupt");
+        }
+        return adam;
     }
 }

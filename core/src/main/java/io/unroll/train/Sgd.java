@@ -2,6 +2,7 @@ package io.unroll.train;
 
 import io.unroll.tensor.Check;
 import io.unroll.tensor.ParamStore;
+import java.nio.ByteBuffer;
 
 /**
  * Stochastic gradient descent with optional momentum, as PyTorch's {@code torch.optim.SGD}
@@ -13,6 +14,8 @@ import io.unroll.tensor.ParamStore;
  * </pre>
  */
 public final class Sgd implements Optimizer {
+    static final byte KIND = 1;
+
     private final float learningRate;
     private final float momentum;
     private final float weightDecay;
@@ -33,6 +36,10 @@ public final class Sgd implements Optimizer {
     public void step(ParamStore params) {
         float[] theta = params.values();
         float[] grad = params.grads();
+        if (velocity != null && velocity.length != theta.length) {
+            throw new IllegalArgumentException("optimizer state holds " + velocity.length + " values, the model has "
+                    + theta.length + "; the likely cause is a checkpoint of another model");
+        }
         if (momentum > 0 && velocity == null) {
             velocity = new float[theta.length];
         }
@@ -50,5 +57,20 @@ public final class Sgd implements Optimizer {
     @Override
     public long steps() {
         return steps;
+    }
+
+    @Override
+    public byte[] saveState() {
+        ByteBuffer out = Optimizer.stateBuffer(KIND, 12 + 8 + Optimizer.floatBytes(velocity));
+        out.putFloat(learningRate).putFloat(momentum).putFloat(weightDecay).putLong(steps);
+        Optimizer.putFloats(out, velocity);
+        return out.array();
+    }
+
+    static Sgd restore(ByteBuffer in) {
+        Sgd sgd = new Sgd(in.getFloat(), in.getFloat(), in.getFloat());
+        sgd.steps = in.getLong();
+        sgd.velocity = Optimizer.getFloats(in);
+        return sgd;
     }
 }

@@ -71,6 +71,20 @@ public final class TruncatedBptt {
         return carried.copy();
     }
 
+    /** Sets the state the next chunk starts from (resuming a run). */
+    public void restoreState(State state) {
+        if (state.layers() != carried.layers() || state.batch() != carried.batch() || state.hidden() != carried.hidden()
+                || state.hasCell() != carried.hasCell()) {
+            throw new IllegalArgumentException("carried state has shape " + io.unroll.tensor.Check.describe(state.layers(),
+                    state.batch(), state.hidden()) + ", expected " + io.unroll.tensor.Check.describe(carried.layers(),
+                    carried.batch(), carried.hidden()) + "; the likely cause is resuming with another --batch");
+        }
+        System.arraycopy(state.h(), 0, carried.h(), 0, carried.h().length);
+        if (carried.c() != null) {
+            System.arraycopy(state.c(), 0, carried.c(), 0, carried.c().length);
+        }
+    }
+
     /** Forgets the carried state: the next chunk starts from zeros. */
     public void resetState() {
         Arrays.fill(carried.h(), 0f);
