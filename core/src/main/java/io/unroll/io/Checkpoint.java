@@ -110,12 +110,26 @@ public final class Checkpoint {
         ParamStore.Builder pb = ParamStore.builder();
         SequenceModel model = SequenceModel.embedded(pb, embedding[0], config);
         ParamStore params = pb.build();
-        int expected = params.params().size();
-        int tensors = f.names().size();
-        if (tensors != expected) {
-            throw new IllegalArgumentException(file + " holds " + tensors + " tensors " + f.names() + ", expected the "
-                    + expected + " of a " + layers + "-layer " + cell.id() + " model: " + names(params)
-                    + "; the likely cause is a module with other attributes than embedding, rnn and head");
+        java.util.List<String> missing = new java.util.ArrayList<>();
+        for (Param p : params.params()) {
+            if (!f.has(p.name())) {
+                missing.add(p.name());
+            }
+        }
+        java.util.List<String> unexpected = new java.util.ArrayList<>();
+        for (String name : f.names()) {
+            if (!params.has(name)) {
+                unexpected.add(name);
+            }
+        }
+        if (!missing.isEmpty() || !unexpected.isEmpty()) {
+            throw new IllegalArgumentException(file + " does not hold the " + params.params().size() + " tensors of a "
+                    + layers + "-layer " + cell.id() + " model (" + names(params) + "): "
+                    + (missing.isEmpty() ? "" : "missing " + missing + (unexpected.isEmpty() ? "" : ", "))
+                    + (unexpected.isEmpty() ? "" : "unexpected " + unexpected)
+                    + (unexpected.isEmpty() ? "; the file is incomplete or its layers disagree"
+                            : "; the likely cause is a module with other attributes than embedding, rnn and head,"
+                            + " or other options (bidirectional, proj_size)"));
         }
         for (Param p : params.params()) {
             require(f, p.name());
@@ -208,6 +222,10 @@ public final class Checkpoint {
     }
 
     private static State stateOf(byte[] bytes, RecurrentConfig config) {
+        if (bytes.length < 16) {
+            throw new IllegalArgumentException("the carried state in the checkpoint has " + bytes.length
+                    + " bytes, fewer than its 16-byte header: the file is corrupt");
+        }
         ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         int layers = in.getInt();
         int batch = in.getInt();
