@@ -25,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -145,14 +144,15 @@ class CheckpointInterchangeTest {
     }
 
     /**
-     * Regenerates unroll_&lt;cell&gt;.safetensors, only when asked:
-     * {@code -Dunroll.interchange.write=/abs/path/core/src/test/resources/interchange}. Run the
-     * script's {@code unroll} step afterwards so PyTorch checks the new files.
+     * Writes unroll_&lt;cell&gt;.safetensors the way the committed fixtures were made and checks each
+     * loads back as the same architecture. Into a temporary folder by default; to regenerate the
+     * fixtures, point {@code -Dunroll.interchange.write=/abs/path/core/src/test/resources/interchange}
+     * at them and run the script's {@code unroll} step afterwards so PyTorch checks the new files.
      */
     @Test
-    @EnabledIfSystemProperty(named = "unroll.interchange.write", matches = ".+")
     void writeUnrollCheckpoints() throws Exception {
-        Path out = Path.of(System.getProperty("unroll.interchange.write"));
+        String target = System.getProperty("unroll.interchange.write");
+        Path out = target == null ? dir.resolve("written") : Path.of(target);
         Files.createDirectories(out);
         for (String cell : CELLS) {
             CharTrainer trainer = CharTrainer.create(TEXT, trainerConfig(CellType.parse(cell)));
@@ -163,7 +163,9 @@ class CheckpointInterchangeTest {
             trainer.save(file, Map.of("writer", "CheckpointInterchangeTest.writeUnrollCheckpoints",
                     "text", "\"the quick brown fox jumps over the lazy dog. \" x 40",
                     "val_loss", String.format("%.6f", trainer.validationLoss())));
-            System.out.println("wrote " + file);
+            Checkpoint.Loaded back = Checkpoint.load(file);
+            assertEquals(CellType.parse(cell), back.model().rnn().config().cell(), file.toString());
+            assertEquals(UNROLL_STEPS, back.training().step());
         }
     }
 
