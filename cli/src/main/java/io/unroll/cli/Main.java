@@ -54,6 +54,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
             CommandLine.HelpCommand.class,
             DemoCommand.class,
             DecayCommand.class,
+            BenchCommand.class,
         })
 public final class Main implements Callable<Integer> {
 

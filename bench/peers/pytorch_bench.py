@@ -1,0 +1,227 @@
+#!/usr/bin/env python3
+"""The PyTorch peer of `unroll bench --vs pytorch`: the same rows, measured the same way.
+
+Run by the Java harness as `python3 pytorch_bench.py --server`: it reads one JSON request per
+line on stdin and answers each with one JSON line on stdout (the protocol of
+io.unroll.bench.PeerProtocol); nothing else goes to stdout. The harness sets
+OPENBLAS_CORETYPE=SkylakeX in this process's environment only and asks for its own thread
+count, which is passed to torch.set_num_threads.
+
+  training step: nn.RNN(tanh) / nn.LSTM / nn.GRU (1 layer, I = H, batch_first=True) over a fixed
+                 random [B, T, I] -> nn.Linear(H, 64) over all B*T rows -> F.cross_entropy ->
+                 loss.backward() -> clip_grad_norm_(5.0) -> Adam(lr 1e-3).step(), with
+                 optimizer.zero_grad(set_to_none=False) first; float32.
+  streaming step: with torch.no_grad(), one module call on [1, 1, I], the state carried.
+
+The timing method is io.unroll.bench.Measure's, line for line (see `measure`).
+
+By hand, one request:  python3 pytorch_bench.py --once '{"op":"train","cell":"lstm","hidden":64,...}'
+"""
+import json
+import math
+import os
+import platform
+import sys
+import time
+
+
+def main(argv):
+    if len(argv) >= 2 and argv[1] == "--server":
+        mode = "server"
+    elif len(argv) >= 3 and argv[1] == "--once":
+        mode = "once"
+    else:
+        sys.stderr.write("usage: pytorch_bench.py --server | --once '<json request>'\n")
+        return 2
+    try:
+        import torch  # noqa: F401  (imported here so a missing torch is one clear line)
+    except Exception as e:  # ImportError, or a broken BLAS underneath
+        sys.stderr.write("pytorch_bench: cannot import torch: %s\n" % e)
+        return 3
+    if mode == "once":
+        sys.stdout.write(answer(json.loads(argv[2])) + "\n")
+        return 0
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            request = json.loads(line)
+        except ValueError as e:
+            reply(json.dumps({"ok": False, "error": "not JSON: %s" % e}))
+            continue
+        if request.get("op") == "quit":
+            return 0
+        reply(answer(request))
+    return 0
+
+
+def reply(line):
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def answer(request):
+    try:
+        op = request.get("op")
+        if op == "hello":
+            return json.dumps(dict(ok=True, op="hello", **hello(request)))
+        if op == "train":
+            return measurement("train", measure(request["timing"], training_work(request)))
+        if op == "stream":
+            return measurement("stream", measure(request["timing"], streaming_work(request)))
+        return json.dumps({"ok": False, "error": "unknown op %r, expected hello, train, stream or quit" % op})
+    except Exception as e:
+        return json.dumps({"ok": False, "error": "%s: %s" % (type(e).__name__, e)})
+
+
+def hello(request):
+    import torch
+    threads = int(request.get("threads", 1))
+    torch.set_num_threads(threads)
+    config = torch.__config__.show()
+    blas_info = next((part.split("=", 1)[1] for part in config.replace(",", " ").split()
+                      if part.startswith("BLAS_INFO=")), "unknown")
+    return {
+        "engine": "pytorch",
+        "version": torch.__version__,
+        "python": platform.python_version(),
+        "threads": torch.get_num_threads(),
+        "blas": blas_libraries(),
+        "blasInfo": blas_info,
+        "coretype": os.environ.get("OPENBLAS_CORETYPE"),
+        "parallelBackend": next((line.split(":", 1)[1].strip() for line in torch.__config__.parallel_info().splitlines()
+                                 if line.startswith("ATen parallel backend")), None),
+    }
+
+
+def blas_libraries():
+    """The BLAS/LAPACK libraries actually mapped into this process (what torch really calls)."""
+    try:
+        with open("/proc/self/maps") as maps:
+            libs = sorted({line.split()[-1] for line in maps
+                           if "blas" in line.lower() and "/" in line})
+        return ", ".join(libs) if libs else None
+    except OSError:
+        return None
+
+
+def module(cell, input_size, hidden):
+    import torch.nn as nn
+    if cell in ("rnn_tanh", "rnn"):
+        return nn.RNN(input_size, hidden, 1, nonlinearity="tanh", batch_first=True)
+    if cell == "rnn_relu":
+        return nn.RNN(input_size, hidden, 1, nonlinearity="relu", batch_first=True)
+    if cell == "lstm":
+        return nn.LSTM(input_size, hidden, 1, batch_first=True)
+    if cell == "gru":
+        return nn.GRU(input_size, hidden, 1, batch_first=True)
+    raise ValueError("unknown cell %r, expected rnn_tanh, rnn_relu, lstm or gru" % cell)
+
+
+def training_work(r):
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+    torch.manual_seed(int(r.get("seed", 1)))
+    h, b, t, c = int(r["hidden"]), int(r["batch"]), int(r["steps"]), int(r["classes"])
+    i = int(r.get("input", h))
+    rnn = module(r["cell"], i, h)
+    head = nn.Linear(h, c)
+    params = list(rnn.parameters()) + list(head.parameters())
+    optimizer = torch.optim.Adam(params, lr=1e-3)
+    x = torch.randn(b, t, i)
+    y = torch.randint(0, c, (b * t,))
+
+    def work(iterations):
+        for _ in range(iterations):
+            optimizer.zero_grad(set_to_none=False)
+            out, _ = rnn(x)
+            loss = F.cross_entropy(head(out.reshape(b * t, h)), y)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 5.0)
+            optimizer.step()
+    return work
+
+
+def streaming_work(r):
+    import torch
+    torch.manual_seed(int(r.get("seed", 1)))
+    h, i = int(r["hidden"]), int(r["input"])
+    rnn = module(r["cell"], i, h)
+    inputs = [torch.randn(1, 1, i) for _ in range(16)]
+    carried = {"state": None, "position": 0}
+
+    def work(iterations):
+        state = carried["state"]
+        position = carried["position"]
+        with torch.no_grad():
+            for _ in range(iterations):
+                _, state = rnn(inputs[position & 15], state)
+                position += 1
+        carried["state"] = state
+        carried["position"] = position
+    return work
+
+
+def measure(timing, work):
+    """io.unroll.bench.Measure.run, line for line: warm-up until stable, then timed runs."""
+    warm_start = time.perf_counter_ns()
+    window_size = int(timing["stableWindow"])
+    window = [0.0] * window_size
+    count = 0
+    iterations = 0
+    k = 1
+    sample_seconds = float(timing["sampleSeconds"])
+    while True:
+        t0 = time.perf_counter_ns()
+        work(k)
+        t1 = time.perf_counter_ns()
+        per_iteration = (t1 - t0) / k
+        window[count % window_size] = per_iteration
+        count += 1
+        iterations += k
+        if sample_seconds > 0:
+            k = max(1, min(k * 4, math.ceil(sample_seconds * 1e9 / max(per_iteration, 1))))
+        elapsed = (t1 - warm_start) / 1e9
+        enough = count >= int(timing["warmupMinIterations"]) and elapsed >= float(timing["warmupMinSeconds"])
+        if enough and count >= window_size and stable(window, float(timing["stableTolerance"])):
+            break
+        if elapsed >= float(timing["warmupMaxSeconds"]) and count >= 1:
+            break
+    warmup_seconds = (time.perf_counter_ns() - warm_start) / 1e9
+    estimate = median(window[:min(count, window_size)])
+    per_run = max(1, math.ceil(sample_seconds * 1e9 / max(estimate, 1))) if sample_seconds > 0 else 1
+    wanted = float(timing["runSeconds"]) * 1e9 / max(estimate * per_run, 1)
+    runs = int(max(int(timing["minRuns"]), min(int(timing["maxRuns"]), java_round(wanted))))
+    samples = []
+    for _ in range(runs):
+        t0 = time.perf_counter_ns()
+        work(per_run)
+        samples.append((time.perf_counter_ns() - t0) / per_run)
+    return {"samples": samples, "iterationsPerRun": per_run, "warmupIterations": iterations,
+            "warmupSeconds": warmup_seconds}
+
+
+def stable(values, tolerance):
+    lo, hi = min(values), max(values)
+    return lo > 0 and hi / lo - 1 <= tolerance
+
+
+def median(values):
+    s = sorted(values)
+    pos = 0.5 * (len(s) - 1)
+    lo = int(math.floor(pos))
+    hi = min(lo + 1, len(s) - 1)
+    return s[lo] + (pos - lo) * (s[hi] - s[lo])
+
+
+def java_round(x):
+    return math.floor(x + 0.5)
+
+
+def measurement(op, m):
+    return json.dumps(dict(ok=True, op=op, **m))
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

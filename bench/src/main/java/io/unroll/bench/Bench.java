@@ -1,0 +1,173 @@
+package io.unroll.bench;
+
+import io.unroll.cell.CellType;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Runs a {@link BenchConfig}: the FMA peak, then every training row and every streaming row, each
+ * measured on Unroll in this JVM and, right after, on the PyTorch peer (and, for the large
+ * training rows, on a one-thread child JVM), so the engines alternate row by row and slow drifts
+ * of the machine hit both alike. Peers start before anything is measured, so a missing Python or
+ * PyTorch fails at once.
+ *
+ * <p>The thread count of this JVM's kernels is whatever {@code unroll.threads} said when the
+ * kernels initialised; the caller sets it before (the CLI does).
+ */
+public final class Bench {
+    private Bench() {}
+
+    /** A 1-minute load average above this when a run begins is reported as a busy machine. */
+    static final double BUSY_LOAD = 1.0;
+
+    /** Progress, for a caller that wants to show rows as they finish. */
+    public interface Listener {
+        /** A stage begins (e.g. "FMA peak", "training lstm H=256 B=32"). */
+        default void stage(String what) {}
+
+        default void trainingRow(TrainingRow row) {}
+
+        default void streamingRow(StreamingRow row) {}
+    }
+
+    /** Runs the whole configuration. */
+    public static BenchReport run(BenchConfig config, Listener listener) {
+        long start = System.nanoTime();
+        MachineInfo machine = MachineInfo.current();
+        double loadStart = loadAverage();
+        List<String> notes = new ArrayList<>();
+        if (loadStart > BUSY_LOAD) {
+            notes.add(String.format(Locale.ROOT, "the machine was busy when the run began (1-minute load average %.2f):"
+                    + " other processes competed for the cores, so the figures are low and noisy", loadStart));
+        }
+        PythonPeer.Started python = null;
+        JvmPeer.Started oneThread = null;
+        try {
+            if (config.vsPytorch()) {
+                listener.stage("starting the PyTorch peer");
+                python = PythonPeer.start(config.python(), config.threads());
+                notes.addAll(pytorchNotes(python.info(), config.threads()));
+            }
+            boolean scaling = config.training() && config.threadScaling() && config.threads() > 1
+                    && config.trainingShapes().stream().anyMatch(s -> s.hidden() >= config.scalingMinHidden());
+            if (scaling) {
+                listener.stage("starting the 1-thread JVM");
+                oneThread = JvmPeer.start(1);
+            }
+            listener.stage("FMA peak");
+            FmaPeak peak = FmaPeak.measure(machine.cores(), config.fmaSeconds());
+            double peakGflops = peak.gflopsFor(config.threads());
+
+            List<TrainingRow> training = new ArrayList<>();
+            if (config.training()) {
+                for (CellType cell : config.cells()) {
+                    for (BenchConfig.Shape shape : config.trainingShapes()) {
+                        listener.stage("training " + cell.id() + " H=" + shape.hidden() + " B=" + shape.batch());
+                        TrainingRow row = trainingRow(config, cell, shape, peakGflops, peak,
+                                python == null ? null : python.process(),
+                                oneThread != null && shape.hidden() >= config.scalingMinHidden() ? oneThread.process() : null);
+                        training.add(row);
+                        listener.trainingRow(row);
+                    }
+                }
+            }
+            List<StreamingRow> streaming = new ArrayList<>();
+            if (config.streaming()) {
+                for (CellType cell : config.cells()) {
+                    for (int hidden : config.streamingHidden()) {
+                        listener.stage("streaming " + cell.id() + " H=" + hidden);
+                        StreamingRow row = streamingRow(config, cell, hidden, python == null ? null : python.process());
+                        streaming.add(row);
+                        listener.streamingRow(row);
+                    }
+                }
+            }
+            return new BenchReport(machine, config.threads(), python == null ? null : python.info(), peak, config,
+                    training, streaming, Targets.evaluate(training, streaming), notes, loadStart, loadAverage(),
+                    (System.nanoTime() - start) / 1e9);
+        } finally {
+            if (python != null) {
+                python.process().close();
+            }
+            if (oneThread != null) {
+                oneThread.process().close();
+            }
+        }
+    }
+
+    /** Unroll, then PyTorch, then Unroll on one thread, for one (cell, H, B). */
+    static TrainingRow trainingRow(BenchConfig config, CellType cell, BenchConfig.Shape shape, double peakGflops,
+                                   FmaPeak peak, PeerProcess python, PeerProcess oneThread) {
+        int h = shape.hidden();
+        int b = shape.batch();
+        int t = config.steps();
+        double flops = Flops.trainingStep(cell, h, h, b, t);
+        TrainingStep step = new TrainingStep(cell, h, b, t, config.classes(), config.seed());
+        Measure.Result unroll = Measure.run(config.trainingTiming(), step::run);
+        long stored = step.storedFloats();
+        long required = Flops.requiredStoredFloats(cell, h, b, t);
+        step = null; // let the workspace go before the peers run
+
+        TrainingFigures mine = TrainingFigures.of(unroll.measurement(), flops, b, t, peakGflops);
+        TrainingFigures theirs = null;
+        Double speedup = null;
+        if (python != null) {
+            Measurement m = python.measure(PeerProtocol.Request.train(cell.id(), h, b, t, h, config.classes(),
+                    config.seed(), config.trainingTiming()));
+            theirs = TrainingFigures.of(m, flops, b, t, peakGflops);
+            speedup = m.medianNanos() / unroll.measurement().medianNanos();
+        }
+        TrainingFigures single = null;
+        Double scaling = null;
+        if (oneThread != null) {
+            Measurement m = oneThread.measure(PeerProtocol.Request.train(cell.id(), h, b, t, h, config.classes(),
+                    config.seed(), config.trainingTiming()));
+            single = TrainingFigures.of(m, flops, b, t, peak.gflopsFor(1));
+            scaling = m.medianNanos() / unroll.measurement().medianNanos();
+        }
+        return new TrainingRow(cell.id(), h, b, t, flops / 1e9, mine, theirs, speedup, single, scaling,
+                unroll.allocation(), stored, required, (double) stored / required);
+    }
+
+    /** Unroll, then PyTorch, for one (cell, H). */
+    static StreamingRow streamingRow(BenchConfig config, CellType cell, int hidden, PeerProcess python) {
+        int input = StreamingStep.inputSizeFor(hidden);
+        StreamingStep step = new StreamingStep(cell, hidden, input, config.seed());
+        Measure.Result unroll = Measure.run(config.streamingTiming(), step::run);
+        double mine = unroll.measurement().medianNanos();
+        Measurement theirs = null;
+        Double theirNs = null;
+        Double speedup = null;
+        if (python != null) {
+            theirs = python.measure(PeerProtocol.Request.stream(cell.id(), hidden, input, config.seed(),
+                    config.streamingTiming()));
+            theirNs = theirs.medianNanos();
+            speedup = theirNs / mine;
+        }
+        return new StreamingRow(cell.id(), hidden, input, mine, unroll.measurement(), theirNs, theirs, speedup,
+                unroll.allocation());
+    }
+
+    private static double loadAverage() {
+        return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    }
+
+    /** Warnings when the peer is not set up the way a fair comparison needs. */
+    static List<String> pytorchNotes(Map<String, Object> info, int threads) {
+        List<String> notes = new ArrayList<>();
+        Object blas = info.get("blas");
+        if (blas == null || !String.valueOf(blas).contains("openblas")) {
+            notes.add("PyTorch is not using OpenBLAS (" + blas + "); install libopenblas0-openmp for the comparison the issue describes");
+        } else if (!String.valueOf(blas).contains("openmp")) {
+            notes.add("PyTorch uses an OpenBLAS that is not the OpenMP build (" + blas + "); install libopenblas0-openmp");
+        }
+        Object peerThreads = info.get("threads");
+        if (!(peerThreads instanceof Number n) || n.intValue() != threads) {
+            notes.add("PyTorch runs with " + peerThreads + " threads, Unroll with " + threads);
+        }
+        return notes;
+    }
+}

@@ -1,0 +1,155 @@
+package io.unroll.bench;
+
+import io.unroll.cell.CellType;
+import java.util.List;
+
+/**
+ * What {@link Bench#run} measures and how.
+ *
+ * @param cells            the cells, each over the whole grid (issue 3: RNN tanh, LSTM, GRU)
+ * @param trainingShapes   the (H, B) rows of the training grid
+ * @param steps            T of a training batch (100)
+ * @param classes          the head's classes (64)
+ * @param streamingHidden  the H of the streaming rows (I = 8 for H <= 64, else H)
+ * @param training         whether to run the training rows
+ * @param streaming        whether to run the streaming rows
+ * @param threads          kernel threads of this JVM (PyTorch gets as many)
+ * @param vsPytorch        whether to run the PyTorch peer beside every row
+ * @param python           the Python executable for the peer
+ * @param threadScaling    whether to measure one thread in a child JVM for rows with ...
+ * @param scalingMinHidden ... H at least this (256)
+ * @param trainingTiming   how a training row is timed
+ * @param streamingTiming  how a streaming row is timed
+ * @param fmaSeconds       length of one FMA-peak run
+ * @param seed             seed of the weights and data
+ */
+public record BenchConfig(List<CellType> cells, List<Shape> trainingShapes, int steps, int classes,
+                          List<Integer> streamingHidden, boolean training, boolean streaming, int threads,
+                          boolean vsPytorch, String python, boolean threadScaling, int scalingMinHidden,
+                          Timing trainingTiming, Timing streamingTiming, double fmaSeconds, long seed) {
+
+    /** One row of the training grid. */
+    public record Shape(int hidden, int batch) {
+        public Shape {
+            if (hidden < 1 || batch < 1) {
+                throw new IllegalArgumentException("a grid row needs H >= 1 and B >= 1, got H=" + hidden + " B=" + batch);
+            }
+        }
+
+        /** Parses {@code HxB}, e.g. {@code 256x32}. */
+        public static Shape parse(String text) {
+            String[] parts = text.trim().toLowerCase(java.util.Locale.ROOT).split("x");
+            if (parts.length != 2) {
+                throw new IllegalArgumentException("grid row '" + text + "' is not HxB (hidden x batch), e.g. 256x32");
+            }
+            try {
+                return new Shape(Integer.parseInt(parts[0].trim()), Integer.parseInt(parts[1].trim()));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("grid row '" + text + "' is not HxB (hidden x batch), e.g. 256x32");
+            }
+        }
+
+        @Override
+        public String toString() {
+            return hidden + "x" + batch;
+        }
+    }
+
+    /** The cells of issue 3. */
+    public static final List<CellType> CELLS = List.of(CellType.RNN_TANH, CellType.LSTM, CellType.GRU);
+    /** The training grid of issue 3. */
+    public static final List<Shape> GRID = List.of(new Shape(64, 32), new Shape(256, 32), new Shape(256, 128),
+            new Shape(512, 64), new Shape(1024, 32));
+    /** The streaming sizes of issue 3. */
+    public static final List<Integer> STREAMING_HIDDEN = List.of(32, 64, 128, 256);
+
+    public BenchConfig {
+        cells = List.copyOf(cells);
+        trainingShapes = List.copyOf(trainingShapes);
+        streamingHidden = List.copyOf(streamingHidden);
+        if (cells.isEmpty()) {
+            throw new IllegalArgumentException("no cell to benchmark");
+        }
+        if (steps < 1 || classes < 1 || threads < 1) {
+            throw new IllegalArgumentException("steps, classes and threads must be >= 1, got " + steps + ", " + classes + ", " + threads);
+        }
+        for (int h : streamingHidden) {
+            if (h < 1) {
+                throw new IllegalArgumentException("streaming hidden sizes must be >= 1, got " + h);
+            }
+        }
+    }
+
+    /** The whole of issue 3: every cell, the five grid rows, four streaming sizes. */
+    public static BenchConfig full(int threads) {
+        return new BenchConfig(CELLS, GRID, 100, 64, STREAMING_HIDDEN, true, true, threads, false,
+                PythonPeer.defaultPython(), true, 256, Timing.training(), Timing.streaming(), 0.25, 1);
+    }
+
+    /** A smoke test: the H=64 training row and two streaming sizes, short timings, no thread scaling. */
+    public static BenchConfig quick(int threads) {
+        return new BenchConfig(CELLS, List.of(new Shape(64, 32)), 100, 64, List.of(32, 64), true, true, threads,
+                false, PythonPeer.defaultPython(), true, 256, Timing.quickTraining(), Timing.quickStreaming(), 0.05, 1);
+    }
+
+    public BenchConfig withCells(List<CellType> value) {
+        return new BenchConfig(value, trainingShapes, steps, classes, streamingHidden, training, streaming, threads,
+                vsPytorch, python, threadScaling, scalingMinHidden, trainingTiming, streamingTiming, fmaSeconds, seed);
+    }
+
+    public BenchConfig withTrainingShapes(List<Shape> value) {
+        return new BenchConfig(cells, value, steps, classes, streamingHidden, training, streaming, threads,
+                vsPytorch, python, threadScaling, scalingMinHidden, trainingTiming, streamingTiming, fmaSeconds, seed);
+    }
+
+    public BenchConfig withSteps(int value) {
+        return new BenchConfig(cells, trainingShapes, value, classes, streamingHidden, training, streaming, threads,
+                vsPytorch, python, threadScaling, scalingMinHidden, trainingTiming, streamingTiming, fmaSeconds, seed);
+    }
+
+    public BenchConfig withStreamingHidden(List<Integer> value) {
+        return new BenchConfig(cells, trainingShapes, steps, classes, value, training, streaming, threads,
+                vsPytorch, python, threadScaling, scalingMinHidden, trainingTiming, streamingTiming, fmaSeconds, seed);
+    }
+
+    /** Only the training rows ({@code "training"}), only the streaming rows ({@code "streaming"}), or both (null). */
+    public BenchConfig withOnly(String only) {
+        boolean t = only == null || only.equals("training");
+        boolean s = only == null || only.equals("streaming");
+        if (!t && !s) {
+            throw new IllegalArgumentException("--only takes training or streaming, got '" + only + "'");
+        }
+        return new BenchConfig(cells, trainingShapes, steps, classes, streamingHidden, t, s, threads,
+                vsPytorch, python, threadScaling, scalingMinHidden, trainingTiming, streamingTiming, fmaSeconds, seed);
+    }
+
+    public BenchConfig withPytorch(boolean value, String pythonExecutable) {
+        return new BenchConfig(cells, trainingShapes, steps, classes, streamingHidden, training, streaming, threads,
+                value, pythonExecutable, threadScaling, scalingMinHidden, trainingTiming, streamingTiming, fmaSeconds, seed);
+    }
+
+    public BenchConfig withThreadScaling(boolean value, int minHidden) {
+        return new BenchConfig(cells, trainingShapes, steps, classes, streamingHidden, training, streaming, threads,
+                vsPytorch, python, value, minHidden, trainingTiming, streamingTiming, fmaSeconds, seed);
+    }
+
+    public BenchConfig withTimings(Timing trainingValue, Timing streamingValue) {
+        return new BenchConfig(cells, trainingShapes, steps, classes, streamingHidden, training, streaming, threads,
+                vsPytorch, python, threadScaling, scalingMinHidden, trainingValue, streamingValue, fmaSeconds, seed);
+    }
+
+    /** Every timing with exactly {@code runs} measured samples. */
+    public BenchConfig withRuns(int runs) {
+        return withTimings(trainingTiming.withRuns(runs), streamingTiming.withRuns(runs));
+    }
+
+    public BenchConfig withFmaSeconds(double value) {
+        return new BenchConfig(cells, trainingShapes, steps, classes, streamingHidden, training, streaming, threads,
+                vsPytorch, python, threadScaling, scalingMinHidden, trainingTiming, streamingTiming, value, seed);
+    }
+
+    public BenchConfig withSeed(long value) {
+        return new BenchConfig(cells, trainingShapes, steps, classes, streamingHidden, training, streaming, threads,
+                vsPytorch, python, threadScaling, scalingMinHidden, trainingTiming, streamingTiming, fmaSeconds, value);
+    }
+}

@@ -1,0 +1,26 @@
+package io.unroll.bench;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything one {@link Bench#run} measured.
+ *
+ * @param machine   machine, JDK and flags
+ * @param threads   kernel threads of the measuring JVM (and of PyTorch)
+ * @param pytorch   what the PyTorch peer said about itself (version, BLAS, threads), or null
+ * @param fmaPeak   the measured FMA peak
+ * @param config    what was asked for
+ * @param training  the training rows, in the order run
+ * @param streaming the streaming rows, in the order run
+ * @param targets   the targets of issue 3 checked against these figures
+ * @param notes     things the reader must know (e.g. a peer not on OpenBLAS, a busy machine)
+ * @param loadStart the system's 1-minute load average when the run began (other work competing
+ *                  for the cores makes every figure low and noisy), or -1 if unknown
+ * @param loadEnd   the same when it ended (this run's own load included)
+ * @param seconds   wall time of the whole run
+ */
+public record BenchReport(MachineInfo machine, int threads, Map<String, Object> pytorch, FmaPeak fmaPeak,
+                          BenchConfig config, List<TrainingRow> training, List<StreamingRow> streaming,
+                          List<TargetCheck> targets, List<String> notes, double loadStart, double loadEnd,
+                          double seconds) {}

@@ -1,0 +1,50 @@
+package io.unroll.bench;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * Where the figures were measured: the machine, the JDK and the flags, since every figure depends
+ * on all three.
+ *
+ * @param cpu           CPU model name ({@code /proc/cpuinfo}), or the architecture elsewhere
+ * @param cores         processors available to the JVM
+ * @param os            operating system name, version and architecture
+ * @param javaVersion   {@code java.version}
+ * @param javaVendor    {@code java.vendor}
+ * @param vm            {@code java.vm.name} and {@code java.vm.version}
+ * @param jvmFlags      the JVM's input arguments
+ * @param vectorSpecies the Vector API's preferred float species
+ * @param maxHeapBytes  the maximum heap
+ */
+public record MachineInfo(String cpu, int cores, String os, String javaVersion, String javaVendor, String vm,
+                          List<String> jvmFlags, String vectorSpecies, long maxHeapBytes) {
+
+    /** The machine this JVM runs on. */
+    public static MachineInfo current() {
+        return new MachineInfo(cpuModel(), Runtime.getRuntime().availableProcessors(),
+                System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"),
+                System.getProperty("java.version"), System.getProperty("java.vendor"),
+                System.getProperty("java.vm.name") + " " + System.getProperty("java.vm.version"),
+                List.copyOf(ManagementFactory.getRuntimeMXBean().getInputArguments()),
+                FloatVector.SPECIES_PREFERRED.toString(), Runtime.getRuntime().maxMemory());
+    }
+
+    private static String cpuModel() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"), StandardCharsets.UTF_8)) {
+                if (line.startsWith("model name")) {
+                    return line.substring(line.indexOf(':') + 1).strip();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux: fall through to the architecture
+        }
+        return System.getProperty("os.arch");
+    }
+}

@@ -1,0 +1,18 @@
+package io.unroll.bench;
+
+/**
+ * One streaming row: batch 1, one step per call, state carried.
+ *
+ * @param cell            cell id
+ * @param hidden          H
+ * @param input           I (8 for H <= 64, else H)
+ * @param unrollNs        Unroll's median nanoseconds per step
+ * @param unroll          the samples behind it
+ * @param pytorchNs       PyTorch's median nanoseconds per step ({@code torch.no_grad()}, one
+ *                        {@code [1, 1, I]} call per step), or null
+ * @param pytorch         the samples behind it, or null
+ * @param speedup         PyTorch ns / Unroll ns, or null
+ * @param allocation      bytes Unroll allocated per warm step
+ */
+public record StreamingRow(String cell, int hidden, int input, double unrollNs, Measurement unroll,
+                           Double pytorchNs, Measurement pytorch, Double speedup, Allocation allocation) {}

@@ -1,0 +1,24 @@
+package io.unroll.bench;
+
+/**
+ * One training row: a cell at (H, B), Unroll beside its peers.
+ *
+ * @param cell            cell id (rnn_tanh, lstm, gru)
+ * @param hidden          H (= I)
+ * @param batch           B
+ * @param steps           T
+ * @param gflopPerStep    the step's standard FLOP count, in GFLOP
+ * @param unroll          Unroll with the configured threads
+ * @param pytorch         PyTorch with as many threads, or null without {@code --vs pytorch}
+ * @param speedup         Unroll throughput / PyTorch throughput (PyTorch ms / Unroll ms), or null
+ * @param unrollOneThread Unroll with one kernel thread (child JVM), or null where not measured
+ * @param threadScaling   Unroll throughput with the configured threads / with one, or null
+ * @param allocation      bytes Unroll allocated per warm step
+ * @param storedFloats    floats Unroll keeps from forward for backward
+ * @param requiredFloats  floats full BPTT strictly needs ({@link Flops#requiredStoredFloats})
+ * @param memoryRatio     stored / required
+ */
+public record TrainingRow(String cell, int hidden, int batch, int steps, double gflopPerStep,
+                          TrainingFigures unroll, TrainingFigures pytorch, Double speedup,
+                          TrainingFigures unrollOneThread, Double threadScaling, Allocation allocation,
+                          long storedFloats, long requiredFloats, double memoryRatio) {}

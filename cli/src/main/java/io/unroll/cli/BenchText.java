@@ -1,0 +1,228 @@
+package io.unroll.cli;
+
+import io.unroll.bench.Allocation;
+import io.unroll.bench.BenchReport;
+import io.unroll.bench.FmaPeak;
+import io.unroll.bench.MachineInfo;
+import io.unroll.bench.Stats;
+import io.unroll.bench.StreamingRow;
+import io.unroll.bench.TargetCheck;
+import io.unroll.bench.Targets;
+import io.unroll.bench.TrainingFigures;
+import io.unroll.bench.TrainingRow;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The text report of {@code unroll bench}: the setup, then one table per section with the target
+ * of issue 3 beside each figure (PASS or MISS), then a summary of every target. Returns text;
+ * prints nothing.
+ */
+final class BenchText {
+    private BenchText() {}
+
+    static String render(BenchReport r) {
+        StringBuilder s = new StringBuilder();
+        header(s, r);
+        if (!r.training().isEmpty()) {
+            training(s, r);
+            scaling(s, r);
+            memory(s, r);
+        }
+        if (!r.streaming().isEmpty()) {
+            streaming(s, r);
+        }
+        targets(s, r);
+        for (String note : r.notes()) {
+            s.append("Note: ").append(note).append('\n');
+        }
+        s.append(String.format(Locale.ROOT, "%nTotal time %.0f s.%n", r.seconds()));
+        return s.toString();
+    }
+
+    private static void header(StringBuilder s, BenchReport r) {
+        MachineInfo m = r.machine();
+        s.append(String.format(Locale.ROOT, "Unroll bench: %d thread%s%s%n%n", r.threads(), r.threads() == 1 ? "" : "s",
+                r.pytorch() == null ? "" : ", side by side with PyTorch on as many"));
+        s.append("Machine   ").append(m.cpu()).append(", ").append(m.cores()).append(" cores, ").append(m.os()).append('\n');
+        s.append("JDK       ").append(m.javaVersion()).append(" (").append(m.javaVendor()).append("), ").append(m.vm()).append('\n');
+        s.append("JVM flags ").append(m.jvmFlags().isEmpty() ? "(none)" : String.join(" ", m.jvmFlags())).append('\n');
+        s.append("Vector    ").append(m.vectorSpecies()).append('\n');
+        if (r.loadStart() >= 0) {
+            s.append(String.format(Locale.ROOT, "Load      1-minute load average %.2f at the start, %.2f at the end%n", r.loadStart(), r.loadEnd()));
+        }
+        FmaPeak p = r.fmaPeak();
+        s.append(String.format(Locale.ROOT, "FMA peak  %.1f GFLOP/s on 1 core, %.1f GFLOP/s on %d cores at once (Vector API, %d-bit FMA, 16 accumulators)%n",
+                p.perCoreGflops(), p.totalGflops(), p.threads(), p.vectorBits()));
+        if (r.pytorch() != null) {
+            Map<String, Object> t = r.pytorch();
+            s.append("PyTorch   ").append(t.get("version")).append(" on Python ").append(t.get("python"))
+                    .append(", ").append(t.get("threads")).append(" threads, OPENBLAS_CORETYPE=").append(t.get("coretype"))
+                    .append(", BLAS ").append(t.get("blas")).append('\n');
+        }
+        s.append('\n');
+    }
+
+    private static void training(StringBuilder s, BenchReport r) {
+        s.append(String.format(Locale.ROOT, "Training step: forward [B, %d, H] (I = H) -> linear head to %d classes -> cross-entropy -> BPTT -> clip 5.0 -> Adam%n",
+                r.config().steps(), r.config().classes()));
+        s.append("ms per step: median (min-max) of the timed runs; ksps = thousand timesteps x batch per second;\n");
+        s.append("GFLOP/s by 6*G*H*(I+H)*B*T (head not counted); % peak of the measured FMA peak (target >= 70% at H >= 512);\n");
+        s.append("speedup = Unroll throughput / PyTorch throughput (target >= 3x at H = 64, >= 2x at H <= 256, >= 1.4x everywhere)\n\n");
+        boolean torch = r.pytorch() != null;
+        Table t = torch
+                ? new Table("cell", "H", "B", "Unroll ms", "runs", "ksps", "GFLOP/s", "% peak", "PyTorch ms", "runs", "GFLOP/s", "speedup", "target")
+                : new Table("cell", "H", "B", "Unroll ms", "runs", "ksps", "GFLOP/s", "% peak");
+        for (TrainingRow row : r.training()) {
+            TrainingFigures u = row.unroll();
+            String peak = String.format(Locale.ROOT, "%.1f", 100 * u.peakShare());
+            if (row.hidden() >= Targets.PEAK_MIN_HIDDEN) {
+                peak += u.peakShare() >= Targets.PEAK_SHARE ? " PASS" : " MISS";
+            }
+            if (torch) {
+                TrainingFigures p = row.pytorch();
+                double target = Targets.speedupTarget(row.hidden());
+                t.addRow(row.cell(), row.hidden(), row.batch(), msRange(u), u.measurement().samples().length,
+                        num(u.timestepsPerSecond() / 1e3), num(u.gflops()), peak,
+                        msRange(p), p.measurement().samples().length, num(p.gflops()),
+                        String.format(Locale.ROOT, "%.2fx", row.speedup()),
+                        String.format(Locale.ROOT, ">=%.1fx %s", target, row.speedup() >= target ? "PASS" : "MISS"));
+            } else {
+                t.addRow(row.cell(), row.hidden(), row.batch(), msRange(u), u.measurement().samples().length,
+                        num(u.timestepsPerSecond() / 1e3), num(u.gflops()), peak);
+            }
+        }
+        s.append(t.render()).append('\n');
+    }
+
+    private static void scaling(StringBuilder s, BenchReport r) {
+        List<TrainingRow> rows = r.training().stream().filter(row -> row.threadScaling() != null).toList();
+        if (rows.isEmpty()) {
+            s.append(r.threads() <= 1
+                    ? "Threads: not compared (running on 1 thread).\n\n"
+                    : "Threads: not compared (no training row with H >= " + r.config().scalingMinHidden()
+                            + (r.config().threadScaling() ? "" : ", or --no-scaling") + ").\n\n");
+            return;
+        }
+        s.append(String.format(Locale.ROOT, "Threads: %d vs 1 (the 1-thread run in a child JVM with -Dunroll.threads=1); target >= %.1fx at H >= %d%n%n",
+                r.threads(), Targets.THREAD_SCALING, Targets.SCALING_MIN_HIDDEN));
+        Table t = new Table("cell", "H", "B", "1 thread ms", r.threads() + " threads ms", "speedup", "target");
+        for (TrainingRow row : rows) {
+            t.addRow(row.cell(), row.hidden(), row.batch(), msRange(row.unrollOneThread()), msRange(row.unroll()),
+                    String.format(Locale.ROOT, "%.2fx", row.threadScaling()),
+                    String.format(Locale.ROOT, ">=%.1fx %s", Targets.THREAD_SCALING,
+                            row.threadScaling() >= Targets.THREAD_SCALING ? "PASS" : "MISS"));
+        }
+        s.append(t.render()).append('\n');
+    }
+
+    private static void memory(StringBuilder s, BenchReport r) {
+        s.append(String.format(Locale.ROOT, "Allocation per warm training step (all threads; target 0) and floats stored for backward vs what BPTT needs (target <= %.2fx)%n%n",
+                Targets.MEMORY_RATIO));
+        Table t = new Table("cell", "H", "B", "bytes/step", "alloc", "stored floats", "needed floats", "stored/needed", "memory");
+        for (TrainingRow row : r.training()) {
+            Allocation a = row.allocation();
+            t.addRow(row.cell(), row.hidden(), row.batch(), a == null ? "n/a" : num(a.allThreads()),
+                    a == null ? "n/a" : a.allThreads() <= 0 ? "PASS" : "MISS",
+                    row.storedFloats(), row.requiredFloats(), String.format(Locale.ROOT, "%.3f", row.memoryRatio()),
+                    row.memoryRatio() <= Targets.MEMORY_RATIO ? "PASS" : "MISS");
+        }
+        s.append(t.render()).append('\n');
+    }
+
+    private static void streaming(StringBuilder s, BenchReport r) {
+        s.append("Streaming: batch 1, one step per call, state carried, I = 8 for H <= 64 else H; ns per step: median (min-max)\n");
+        s.append(String.format(Locale.ROOT, "targets: LSTM H=64 <= %.0f ns; PyTorch ns / Unroll ns >= %.0fx on every row; 0 bytes allocated per step%n%n",
+                Targets.STREAM_LSTM64_NS, Targets.STREAM_SPEEDUP));
+        boolean torch = r.pytorch() != null;
+        Table t = torch
+                ? new Table("cell", "H", "I", "Unroll ns", "latency", "bytes/step", "PyTorch ns", "speedup", "target")
+                : new Table("cell", "H", "I", "Unroll ns", "latency", "bytes/step");
+        for (StreamingRow row : r.streaming()) {
+            String latency = row.cell().equals("lstm") && row.hidden() == 64
+                    ? (row.unrollNs() <= Targets.STREAM_LSTM64_NS ? "PASS" : "MISS") : "";
+            String bytes = row.allocation() == null ? "n/a"
+                    : num(row.allocation().allThreads()) + (row.allocation().allThreads() <= 0 ? " PASS" : " MISS");
+            if (torch) {
+                t.addRow(row.cell(), row.hidden(), row.input(), nsRange(row.unroll().stats()), latency, bytes,
+                        nsRange(row.pytorch().stats()), String.format(Locale.ROOT, "%.1fx", row.speedup()),
+                        String.format(Locale.ROOT, ">=%.0fx %s", Targets.STREAM_SPEEDUP,
+                                row.speedup() >= Targets.STREAM_SPEEDUP ? "PASS" : "MISS"));
+            } else {
+                t.addRow(row.cell(), row.hidden(), row.input(), nsRange(row.unroll().stats()), latency, bytes);
+            }
+        }
+        s.append(t.render()).append('\n');
+    }
+
+    private static void targets(StringBuilder s, BenchReport r) {
+        Map<String, int[]> counts = new LinkedHashMap<>();
+        Map<String, TargetCheck> worst = new LinkedHashMap<>();
+        int met = 0;
+        for (TargetCheck c : r.targets()) {
+            int[] n = counts.computeIfAbsent(c.target(), k -> new int[2]);
+            n[1]++;
+            if (c.pass()) {
+                n[0]++;
+                met++;
+            }
+            TargetCheck w = worst.get(c.target());
+            if (w == null || c.shortfall() > w.shortfall()) {
+                worst.put(c.target(), c);
+            }
+        }
+        s.append(String.format(Locale.ROOT, "Targets of issue 3: %d of %d checks met%n%n", met, r.targets().size()));
+        if (r.targets().isEmpty()) {
+            return;
+        }
+        Table t = new Table("target", "met", "worst row", "value", "target", "short by");
+        for (Map.Entry<String, int[]> e : counts.entrySet()) {
+            TargetCheck w = worst.get(e.getKey());
+            t.addRow(e.getKey(), e.getValue()[0] + "/" + e.getValue()[1], w.subject(), value(w.value(), w.unit()),
+                    w.comparison() + " " + value(w.threshold(), w.unit()),
+                    w.pass() ? "" : Double.isInfinite(w.shortfall()) ? "n/a" : String.format(Locale.ROOT, "%.2fx", w.shortfall()));
+        }
+        s.append(t.render()).append('\n');
+    }
+
+    private static String value(double v, String unit) {
+        return switch (unit) {
+            case "x" -> String.format(Locale.ROOT, "%.2fx", v);
+            case "%" -> String.format(Locale.ROOT, "%.1f%%", v);
+            case "ns" -> num(v) + " ns";
+            case "B" -> num(v) + " B";
+            default -> num(v) + " " + unit;
+        };
+    }
+
+    private static String msRange(TrainingFigures f) {
+        return num(f.medianMs()) + " (" + num(f.minMs()) + "-" + num(f.maxMs()) + ")";
+    }
+
+    private static String nsRange(Stats st) {
+        return num(st.median()) + " (" + num(st.min()) + "-" + num(st.max()) + ")";
+    }
+
+    /** A number with three or four significant digits and no exponent. */
+    static String num(double v) {
+        if (Double.isNaN(v) || Double.isInfinite(v)) {
+            return String.valueOf(v);
+        }
+        double a = Math.abs(v);
+        if (a == 0) {
+            return "0";
+        }
+        if (a >= 100) {
+            return String.format(Locale.ROOT, "%.0f", v);
+        }
+        if (a >= 10) {
+            return String.format(Locale.ROOT, "%.1f", v);
+        }
+        if (a >= 1) {
+            return String.format(Locale.ROOT, "%.2f", v);
+        }
+        return String.format(Locale.ROOT, "%.3g", v);
+    }
+}

@@ -1,0 +1,115 @@
+package io.unroll.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code unroll bench}: the report's shape on a tiny quick run, and one-line errors. Behaviour
+ * only: no assertion here depends on how fast anything ran.
+ */
+class BenchCommandTest {
+    private record Outcome(int exitCode, String out, String err) {}
+
+    private static Outcome run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(new PrintWriter(out), new PrintWriter(err), args);
+        return new Outcome(code, out.toString(), err.toString());
+    }
+
+    /** A quick run with tiny sizes: text on stdout, the JSON report in a file. */
+    @Test
+    void aTinyQuickRunPrintsEverySectionAndSavesTheWholeReportAsJson(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("report.json");
+        Outcome o = run("bench", "--quick", "--cells", "rnn,lstm", "--grid", "8x2", "--steps", "4",
+                "--stream-hidden", "4", "--runs", "2", "--save-json", json.toString());
+        assertEquals(0, o.exitCode(), o.err());
+        for (String part : List.of("Machine", "JDK", "JVM flags", "FMA peak", "Training step", "lstm", "rnn_tanh",
+                "Threads: not compared", "bytes/step", "Streaming", "Targets of issue 3", "memory-stored-vs-needed",
+                "JSON report: " + json.toAbsolutePath())) {
+            assertTrue(o.out().contains(part), "missing '" + part + "' in\n" + o.out());
+        }
+        assertTrue(o.err().contains("bench: training lstm H=8 B=2: Unroll"), o.err());
+
+        JsonNode doc = new ObjectMapper().readTree(Files.readString(json));
+        for (String key : List.of("machine", "threads", "fmaPeak", "config", "training", "streaming", "targets", "notes",
+                "loadStart", "loadEnd", "seconds")) {
+            assertTrue(doc.has(key), "report lacks " + key + ": " + doc);
+        }
+        assertTrue(doc.get("pytorch").isNull(), "no peer without --vs");
+        assertTrue(doc.at("/machine/cores").asInt() >= 1);
+        assertTrue(doc.at("/fmaPeak/perCoreGflops").asDouble() > 0);
+
+        assertEquals(2, doc.get("training").size(), "one grid row for each of two cells");
+        JsonNode t = doc.get("training").get(1);
+        assertEquals("lstm", t.get("cell").asText());
+        assertEquals(8, t.get("hidden").asInt());
+        assertEquals(2, t.get("batch").asInt());
+        assertEquals(4, t.get("steps").asInt());
+        assertEquals(3 * 2.0 * 4 * 8 * 16 * 2 * 4 / 1e9, t.get("gflopPerStep").asDouble(), 1e-15);
+        assertEquals(2, t.at("/unroll/measurement/samples").size());
+        assertTrue(t.at("/unroll/medianMs").asDouble() > 0);
+        assertTrue(t.at("/unroll/gflops").asDouble() > 0);
+        assertTrue(t.get("pytorch").isNull() && t.get("speedup").isNull() && t.get("threadScaling").isNull());
+        assertEquals(2 * 5 * 2 * 8 + 4 * 4 * 2 * 8, t.get("requiredFloats").asLong());
+        assertTrue(t.at("/allocation/iterations").asLong() == 2);
+
+        assertEquals(2, doc.get("streaming").size());
+        JsonNode s = doc.get("streaming").get(0);
+        assertEquals("rnn_tanh", s.get("cell").asText());
+        assertEquals(4, s.get("hidden").asInt());
+        assertEquals(8, s.get("input").asInt(), "I = 8 for H <= 64");
+        assertTrue(s.get("unrollNs").asDouble() > 0);
+
+        // without a peer: the memory and allocation targets, never a speed-up target
+        for (JsonNode check : doc.get("targets")) {
+            String target = check.get("target").asText();
+            assertTrue(target.startsWith("memory") || target.startsWith("allocation"), target);
+            assertTrue(check.has("pass") && check.has("threshold") && check.has("value") && check.has("subject"));
+        }
+        assertEquals(2 + 2 + 2, doc.get("targets").size());
+    }
+
+    @Test
+    void jsonGoesToStdoutWithOnly() throws Exception {
+        Outcome o = run("bench", "--quick", "--json", "--only", "streaming", "--cells", "gru", "--stream-hidden", "4",
+                "--runs", "2");
+        assertEquals(0, o.exitCode(), o.err());
+        JsonNode doc = new ObjectMapper().readTree(o.out());
+        assertEquals(0, doc.get("training").size());
+        assertEquals(1, doc.get("streaming").size());
+        assertEquals("gru", doc.at("/streaming/0/cell").asText());
+    }
+
+    @Test
+    void vsPytorchWithAMissingPythonFailsInOneLineSayingWhatToInstall() {
+        Outcome o = run("bench", "--quick", "--vs", "pytorch", "--python", "/nonexistent/python3");
+        assertEquals(Main.EXIT_FAILURE, o.exitCode());
+        List<String> lines = o.err().lines().filter(l -> !l.startsWith("bench: ")).toList();
+        assertEquals(List.of("unroll: error: --vs pytorch needs Python 3 with PyTorch, but '/nonexistent/python3' was not found;"
+                + " install python3-torch and libopenblas0-openmp (apt-get install python3-torch libopenblas0-openmp),"
+                + " or name another Python with --python"), lines);
+        assertEquals("", o.out());
+    }
+
+    @Test
+    void badValuesAreOneLineErrors() {
+        Outcome vs = run("bench", "--vs", "tensorflow");
+        assertEquals(Main.EXIT_FAILURE, vs.exitCode());
+        assertEquals("unroll: error: --vs takes pytorch, got 'tensorflow'", vs.err().strip());
+        Outcome grid = run("bench", "--grid", "256by32");
+        assertEquals("unroll: error: grid row '256by32' is not HxB (hidden x batch), e.g. 256x32", grid.err().strip());
+        Outcome only = run("bench", "--only", "inference");
+        assertEquals("unroll: error: --only takes training or streaming, got 'inference'", only.err().strip());
+    }
+}
