@@ -6,88 +6,210 @@ package io.unroll.kernel;
  * <p>Shapes use the letters of the DESIGN: a GEMM computes {@code C[m,n]} from {@code A} and
  * {@code B} with inner dimension {@code k}; gate kernels work on {@code batch} rows of
  * {@code hidden} units. See {@link ScalarKernels} for the exact arithmetic of each method.
+ *
+ * <p>The implementation is chosen once per JVM by the system property
+ * {@code unroll.kernels}: {@code simd} (the default, {@link SimdKernels}, with GEMMs big enough to
+ * pay for it split over {@link #threads()} threads by {@link Parallel}) or {@code scalar}
+ * ({@link ScalarKernels}, single-threaded, for tests and comparison). Any other value fails the
+ * initialisation of this class with an {@link IllegalStateException}. The SIMD kernels agree with
+ * the scalar ones to float rounding; they are deterministic: the same inputs give the same bits
+ * whatever the thread count, the batch size or the moment the JIT compiles them.
+ *
+ * <p>Aliasing: a GEMM's C must not overlap A or B; {@code lstmForward} may update the cell state
+ * in place ({@code c} the same range as {@code cPrev}) and {@code gruForward} the hidden state
+ * ({@code h} the same range as {@code hPrev}); elementwise kernels may write over an input of the
+ * same range where their documentation says so. Arguments are checked with {@code assert}.
  */
 public final class Kernels {
     private Kernels() {}
 
+    private static final boolean SIMD = simdFromProperty(System.getProperty("unroll.kernels"));
+
+    /** Whether {@code unroll.kernels} selects the SIMD kernels; unset means yes. */
+    static boolean simdFromProperty(String value) {
+        String v = value == null ? "simd" : value.trim();
+        if (v.equalsIgnoreCase("simd")) {
+            return true;
+        }
+        if (v.equalsIgnoreCase("scalar")) {
+            return false;
+        }
+        throw new IllegalStateException("unroll.kernels is '" + value + "', expected simd or scalar");
+    }
+
+    /** The kernels in use: {@code "simd (S_512_BIT, 16 floats)"} or {@code "scalar"}. */
+    public static String implementation() {
+        return SIMD ? "simd (" + SimdKernels.species() + ")" : "scalar";
+    }
+
+    /** Threads a big GEMM is split over, the caller included (1 for the scalar kernels). */
+    public static int threads() {
+        return SIMD ? Parallel.THREADS : 1;
+    }
+
+    // ---------------------------------------------------------------- GEMM
+
     /** {@code C[m,n] = A[m,k] · B[n,k]ᵀ}. */
     public static void gemmNT(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff, int m, int n, int k) {
-        ScalarKernels.gemmNT(c, cOff, a, aOff, b, bOff, m, n, k);
+        assert gemmArguments(c, cOff, (long) m * n, a, aOff, (long) m * k, b, bOff, (long) n * k);
+        if (SIMD) {
+            Parallel.gemm(Parallel.Gemm.NT, c, cOff, a, aOff, b, bOff, m, n, k);
+        } else {
+            ScalarKernels.gemmNT(c, cOff, a, aOff, b, bOff, m, n, k);
+        }
     }
 
     /** {@code C[m,n] += A[m,k] · B[n,k]ᵀ}. */
     public static void gemmNTAdd(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff, int m, int n, int k) {
-        ScalarKernels.gemmNTAdd(c, cOff, a, aOff, b, bOff, m, n, k);
+        assert gemmArguments(c, cOff, (long) m * n, a, aOff, (long) m * k, b, bOff, (long) n * k);
+        if (SIMD) {
+            Parallel.gemm(Parallel.Gemm.NT_ADD, c, cOff, a, aOff, b, bOff, m, n, k);
+        } else {
+            ScalarKernels.gemmNTAdd(c, cOff, a, aOff, b, bOff, m, n, k);
+        }
     }
 
     /** {@code C[m,n] = A[m,k] · B[k,n]}. */
     public static void gemmNN(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff, int m, int n, int k) {
-        ScalarKernels.gemmNN(c, cOff, a, aOff, b, bOff, m, n, k);
+        assert gemmArguments(c, cOff, (long) m * n, a, aOff, (long) m * k, b, bOff, (long) k * n);
+        if (SIMD) {
+            Parallel.gemm(Parallel.Gemm.NN, c, cOff, a, aOff, b, bOff, m, n, k);
+        } else {
+            ScalarKernels.gemmNN(c, cOff, a, aOff, b, bOff, m, n, k);
+        }
     }
 
     /** {@code C[m,n] += A[m,k] · B[k,n]}. */
     public static void gemmNNAdd(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff, int m, int n, int k) {
-        ScalarKernels.gemmNNAdd(c, cOff, a, aOff, b, bOff, m, n, k);
+        assert gemmArguments(c, cOff, (long) m * n, a, aOff, (long) m * k, b, bOff, (long) k * n);
+        if (SIMD) {
+            Parallel.gemm(Parallel.Gemm.NN_ADD, c, cOff, a, aOff, b, bOff, m, n, k);
+        } else {
+            ScalarKernels.gemmNNAdd(c, cOff, a, aOff, b, bOff, m, n, k);
+        }
     }
 
     /** {@code C[m,n] += A[k,m]ᵀ · B[k,n]}. */
     public static void gemmTNAdd(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff, int m, int n, int k) {
-        ScalarKernels.gemmTNAdd(c, cOff, a, aOff, b, bOff, m, n, k);
+        assert gemmArguments(c, cOff, (long) m * n, a, aOff, (long) k * m, b, bOff, (long) k * n);
+        if (SIMD) {
+            Parallel.gemm(Parallel.Gemm.TN_ADD, c, cOff, a, aOff, b, bOff, m, n, k);
+        } else {
+            ScalarKernels.gemmTNAdd(c, cOff, a, aOff, b, bOff, m, n, k);
+        }
     }
+
+    // ---------------------------------------------------------------- rows and vectors
 
     /** {@code C[i, j] += bias[j]} for every row. */
     public static void addRowVector(float[] c, int cOff, float[] bias, int biasOff, int m, int n) {
-        ScalarKernels.addRowVector(c, cOff, bias, biasOff, m, n);
+        assert range("c", c, cOff, (long) m * n) && range("bias", bias, biasOff, n);
+        if (SIMD) {
+            SimdKernels.addRowVector(c, cOff, bias, biasOff, m, n);
+        } else {
+            ScalarKernels.addRowVector(c, cOff, bias, biasOff, m, n);
+        }
     }
 
     /** {@code dst[j] += Σ_i A[i, j]}. */
     public static void addColumnSums(float[] dst, int dstOff, float[] a, int aOff, int m, int n) {
-        ScalarKernels.addColumnSums(dst, dstOff, a, aOff, m, n);
+        assert range("dst", dst, dstOff, n) && range("a", a, aOff, (long) m * n);
+        if (SIMD) {
+            SimdKernels.addColumnSums(dst, dstOff, a, aOff, m, n);
+        } else {
+            ScalarKernels.addColumnSums(dst, dstOff, a, aOff, m, n);
+        }
     }
 
     /** {@code Σ x²} in double. */
     public static double sumOfSquares(float[] x, int off, int len) {
-        return ScalarKernels.sumOfSquares(x, off, len);
+        assert range("x", x, off, len);
+        return SIMD ? SimdKernels.sumOfSquares(x, off, len) : ScalarKernels.sumOfSquares(x, off, len);
     }
 
     /** {@code x *= s}. */
     public static void scale(float[] x, int off, int len, float s) {
-        ScalarKernels.scale(x, off, len, s);
+        assert range("x", x, off, len);
+        if (SIMD) {
+            SimdKernels.scale(x, off, len, s);
+        } else {
+            ScalarKernels.scale(x, off, len, s);
+        }
     }
 
-    /** {@code y += x}. */
+    /** {@code y += x}; x may be the same range as y. */
     public static void add(float[] y, int yOff, float[] x, int xOff, int len) {
-        ScalarKernels.add(y, yOff, x, xOff, len);
+        assert range("y", y, yOff, len) && range("x", x, xOff, len);
+        if (SIMD) {
+            SimdKernels.add(y, yOff, x, xOff, len);
+        } else {
+            ScalarKernels.add(y, yOff, x, xOff, len);
+        }
     }
+
+    // ---------------------------------------------------------------- cells
 
     /** Vanilla RNN activation in place (tanh or relu). */
     public static void rnnActivate(float[] pre, int off, int len, boolean relu) {
-        ScalarKernels.rnnActivate(pre, off, len, relu);
+        assert range("pre", pre, off, len);
+        if (SIMD) {
+            SimdKernels.rnnActivate(pre, off, len, relu);
+        } else {
+            ScalarKernels.rnnActivate(pre, off, len, relu);
+        }
     }
 
-    /** Vanilla RNN activation backward from the output h. */
+    /** Vanilla RNN activation backward from the output h; dPre may be the same range as h or dh. */
     public static void rnnActivateBackward(float[] dPre, int dPreOff, float[] h, int hOff,
                                            float[] dh, int dhOff, int len, boolean relu) {
-        ScalarKernels.rnnActivateBackward(dPre, dPreOff, h, hOff, dh, dhOff, len, relu);
+        assert range("dPre", dPre, dPreOff, len) && range("h", h, hOff, len) && range("dh", dh, dhOff, len);
+        if (SIMD) {
+            SimdKernels.rnnActivateBackward(dPre, dPreOff, h, hOff, dh, dhOff, len, relu);
+        } else {
+            ScalarKernels.rnnActivateBackward(dPre, dPreOff, h, hOff, dh, dhOff, len, relu);
+        }
     }
 
-    /** LSTM pointwise forward; see {@link ScalarKernels#lstmForward}. */
+    /** LSTM pointwise forward; see {@link ScalarKernels#lstmForward}. c may be the same range as cPrev. */
     public static void lstmForward(float[] gates, int gOff, float[] cPrev, int cPrevOff,
                                    float[] c, int cOff, float[] h, int hOff, int batch, int hidden) {
-        ScalarKernels.lstmForward(gates, gOff, cPrev, cPrevOff, c, cOff, h, hOff, batch, hidden);
+        long bh = (long) batch * hidden;
+        assert range("gates", gates, gOff, 4 * bh) && range("cPrev", cPrev, cPrevOff, bh)
+                && range("c", c, cOff, bh) && range("h", h, hOff, bh);
+        if (SIMD) {
+            SimdKernels.lstmForward(gates, gOff, cPrev, cPrevOff, c, cOff, h, hOff, batch, hidden);
+        } else {
+            ScalarKernels.lstmForward(gates, gOff, cPrev, cPrevOff, c, cOff, h, hOff, batch, hidden);
+        }
     }
 
     /** LSTM pointwise backward; see {@link ScalarKernels#lstmBackward}. */
     public static void lstmBackward(float[] dGates, int dgOff, float[] gates, int gOff,
                                     float[] cPrev, int cPrevOff, float[] c, int cOff,
                                     float[] dh, int dhOff, float[] dc, int dcOff, int batch, int hidden) {
-        ScalarKernels.lstmBackward(dGates, dgOff, gates, gOff, cPrev, cPrevOff, c, cOff, dh, dhOff, dc, dcOff, batch, hidden);
+        long bh = (long) batch * hidden;
+        assert range("dGates", dGates, dgOff, 4 * bh) && range("gates", gates, gOff, 4 * bh)
+                && range("cPrev", cPrev, cPrevOff, bh) && range("c", c, cOff, bh)
+                && range("dh", dh, dhOff, bh) && range("dc", dc, dcOff, bh);
+        if (SIMD) {
+            SimdKernels.lstmBackward(dGates, dgOff, gates, gOff, cPrev, cPrevOff, c, cOff, dh, dhOff, dc, dcOff, batch, hidden);
+        } else {
+            ScalarKernels.lstmBackward(dGates, dgOff, gates, gOff, cPrev, cPrevOff, c, cOff, dh, dhOff, dc, dcOff, batch, hidden);
+        }
     }
 
-    /** GRU pointwise forward; see {@link ScalarKernels#gruForward}. */
+    /** GRU pointwise forward; see {@link ScalarKernels#gruForward}. h may be the same range as hPrev. */
     public static void gruForward(float[] gates, int gOff, float[] hProj, int hpOff, float[] hnCache, int hnOff,
                                   float[] hPrev, int hPrevOff, float[] h, int hOff, int batch, int hidden) {
-        ScalarKernels.gruForward(gates, gOff, hProj, hpOff, hnCache, hnOff, hPrev, hPrevOff, h, hOff, batch, hidden);
+        long bh = (long) batch * hidden;
+        assert range("gates", gates, gOff, 3 * bh) && range("hProj", hProj, hpOff, 3 * bh)
+                && range("hnCache", hnCache, hnOff, bh) && range("hPrev", hPrev, hPrevOff, bh)
+                && range("h", h, hOff, bh);
+        if (SIMD) {
+            SimdKernels.gruForward(gates, gOff, hProj, hpOff, hnCache, hnOff, hPrev, hPrevOff, h, hOff, batch, hidden);
+        } else {
+            ScalarKernels.gruForward(gates, gOff, hProj, hpOff, hnCache, hnOff, hPrev, hPrevOff, h, hOff, batch, hidden);
+        }
     }
 
     /** GRU pointwise backward; see {@link ScalarKernels#gruBackward}. */
@@ -95,7 +217,43 @@ public final class Kernels {
                                    float[] gates, int gOff, float[] hnCache, int hnOff,
                                    float[] hPrev, int hPrevOff, float[] dh, int dhOff,
                                    float[] dhPrev, int dhPrevOff, int batch, int hidden) {
-        ScalarKernels.gruBackward(dPreIh, dIhOff, dPreHh, dHhOff, gates, gOff, hnCache, hnOff,
-                hPrev, hPrevOff, dh, dhOff, dhPrev, dhPrevOff, batch, hidden);
+        long bh = (long) batch * hidden;
+        assert range("dPreIh", dPreIh, dIhOff, 3 * bh) && range("dPreHh", dPreHh, dHhOff, 3 * bh)
+                && range("gates", gates, gOff, 3 * bh) && range("hnCache", hnCache, hnOff, bh)
+                && range("hPrev", hPrev, hPrevOff, bh) && range("dh", dh, dhOff, bh)
+                && range("dhPrev", dhPrev, dhPrevOff, bh);
+        if (SIMD) {
+            SimdKernels.gruBackward(dPreIh, dIhOff, dPreHh, dHhOff, gates, gOff, hnCache, hnOff,
+                    hPrev, hPrevOff, dh, dhOff, dhPrev, dhPrevOff, batch, hidden);
+        } else {
+            ScalarKernels.gruBackward(dPreIh, dIhOff, dPreHh, dHhOff, gates, gOff, hnCache, hnOff,
+                    hPrev, hPrevOff, dh, dhOff, dhPrev, dhPrevOff, batch, hidden);
+        }
+    }
+
+    // ---------------------------------------------------------------- argument checks (under assert)
+
+    private static boolean gemmArguments(float[] c, int cOff, long cLen, float[] a, int aOff, long aLen,
+                                         float[] b, int bOff, long bLen) {
+        return range("c", c, cOff, cLen) && range("a", a, aOff, aLen) && range("b", b, bOff, bLen)
+                && disjoint("c", c, cOff, cLen, "a", a, aOff, aLen)
+                && disjoint("c", c, cOff, cLen, "b", b, bOff, bLen);
+    }
+
+    static boolean range(String name, float[] x, int off, long len) {
+        if (x == null || len < 0 || off < 0 || off + len > x.length) {
+            throw new AssertionError(name + ": " + len + " values from offset " + off + " do not fit "
+                    + (x == null ? "a null array" : "an array of " + x.length));
+        }
+        return true;
+    }
+
+    private static boolean disjoint(String name, float[] x, int xOff, long xLen,
+                                    String other, float[] y, int yOff, long yLen) {
+        if (x == y && xLen > 0 && yLen > 0 && xOff < yOff + yLen && yOff < xOff + xLen) {
+            throw new AssertionError(name + " [" + xOff + ", " + (xOff + xLen) + ") overlaps "
+                    + other + " [" + yOff + ", " + (yOff + yLen) + ") in the same array");
+        }
+        return true;
     }
 }

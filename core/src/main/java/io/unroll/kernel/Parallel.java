@@ -1,0 +1,306 @@
+package io.unroll.kernel;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Deterministic multi-threading of the big {@link SimdKernels} GEMMs.
+ *
+ * <p>A call is split into disjoint ranges of C's rows (or, when C has too few rows, of its
+ * columns), cut at multiples of the kernels' register tiles; every element of C is computed by
+ * exactly one thread. Since {@link SimdKernels} computes each element with the same sequence of
+ * operations wherever it falls, the result is bit-identical to the single-thread one, whatever the
+ * number of threads and from run to run. There are no shared sums to race on.
+ *
+ * <p>Calls with fewer than {@link #MIN_SPLIT_WORK} multiply-adds ({@code m·n·k}) stay on the
+ * caller's thread: handing work over costs about a microsecond when the helpers are awake and
+ * tens of microseconds when they are parked. The caller always computes one share itself; the
+ * other shares go to {@code threads - 1} persistent daemon helpers. A helper spins (yielding
+ * now and then, so the JIT's threads still get a core) for {@link #SPIN_NANOS} after its last job,
+ * which covers the gap between the steps of a recurrent time loop, then parks. The pool serves
+ * one caller at a time; a GEMM issued while it is busy, from another thread, runs on its own
+ * thread, with the same result.
+ *
+ * <p>The system property {@code unroll.threads} (default: the number of available processors)
+ * sets the thread count, the caller included; 1 disables the helpers.
+ */
+final class Parallel {
+    private Parallel() {}
+
+    /** Threads a GEMM may use, the caller included. */
+    static final int THREADS = threadsFromProperty(System.getProperty("unroll.threads"));
+    /**
+     * Multiply-adds below which splitting does not pay: about 5 µs of single-thread work, five
+     * times what a hand-over to an awake helper costs on the machine it was tuned on.
+     */
+    static final long MIN_SPLIT_WORK = 1L << 18;
+    /** How long an idle helper stays awake for the next job before it parks. */
+    private static final long SPIN_NANOS = 200_000;
+
+    /** The GEMM variants of {@link SimdKernels}. */
+    enum Gemm { NT, NT_ADD, NN, NN_ADD, TN_ADD }
+
+    /**
+     * Runs {@code op} on {@code C[m,n]}, {@code A}, {@code B} with the arguments of the
+     * {@link SimdKernels} method of the same name, split over {@link #THREADS} threads when it is
+     * big enough.
+     */
+    static void gemm(Gemm op, float[] c, int cOff, float[] a, int aOff, float[] b, int bOff, int m, int n, int k) {
+        int parts = THREADS > 1 && (long) m * n * k >= MIN_SPLIT_WORK ? THREADS : 1;
+        gemm(op, c, cOff, a, aOff, b, bOff, m, n, k, parts);
+    }
+
+    /**
+     * Runs {@code op} split into at most {@code parts} ranges, shared round-robin between the
+     * caller and the helpers; with more parts than threads some threads run several ranges.
+     */
+    static void gemm(Gemm op, float[] c, int cOff, float[] a, int aOff, float[] b, int bOff,
+                     int m, int n, int k, int parts) {
+        if (parts > 1 && m > 0 && n > 0) {
+            Pool pool = Pool.INSTANCE;
+            if (pool.busy.compareAndSet(false, true)) {
+                try {
+                    pool.run(op, c, cOff, a, aOff, b, bOff, m, n, k, parts);
+                } finally {
+                    pool.busy.set(false);
+                }
+                return;
+            }
+        }
+        run(op, c, cOff, a, aOff, b, bOff, m, n, k, true, 0, m);
+    }
+
+    /**
+     * Computes rows {@code [from, to)} of C ({@code byRows}) or its columns {@code [from, to)}.
+     * The offsets move to the range; the leading dimensions stay those of the whole matrices.
+     */
+    static void run(Gemm op, float[] c, int cOff, float[] a, int aOff, float[] b, int bOff,
+                    int m, int n, int k, boolean byRows, int from, int to) {
+        int rows = byRows ? to - from : m;
+        int cols = byRows ? n : to - from;
+        int cAt = byRows ? cOff + from * n : cOff + from;
+        switch (op) {
+            case NT:
+            case NT_ADD:
+                SimdKernels.gemmNT(c, cAt, n,
+                        a, byRows ? aOff + from * k : aOff, k,
+                        b, byRows ? bOff : bOff + from * k, k,
+                        rows, cols, k, op == Gemm.NT_ADD);
+                break;
+            case NN:
+            case NN_ADD:
+                SimdKernels.gemmBroadcast(c, cAt, n,
+                        a, byRows ? aOff + from * k : aOff, k, 1,
+                        b, byRows ? bOff : bOff + from, n,
+                        rows, cols, k, op == Gemm.NN_ADD);
+                break;
+            case TN_ADD:
+                // A is [k, m]: C's rows are A's columns
+                SimdKernels.gemmBroadcast(c, cAt, n,
+                        a, byRows ? aOff + from : aOff, 1, m,
+                        b, byRows ? bOff : bOff + from, n,
+                        rows, cols, k, true);
+                break;
+            default:
+                throw new AssertionError(op);
+        }
+    }
+
+    static int threadsFromProperty(String value) {
+        if (value == null) {
+            return Runtime.getRuntime().availableProcessors();
+        }
+        try {
+            int threads = Integer.parseInt(value.trim());
+            if (threads >= 1) {
+                return threads;
+            }
+        } catch (NumberFormatException e) {
+            // reported below with the accepted values
+        }
+        throw new IllegalStateException("unroll.threads is '" + value + "', expected a whole number >= 1");
+    }
+
+    /** The helpers and the one job they share. */
+    private static final class Pool {
+        static final Pool INSTANCE = new Pool(THREADS - 1);
+
+        final AtomicBoolean busy = new AtomicBoolean();
+        final Helper[] helpers;
+        final Job job = new Job();
+        long generation;
+
+        Pool(int helperCount) {
+            helpers = new Helper[helperCount];
+            for (int h = 0; h < helperCount; h++) {
+                helpers[h] = new Helper(this, h + 1);
+                helpers[h].start();
+            }
+        }
+
+        /** Called only by the thread that holds {@link #busy}. */
+        void run(Gemm op, float[] c, int cOff, float[] a, int aOff, float[] b, int bOff,
+                 int m, int n, int k, int parts) {
+            Job j = job;
+            j.plan(op, c, cOff, a, aOff, b, bOff, m, n, k, parts, helpers.length + 1);
+            if (j.parts <= 1) {
+                j.clear();
+                Parallel.run(op, c, cOff, a, aOff, b, bOff, m, n, k, true, 0, m);
+                return;
+            }
+            long g = ++generation;
+            int posted = Math.min(helpers.length, j.workers - 1);
+            for (int h = 0; h < posted; h++) {
+                helpers[h].post(g);
+            }
+            Throwable failure = null;
+            try {
+                j.runShare(0);
+            } catch (Throwable t) {
+                failure = t;
+            }
+            // Wait for every posted helper even when our share failed: they still write into C.
+            for (int h = 0; h < posted; h++) {
+                Throwable helperFailure = helpers[h].awaitDone(g);
+                if (failure == null) {
+                    failure = helperFailure;
+                }
+            }
+            j.clear();
+            if (failure instanceof RuntimeException) {
+                throw (RuntimeException) failure;
+            }
+            if (failure instanceof Error) {
+                throw (Error) failure;
+            }
+        }
+    }
+
+    /** One split GEMM: its arguments and how it is cut into parts. */
+    private static final class Job {
+        Gemm op;
+        float[] c, a, b;
+        int cOff, aOff, bOff, m, n, k;
+        boolean byRows;
+        int unit, extent, units, parts, workers;
+
+        void plan(Gemm op, float[] c, int cOff, float[] a, int aOff, float[] b, int bOff,
+                  int m, int n, int k, int parts, int threads) {
+            this.op = op;
+            this.c = c;
+            this.a = a;
+            this.b = b;
+            this.cOff = cOff;
+            this.aOff = aOff;
+            this.bOff = bOff;
+            this.m = m;
+            this.n = n;
+            this.k = k;
+            int columnUnit = op == Gemm.NT || op == Gemm.NT_ADD
+                    ? SimdKernels.NT_TILE_COLUMNS : SimdKernels.BROADCAST_TILE_COLUMNS;
+            // Rows when each part gets at least one row tile, else columns if they split better.
+            byRows = m >= parts * SimdKernels.TILE_ROWS
+                    || ceilDiv(m, SimdKernels.TILE_ROWS) >= ceilDiv(n, columnUnit);
+            unit = byRows ? SimdKernels.TILE_ROWS : columnUnit;
+            extent = byRows ? m : n;
+            units = ceilDiv(extent, unit);
+            this.parts = Math.min(parts, units);
+            workers = Math.min(threads, this.parts);
+        }
+
+        /** Runs the parts {@code worker, worker + workers, ...}. */
+        void runShare(int worker) {
+            for (int p = worker; p < parts; p += workers) {
+                int from = (int) ((long) p * units / parts) * unit;
+                int to = Math.min(extent, (int) ((long) (p + 1) * units / parts) * unit);
+                run(op, c, cOff, a, aOff, b, bOff, m, n, k, byRows, from, to);
+            }
+        }
+
+        /** Drops the array references so an idle pool keeps no matrices alive. */
+        void clear() {
+            c = null;
+            a = null;
+            b = null;
+        }
+
+        private static int ceilDiv(int x, int y) {
+            return (x + y - 1) / y;
+        }
+    }
+
+    /** A daemon thread that runs its share of each job posted to it. */
+    private static final class Helper extends Thread {
+        private final Pool pool;
+        private final int worker;
+        private volatile long posted;
+        private volatile long done;
+        private volatile boolean parked;
+        /** Written before {@link #done}, read after it. */
+        private Throwable failure;
+
+        Helper(Pool pool, int worker) {
+            super("unroll-kernel-" + worker);
+            this.pool = pool;
+            this.worker = worker;
+            setDaemon(true);
+        }
+
+        void post(long generation) {
+            posted = generation;
+            // Pairs with the check in awaitPosted: one of the two sides sees the other's write.
+            if (parked) {
+                LockSupport.unpark(this);
+            }
+        }
+
+        Throwable awaitDone(long generation) {
+            for (int spins = 0; done != generation; spins++) {
+                if ((spins & 63) == 63) {
+                    Thread.yield();
+                } else {
+                    Thread.onSpinWait();
+                }
+            }
+            Throwable t = failure;
+            failure = null;
+            return t;
+        }
+
+        @Override
+        public void run() {
+            long seen = 0;
+            while (true) {
+                seen = awaitPosted(seen);
+                try {
+                    pool.job.runShare(worker);
+                } catch (Throwable t) {
+                    failure = t;
+                }
+                done = seen;
+            }
+        }
+
+        private long awaitPosted(long seen) {
+            long idleSince = System.nanoTime();
+            for (int spins = 0; ; spins++) {
+                long g = posted;
+                if (g != seen) {
+                    return g;
+                }
+                if ((spins & 63) != 63) {
+                    Thread.onSpinWait();
+                } else if (System.nanoTime() - idleSince < SPIN_NANOS) {
+                    Thread.yield();
+                } else {
+                    parked = true;
+                    if (posted == seen) {
+                        LockSupport.park(this);
+                    }
+                    parked = false;
+                    idleSince = System.nanoTime();
+                }
+            }
+        }
+    }
+}

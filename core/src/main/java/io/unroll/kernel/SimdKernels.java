@@ -1,0 +1,1028 @@
+package io.unroll.kernel;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The vectorised twin of {@link ScalarKernels}, written with the Java Vector API
+ * ({@code jdk.incubator.vector}; this is the only class of the library that imports it). Every
+ * public method computes what its {@link ScalarKernels} namesake documents, on the same arguments
+ * and with the same aliasing rules; results agree to float rounding, not bit for bit.
+ *
+ * <p>One code path: {@link FloatVector#SPECIES_PREFERRED}, held in a {@code static final}, over a
+ * vector body up to {@code loopBound} plus a scalar tail. Vector values never cross a method
+ * boundary of this class, because a vector the JIT fails to inline becomes a heap object.
+ *
+ * <p><b>GEMM.</b> {@code C = A·Bᵀ} ({@code gemmNT*}) is tiled as 4 rows of A by 4 rows of B,
+ * sixteen vector accumulators running along {@code k}, since both operands are contiguous along
+ * {@code k}; each row's four accumulators are then folded into one vector by a fixed blend and
+ * shuffle tree and handed, through a small per-thread buffer, to a scalar step that adds the
+ * tail of {@code k} and writes C (split off so that the JIT compiles the vector method whole,
+ * without running out of its inlining budget). {@code C = A·B} and {@code C = Aᵀ·B} ({@code gemmNN*}, {@code gemmTNAdd}) broadcast
+ * one element of A and multiply-add it into 4 vectors of a row of B, 4 rows of C at a time
+ * (sixteen accumulators), with {@code k} blocked so the panel of B stays in the L1 cache.
+ *
+ * <p><b>Determinism.</b> Every element of C is computed by the same sequence of IEEE operations
+ * whichever tile, block or thread it falls in, and whatever the other rows of the batch: fused multiply-adds in order of {@code k}, the
+ * scalar tails included ({@link Math#fma}), and the fold tree instead of {@code reduceLanes},
+ * whose order is unspecified and differs between the interpreter and compiled code. So
+ * {@link Parallel} may split C anywhere and reproduce the single-thread result bit for bit, and
+ * a run does not change with the moment the JIT compiles a kernel.
+ *
+ * <p><b>Activations.</b> {@code sigmoid(x) = 1 / (1 + e^-x)} with {@code e^y = 2^n · p(r)}
+ * (Cody-Waite reduction, Cephes' degree-6 polynomial, argument clamped so neither overflows);
+ * {@code tanh} is {@code x·P(x²)/Q(x²)} (Eigen's [13/6] rational) for {@code |x| < 0.625} and
+ * {@code ±(e - 1)/(e + 1)}, {@code e = e^{2|x|}}, above. Checked against double precision on
+ * every float: absolute error at most 1.4e-7 for both; relative error at most 2.7e-7 for tanh
+ * and 1.5e-7 for sigmoid wherever its result is a normal float (below {@code x = -87.3} it stays
+ * at about 4.5e-39 instead of decaying through the denormals to 0). Extreme inputs saturate,
+ * sigmoid to 1 or that tiny value and tanh to exactly ±1, never to NaN; NaN stays NaN. Built only from exact IEEE operations, they give the
+ * same bits interpreted and compiled, unlike the library intrinsics behind
+ * {@link VectorOperators#EXP}; scalar tails use the same formulas, operation for operation.
+ */
+public final class SimdKernels {
+    private SimdKernels() {}
+
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    /** Float lanes per vector: 4, 8 or 16, the widths the fold tree below is written for. */
+    static final int L = lanes();
+
+    /** For {@link #sumOfSquares}: doubles, and floats of half the width, so one converts to the other. */
+    private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> F_HALF =
+            VectorSpecies.of(float.class, VectorShape.forBitSize(D.vectorBitSize() / 2));
+
+    /** Rows of C per GEMM register tile. */
+    static final int TILE_ROWS = 4;
+    /** Columns of C per {@code gemmNT} tile (rows of B). */
+    static final int NT_TILE_COLUMNS = 4;
+    /** Columns of C per {@code gemmNN}/{@code gemmTNAdd} tile: four vectors. */
+    static final int BROADCAST_TILE_COLUMNS = 4 * L;
+    /** Steps of k per block of the broadcast GEMMs: the block's 4-vector panel of B (32 KB at 16 lanes) stays in L1. */
+    private static final int K_BLOCK = 128;
+    /** Per thread, the folded dot products of one {@code gemmNT} tile: L floats per row. */
+    private static final ThreadLocal<float[]> FOLDED_SUMS = ThreadLocal.withInitial(() -> new float[TILE_ROWS * L]);
+    /** Floats of B per {@code gemmNT} column block, chosen to stay in a 1 MB L2 with room for A and C. */
+    private static final int NT_B_BLOCK_FLOATS = 64 * 1024;
+
+    // Fold tree of the gemmNT tiles: four accumulators a, b, c, d of one row end up summed in the
+    // lanes 0, L/4, L/2 and 3L/4 of one vector.
+    private static final VectorMask<Float> UPPER_HALF = F.indexInRange(-L / 2, L / 2);
+    private static final VectorMask<Float> ODD_QUARTERS = laneMask(i -> (i / (L / 4)) % 2 == 1);
+    private static final VectorShuffle<Float> SWAP_HALVES = VectorShuffle.fromOp(F, i -> i ^ (L / 2));
+    private static final VectorShuffle<Float> SWAP_QUARTERS = VectorShuffle.fromOp(F, i -> i ^ (L / 4));
+    // Sums within each quarter, used only when a quarter is that wide (L >= 8, L >= 16).
+    private static final VectorShuffle<Float> SWAP_EIGHTHS = VectorShuffle.fromOp(F, i -> i ^ Math.max(L / 8, 1));
+    private static final VectorShuffle<Float> SWAP_SIXTEENTHS = VectorShuffle.fromOp(F, i -> i ^ Math.max(L / 16, 1));
+
+    // e^y, y clamped to [EXP_LO, EXP_HI] so 2^n is a normal float and the product stays finite.
+    private static final float EXP_LO = -87.3f;
+    private static final float EXP_HI = 88.3f;
+    private static final float LOG2E = 1.44269504088896341f;
+    /** 1.5·2^23: adding it rounds to an integer held in the low mantissa bits. */
+    private static final float ROUNDER = 12582912f;
+    private static final float NEG_LN2_HI = -0.693359375f;
+    private static final float NEG_LN2_LO = 2.12194440e-4f;
+    private static final float EXP_C6 = 1.9875691500e-4f;
+    private static final float EXP_C5 = 1.3981999507e-3f;
+    private static final float EXP_C4 = 8.3334519073e-3f;
+    private static final float EXP_C3 = 4.1665795894e-2f;
+    private static final float EXP_C2 = 1.6666665459e-1f;
+    private static final float EXP_C1 = 5.0000001201e-1f;
+    // tanh x ≈ x·P(x²)/Q(x²) below TANH_SMALL (coefficients from Eigen's fast tanh).
+    private static final float TANH_SMALL = 0.625f;
+    private static final float TANH_P13 = -2.76076847742355e-16f;
+    private static final float TANH_P11 = 2.00018790482477e-13f;
+    private static final float TANH_P9 = -8.60467152213735e-11f;
+    private static final float TANH_P7 = 5.12229709037114e-08f;
+    private static final float TANH_P5 = 1.48572235717979e-05f;
+    private static final float TANH_P3 = 6.37261928875436e-04f;
+    private static final float TANH_P1 = 4.89352455891786e-03f;
+    private static final float TANH_Q6 = 1.19825839466702e-06f;
+    private static final float TANH_Q4 = 1.18534705686654e-04f;
+    private static final float TANH_Q2 = 2.26843463243900e-03f;
+    private static final float TANH_Q0 = 4.89352518554385e-03f;
+
+    /** The vector species in use, e.g. {@code S_512_BIT, 16 floats}. */
+    static String species() {
+        return F.vectorShape() + ", " + L + " floats";
+    }
+
+    // ---------------------------------------------------------------- GEMM, public shapes
+
+    /** {@code C[m,n] = A[m,k] · B[n,k]ᵀ}; C must not overlap A or B. */
+    public static void gemmNT(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff, int m, int n, int k) {
+        gemmNT(c, cOff, n, a, aOff, k, b, bOff, k, m, n, k, false);
+    }
+
+    /** {@code C[m,n] += A[m,k] · B[n,k]ᵀ}; C must not overlap A or B. */
+    public static void gemmNTAdd(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff, int m, int n, int k) {
+        gemmNT(c, cOff, n, a, aOff, k, b, bOff, k, m, n, k, true);
+    }
+
+    /** {@code C[m,n] = A[m,k] · B[k,n]}; C must not overlap A or B. */
+    public static void gemmNN(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff, int m, int n, int k) {
+        gemmBroadcast(c, cOff, n, a, aOff, k, 1, b, bOff, n, m, n, k, false);
+    }
+
+    /** {@code C[m,n] += A[m,k] · B[k,n]}; C must not overlap A or B. */
+    public static void gemmNNAdd(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff, int m, int n, int k) {
+        gemmBroadcast(c, cOff, n, a, aOff, k, 1, b, bOff, n, m, n, k, true);
+    }
+
+    /** {@code C[m,n] += A[k,m]ᵀ · B[k,n]}; C must not overlap A or B. */
+    public static void gemmTNAdd(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff, int m, int n, int k) {
+        gemmBroadcast(c, cOff, n, a, aOff, 1, m, b, bOff, n, m, n, k, true);
+    }
+
+    // ---------------------------------------------------------------- GEMM, strided (for Parallel)
+
+    /**
+     * {@code C[i,j] (+)= Σ_p A[i,p]·B[j,p]} with leading dimensions: {@code C[i,j]} is
+     * {@code c[cOff + i·ldc + j]}, {@code A[i,p]} is {@code a[aOff + i·lda + p]}, {@code B[j,p]} is
+     * {@code b[bOff + j·ldb + p]}.
+     */
+    static void gemmNT(float[] c, int cOff, int ldc, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                       int m, int n, int k, boolean accumulate) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0) {
+            clearUnlessAccumulating(c, cOff, ldc, m, n, accumulate);
+            return;
+        }
+        float[] sums = FOLDED_SUMS.get();
+        int kv = F.loopBound(k);
+        // Sweep all rows of A over one L2-sized block of B's rows before moving to the next.
+        int block = Math.max(NT_TILE_COLUMNS, NT_B_BLOCK_FLOATS / k / NT_TILE_COLUMNS * NT_TILE_COLUMNS);
+        for (int j0 = 0; j0 < n; j0 += block) {
+            int j1 = Math.min(n, j0 + block);
+            int i = 0;
+            for (; i + TILE_ROWS <= m; i += TILE_ROWS) {
+                for (int j = j0; j < j1; j += NT_TILE_COLUMNS) {
+                    dot4x4(sums, a, aOff + i * lda, lda, b, bOff, ldb, j, j1 - 1, kv);
+                    finishDots(c, cOff + i * ldc + j, ldc, sums, TILE_ROWS, Math.min(NT_TILE_COLUMNS, j1 - j),
+                            a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, kv, k, accumulate);
+                }
+            }
+            for (; i < m; i++) {
+                for (int j = j0; j < j1; j += NT_TILE_COLUMNS) {
+                    dot1x4(sums, a, aOff + i * lda, b, bOff, ldb, j, j1 - 1, kv);
+                    finishDots(c, cOff + i * ldc + j, ldc, sums, 1, Math.min(NT_TILE_COLUMNS, j1 - j),
+                            a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, kv, k, accumulate);
+                }
+            }
+        }
+    }
+
+    /**
+     * The vector part of a 4 x 4 tile of {@code A·Bᵀ}: rows {@code aRow, aRow + lda, ...} of A
+     * against rows {@code j .. j+3} of B over {@code p < kv}. Row r's four dot products land in
+     * {@code sums[r·L + q·L/4]}, q = 0..3. Rows of B past {@code last} repeat the last one, so an
+     * edge tile needs no kernel of its own; {@link #finishDots} ignores them.
+     */
+    private static void dot4x4(float[] sums, float[] a, int aRow, int lda,
+                               float[] b, int bOff, int ldb, int j, int last, int kv) {
+        int b0 = bOff + j * ldb;
+        int b1 = bOff + Math.min(j + 1, last) * ldb;
+        int b2 = bOff + Math.min(j + 2, last) * ldb;
+        int b3 = bOff + Math.min(j + 3, last) * ldb;
+        int a0 = aRow, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
+        FloatVector s00 = FloatVector.zero(F), s01 = s00, s02 = s00, s03 = s00;
+        FloatVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+        FloatVector s20 = s00, s21 = s00, s22 = s00, s23 = s00;
+        FloatVector s30 = s00, s31 = s00, s32 = s00, s33 = s00;
+        for (int p = 0; p < kv; p += L) {
+            FloatVector w0 = FloatVector.fromArray(F, b, b0 + p);
+            FloatVector w1 = FloatVector.fromArray(F, b, b1 + p);
+            FloatVector w2 = FloatVector.fromArray(F, b, b2 + p);
+            FloatVector w3 = FloatVector.fromArray(F, b, b3 + p);
+            FloatVector x = FloatVector.fromArray(F, a, a0 + p);
+            s00 = x.fma(w0, s00);
+            s01 = x.fma(w1, s01);
+            s02 = x.fma(w2, s02);
+            s03 = x.fma(w3, s03);
+            x = FloatVector.fromArray(F, a, a1 + p);
+            s10 = x.fma(w0, s10);
+            s11 = x.fma(w1, s11);
+            s12 = x.fma(w2, s12);
+            s13 = x.fma(w3, s13);
+            x = FloatVector.fromArray(F, a, a2 + p);
+            s20 = x.fma(w0, s20);
+            s21 = x.fma(w1, s21);
+            s22 = x.fma(w2, s22);
+            s23 = x.fma(w3, s23);
+            x = FloatVector.fromArray(F, a, a3 + p);
+            s30 = x.fma(w0, s30);
+            s31 = x.fma(w1, s31);
+            s32 = x.fma(w2, s32);
+            s33 = x.fma(w3, s33);
+        }
+        // Written out row by row: on JDK 17 vectors carried around a loop get boxed.
+        {
+            FloatVector lo = s00.blend(s02, UPPER_HALF).add(s02.blend(s00, UPPER_HALF).rearrange(SWAP_HALVES));
+            FloatVector hi = s01.blend(s03, UPPER_HALF).add(s03.blend(s01, UPPER_HALF).rearrange(SWAP_HALVES));
+            FloatVector sum = lo.blend(hi, ODD_QUARTERS).add(hi.blend(lo, ODD_QUARTERS).rearrange(SWAP_QUARTERS));
+            if (L >= 8) sum = sum.add(sum.rearrange(SWAP_EIGHTHS));
+            if (L >= 16) sum = sum.add(sum.rearrange(SWAP_SIXTEENTHS));
+            sum.intoArray(sums, 0 * L);
+        }
+        {
+            FloatVector lo = s10.blend(s12, UPPER_HALF).add(s12.blend(s10, UPPER_HALF).rearrange(SWAP_HALVES));
+            FloatVector hi = s11.blend(s13, UPPER_HALF).add(s13.blend(s11, UPPER_HALF).rearrange(SWAP_HALVES));
+            FloatVector sum = lo.blend(hi, ODD_QUARTERS).add(hi.blend(lo, ODD_QUARTERS).rearrange(SWAP_QUARTERS));
+            if (L >= 8) sum = sum.add(sum.rearrange(SWAP_EIGHTHS));
+            if (L >= 16) sum = sum.add(sum.rearrange(SWAP_SIXTEENTHS));
+            sum.intoArray(sums, 1 * L);
+        }
+        {
+            FloatVector lo = s20.blend(s22, UPPER_HALF).add(s22.blend(s20, UPPER_HALF).rearrange(SWAP_HALVES));
+            FloatVector hi = s21.blend(s23, UPPER_HALF).add(s23.blend(s21, UPPER_HALF).rearrange(SWAP_HALVES));
+            FloatVector sum = lo.blend(hi, ODD_QUARTERS).add(hi.blend(lo, ODD_QUARTERS).rearrange(SWAP_QUARTERS));
+            if (L >= 8) sum = sum.add(sum.rearrange(SWAP_EIGHTHS));
+            if (L >= 16) sum = sum.add(sum.rearrange(SWAP_SIXTEENTHS));
+            sum.intoArray(sums, 2 * L);
+        }
+        {
+            FloatVector lo = s30.blend(s32, UPPER_HALF).add(s32.blend(s30, UPPER_HALF).rearrange(SWAP_HALVES));
+            FloatVector hi = s31.blend(s33, UPPER_HALF).add(s33.blend(s31, UPPER_HALF).rearrange(SWAP_HALVES));
+            FloatVector sum = lo.blend(hi, ODD_QUARTERS).add(hi.blend(lo, ODD_QUARTERS).rearrange(SWAP_QUARTERS));
+            if (L >= 8) sum = sum.add(sum.rearrange(SWAP_EIGHTHS));
+            if (L >= 16) sum = sum.add(sum.rearrange(SWAP_SIXTEENTHS));
+            sum.intoArray(sums, 3 * L);
+        }
+    }
+
+    /** One row of A against rows {@code j .. j+3} of B; see {@link #dot4x4}. */
+    private static void dot1x4(float[] sums, float[] a, int aRow, float[] b, int bOff, int ldb, int j, int last, int kv) {
+        int b0 = bOff + j * ldb;
+        int b1 = bOff + Math.min(j + 1, last) * ldb;
+        int b2 = bOff + Math.min(j + 2, last) * ldb;
+        int b3 = bOff + Math.min(j + 3, last) * ldb;
+        FloatVector s00 = FloatVector.zero(F), s01 = s00, s02 = s00, s03 = s00;
+        for (int p = 0; p < kv; p += L) {
+            FloatVector x = FloatVector.fromArray(F, a, aRow + p);
+            s00 = x.fma(FloatVector.fromArray(F, b, b0 + p), s00);
+            s01 = x.fma(FloatVector.fromArray(F, b, b1 + p), s01);
+            s02 = x.fma(FloatVector.fromArray(F, b, b2 + p), s02);
+            s03 = x.fma(FloatVector.fromArray(F, b, b3 + p), s03);
+        }
+        {
+            FloatVector lo = s00.blend(s02, UPPER_HALF).add(s02.blend(s00, UPPER_HALF).rearrange(SWAP_HALVES));
+            FloatVector hi = s01.blend(s03, UPPER_HALF).add(s03.blend(s01, UPPER_HALF).rearrange(SWAP_HALVES));
+            FloatVector sum = lo.blend(hi, ODD_QUARTERS).add(hi.blend(lo, ODD_QUARTERS).rearrange(SWAP_QUARTERS));
+            if (L >= 8) sum = sum.add(sum.rearrange(SWAP_EIGHTHS));
+            if (L >= 16) sum = sum.add(sum.rearrange(SWAP_SIXTEENTHS));
+            sum.intoArray(sums, 0 * L);
+        }
+    }
+
+    /**
+     * Completes the dot products of a tile folded into {@code sums} by {@link #dot4x4} or
+     * {@link #dot1x4}: continues each over the scalar tail {@code kv <= p < k}, then stores or adds
+     * it into the valid columns of C. Kept apart from the vector code so the JIT compiles both whole.
+     */
+    private static void finishDots(float[] c, int cTile, int ldc, float[] sums, int rows, int columns,
+                                   float[] a, int aRow, int lda, float[] b, int bRow, int ldb,
+                                   int kv, int k, boolean accumulate) {
+        for (int r = 0; r < rows; r++) {
+            for (int q = 0; q < columns; q++) {
+                float sum = sums[r * L + q * (L / 4)];
+                for (int p = kv, ai = aRow + r * lda, bi = bRow + q * ldb; p < k; p++) {
+                    sum = Math.fma(a[ai + p], b[bi + p], sum);
+                }
+                int at = cTile + r * ldc + q;
+                c[at] = accumulate ? c[at] + sum : sum;
+            }
+        }
+    }
+
+    /**
+     * {@code C[i,j] (+)= Σ_p A(i,p)·B[p,j]} where {@code A(i,p) = a[aOff + i·aRowStride + p·aColStride]}
+     * (so {@code (k, 1)} reads A as stored and {@code (1, m)} reads it transposed),
+     * {@code B[p,j] = b[bOff + p·ldb + j]} and {@code C[i,j] = c[cOff + i·ldc + j]}.
+     */
+    static void gemmBroadcast(float[] c, int cOff, int ldc, float[] a, int aOff, int aRowStride, int aColStride,
+                              float[] b, int bOff, int ldb, int m, int n, int k, boolean accumulate) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0) {
+            clearUnlessAccumulating(c, cOff, ldc, m, n, accumulate);
+            return;
+        }
+        int nv = F.loopBound(n);
+        int n4 = nv / BROADCAST_TILE_COLUMNS * BROADCAST_TILE_COLUMNS;
+        for (int p0 = 0; p0 < k; p0 += K_BLOCK) {
+            int kc = Math.min(K_BLOCK, k - p0);
+            // The first block of an overwriting product starts from zero, every later one from C.
+            boolean load = accumulate || p0 > 0;
+            int aBlock = aOff + p0 * aColStride;
+            int bBlock = bOff + p0 * ldb;
+            for (int j = 0; j < n4; j += BROADCAST_TILE_COLUMNS) {
+                int i = 0;
+                for (; i + TILE_ROWS <= m; i += TILE_ROWS) {
+                    broadcast4x4(c, cOff + i * ldc + j, ldc, a, aBlock + i * aRowStride, aRowStride, aColStride,
+                            b, bBlock + j, ldb, kc, load);
+                }
+                for (; i < m; i++) {
+                    broadcast1x4(c, cOff + i * ldc + j, a, aBlock + i * aRowStride, aColStride,
+                            b, bBlock + j, ldb, kc, load);
+                }
+            }
+            for (int j = n4; j < nv; j += L) {
+                int i = 0;
+                for (; i + TILE_ROWS <= m; i += TILE_ROWS) {
+                    broadcast4x1(c, cOff + i * ldc + j, ldc, a, aBlock + i * aRowStride, aRowStride, aColStride,
+                            b, bBlock + j, ldb, kc, load);
+                }
+                for (; i < m; i++) {
+                    broadcast1x1(c, cOff + i * ldc + j, a, aBlock + i * aRowStride, aColStride,
+                            b, bBlock + j, ldb, kc, load);
+                }
+            }
+            for (int i = 0; i < m; i++) {
+                for (int j = nv; j < n; j++) {
+                    int at = cOff + i * ldc + j;
+                    float sum = load ? c[at] : 0f;
+                    int ai = aBlock + i * aRowStride;
+                    int bi = bBlock + j;
+                    for (int p = 0; p < kc; p++, ai += aColStride, bi += ldb) {
+                        sum = Math.fma(a[ai], b[bi], sum);
+                    }
+                    c[at] = sum;
+                }
+            }
+        }
+    }
+
+    /** 4 rows x 4 vectors of C over one block of k; {@code load} says whether to start from C or zero. */
+    private static void broadcast4x4(float[] c, int ci, int ldc, float[] a, int ai, int aRowStride, int aColStride,
+                                     float[] b, int bi, int ldb, int kc, boolean load) {
+        int c1 = ci + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+        FloatVector s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23, s30, s31, s32, s33;
+        if (load) {
+            s00 = FloatVector.fromArray(F, c, ci);
+            s01 = FloatVector.fromArray(F, c, ci + L);
+            s02 = FloatVector.fromArray(F, c, ci + 2 * L);
+            s03 = FloatVector.fromArray(F, c, ci + 3 * L);
+            s10 = FloatVector.fromArray(F, c, c1);
+            s11 = FloatVector.fromArray(F, c, c1 + L);
+            s12 = FloatVector.fromArray(F, c, c1 + 2 * L);
+            s13 = FloatVector.fromArray(F, c, c1 + 3 * L);
+            s20 = FloatVector.fromArray(F, c, c2);
+            s21 = FloatVector.fromArray(F, c, c2 + L);
+            s22 = FloatVector.fromArray(F, c, c2 + 2 * L);
+            s23 = FloatVector.fromArray(F, c, c2 + 3 * L);
+            s30 = FloatVector.fromArray(F, c, c3);
+            s31 = FloatVector.fromArray(F, c, c3 + L);
+            s32 = FloatVector.fromArray(F, c, c3 + 2 * L);
+            s33 = FloatVector.fromArray(F, c, c3 + 3 * L);
+        } else {
+            s00 = FloatVector.zero(F);
+            s01 = s00; s02 = s00; s03 = s00;
+            s10 = s00; s11 = s00; s12 = s00; s13 = s00;
+            s20 = s00; s21 = s00; s22 = s00; s23 = s00;
+            s30 = s00; s31 = s00; s32 = s00; s33 = s00;
+        }
+        int a1 = aRowStride, a2 = 2 * aRowStride, a3 = 3 * aRowStride;
+        for (int p = 0; p < kc; p++, ai += aColStride, bi += ldb) {
+            FloatVector w0 = FloatVector.fromArray(F, b, bi);
+            FloatVector w1 = FloatVector.fromArray(F, b, bi + L);
+            FloatVector w2 = FloatVector.fromArray(F, b, bi + 2 * L);
+            FloatVector w3 = FloatVector.fromArray(F, b, bi + 3 * L);
+            FloatVector x = FloatVector.broadcast(F, a[ai]);
+            s00 = x.fma(w0, s00);
+            s01 = x.fma(w1, s01);
+            s02 = x.fma(w2, s02);
+            s03 = x.fma(w3, s03);
+            x = FloatVector.broadcast(F, a[ai + a1]);
+            s10 = x.fma(w0, s10);
+            s11 = x.fma(w1, s11);
+            s12 = x.fma(w2, s12);
+            s13 = x.fma(w3, s13);
+            x = FloatVector.broadcast(F, a[ai + a2]);
+            s20 = x.fma(w0, s20);
+            s21 = x.fma(w1, s21);
+            s22 = x.fma(w2, s22);
+            s23 = x.fma(w3, s23);
+            x = FloatVector.broadcast(F, a[ai + a3]);
+            s30 = x.fma(w0, s30);
+            s31 = x.fma(w1, s31);
+            s32 = x.fma(w2, s32);
+            s33 = x.fma(w3, s33);
+        }
+        s00.intoArray(c, ci);
+        s01.intoArray(c, ci + L);
+        s02.intoArray(c, ci + 2 * L);
+        s03.intoArray(c, ci + 3 * L);
+        s10.intoArray(c, c1);
+        s11.intoArray(c, c1 + L);
+        s12.intoArray(c, c1 + 2 * L);
+        s13.intoArray(c, c1 + 3 * L);
+        s20.intoArray(c, c2);
+        s21.intoArray(c, c2 + L);
+        s22.intoArray(c, c2 + 2 * L);
+        s23.intoArray(c, c2 + 3 * L);
+        s30.intoArray(c, c3);
+        s31.intoArray(c, c3 + L);
+        s32.intoArray(c, c3 + 2 * L);
+        s33.intoArray(c, c3 + 3 * L);
+    }
+
+    /** 1 row x 4 vectors of C; see {@link #broadcast4x4}. */
+    private static void broadcast1x4(float[] c, int ci, float[] a, int ai, int aColStride,
+                                     float[] b, int bi, int ldb, int kc, boolean load) {
+        FloatVector s0, s1, s2, s3;
+        if (load) {
+            s0 = FloatVector.fromArray(F, c, ci);
+            s1 = FloatVector.fromArray(F, c, ci + L);
+            s2 = FloatVector.fromArray(F, c, ci + 2 * L);
+            s3 = FloatVector.fromArray(F, c, ci + 3 * L);
+        } else {
+            s0 = FloatVector.zero(F);
+            s1 = s0; s2 = s0; s3 = s0;
+        }
+        for (int p = 0; p < kc; p++, ai += aColStride, bi += ldb) {
+            FloatVector x = FloatVector.broadcast(F, a[ai]);
+            s0 = x.fma(FloatVector.fromArray(F, b, bi), s0);
+            s1 = x.fma(FloatVector.fromArray(F, b, bi + L), s1);
+            s2 = x.fma(FloatVector.fromArray(F, b, bi + 2 * L), s2);
+            s3 = x.fma(FloatVector.fromArray(F, b, bi + 3 * L), s3);
+        }
+        s0.intoArray(c, ci);
+        s1.intoArray(c, ci + L);
+        s2.intoArray(c, ci + 2 * L);
+        s3.intoArray(c, ci + 3 * L);
+    }
+
+    /** 4 rows x 1 vector of C; see {@link #broadcast4x4}. */
+    private static void broadcast4x1(float[] c, int ci, int ldc, float[] a, int ai, int aRowStride, int aColStride,
+                                     float[] b, int bi, int ldb, int kc, boolean load) {
+        int c1 = ci + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+        FloatVector s0, s1, s2, s3;
+        if (load) {
+            s0 = FloatVector.fromArray(F, c, ci);
+            s1 = FloatVector.fromArray(F, c, c1);
+            s2 = FloatVector.fromArray(F, c, c2);
+            s3 = FloatVector.fromArray(F, c, c3);
+        } else {
+            s0 = FloatVector.zero(F);
+            s1 = s0; s2 = s0; s3 = s0;
+        }
+        int a1 = aRowStride, a2 = 2 * aRowStride, a3 = 3 * aRowStride;
+        for (int p = 0; p < kc; p++, ai += aColStride, bi += ldb) {
+            FloatVector w = FloatVector.fromArray(F, b, bi);
+            s0 = FloatVector.broadcast(F, a[ai]).fma(w, s0);
+            s1 = FloatVector.broadcast(F, a[ai + a1]).fma(w, s1);
+            s2 = FloatVector.broadcast(F, a[ai + a2]).fma(w, s2);
+            s3 = FloatVector.broadcast(F, a[ai + a3]).fma(w, s3);
+        }
+        s0.intoArray(c, ci);
+        s1.intoArray(c, c1);
+        s2.intoArray(c, c2);
+        s3.intoArray(c, c3);
+    }
+
+    /** 1 row x 1 vector of C; see {@link #broadcast4x4}. */
+    private static void broadcast1x1(float[] c, int ci, float[] a, int ai, int aColStride,
+                                     float[] b, int bi, int ldb, int kc, boolean load) {
+        FloatVector s = load ? FloatVector.fromArray(F, c, ci) : FloatVector.zero(F);
+        for (int p = 0; p < kc; p++, ai += aColStride, bi += ldb) {
+            s = FloatVector.broadcast(F, a[ai]).fma(FloatVector.fromArray(F, b, bi), s);
+        }
+        s.intoArray(c, ci);
+    }
+
+    private static void clearUnlessAccumulating(float[] c, int cOff, int ldc, int m, int n, boolean accumulate) {
+        if (!accumulate) {
+            for (int i = 0; i < m; i++) {
+                java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- rows and vectors
+
+    /** {@code C[i, j] += bias[j]} for every row {@code i < m}; C must not overlap bias. */
+    public static void addRowVector(float[] c, int cOff, float[] bias, int biasOff, int m, int n) {
+        int nv = F.loopBound(n);
+        for (int i = 0; i < m; i++) {
+            int row = cOff + i * n;
+            int j = 0;
+            for (; j < nv; j += L) {
+                FloatVector.fromArray(F, c, row + j).add(FloatVector.fromArray(F, bias, biasOff + j))
+                        .intoArray(c, row + j);
+            }
+            for (; j < n; j++) {
+                c[row + j] += bias[biasOff + j];
+            }
+        }
+    }
+
+    /**
+     * {@code dst[j] += Σ_i A[i, j]}, adding the rows in order as the scalar twin does, so the
+     * result is bit-identical to it; dst must not overlap A.
+     */
+    public static void addColumnSums(float[] dst, int dstOff, float[] a, int aOff, int m, int n) {
+        int nv = F.loopBound(n);
+        int n4 = nv / (4 * L) * (4 * L);
+        int j = 0;
+        for (; j < n4; j += 4 * L) {
+            FloatVector s0 = FloatVector.fromArray(F, dst, dstOff + j);
+            FloatVector s1 = FloatVector.fromArray(F, dst, dstOff + j + L);
+            FloatVector s2 = FloatVector.fromArray(F, dst, dstOff + j + 2 * L);
+            FloatVector s3 = FloatVector.fromArray(F, dst, dstOff + j + 3 * L);
+            for (int i = 0, at = aOff + j; i < m; i++, at += n) {
+                s0 = s0.add(FloatVector.fromArray(F, a, at));
+                s1 = s1.add(FloatVector.fromArray(F, a, at + L));
+                s2 = s2.add(FloatVector.fromArray(F, a, at + 2 * L));
+                s3 = s3.add(FloatVector.fromArray(F, a, at + 3 * L));
+            }
+            s0.intoArray(dst, dstOff + j);
+            s1.intoArray(dst, dstOff + j + L);
+            s2.intoArray(dst, dstOff + j + 2 * L);
+            s3.intoArray(dst, dstOff + j + 3 * L);
+        }
+        for (; j < nv; j += L) {
+            FloatVector s = FloatVector.fromArray(F, dst, dstOff + j);
+            for (int i = 0, at = aOff + j; i < m; i++, at += n) {
+                s = s.add(FloatVector.fromArray(F, a, at));
+            }
+            s.intoArray(dst, dstOff + j);
+        }
+        for (; j < n; j++) {
+            float s = dst[dstOff + j];
+            for (int i = 0, at = aOff + j; i < m; i++, at += n) {
+                s += a[at];
+            }
+            dst[dstOff + j] = s;
+        }
+    }
+
+    /**
+     * {@code Σ x[i]²}, accumulated in double: each lane of a double vector sums every
+     * {@code D.length()}-th square, then the lanes are added in order.
+     */
+    public static double sumOfSquares(float[] x, int off, int len) {
+        int step = F_HALF.length();
+        int bound = F_HALF.loopBound(len);
+        DoubleVector acc = DoubleVector.zero(D);
+        int i = 0;
+        for (; i < bound; i += step) {
+            DoubleVector v = (DoubleVector) FloatVector.fromArray(F_HALF, x, off + i)
+                    .convertShape(VectorOperators.F2D, D, 0);
+            acc = v.fma(v, acc);
+        }
+        double sum = 0;
+        for (int lane = 0; lane < step; lane++) {
+            sum += acc.lane(lane);
+        }
+        for (; i < len; i++) {
+            double v = x[off + i];
+            sum += v * v;
+        }
+        return sum;
+    }
+
+    /** {@code x[i] *= s}. */
+    public static void scale(float[] x, int off, int len, float s) {
+        int i = 0;
+        for (int bound = F.loopBound(len); i < bound; i += L) {
+            FloatVector.fromArray(F, x, off + i).mul(s).intoArray(x, off + i);
+        }
+        for (; i < len; i++) {
+            x[off + i] *= s;
+        }
+    }
+
+    /** {@code y[i] += x[i]}; y and x must be the same range or not overlap. */
+    public static void add(float[] y, int yOff, float[] x, int xOff, int len) {
+        int i = 0;
+        for (int bound = F.loopBound(len); i < bound; i += L) {
+            FloatVector.fromArray(F, y, yOff + i).add(FloatVector.fromArray(F, x, xOff + i)).intoArray(y, yOff + i);
+        }
+        for (; i < len; i++) {
+            y[yOff + i] += x[xOff + i];
+        }
+    }
+
+    // ---------------------------------------------------------------- activations
+
+    /** {@code dst[i] = sigmoid(src[i])}; dst and src must be the same range or not overlap. */
+    static void sigmoid(float[] dst, int dOff, float[] src, int sOff, int len) {
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        FloatVector ln2Hi = FloatVector.broadcast(F, NEG_LN2_HI), ln2Lo = FloatVector.broadcast(F, NEG_LN2_LO);
+        FloatVector c4 = FloatVector.broadcast(F, EXP_C4), c3 = FloatVector.broadcast(F, EXP_C3);
+        FloatVector c2 = FloatVector.broadcast(F, EXP_C2), c1 = FloatVector.broadcast(F, EXP_C1);
+        int i = 0;
+        for (int bound = F.loopBound(len); i < bound; i += L) {
+            FloatVector y = FloatVector.fromArray(F, src, sOff + i).neg().max(EXP_LO).min(EXP_HI);
+            // e^y = 2^n · e^r, n = round(y·log2 e), r = y - n·ln 2 in two parts
+            FloatVector t = y.fma(LOG2E, ROUNDER);
+            FloatVector n = t.sub(ROUNDER);
+            FloatVector r = n.fma(ln2Hi, y);
+            r = n.fma(ln2Lo, r);
+            FloatVector p = r.fma(EXP_C6, EXP_C5);
+            p = p.fma(r, c4);
+            p = p.fma(r, c3);
+            p = p.fma(r, c2);
+            p = p.fma(r, c1);
+            p = p.fma(r.mul(r), r).add(1f);
+            FloatVector twoToN = t.reinterpretAsInts().add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            one.div(p.mul(twoToN).add(1f)).intoArray(dst, dOff + i);
+        }
+        for (; i < len; i++) {
+            dst[dOff + i] = sigmoid(src[sOff + i]);
+        }
+    }
+
+    /** {@code dst[i] = tanh(src[i])}; dst and src must be the same range or not overlap. */
+    static void tanh(float[] dst, int dOff, float[] src, int sOff, int len) {
+        FloatVector ln2Hi = FloatVector.broadcast(F, NEG_LN2_HI), ln2Lo = FloatVector.broadcast(F, NEG_LN2_LO);
+        FloatVector c4 = FloatVector.broadcast(F, EXP_C4), c3 = FloatVector.broadcast(F, EXP_C3);
+        FloatVector c2 = FloatVector.broadcast(F, EXP_C2), c1 = FloatVector.broadcast(F, EXP_C1);
+        FloatVector p9 = FloatVector.broadcast(F, TANH_P9), p7 = FloatVector.broadcast(F, TANH_P7);
+        FloatVector p5 = FloatVector.broadcast(F, TANH_P5), p3 = FloatVector.broadcast(F, TANH_P3);
+        FloatVector p1 = FloatVector.broadcast(F, TANH_P1);
+        FloatVector q2 = FloatVector.broadcast(F, TANH_Q2), q0 = FloatVector.broadcast(F, TANH_Q0);
+        int i = 0;
+        for (int bound = F.loopBound(len); i < bound; i += L) {
+            FloatVector x = FloatVector.fromArray(F, src, sOff + i);
+            FloatVector ax = x.abs();
+            // large |x|: ±(e - 1)/(e + 1), e = e^{2|x|} as in sigmoid
+            FloatVector y = ax.add(ax).max(EXP_LO).min(EXP_HI);
+            FloatVector t = y.fma(LOG2E, ROUNDER);
+            FloatVector n = t.sub(ROUNDER);
+            FloatVector r = n.fma(ln2Hi, y);
+            r = n.fma(ln2Lo, r);
+            FloatVector p = r.fma(EXP_C6, EXP_C5);
+            p = p.fma(r, c4);
+            p = p.fma(r, c3);
+            p = p.fma(r, c2);
+            p = p.fma(r, c1);
+            p = p.fma(r.mul(r), r).add(1f);
+            FloatVector e = p.mul(t.reinterpretAsInts().add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+            FloatVector num = e.sub(1f);
+            num = num.blend(num.neg(), x.lt(0f));
+            FloatVector den = e.add(1f);
+            // small |x|: x·P(x²)/Q(x²)
+            FloatVector x2 = x.mul(x);
+            FloatVector np = x2.fma(TANH_P13, TANH_P11);
+            np = np.fma(x2, p9);
+            np = np.fma(x2, p7);
+            np = np.fma(x2, p5);
+            np = np.fma(x2, p3);
+            np = np.fma(x2, p1);
+            FloatVector dq = x2.fma(TANH_Q6, TANH_Q4);
+            dq = dq.fma(x2, q2);
+            dq = dq.fma(x2, q0);
+            VectorMask<Float> small = ax.lt(TANH_SMALL);
+            // x·(P/Q), not (x·P)/Q, which would underflow to a denormal for tiny x
+            FloatVector q = num.blend(np, small).div(den.blend(dq, small));
+            q.blend(q.mul(x), small).intoArray(dst, dOff + i);
+        }
+        for (; i < len; i++) {
+            dst[dOff + i] = tanh(src[sOff + i]);
+        }
+    }
+
+    /** The scalar form of the vector sigmoid above, operation for operation. */
+    static float sigmoid(float x) {
+        return 1f / (exp(-x) + 1f);
+    }
+
+    /** The scalar form of the vector tanh above, operation for operation. */
+    static float tanh(float x) {
+        float ax = Math.abs(x);
+        if (ax < TANH_SMALL) {
+            float x2 = x * x;
+            float np = Math.fma(x2, TANH_P13, TANH_P11);
+            np = Math.fma(np, x2, TANH_P9);
+            np = Math.fma(np, x2, TANH_P7);
+            np = Math.fma(np, x2, TANH_P5);
+            np = Math.fma(np, x2, TANH_P3);
+            np = Math.fma(np, x2, TANH_P1);
+            float dq = Math.fma(x2, TANH_Q6, TANH_Q4);
+            dq = Math.fma(dq, x2, TANH_Q2);
+            dq = Math.fma(dq, x2, TANH_Q0);
+            return np / dq * x;
+        }
+        float e = exp(ax + ax);
+        float num = e - 1f;
+        return (x < 0f ? -num : num) / (e + 1f);
+    }
+
+    /** {@code e^y} for y clamped to {@code [EXP_LO, EXP_HI]}, as in the vector loops. */
+    private static float exp(float y) {
+        y = Math.min(Math.max(y, EXP_LO), EXP_HI);
+        float t = Math.fma(y, LOG2E, ROUNDER);
+        float n = t - ROUNDER;
+        float r = Math.fma(n, NEG_LN2_HI, y);
+        r = Math.fma(n, NEG_LN2_LO, r);
+        float p = Math.fma(r, EXP_C6, EXP_C5);
+        p = Math.fma(p, r, EXP_C4);
+        p = Math.fma(p, r, EXP_C3);
+        p = Math.fma(p, r, EXP_C2);
+        p = Math.fma(p, r, EXP_C1);
+        p = Math.fma(p, r * r, r) + 1f;
+        return p * Float.intBitsToFloat((Float.floatToRawIntBits(t) + 127) << 23);
+    }
+
+    // ---------------------------------------------------------------- vanilla RNN
+
+    /** Forward activation in place: {@code h = tanh(pre)} or {@code relu(pre) = max(pre, 0)}. */
+    public static void rnnActivate(float[] pre, int off, int len, boolean relu) {
+        if (!relu) {
+            tanh(pre, off, pre, off, len);
+            return;
+        }
+        int i = 0;
+        for (int bound = F.loopBound(len); i < bound; i += L) {
+            FloatVector.fromArray(F, pre, off + i).max(0f).intoArray(pre, off + i);
+        }
+        for (; i < len; i++) {
+            pre[off + i] = Math.max(pre[off + i], 0f);
+        }
+    }
+
+    /**
+     * {@code dPre = dh · (1 - h²)} (tanh) or {@code dPre = h > 0 ? dh : 0} (relu); dPre may be
+     * the same range as h or dh.
+     */
+    public static void rnnActivateBackward(float[] dPre, int dPreOff, float[] h, int hOff,
+                                           float[] dh, int dhOff, int len, boolean relu) {
+        FloatVector zero = FloatVector.zero(F), one = FloatVector.broadcast(F, 1f);
+        int i = 0;
+        for (int bound = F.loopBound(len); i < bound; i += L) {
+            FloatVector hv = FloatVector.fromArray(F, h, hOff + i);
+            FloatVector g = FloatVector.fromArray(F, dh, dhOff + i);
+            FloatVector d = relu ? zero.blend(g, hv.compare(VectorOperators.GT, 0f)) : g.mul(hv.fma(hv.neg(), one));
+            d.intoArray(dPre, dPreOff + i);
+        }
+        for (; i < len; i++) {
+            float hv = h[hOff + i];
+            float g = dh[dhOff + i];
+            dPre[dPreOff + i] = relu ? (hv > 0f ? g : 0f) : g * Math.fma(hv, -hv, 1f);
+        }
+    }
+
+    // ---------------------------------------------------------------- LSTM
+
+    /**
+     * LSTM pointwise step; see {@link ScalarKernels#lstmForward}. {@code c} may be the same range
+     * as {@code cPrev} (an in-place state update); no other buffers may overlap.
+     */
+    public static void lstmForward(float[] gates, int gOff, float[] cPrev, int cPrevOff,
+                                   float[] c, int cOff, float[] h, int hOff, int batch, int hidden) {
+        int hv = F.loopBound(hidden);
+        for (int b = 0; b < batch; b++) {
+            int gi = gOff + b * 4 * hidden, gf = gi + hidden, gg = gf + hidden, go = gg + hidden;
+            int s = b * hidden;
+            int cp = cPrevOff + s, cr = cOff + s, hr = hOff + s;
+            sigmoid(gates, gi, gates, gi, 2 * hidden);
+            tanh(gates, gg, gates, gg, hidden);
+            sigmoid(gates, go, gates, go, hidden);
+            // c = f·cPrev + i·g
+            int j = 0;
+            for (; j < hv; j += L) {
+                FloatVector i = FloatVector.fromArray(F, gates, gi + j);
+                FloatVector g = FloatVector.fromArray(F, gates, gg + j);
+                FloatVector f = FloatVector.fromArray(F, gates, gf + j);
+                f.fma(FloatVector.fromArray(F, cPrev, cp + j), i.mul(g)).intoArray(c, cr + j);
+            }
+            for (; j < hidden; j++) {
+                c[cr + j] = Math.fma(gates[gf + j], cPrev[cp + j], gates[gi + j] * gates[gg + j]);
+            }
+            // h = o·tanh(c)
+            tanh(h, hr, c, cr, hidden);
+            j = 0;
+            for (; j < hv; j += L) {
+                FloatVector.fromArray(F, h, hr + j).mul(FloatVector.fromArray(F, gates, go + j)).intoArray(h, hr + j);
+            }
+            for (; j < hidden; j++) {
+                h[hr + j] *= gates[go + j];
+            }
+        }
+    }
+
+    /**
+     * LSTM pointwise backward; see {@link ScalarKernels#lstmBackward}. {@code dGates} may be the
+     * same range as {@code gates}; no other buffers may overlap.
+     */
+    public static void lstmBackward(float[] dGates, int dgOff, float[] gates, int gOff,
+                                    float[] cPrev, int cPrevOff, float[] c, int cOff,
+                                    float[] dh, int dhOff, float[] dc, int dcOff, int batch, int hidden) {
+        int hv = F.loopBound(hidden);
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        FloatVector ln2Hi = FloatVector.broadcast(F, NEG_LN2_HI), ln2Lo = FloatVector.broadcast(F, NEG_LN2_LO);
+        FloatVector c4 = FloatVector.broadcast(F, EXP_C4), c3 = FloatVector.broadcast(F, EXP_C3);
+        FloatVector c2 = FloatVector.broadcast(F, EXP_C2), c1 = FloatVector.broadcast(F, EXP_C1);
+        FloatVector p9 = FloatVector.broadcast(F, TANH_P9), p7 = FloatVector.broadcast(F, TANH_P7);
+        FloatVector p5 = FloatVector.broadcast(F, TANH_P5), p3 = FloatVector.broadcast(F, TANH_P3);
+        FloatVector p1 = FloatVector.broadcast(F, TANH_P1);
+        FloatVector q2 = FloatVector.broadcast(F, TANH_Q2), q0 = FloatVector.broadcast(F, TANH_Q0);
+        for (int b = 0; b < batch; b++) {
+            int row = b * 4 * hidden;
+            int s = b * hidden;
+            int j = 0;
+            for (; j < hv; j += L) {
+                int gi = row + j, gf = gi + hidden, gg = gf + hidden, go = gg + hidden;
+                FloatVector i = FloatVector.fromArray(F, gates, gOff + gi);
+                FloatVector f = FloatVector.fromArray(F, gates, gOff + gf);
+                FloatVector g = FloatVector.fromArray(F, gates, gOff + gg);
+                FloatVector o = FloatVector.fromArray(F, gates, gOff + go);
+                FloatVector x = FloatVector.fromArray(F, c, cOff + s + j);
+                // tanh(c), inlined from tanh(float[], ...): large |c| branch, then small, then blend
+                FloatVector ax = x.abs();
+                FloatVector y = ax.add(ax).max(EXP_LO).min(EXP_HI);
+                FloatVector t = y.fma(LOG2E, ROUNDER);
+                FloatVector n = t.sub(ROUNDER);
+                FloatVector r = n.fma(ln2Hi, y);
+                r = n.fma(ln2Lo, r);
+                FloatVector p = r.fma(EXP_C6, EXP_C5);
+                p = p.fma(r, c4);
+                p = p.fma(r, c3);
+                p = p.fma(r, c2);
+                p = p.fma(r, c1);
+                p = p.fma(r.mul(r), r).add(1f);
+                FloatVector e = p.mul(t.reinterpretAsInts().add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+                FloatVector num = e.sub(1f);
+                num = num.blend(num.neg(), x.lt(0f));
+                FloatVector den = e.add(1f);
+                FloatVector x2 = x.mul(x);
+                FloatVector np = x2.fma(TANH_P13, TANH_P11);
+                np = np.fma(x2, p9);
+                np = np.fma(x2, p7);
+                np = np.fma(x2, p5);
+                np = np.fma(x2, p3);
+                np = np.fma(x2, p1);
+                FloatVector dq = x2.fma(TANH_Q6, TANH_Q4);
+                dq = dq.fma(x2, q2);
+                dq = dq.fma(x2, q0);
+                VectorMask<Float> small = ax.lt(TANH_SMALL);
+                FloatVector q = num.blend(np, small).div(den.blend(dq, small));
+                FloatVector tanhC = q.blend(q.mul(x), small);
+
+                FloatVector dhv = FloatVector.fromArray(F, dh, dhOff + s + j);
+                // h = o·tanh(c): through o, and through tanh(c) into the cell, joining the carried dc
+                FloatVector dO = dhv.mul(tanhC);
+                FloatVector dcTotal = dhv.mul(o).fma(tanhC.fma(tanhC.neg(), one), FloatVector.fromArray(F, dc, dcOff + s + j));
+                // c = f·cPrev + i·g
+                FloatVector dI = dcTotal.mul(g);
+                FloatVector dF = dcTotal.mul(FloatVector.fromArray(F, cPrev, cPrevOff + s + j));
+                FloatVector dG = dcTotal.mul(i);
+                dcTotal.mul(f).intoArray(dc, dcOff + s + j);
+                // σ' = σ(1-σ), tanh' = 1 - tanh²
+                dI.mul(i.mul(i.neg().add(1f))).intoArray(dGates, dgOff + gi);
+                dF.mul(f.mul(f.neg().add(1f))).intoArray(dGates, dgOff + gf);
+                dG.mul(g.fma(g.neg(), one)).intoArray(dGates, dgOff + gg);
+                dO.mul(o.mul(o.neg().add(1f))).intoArray(dGates, dgOff + go);
+            }
+            for (; j < hidden; j++) {
+                int gi = row + j, gf = gi + hidden, gg = gf + hidden, go = gg + hidden;
+                float i = gates[gOff + gi], f = gates[gOff + gf], g = gates[gOff + gg], o = gates[gOff + go];
+                float tanhC = tanh(c[cOff + s + j]);
+                float dhv = dh[dhOff + s + j];
+                float dO = dhv * tanhC;
+                float dcTotal = Math.fma(dhv * o, Math.fma(tanhC, -tanhC, 1f), dc[dcOff + s + j]);
+                float dI = dcTotal * g;
+                float dF = dcTotal * cPrev[cPrevOff + s + j];
+                float dG = dcTotal * i;
+                dc[dcOff + s + j] = dcTotal * f;
+                dGates[dgOff + gi] = dI * (i * (1f - i));
+                dGates[dgOff + gf] = dF * (f * (1f - f));
+                dGates[dgOff + gg] = dG * Math.fma(g, -g, 1f);
+                dGates[dgOff + go] = dO * (o * (1f - o));
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- GRU
+
+    /**
+     * GRU pointwise step; see {@link ScalarKernels#gruForward}. {@code h} may be the same range as
+     * {@code hPrev} (an in-place state update); no other buffers may overlap.
+     */
+    public static void gruForward(float[] gates, int gOff, float[] hProj, int hpOff, float[] hnCache, int hnOff,
+                                  float[] hPrev, int hPrevOff, float[] h, int hOff, int batch, int hidden) {
+        int hv = F.loopBound(hidden);
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        for (int b = 0; b < batch; b++) {
+            int row = b * 3 * hidden;
+            int gr = gOff + row, gz = gr + hidden, gn = gz + hidden;
+            int pr = hpOff + row, pn = pr + 2 * hidden;
+            int s = b * hidden;
+            // r, z = σ(x_r,z + h_r,z): the two blocks are adjacent in both buffers
+            add(gates, gr, hProj, pr, 2 * hidden);
+            sigmoid(gates, gr, gates, gr, 2 * hidden);
+            // n = tanh(x_n + r·h_n), keeping h_n for backward
+            int j = 0;
+            for (; j < hv; j += L) {
+                FloatVector hn = FloatVector.fromArray(F, hProj, pn + j);
+                hn.intoArray(hnCache, hnOff + s + j);
+                FloatVector.fromArray(F, gates, gr + j).fma(hn, FloatVector.fromArray(F, gates, gn + j))
+                        .intoArray(gates, gn + j);
+            }
+            for (; j < hidden; j++) {
+                float hn = hProj[pn + j];
+                hnCache[hnOff + s + j] = hn;
+                gates[gn + j] = Math.fma(gates[gr + j], hn, gates[gn + j]);
+            }
+            tanh(gates, gn, gates, gn, hidden);
+            // h = (1 - z)·n + z·hPrev
+            j = 0;
+            for (; j < hv; j += L) {
+                FloatVector z = FloatVector.fromArray(F, gates, gz + j);
+                FloatVector n = FloatVector.fromArray(F, gates, gn + j);
+                z.fma(FloatVector.fromArray(F, hPrev, hPrevOff + s + j), one.sub(z).mul(n)).intoArray(h, hOff + s + j);
+            }
+            for (; j < hidden; j++) {
+                float z = gates[gz + j];
+                h[hOff + s + j] = Math.fma(z, hPrev[hPrevOff + s + j], (1f - z) * gates[gn + j]);
+            }
+        }
+    }
+
+    /**
+     * GRU pointwise backward; see {@link ScalarKernels#gruBackward}. {@code dPreIh} may be the
+     * same range as {@code gates}; no other buffers may overlap.
+     */
+    public static void gruBackward(float[] dPreIh, int dIhOff, float[] dPreHh, int dHhOff,
+                                   float[] gates, int gOff, float[] hnCache, int hnOff,
+                                   float[] hPrev, int hPrevOff, float[] dh, int dhOff,
+                                   float[] dhPrev, int dhPrevOff, int batch, int hidden) {
+        int hv = F.loopBound(hidden);
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        for (int b = 0; b < batch; b++) {
+            int row = b * 3 * hidden;
+            int s = b * hidden;
+            int j = 0;
+            for (; j < hv; j += L) {
+                int gr = row + j, gz = gr + hidden, gn = gz + hidden;
+                FloatVector r = FloatVector.fromArray(F, gates, gOff + gr);
+                FloatVector z = FloatVector.fromArray(F, gates, gOff + gz);
+                FloatVector n = FloatVector.fromArray(F, gates, gOff + gn);
+                FloatVector dhv = FloatVector.fromArray(F, dh, dhOff + s + j);
+                // h = (1 - z)·n + z·hPrev
+                FloatVector dN = dhv.mul(z.neg().add(1f));
+                FloatVector dZ = dhv.mul(FloatVector.fromArray(F, hPrev, hPrevOff + s + j).sub(n));
+                dhv.mul(z).intoArray(dhPrev, dhPrevOff + s + j);
+                // n = tanh(x_n + r·h_n)
+                FloatVector dNPre = dN.mul(n.fma(n.neg(), one));
+                FloatVector dR = dNPre.mul(FloatVector.fromArray(F, hnCache, hnOff + s + j));
+                // r, z = σ(.)
+                FloatVector dRPre = dR.mul(r.mul(r.neg().add(1f)));
+                FloatVector dZPre = dZ.mul(z.mul(z.neg().add(1f)));
+                dRPre.intoArray(dPreIh, dIhOff + gr);
+                dZPre.intoArray(dPreIh, dIhOff + gz);
+                dNPre.intoArray(dPreIh, dIhOff + gn);
+                dRPre.intoArray(dPreHh, dHhOff + gr);
+                dZPre.intoArray(dPreHh, dHhOff + gz);
+                dNPre.mul(r).intoArray(dPreHh, dHhOff + gn);
+            }
+            for (; j < hidden; j++) {
+                int gr = row + j, gz = gr + hidden, gn = gz + hidden;
+                float r = gates[gOff + gr], z = gates[gOff + gz], n = gates[gOff + gn];
+                float dhv = dh[dhOff + s + j];
+                float dN = dhv * (1f - z);
+                float dZ = dhv * (hPrev[hPrevOff + s + j] - n);
+                dhPrev[dhPrevOff + s + j] = dhv * z;
+                float dNPre = dN * Math.fma(n, -n, 1f);
+                float dR = dNPre * hnCache[hnOff + s + j];
+                float dRPre = dR * (r * (1f - r));
+                float dZPre = dZ * (z * (1f - z));
+                dPreIh[dIhOff + gr] = dRPre;
+                dPreIh[dIhOff + gz] = dZPre;
+                dPreIh[dIhOff + gn] = dNPre;
+                dPreHh[dHhOff + gr] = dRPre;
+                dPreHh[dHhOff + gz] = dZPre;
+                dPreHh[dHhOff + gn] = dNPre * r;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- constants
+
+    private static int lanes() {
+        int lanes = F.length();
+        if (lanes != 4 && lanes != 8 && lanes != 16) {
+            throw new IllegalStateException("SIMD kernels need vectors of 4, 8 or 16 floats, "
+                    + "this JVM prefers " + F + "; run with -Dunroll.kernels=scalar");
+        }
+        return lanes;
+    }
+
+    private static VectorMask<Float> laneMask(java.util.function.IntPredicate lane) {
+        boolean[] bits = new boolean[L];
+        for (int i = 0; i < L; i++) {
+            bits[i] = lane.test(i);
+        }
+        return VectorMask.fromArray(F, bits, 0);
+    }
+}

@@ -1,0 +1,340 @@
+package io.unroll.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every {@link SimdKernels} method against its {@link ScalarKernels} twin, for every length from
+ * 0 to 3·lanes + 3 along the vectorised dimension (so empty, tail-only, one or more vector bodies
+ * with and without tails), at odd offsets into padded arrays whose padding must stay untouched.
+ *
+ * <p>Tolerances are fixed and scaled by the operands, never by the answer: a GEMM entry may differ
+ * by {@code 1e-5 · (Σ_p |a||b| + |c|)}; gate math works on values of order one and may differ by
+ * {@code 2e-6} absolute (its activations are within 2e-7 of the exact ones).
+ */
+class KernelParityTest {
+    private static final int L = SimdKernels.L;
+    private static final int MAX = 3 * L + 3;
+    /** Fills the padding around each operand; a kernel that writes outside its range changes it. */
+    private static final float SENTINEL = -7777.25f;
+    private static final int PAD = 5;
+    private static final double GEMM_TOLERANCE = 1e-5;
+    private static final double GATE_TOLERANCE = 2e-6;
+
+    private final SplittableRandom random = new SplittableRandom(20240611);
+
+    // ---------------------------------------------------------------- GEMM
+
+    private enum Gemm { NT, NT_ADD, NN, NN_ADD, TN_ADD }
+
+    @Test
+    void gemmNTAlongK() {
+        // k is the vectorised dimension; m and n cover the 4 x 4 tile, its edges and empty sizes
+        for (Gemm op : new Gemm[] {Gemm.NT, Gemm.NT_ADD}) {
+            for (int k = 0; k <= MAX; k++) {
+                for (int m = 0; m <= 6; m++) {
+                    for (int n = 0; n <= 9; n++) {
+                        checkGemm(op, m, n, k);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void gemmNNAndTNAlongN() {
+        // n is the vectorised dimension: up to 5 vectors covers the 4-vector tile, single vectors
+        // and the scalar tail; k crosses nothing here, see gemmAcrossBlocks
+        for (Gemm op : new Gemm[] {Gemm.NN, Gemm.NN_ADD, Gemm.TN_ADD}) {
+            for (int n = 0; n <= 5 * L + 3; n++) {
+                for (int m = 0; m <= 6; m++) {
+                    for (int k : new int[] {0, 1, 2, 5}) {
+                        checkGemm(op, m, n, k);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void gemmAcrossBlocks() {
+        // k beyond one block of the broadcast GEMMs; n beyond one block of B's rows in gemmNT
+        for (Gemm op : Gemm.values()) {
+            checkGemm(op, 9, 4 * L + 5, 300);
+            checkGemm(op, 6, 70, 2 * L + 1);
+        }
+        checkGemm(Gemm.NT_ADD, 5, 4103, 16);
+    }
+
+    private void checkGemm(Gemm op, int m, int n, int k) {
+        int cOff = 1 + (m + n) % 3, aOff = 2 + k % 3, bOff = 3 + (m + k) % 2;
+        float[] a = padded(aOff, m * k, -1f, 1f);
+        float[] b = padded(bOff, k * n, -1f, 1f);
+        float[] c0 = padded(cOff, m * n, -1f, 1f);
+        float[] expected = c0.clone();
+        float[] actual = c0.clone();
+        gemm(op, true, expected, cOff, a, aOff, b, bOff, m, n, k);
+        gemm(op, false, actual, cOff, a, aOff, b, bOff, m, n, k);
+        // Σ|a||b| per entry: the same product over absolute values
+        float[] magnitude = new float[m * n];
+        Gemm overwrite = op == Gemm.NT_ADD ? Gemm.NT : op == Gemm.NN_ADD || op == Gemm.TN_ADD ? Gemm.NN : op;
+        float[] absA = abs(a), absB = abs(b);
+        if (op == Gemm.TN_ADD) {
+            ScalarKernels.gemmTNAdd(magnitude, 0, absA, aOff, absB, bOff, m, n, k);
+        } else {
+            gemm(overwrite, true, magnitude, 0, absA, aOff, absB, bOff, m, n, k);
+        }
+        boolean accumulates = op == Gemm.NT_ADD || op == Gemm.NN_ADD || op == Gemm.TN_ADD;
+        for (int e = 0; e < m * n; e++) {
+            double scale = magnitude[e] + (accumulates ? Math.abs(c0[cOff + e]) : 0);
+            double diff = Math.abs(actual[cOff + e] - expected[cOff + e]);
+            if (!(diff <= GEMM_TOLERANCE * scale)) {
+                fail(op + " m=" + m + " n=" + n + " k=" + k + " entry " + e + ": simd " + actual[cOff + e]
+                        + ", scalar " + expected[cOff + e] + ", operand scale " + scale);
+            }
+        }
+        assertPaddingUntouched(op + " m=" + m + " n=" + n + " k=" + k, actual, cOff, m * n);
+    }
+
+    private static void gemm(Gemm op, boolean scalar, float[] c, int cOff, float[] a, int aOff, float[] b, int bOff,
+                             int m, int n, int k) {
+        switch (op) {
+            case NT:
+                if (scalar) ScalarKernels.gemmNT(c, cOff, a, aOff, b, bOff, m, n, k);
+                else SimdKernels.gemmNT(c, cOff, a, aOff, b, bOff, m, n, k);
+                break;
+            case NT_ADD:
+                if (scalar) ScalarKernels.gemmNTAdd(c, cOff, a, aOff, b, bOff, m, n, k);
+                else SimdKernels.gemmNTAdd(c, cOff, a, aOff, b, bOff, m, n, k);
+                break;
+            case NN:
+                if (scalar) ScalarKernels.gemmNN(c, cOff, a, aOff, b, bOff, m, n, k);
+                else SimdKernels.gemmNN(c, cOff, a, aOff, b, bOff, m, n, k);
+                break;
+            case NN_ADD:
+                if (scalar) ScalarKernels.gemmNNAdd(c, cOff, a, aOff, b, bOff, m, n, k);
+                else SimdKernels.gemmNNAdd(c, cOff, a, aOff, b, bOff, m, n, k);
+                break;
+            case TN_ADD:
+                if (scalar) ScalarKernels.gemmTNAdd(c, cOff, a, aOff, b, bOff, m, n, k);
+                else SimdKernels.gemmTNAdd(c, cOff, a, aOff, b, bOff, m, n, k);
+                break;
+            default:
+                throw new AssertionError(op);
+        }
+    }
+
+    // ---------------------------------------------------------------- rows and vectors
+
+    @Test
+    void addRowVector() {
+        for (int n = 0; n <= MAX; n++) {
+            for (int m = 0; m <= 3; m++) {
+                float[] c = padded(3, m * n, -2f, 2f), bias = padded(1, n, -2f, 2f);
+                float[] expected = c.clone(), actual = c.clone();
+                ScalarKernels.addRowVector(expected, 3, bias, 1, m, n);
+                SimdKernels.addRowVector(actual, 3, bias, 1, m, n);
+                // one rounding of the same two operands: identical
+                assertArrayEquals("addRowVector m=" + m + " n=" + n, expected, actual);
+            }
+        }
+    }
+
+    @Test
+    void addColumnSums() {
+        for (int n = 0; n <= 5 * L + 3; n++) {
+            for (int m = 0; m <= 3; m++) {
+                float[] dst = padded(1, n, -2f, 2f), a = padded(3, m * n, -2f, 2f);
+                float[] expected = dst.clone(), actual = dst.clone();
+                ScalarKernels.addColumnSums(expected, 1, a, 3, m, n);
+                SimdKernels.addColumnSums(actual, 1, a, 3, m, n);
+                // the rows are added in the same order
+                assertArrayEquals("addColumnSums m=" + m + " n=" + n, expected, actual);
+            }
+        }
+    }
+
+    @Test
+    void sumOfSquares() {
+        for (int len = 0; len <= MAX; len++) {
+            float[] x = padded(3, len, -3f, 3f);
+            double expected = ScalarKernels.sumOfSquares(x, 3, len);
+            double actual = SimdKernels.sumOfSquares(x, 3, len);
+            assertEquals(expected, actual, 1e-12 * (1 + expected), "sumOfSquares len=" + len);
+        }
+    }
+
+    @Test
+    void scaleAndAdd() {
+        for (int len = 0; len <= MAX; len++) {
+            float[] x = padded(1, len, -3f, 3f), y = padded(2, len, -3f, 3f);
+            float[] expected = x.clone(), actual = x.clone();
+            ScalarKernels.scale(expected, 1, len, -1.7f);
+            SimdKernels.scale(actual, 1, len, -1.7f);
+            assertArrayEquals("scale len=" + len, expected, actual);
+            ScalarKernels.add(expected, 1, y, 2, len);
+            SimdKernels.add(actual, 1, y, 2, len);
+            assertArrayEquals("add len=" + len, expected, actual);
+        }
+    }
+
+    // ---------------------------------------------------------------- cells
+
+    @Test
+    void rnnActivateAndBackward() {
+        for (boolean relu : new boolean[] {false, true}) {
+            for (int len = 0; len <= MAX; len++) {
+                String what = (relu ? "relu" : "tanh") + " len=" + len;
+                float[] pre = padded(3, len, -4f, 4f);
+                float[] expected = pre.clone(), actual = pre.clone();
+                ScalarKernels.rnnActivate(expected, 3, len, relu);
+                SimdKernels.rnnActivate(actual, 3, len, relu);
+                assertClose("rnnActivate " + what, expected, actual);
+
+                float[] dh = padded(1, len, -1f, 1f);
+                float[] dPreExpected = padded(2, len, 0f, 0f), dPreActual = dPreExpected.clone();
+                ScalarKernels.rnnActivateBackward(dPreExpected, 2, expected, 3, dh, 1, len, relu);
+                SimdKernels.rnnActivateBackward(dPreActual, 2, expected, 3, dh, 1, len, relu);
+                assertClose("rnnActivateBackward " + what, dPreExpected, dPreActual);
+
+                // dPre written over dh, as the documentation allows
+                float[] inPlaceExpected = dh.clone(), inPlaceActual = dh.clone();
+                ScalarKernels.rnnActivateBackward(inPlaceExpected, 1, expected, 3, inPlaceExpected, 1, len, relu);
+                SimdKernels.rnnActivateBackward(inPlaceActual, 1, expected, 3, inPlaceActual, 1, len, relu);
+                assertClose("rnnActivateBackward in place " + what, inPlaceExpected, inPlaceActual);
+            }
+        }
+    }
+
+    @Test
+    void lstmForwardAndBackward() {
+        for (int hidden = 0; hidden <= MAX; hidden++) {
+            for (int batch = 1; batch <= 3; batch++) {
+                String what = "batch=" + batch + " hidden=" + hidden;
+                int bh = batch * hidden;
+                float[] pre = padded(3, 4 * bh, -4f, 4f);
+                float[] cPrev = padded(1, bh, -2f, 2f);
+                float[] gatesExpected = pre.clone(), gatesActual = pre.clone();
+                float[] cExpected = padded(2, bh, 0f, 0f), cActual = cExpected.clone();
+                float[] hExpected = padded(4, bh, 0f, 0f), hActual = hExpected.clone();
+                ScalarKernels.lstmForward(gatesExpected, 3, cPrev, 1, cExpected, 2, hExpected, 4, batch, hidden);
+                SimdKernels.lstmForward(gatesActual, 3, cPrev, 1, cActual, 2, hActual, 4, batch, hidden);
+                assertClose("lstmForward gates " + what, gatesExpected, gatesActual);
+                assertClose("lstmForward c " + what, cExpected, cActual);
+                assertClose("lstmForward h " + what, hExpected, hActual);
+
+                // c updated in place over cPrev
+                float[] stateExpected = cPrev.clone(), stateActual = cPrev.clone();
+                float[] g1 = pre.clone(), g2 = pre.clone();
+                ScalarKernels.lstmForward(g1, 3, stateExpected, 1, stateExpected, 1, hExpected, 4, batch, hidden);
+                SimdKernels.lstmForward(g2, 3, stateActual, 1, stateActual, 1, hActual, 4, batch, hidden);
+                assertClose("lstmForward in place c " + what, stateExpected, stateActual);
+
+                // backward from the scalar forward's activations, so both read the same inputs
+                float[] dh = padded(2, bh, -1f, 1f);
+                float[] dc = padded(3, bh, -1f, 1f);
+                float[] dGatesExpected = padded(1, 4 * bh, 0f, 0f), dGatesActual = dGatesExpected.clone();
+                float[] dcExpected = dc.clone(), dcActual = dc.clone();
+                ScalarKernels.lstmBackward(dGatesExpected, 1, gatesExpected, 3, cPrev, 1, cExpected, 2,
+                        dh, 2, dcExpected, 3, batch, hidden);
+                SimdKernels.lstmBackward(dGatesActual, 1, gatesExpected, 3, cPrev, 1, cExpected, 2,
+                        dh, 2, dcActual, 3, batch, hidden);
+                assertClose("lstmBackward dGates " + what, dGatesExpected, dGatesActual);
+                assertClose("lstmBackward dc " + what, dcExpected, dcActual);
+            }
+        }
+    }
+
+    @Test
+    void gruForwardAndBackward() {
+        for (int hidden = 0; hidden <= MAX; hidden++) {
+            for (int batch = 1; batch <= 3; batch++) {
+                String what = "batch=" + batch + " hidden=" + hidden;
+                int bh = batch * hidden;
+                float[] xProj = padded(3, 3 * bh, -3f, 3f);
+                float[] hProj = padded(2, 3 * bh, -3f, 3f);
+                float[] hPrev = padded(1, bh, -1f, 1f);
+                float[] gatesExpected = xProj.clone(), gatesActual = xProj.clone();
+                float[] hnExpected = padded(4, bh, 0f, 0f), hnActual = hnExpected.clone();
+                float[] hExpected = padded(2, bh, 0f, 0f), hActual = hExpected.clone();
+                ScalarKernels.gruForward(gatesExpected, 3, hProj, 2, hnExpected, 4, hPrev, 1, hExpected, 2, batch, hidden);
+                SimdKernels.gruForward(gatesActual, 3, hProj, 2, hnActual, 4, hPrev, 1, hActual, 2, batch, hidden);
+                assertClose("gruForward gates " + what, gatesExpected, gatesActual);
+                assertArrayEquals("gruForward hnCache " + what, hnExpected, hnActual);
+                assertClose("gruForward h " + what, hExpected, hActual);
+
+                // h updated in place over hPrev
+                float[] stateExpected = hPrev.clone(), stateActual = hPrev.clone();
+                float[] g1 = xProj.clone(), g2 = xProj.clone();
+                ScalarKernels.gruForward(g1, 3, hProj, 2, hnExpected, 4, stateExpected, 1, stateExpected, 1, batch, hidden);
+                SimdKernels.gruForward(g2, 3, hProj, 2, hnActual, 4, stateActual, 1, stateActual, 1, batch, hidden);
+                assertClose("gruForward in place h " + what, stateExpected, stateActual);
+
+                float[] dh = padded(3, bh, -1f, 1f);
+                float[] dIhExpected = padded(1, 3 * bh, 0f, 0f), dIhActual = dIhExpected.clone();
+                float[] dHhExpected = padded(2, 3 * bh, 0f, 0f), dHhActual = dHhExpected.clone();
+                float[] dhPrevExpected = padded(4, bh, 0f, 0f), dhPrevActual = dhPrevExpected.clone();
+                ScalarKernels.gruBackward(dIhExpected, 1, dHhExpected, 2, gatesExpected, 3, hnExpected, 4,
+                        hPrev, 1, dh, 3, dhPrevExpected, 4, batch, hidden);
+                SimdKernels.gruBackward(dIhActual, 1, dHhActual, 2, gatesExpected, 3, hnExpected, 4,
+                        hPrev, 1, dh, 3, dhPrevActual, 4, batch, hidden);
+                assertClose("gruBackward dPreIh " + what, dIhExpected, dIhActual);
+                assertClose("gruBackward dPreHh " + what, dHhExpected, dHhActual);
+                assertClose("gruBackward dhPrev " + what, dhPrevExpected, dhPrevActual);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /** An array with {@code len} values uniform in [lo, hi) at {@code off}, SENTINEL around them. */
+    private float[] padded(int off, int len, float lo, float hi) {
+        float[] x = new float[off + len + PAD];
+        Arrays.fill(x, SENTINEL);
+        for (int i = 0; i < len; i++) {
+            x[off + i] = lo + (hi - lo) * (float) random.nextDouble();
+        }
+        return x;
+    }
+
+    private static float[] abs(float[] x) {
+        float[] y = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            y[i] = Math.abs(x[i]);
+        }
+        return y;
+    }
+
+    /** Element by element within GATE_TOLERANCE; the padding (equal in both) must match exactly. */
+    private static void assertClose(String what, float[] expected, float[] actual) {
+        assertEquals(expected.length, actual.length, what);
+        for (int i = 0; i < expected.length; i++) {
+            if (expected[i] == SENTINEL || actual[i] == SENTINEL) {
+                assertTrue(expected[i] == actual[i], what + ": padding or range differs at " + i);
+            } else if (!(Math.abs(expected[i] - actual[i]) <= GATE_TOLERANCE)) {
+                fail(what + " at " + i + ": simd " + actual[i] + ", scalar " + expected[i]);
+            }
+        }
+    }
+
+    private static void assertArrayEquals(String what, float[] expected, float[] actual) {
+        for (int i = 0; i < expected.length; i++) {
+            if (Float.floatToIntBits(expected[i]) != Float.floatToIntBits(actual[i])) {
+                fail(what + " at " + i + ": simd " + actual[i] + ", scalar " + expected[i]);
+            }
+        }
+    }
+
+    private static void assertPaddingUntouched(String what, float[] x, int off, int len) {
+        for (int i = 0; i < x.length; i++) {
+            if ((i < off || i >= off + len) && x[i] != SENTINEL) {
+                fail(what + ": wrote outside its range at index " + i);
+            }
+        }
+    }
+}
