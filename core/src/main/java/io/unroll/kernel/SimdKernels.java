@@ -527,41 +527,21 @@ public final class SimdKernels {
 
     /**
      * {@code dst[j] += Σ_i A[i, j]}, adding the rows in order as the scalar twin does, so the
-     * result is bit-identical to it; dst must not overlap A.
+     * result is bit-identical to it; dst must not overlap A. Row by row through dst rather than
+     * with accumulators carried down the columns, which JDK 17 would box.
      */
     public static void addColumnSums(float[] dst, int dstOff, float[] a, int aOff, int m, int n) {
         int nv = F.loopBound(n);
-        int n4 = nv / (4 * L) * (4 * L);
-        int j = 0;
-        for (; j < n4; j += 4 * L) {
-            FloatVector s0 = FloatVector.fromArray(F, dst, dstOff + j);
-            FloatVector s1 = FloatVector.fromArray(F, dst, dstOff + j + L);
-            FloatVector s2 = FloatVector.fromArray(F, dst, dstOff + j + 2 * L);
-            FloatVector s3 = FloatVector.fromArray(F, dst, dstOff + j + 3 * L);
-            for (int i = 0, at = aOff + j; i < m; i++, at += n) {
-                s0 = s0.add(FloatVector.fromArray(F, a, at));
-                s1 = s1.add(FloatVector.fromArray(F, a, at + L));
-                s2 = s2.add(FloatVector.fromArray(F, a, at + 2 * L));
-                s3 = s3.add(FloatVector.fromArray(F, a, at + 3 * L));
+        for (int i = 0; i < m; i++) {
+            int row = aOff + i * n;
+            int j = 0;
+            for (; j < nv; j += L) {
+                FloatVector.fromArray(F, dst, dstOff + j).add(FloatVector.fromArray(F, a, row + j))
+                        .intoArray(dst, dstOff + j);
             }
-            s0.intoArray(dst, dstOff + j);
-            s1.intoArray(dst, dstOff + j + L);
-            s2.intoArray(dst, dstOff + j + 2 * L);
-            s3.intoArray(dst, dstOff + j + 3 * L);
-        }
-        for (; j < nv; j += L) {
-            FloatVector s = FloatVector.fromArray(F, dst, dstOff + j);
-            for (int i = 0, at = aOff + j; i < m; i++, at += n) {
-                s = s.add(FloatVector.fromArray(F, a, at));
+            for (; j < n; j++) {
+                dst[dstOff + j] += a[row + j];
             }
-            s.intoArray(dst, dstOff + j);
-        }
-        for (; j < n; j++) {
-            float s = dst[dstOff + j];
-            for (int i = 0, at = aOff + j; i < m; i++, at += n) {
-                s += a[at];
-            }
-            dst[dstOff + j] = s;
         }
     }
 
