@@ -54,6 +54,10 @@ import picocli.CommandLine.UnmatchedArgumentException;
             CommandLine.HelpCommand.class,
             DemoCommand.class,
             DecayCommand.class,
+            TrainCommand.class,
+            SampleCommand.class,
+            ScoreCommand.class,
+            StreamCommand.class,
             BenchCommand.class,
         })
 public final class Main implements Callable<Integer> {
