@@ -39,6 +39,10 @@ public final class Bench {
         MachineInfo machine = MachineInfo.current();
         double loadStart = loadAverage();
         List<String> notes = new ArrayList<>();
+        if (machine.kernelThreads() != config.threads()) {
+            notes.add("the kernels run on " + machine.kernelThreads() + " thread(s) (" + machine.kernels() + "), not the "
+                    + config.threads() + " asked for: unroll.threads is read once, when the kernels load");
+        }
         if (loadStart > BUSY_LOAD) {
             notes.add(String.format(Locale.ROOT, "the machine was busy when the run began (1-minute load average %.2f):"
                     + " other processes competed for the cores, so the figures are low and noisy", loadStart));
@@ -56,9 +60,18 @@ public final class Bench {
             if (scaling) {
                 listener.stage("starting the 1-thread JVM");
                 oneThread = JvmPeer.start(1);
+                Object childThreads = oneThread.info().get("kernelThreads");
+                if (!(childThreads instanceof Number n) || n.intValue() != 1) {
+                    notes.add("the 1-thread JVM runs its kernels on " + childThreads + " threads, so the thread figures compare the wrong things");
+                }
             }
             listener.stage("FMA peak");
             FmaPeak peak = FmaPeak.measure(machine.cores(), config.fmaSeconds());
+            if (peak.threads() > 1 && peak.totalGflops() < 1.5 * peak.perCoreGflops()) {
+                notes.add(String.format(Locale.ROOT, "the FMA peak on %d cores at once came out at only %.2fx one core's:"
+                        + " another process was probably using a core while it was measured, which overstates %% peak",
+                        peak.threads(), peak.totalGflops() / peak.perCoreGflops()));
+            }
             double peakGflops = peak.gflopsFor(config.threads());
 
             List<TrainingRow> training = new ArrayList<>();

@@ -1,5 +1,6 @@
 package io.unroll.bench;
 
+import io.unroll.kernel.Kernels;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -21,18 +22,22 @@ import jdk.incubator.vector.FloatVector;
  * @param jvmFlags      the JVM's input arguments
  * @param vectorSpecies the Vector API's preferred float species
  * @param maxHeapBytes  the maximum heap
+ * @param kernels       {@link Kernels#implementation()}: which kernels run, e.g. {@code simd (S_512_BIT, 16 floats)}
+ * @param kernelThreads {@link Kernels#threads()}: threads a big GEMM is split over in this JVM
  */
 public record MachineInfo(String cpu, int cores, String os, String javaVersion, String javaVendor, String vm,
-                          List<String> jvmFlags, String vectorSpecies, long maxHeapBytes) {
+                          List<String> jvmFlags, String vectorSpecies, long maxHeapBytes, String kernels,
+                          int kernelThreads) {
 
-    /** The machine this JVM runs on. */
+    /** The machine this JVM runs on (initialises the kernels, which fixes their thread count). */
     public static MachineInfo current() {
         return new MachineInfo(cpuModel(), Runtime.getRuntime().availableProcessors(),
                 System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"),
                 System.getProperty("java.version"), System.getProperty("java.vendor"),
                 System.getProperty("java.vm.name") + " " + System.getProperty("java.vm.version"),
                 List.copyOf(ManagementFactory.getRuntimeMXBean().getInputArguments()),
-                FloatVector.SPECIES_PREFERRED.toString(), Runtime.getRuntime().maxMemory());
+                FloatVector.SPECIES_PREFERRED.toString(), Runtime.getRuntime().maxMemory(),
+                Kernels.implementation(), Kernels.threads());
     }
 
     private static String cpuModel() {

@@ -1,6 +1,7 @@
 package io.unroll.bench;
 
 import io.unroll.cell.CellType;
+import io.unroll.kernel.Kernels;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -45,7 +46,9 @@ public final class WorkerMain {
             case "hello":
                 return PeerProtocol.encodeHello(Map.of("engine", "unroll",
                         "java", System.getProperty("java.version"),
-                        "threadsProperty", String.valueOf(System.getProperty(JvmPeer.THREADS_PROPERTY))));
+                        "threadsProperty", String.valueOf(System.getProperty(JvmPeer.THREADS_PROPERTY)),
+                        "kernels", Kernels.implementation(),
+                        "kernelThreads", Kernels.threads()));
             case "train": {
                 TrainingStep step = new TrainingStep(CellType.parse(r.cell()), r.hidden(), r.batch(), r.steps(),
                         r.classes(), r.seed());

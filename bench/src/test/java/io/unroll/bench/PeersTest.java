@@ -64,6 +64,7 @@ class PeersTest {
         try {
             assertEquals("unroll", jvm.info().get("engine"));
             assertEquals("1", jvm.info().get("threadsProperty"));
+            assertEquals(1, jvm.info().get("kernelThreads"));
             Timing timing = new Timing(0, 0.2, 1, 2, 1, 0, 0, 2, 2);
             Measurement m = jvm.process().measure(PeerProtocol.Request.train("gru", 8, 2, 3, 8, 4, 1, timing));
             assertEquals(2, m.samples().length);

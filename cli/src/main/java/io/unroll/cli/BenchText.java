@@ -50,6 +50,8 @@ final class BenchText {
         s.append("JDK       ").append(m.javaVersion()).append(" (").append(m.javaVendor()).append("), ").append(m.vm()).append('\n');
         s.append("JVM flags ").append(m.jvmFlags().isEmpty() ? "(none)" : String.join(" ", m.jvmFlags())).append('\n');
         s.append("Vector    ").append(m.vectorSpecies()).append('\n');
+        s.append("Kernels   ").append(m.kernels()).append(", ").append(m.kernelThreads()).append(" thread")
+                .append(m.kernelThreads() == 1 ? "" : "s").append('\n');
         if (r.loadStart() >= 0) {
             s.append(String.format(Locale.ROOT, "Load      1-minute load average %.2f at the start, %.2f at the end%n", r.loadStart(), r.loadEnd()));
         }

@@ -34,7 +34,7 @@ class BenchCommandTest {
         Outcome o = run("bench", "--quick", "--cells", "rnn,lstm", "--grid", "8x2", "--steps", "4",
                 "--stream-hidden", "4", "--runs", "2", "--save-json", json.toString());
         assertEquals(0, o.exitCode(), o.err());
-        for (String part : List.of("Machine", "JDK", "JVM flags", "FMA peak", "Training step", "lstm", "rnn_tanh",
+        for (String part : List.of("Machine", "JDK", "JVM flags", "Kernels", "FMA peak", "Training step", "lstm", "rnn_tanh",
                 "Threads: not compared", "bytes/step", "Streaming", "Targets of issue 3", "memory-stored-vs-needed",
                 "JSON report: " + json.toAbsolutePath())) {
             assertTrue(o.out().contains(part), "missing '" + part + "' in\n" + o.out());
@@ -48,6 +48,8 @@ class BenchCommandTest {
         }
         assertTrue(doc.get("pytorch").isNull(), "no peer without --vs");
         assertTrue(doc.at("/machine/cores").asInt() >= 1);
+        assertTrue(doc.at("/machine/kernelThreads").asInt() >= 1);
+        assertTrue(!doc.at("/machine/kernels").asText().isEmpty());
         assertTrue(doc.at("/fmaPeak/perCoreGflops").asDouble() > 0);
 
         assertEquals(2, doc.get("training").size(), "one grid row for each of two cells");
