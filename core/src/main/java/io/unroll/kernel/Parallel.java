@@ -15,9 +15,10 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Calls with fewer than {@link #MIN_SPLIT_WORK} multiply-adds ({@code m·n·k}) stay on the
  * caller's thread: handing work over costs about a microsecond when the helpers are awake and
  * tens of microseconds when they are parked. The caller always computes one share itself; the
- * other shares go to {@code threads - 1} persistent daemon helpers. A helper spins (yielding
- * now and then, so the JIT's threads still get a core) for {@link #SPIN_NANOS} after its last job,
- * which covers the gap between the steps of a recurrent time loop, then parks. The pool serves
+ * other shares go to {@code threads - 1} persistent daemon helpers. After a job a helper spins
+ * for {@link #BUSY_SPIN_NANOS}, which covers the gap between the steps of a recurrent time
+ * loop, then keeps checking while yielding its core (so the JIT's threads are not starved on a
+ * small machine) until {@link #SPIN_NANOS}, then parks. The pool serves
  * one caller at a time; a GEMM issued while it is busy, from another thread, runs on its own
  * thread, with the same result.
  *
@@ -34,7 +35,12 @@ final class Parallel {
      * times what a hand-over to an awake helper costs on the machine it was tuned on.
      */
     static final long MIN_SPLIT_WORK = 1L << 18;
-    /** How long an idle helper stays awake for the next job before it parks. */
+    /**
+     * How long a waiting thread spins without giving up its core: long enough to catch the next
+     * step of a time loop. A yield can cost a whole time slice when anything else is runnable.
+     */
+    private static final long BUSY_SPIN_NANOS = 20_000;
+    /** How long an idle helper stays awake, yielding between checks, before it parks. */
     private static final long SPIN_NANOS = 200_000;
 
     /** The GEMM variants of {@link SimdKernels}. */
@@ -255,8 +261,10 @@ final class Parallel {
         }
 
         Throwable awaitDone(long generation) {
+            long since = System.nanoTime();
             for (int spins = 0; done != generation; spins++) {
-                if ((spins & 63) == 63) {
+                if ((spins & 63) == 63 && System.nanoTime() - since > BUSY_SPIN_NANOS) {
+                    // the helper may be waiting for a core: let it have ours
                     Thread.yield();
                 } else {
                     Thread.onSpinWait();
@@ -290,7 +298,13 @@ final class Parallel {
                 }
                 if ((spins & 63) != 63) {
                     Thread.onSpinWait();
-                } else if (System.nanoTime() - idleSince < SPIN_NANOS) {
+                    continue;
+                }
+                long idle = System.nanoTime() - idleSince;
+                if (idle < BUSY_SPIN_NANOS) {
+                    Thread.onSpinWait();
+                } else if (idle < SPIN_NANOS) {
+                    // still awake, but the JIT's threads get the core when they need it
                     Thread.yield();
                 } else {
                     parked = true;
