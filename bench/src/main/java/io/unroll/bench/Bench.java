@@ -22,6 +22,8 @@ public final class Bench {
 
     /** A 1-minute load average above this when a run begins is reported as a busy machine. */
     static final double BUSY_LOAD = 1.0;
+    /** A row during which other processes took more than this share of all CPU time is flagged. */
+    static final double BUSY_SHARE = 0.05;
 
     /** Progress, for a caller that wants to show rows as they finish. */
     public interface Listener {
@@ -38,6 +40,8 @@ public final class Bench {
         long start = System.nanoTime();
         MachineInfo machine = MachineInfo.current();
         double loadStart = loadAverage();
+        CpuMonitor cpu = new CpuMonitor();
+        CpuMonitor.Snapshot runStart = cpu.snapshot();
         List<String> notes = new ArrayList<>();
         if (machine.kernelThreads() != config.threads()) {
             notes.add("the kernels run on " + machine.kernelThreads() + " thread(s) (" + machine.kernels() + "), not the "
@@ -53,6 +57,7 @@ public final class Bench {
             if (config.vsPytorch()) {
                 listener.stage("starting the PyTorch peer");
                 python = PythonPeer.start(config.python(), config.threads());
+                cpu.addOwn(python.process().pid());
                 notes.addAll(pytorchNotes(python.info(), config.threads()));
             }
             boolean scaling = config.training() && config.threadScaling() && config.threads() > 1
@@ -60,6 +65,7 @@ public final class Bench {
             if (scaling) {
                 listener.stage("starting the 1-thread JVM");
                 oneThread = JvmPeer.start(1);
+                cpu.addOwn(oneThread.process().pid());
                 Object childThreads = oneThread.info().get("kernelThreads");
                 if (!(childThreads instanceof Number n) || n.intValue() != 1) {
                     notes.add("the 1-thread JVM runs its kernels on " + childThreads + " threads, so the thread figures compare the wrong things");
@@ -79,7 +85,7 @@ public final class Bench {
                 for (CellType cell : config.cells()) {
                     for (BenchConfig.Shape shape : config.trainingShapes()) {
                         listener.stage("training " + cell.id() + " H=" + shape.hidden() + " B=" + shape.batch());
-                        TrainingRow row = trainingRow(config, cell, shape, peakGflops, peak,
+                        TrainingRow row = trainingRow(config, cpu, cell, shape, peakGflops, peak,
                                 python == null ? null : python.process(),
                                 oneThread != null && shape.hidden() >= config.scalingMinHidden() ? oneThread.process() : null);
                         training.add(row);
@@ -92,15 +98,22 @@ public final class Bench {
                 for (CellType cell : config.cells()) {
                     for (int hidden : config.streamingHidden()) {
                         listener.stage("streaming " + cell.id() + " H=" + hidden);
-                        StreamingRow row = streamingRow(config, cell, hidden, python == null ? null : python.process());
+                        StreamingRow row = streamingRow(config, cpu, cell, hidden, python == null ? null : python.process());
                         streaming.add(row);
                         listener.streamingRow(row);
                     }
                 }
             }
+            long busyRows = training.stream().filter(r -> r.otherCpuShare() > BUSY_SHARE).count()
+                    + streaming.stream().filter(r -> r.otherCpuShare() > BUSY_SHARE).count();
+            if (busyRows > 0) {
+                notes.add(String.format(Locale.ROOT, "%d of %d rows were measured while other processes used more than %.0f%%"
+                        + " of the CPU time (column 'others'): their figures are low and noisy; rerun on a quiet machine",
+                        busyRows, training.size() + streaming.size(), 100 * BUSY_SHARE));
+            }
             return new BenchReport(machine, config.threads(), python == null ? null : python.info(), peak, config,
                     training, streaming, Targets.evaluate(training, streaming), notes, loadStart, loadAverage(),
-                    (System.nanoTime() - start) / 1e9);
+                    CpuMonitor.otherShare(runStart, cpu.snapshot()), (System.nanoTime() - start) / 1e9);
         } finally {
             if (python != null) {
                 python.process().close();
@@ -112,8 +125,9 @@ public final class Bench {
     }
 
     /** Unroll, then PyTorch, then Unroll on one thread, for one (cell, H, B). */
-    static TrainingRow trainingRow(BenchConfig config, CellType cell, BenchConfig.Shape shape, double peakGflops,
-                                   FmaPeak peak, PeerProcess python, PeerProcess oneThread) {
+    static TrainingRow trainingRow(BenchConfig config, CpuMonitor cpu, CellType cell, BenchConfig.Shape shape,
+                                   double peakGflops, FmaPeak peak, PeerProcess python, PeerProcess oneThread) {
+        CpuMonitor.Snapshot before = cpu.snapshot();
         int h = shape.hidden();
         int b = shape.batch();
         int t = config.steps();
@@ -142,11 +156,13 @@ public final class Bench {
             scaling = m.medianNanos() / unroll.measurement().medianNanos();
         }
         return new TrainingRow(cell.id(), h, b, t, flops / 1e9, mine, theirs, speedup, single, scaling,
-                unroll.allocation(), stored, required, (double) stored / required);
+                unroll.allocation(), stored, required, (double) stored / required,
+                CpuMonitor.otherShare(before, cpu.snapshot()));
     }
 
     /** Unroll, then PyTorch, for one (cell, H). */
-    static StreamingRow streamingRow(BenchConfig config, CellType cell, int hidden, PeerProcess python) {
+    static StreamingRow streamingRow(BenchConfig config, CpuMonitor cpu, CellType cell, int hidden, PeerProcess python) {
+        CpuMonitor.Snapshot before = cpu.snapshot();
         int input = StreamingStep.inputSizeFor(hidden);
         StreamingStep step = new StreamingStep(cell, hidden, input, config.seed());
         Measure.Result unroll = Measure.run(config.streamingTiming(), step::run);
@@ -161,7 +177,7 @@ public final class Bench {
             speedup = theirNs / mine;
         }
         return new StreamingRow(cell.id(), hidden, input, mine, unroll.measurement(), theirNs, theirs, speedup,
-                unroll.allocation());
+                unroll.allocation(), CpuMonitor.otherShare(before, cpu.snapshot()));
     }
 
     private static double loadAverage() {

@@ -18,9 +18,10 @@ import java.util.Map;
  * @param loadStart the system's 1-minute load average when the run began (other work competing
  *                  for the cores makes every figure low and noisy), or -1 if unknown
  * @param loadEnd   the same when it ended (this run's own load included)
+ * @param otherCpuShare share of all CPU time other processes used during the whole run (NaN if unknown)
  * @param seconds   wall time of the whole run
  */
 public record BenchReport(MachineInfo machine, int threads, Map<String, Object> pytorch, FmaPeak fmaPeak,
                           BenchConfig config, List<TrainingRow> training, List<StreamingRow> streaming,
                           List<TargetCheck> targets, List<String> notes, double loadStart, double loadEnd,
-                          double seconds) {}
+                          double otherCpuShare, double seconds) {}

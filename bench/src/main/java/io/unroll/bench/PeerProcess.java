@@ -24,11 +24,15 @@ public final class PeerProcess implements AutoCloseable {
     private final BufferedWriter toPeer;
     private final BufferedReader fromPeer;
     private final Path stderr;
+    private final Thread killOnExit;
 
     private PeerProcess(String name, Process process, Path stderr) {
         this.name = name;
         this.process = process;
         this.stderr = stderr;
+        // a harness stopped with Ctrl-C or kill must not leave a peer measuring on its own
+        this.killOnExit = new Thread(process::destroyForcibly, "unroll-peer-reaper");
+        Runtime.getRuntime().addShutdownHook(killOnExit);
         this.toPeer = new BufferedWriter(new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8));
         this.fromPeer = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     }
@@ -52,6 +56,11 @@ public final class PeerProcess implements AutoCloseable {
             Files.deleteIfExists(stderr);
             throw e;
         }
+    }
+
+    /** The peer's process id. */
+    public long pid() {
+        return process.pid();
     }
 
     /** The peer's name in messages ("the PyTorch peer"). */
@@ -126,6 +135,11 @@ public final class PeerProcess implements AutoCloseable {
     /** Asks the peer to quit, waits briefly, then ends it; deletes the stderr file. */
     @Override
     public void close() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(killOnExit);
+        } catch (IllegalStateException e) {
+            // the JVM is already shutting down: the hook ends the peer
+        }
         if (process.isAlive()) {
             try {
                 toPeer.write(PeerProtocol.encode(PeerProtocol.Request.quit()));

@@ -13,6 +13,8 @@ package io.unroll.bench;
  * @param pytorch         the samples behind it, or null
  * @param speedup         PyTorch ns / Unroll ns, or null
  * @param allocation      bytes Unroll allocated per warm step
+ * @param otherCpuShare   share of all CPU time that other processes used while the row was measured
  */
 public record StreamingRow(String cell, int hidden, int input, double unrollNs, Measurement unroll,
-                           Double pytorchNs, Measurement pytorch, Double speedup, Allocation allocation) {}
+                           Double pytorchNs, Measurement pytorch, Double speedup, Allocation allocation,
+                           double otherCpuShare) {}

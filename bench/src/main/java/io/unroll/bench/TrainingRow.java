@@ -17,8 +17,11 @@ package io.unroll.bench;
  * @param storedFloats    floats Unroll keeps from forward for backward
  * @param requiredFloats  floats full BPTT strictly needs ({@link Flops#requiredStoredFloats})
  * @param memoryRatio     stored / required
+ * @param otherCpuShare   share of all CPU time that other processes used while the row was
+ *                        measured (NaN if unknown): above a few percent, the row's figures are
+ *                        low and noisy
  */
 public record TrainingRow(String cell, int hidden, int batch, int steps, double gflopPerStep,
                           TrainingFigures unroll, TrainingFigures pytorch, Double speedup,
                           TrainingFigures unrollOneThread, Double threadScaling, Allocation allocation,
-                          long storedFloats, long requiredFloats, double memoryRatio) {}
+                          long storedFloats, long requiredFloats, double memoryRatio, double otherCpuShare) {}

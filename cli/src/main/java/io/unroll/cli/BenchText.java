@@ -53,7 +53,11 @@ final class BenchText {
         s.append("Kernels   ").append(m.kernels()).append(", ").append(m.kernelThreads()).append(" thread")
                 .append(m.kernelThreads() == 1 ? "" : "s").append('\n');
         if (r.loadStart() >= 0) {
-            s.append(String.format(Locale.ROOT, "Load      1-minute load average %.2f at the start, %.2f at the end%n", r.loadStart(), r.loadEnd()));
+            s.append(String.format(Locale.ROOT, "Load      1-minute load average %.2f at the start, %.2f at the end", r.loadStart(), r.loadEnd()));
+            if (!Double.isNaN(r.otherCpuShare())) {
+                s.append(String.format(Locale.ROOT, "; other processes used %.1f%% of the CPU time during the run", 100 * r.otherCpuShare()));
+            }
+            s.append('\n');
         }
         FmaPeak p = r.fmaPeak();
         s.append(String.format(Locale.ROOT, "FMA peak  %.1f GFLOP/s on 1 core, %.1f GFLOP/s on %d cores at once (Vector API, %d-bit FMA, 16 accumulators)%n",
@@ -72,11 +76,13 @@ final class BenchText {
                 r.config().steps(), r.config().classes()));
         s.append("ms per step: median (min-max) of the timed runs; ksps = thousand timesteps x batch per second;\n");
         s.append("GFLOP/s by 6*G*H*(I+H)*B*T (head not counted); % peak of the measured FMA peak (target >= 70% at H >= 512);\n");
-        s.append("speedup = Unroll throughput / PyTorch throughput (target >= 3x at H = 64, >= 2x at H <= 256, >= 1.4x everywhere)\n\n");
+        s.append("speedup = Unroll throughput / PyTorch throughput (target >= 3x at H = 64, >= 2x at H <= 256, >= 1.4x everywhere);\n");
+        s.append("others = share of the CPU time other processes took while the row ran (above 5% the row is not trustworthy)\n\n");
         boolean torch = r.pytorch() != null;
         Table t = torch
-                ? new Table("cell", "H", "B", "Unroll ms", "runs", "ksps", "GFLOP/s", "% peak", "PyTorch ms", "runs", "GFLOP/s", "speedup", "target")
-                : new Table("cell", "H", "B", "Unroll ms", "runs", "ksps", "GFLOP/s", "% peak");
+                ? new Table("cell", "H", "B", "Unroll ms", "runs", "ksps", "GFLOP/s", "% peak", "PyTorch ms", "runs", "GFLOP/s",
+                        "speedup", "target", "others")
+                : new Table("cell", "H", "B", "Unroll ms", "runs", "ksps", "GFLOP/s", "% peak", "others");
         for (TrainingRow row : r.training()) {
             TrainingFigures u = row.unroll();
             String peak = String.format(Locale.ROOT, "%.1f", 100 * u.peakShare());
@@ -90,10 +96,11 @@ final class BenchText {
                         num(u.timestepsPerSecond() / 1e3), num(u.gflops()), peak,
                         msRange(p), p.measurement().samples().length, num(p.gflops()),
                         String.format(Locale.ROOT, "%.2fx", row.speedup()),
-                        String.format(Locale.ROOT, ">=%.1fx %s", target, row.speedup() >= target ? "PASS" : "MISS"));
+                        String.format(Locale.ROOT, ">=%.1fx %s", target, row.speedup() >= target ? "PASS" : "MISS"),
+                        percent(row.otherCpuShare()));
             } else {
                 t.addRow(row.cell(), row.hidden(), row.batch(), msRange(u), u.measurement().samples().length,
-                        num(u.timestepsPerSecond() / 1e3), num(u.gflops()), peak);
+                        num(u.timestepsPerSecond() / 1e3), num(u.gflops()), peak, percent(row.otherCpuShare()));
             }
         }
         s.append(t.render()).append('\n');
@@ -140,8 +147,8 @@ final class BenchText {
                 Targets.STREAM_LSTM64_NS, Targets.STREAM_SPEEDUP));
         boolean torch = r.pytorch() != null;
         Table t = torch
-                ? new Table("cell", "H", "I", "Unroll ns", "latency", "bytes/step", "PyTorch ns", "speedup", "target")
-                : new Table("cell", "H", "I", "Unroll ns", "latency", "bytes/step");
+                ? new Table("cell", "H", "I", "Unroll ns", "latency", "bytes/step", "PyTorch ns", "speedup", "target", "others")
+                : new Table("cell", "H", "I", "Unroll ns", "latency", "bytes/step", "others");
         for (StreamingRow row : r.streaming()) {
             String latency = row.cell().equals("lstm") && row.hidden() == 64
                     ? (row.unrollNs() <= Targets.STREAM_LSTM64_NS ? "PASS" : "MISS") : "";
@@ -151,9 +158,11 @@ final class BenchText {
                 t.addRow(row.cell(), row.hidden(), row.input(), nsRange(row.unroll().stats()), latency, bytes,
                         nsRange(row.pytorch().stats()), String.format(Locale.ROOT, "%.1fx", row.speedup()),
                         String.format(Locale.ROOT, ">=%.0fx %s", Targets.STREAM_SPEEDUP,
-                                row.speedup() >= Targets.STREAM_SPEEDUP ? "PASS" : "MISS"));
+                                row.speedup() >= Targets.STREAM_SPEEDUP ? "PASS" : "MISS"),
+                        percent(row.otherCpuShare()));
             } else {
-                t.addRow(row.cell(), row.hidden(), row.input(), nsRange(row.unroll().stats()), latency, bytes);
+                t.addRow(row.cell(), row.hidden(), row.input(), nsRange(row.unroll().stats()), latency, bytes,
+                        percent(row.otherCpuShare()));
             }
         }
         s.append(t.render()).append('\n');
@@ -197,6 +206,10 @@ final class BenchText {
             case "B" -> num(v) + " B";
             default -> num(v) + " " + unit;
         };
+    }
+
+    private static String percent(double share) {
+        return Double.isNaN(share) ? "n/a" : String.format(Locale.ROOT, "%.0f%%", 100 * share);
     }
 
     private static String msRange(TrainingFigures f) {

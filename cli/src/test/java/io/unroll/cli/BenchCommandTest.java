@@ -43,7 +43,7 @@ class BenchCommandTest {
 
         JsonNode doc = new ObjectMapper().readTree(Files.readString(json));
         for (String key : List.of("machine", "threads", "fmaPeak", "config", "training", "streaming", "targets", "notes",
-                "loadStart", "loadEnd", "seconds")) {
+                "loadStart", "loadEnd", "otherCpuShare", "seconds")) {
             assertTrue(doc.has(key), "report lacks " + key + ": " + doc);
         }
         assertTrue(doc.get("pytorch").isNull(), "no peer without --vs");
@@ -65,6 +65,8 @@ class BenchCommandTest {
         assertTrue(t.get("pytorch").isNull() && t.get("speedup").isNull() && t.get("threadScaling").isNull());
         assertEquals(2 * 5 * 2 * 8 + 4 * 4 * 2 * 8, t.get("requiredFloats").asLong());
         assertTrue(t.at("/allocation/iterations").asLong() == 2);
+        double others = t.get("otherCpuShare").asDouble();
+        assertTrue(others >= 0 && others <= 1, "a share of the CPU time: " + others);
 
         assertEquals(2, doc.get("streaming").size());
         JsonNode s = doc.get("streaming").get(0);
