@@ -13,14 +13,13 @@ import java.util.concurrent.locks.LockSupport;
  * number of threads and from run to run. There are no shared sums to race on.
  *
  * <p>Calls with fewer than {@link #MIN_SPLIT_WORK} multiply-adds ({@code m·n·k}) stay on the
- * caller's thread: handing work over costs about a microsecond when the helpers are awake and
- * tens of microseconds when they are parked. The caller always computes one share itself; the
- * other shares go to {@code threads - 1} persistent daemon helpers. After a job a helper spins
- * for {@link #BUSY_SPIN_NANOS}, which covers the gap between the steps of a recurrent time
- * loop, then keeps checking while yielding its core (so the JIT's threads are not starved on a
- * small machine) until {@link #SPIN_NANOS}, then parks. The pool serves
- * one caller at a time; a GEMM issued while it is busy, from another thread, runs on its own
- * thread, with the same result.
+ * caller's thread. The caller always computes one share itself; the other shares go to
+ * {@code threads - 1} persistent daemon helpers. After a job a helper spins for
+ * {@link #BUSY_SPIN_NANOS}, which covers the gap between the steps of a recurrent time loop, then
+ * keeps checking while yielding its core (so the JIT's threads are not starved on a small
+ * machine) until {@link #SPIN_NANOS}, then parks. The pool serves one caller at a time; a
+ * GEMM issued while it is busy, from another thread, runs on its own thread, with the same
+ * result.
  *
  * <p>The system property {@code unroll.threads} (default: the number of available processors)
  * sets the thread count, the caller included; 1 disables the helpers.
@@ -31,8 +30,9 @@ final class Parallel {
     /** Threads a GEMM may use, the caller included. */
     static final int THREADS = threadsFromProperty(System.getProperty("unroll.threads"));
     /**
-     * Multiply-adds below which splitting does not pay: about 5 µs of single-thread work, five
-     * times what a hand-over to an awake helper costs on the machine it was tuned on.
+     * Multiply-adds below which splitting does not pay: about 10 µs of single-thread work for the
+     * shapes of a recurrent step, against well under a microsecond for a hand-over to an awake
+     * helper and tens of microseconds to wake a parked one.
      */
     static final long MIN_SPLIT_WORK = 1L << 18;
     /**
