@@ -53,19 +53,27 @@ final class ProgressBar {
     private final Mode mode;
     private final int width;
     private final long lineIntervalNanos;
+    private final boolean stdoutTerminal;
     private String current = "";
     private boolean drawn;
     private long lastDraw = Long.MIN_VALUE;
 
     ProgressBar(PrintWriter err, Mode mode) {
-        this(err, mode, mode == Mode.BAR ? terminalWidth() : 0, TimeUnit.SECONDS.toNanos(LINE_INTERVAL_SECONDS));
+        this(err, mode, mode == Mode.BAR ? terminalWidth() : 0, TimeUnit.SECONDS.toNanos(LINE_INTERVAL_SECONDS),
+                mode == Mode.BAR && stdoutIsTerminal());
     }
 
-    ProgressBar(PrintWriter err, Mode mode, int width, long lineIntervalNanos) {
+    /**
+     * @param stdoutTerminal whether stdout is a terminal too: then {@link #println} also erases the
+     *                       line through stdout, because stderr may reach the terminal later than
+     *                       stdout (the launcher passes it through a pipe)
+     */
+    ProgressBar(PrintWriter err, Mode mode, int width, long lineIntervalNanos, boolean stdoutTerminal) {
         this.err = err;
         this.mode = mode;
         this.width = width;
         this.lineIntervalNanos = lineIntervalNanos;
+        this.stdoutTerminal = stdoutTerminal;
     }
 
     Mode mode() {
@@ -93,6 +101,9 @@ final class ProgressBar {
     /** Prints {@code line} on {@code out} (which may share the terminal) without tearing the bar. */
     synchronized void println(PrintWriter out, String line) {
         hide();
+        if (mode == Mode.BAR && drawn && stdoutTerminal) {
+            out.print(ERASE_LINE);
+        }
         out.println(line);
         out.flush();
         if (drawn) {
@@ -224,6 +235,15 @@ final class ProgressBar {
             }
         }
         return Mode.LINES;
+    }
+
+    /** Whether stdout is a terminal: {@code /proc/self/fd/1} is a tty, or elsewhere a console exists. */
+    static boolean stdoutIsTerminal() {
+        try {
+            return isTty(Files.readSymbolicLink(Path.of("/proc/self/fd/1")).toString());
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            return System.console() != null;
+        }
     }
 
     private static boolean isTty(String target) {

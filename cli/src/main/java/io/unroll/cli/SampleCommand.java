@@ -21,9 +21,13 @@ import picocli.CommandLine.Spec;
  * {@code softmax(logits / T)} by inverse CDF with one uniform draw of the seeded {@link Rng}, printed
  * at once, and fed back in. The same model, prime, temperature, seed and stream give the same text.
  */
-@Command(name = "sample", sortOptions = false, description = {
-    "Generate text with a character model trained by 'unroll train': prime it with --prime, then draw",
-    "--length characters one at a time from softmax(logits / temperature), printing as it goes."})
+@Command(name = "sample", sortOptions = false, mixinStandardHelpOptions = true, description = {
+    "Generate text with a character model trained by 'unroll train'.",
+    "",
+    "The model reads --prime, then draws --length characters one at a time from "
+        + "softmax(logits / temperature), each fed back in, printing them as they come. The same "
+        + "model, prime, temperature, --seed and --rng give the same text.",
+    ""})
 public final class SampleCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;

@@ -27,11 +27,14 @@ import picocli.CommandLine.Spec;
  * start-of-text token), so it is not scored: a text of n characters gives n - 1 scores, and
  * bits per character is {@code -Σ log2 p / (n - 1)}.
  */
-@Command(name = "score", sortOptions = false, description = {
-    "Bits per character of a text under a character model: each character from the second on is",
-    "scored by the model's prediction after all the characters before it (state carried over the",
-    "whole text; the first character has no context and is not scored). --json adds the",
-    "log-probability of every scored position."})
+@Command(name = "score", sortOptions = false, mixinStandardHelpOptions = true, description = {
+    "Bits per character of a text under a character model.",
+    "",
+    "Each character from the second on is scored by the model's prediction after all the "
+        + "characters before it (the state carried over the whole text); the first character has "
+        + "no context and is not scored. --json adds the log-probability of every scored position: "
+        + "logProb[i] (natural log) and bits[i] belong to character i + 1.",
+    ""})
 public final class ScoreCommand implements Callable<Integer> {
     private static final int SURPRISES = 5;
     private static final int CONTEXT = 20;

@@ -37,11 +37,14 @@ import picocli.CommandLine.Spec;
  * <p>Text lines look like {@code 'h' -> 'e' 0.4123  'a' 0.2101}; with {@code --json} each line is
  * a JSON object (JSON Lines): {@code {"input":"h","next":[{"char":"e","p":0.4123},...]}}.
  */
-@Command(name = "stream", sortOptions = false, description = {
-    "Read characters from stdin as they arrive and, for each, print the model's most likely next",
-    "character(s) and probabilities, one flushed line per input character (JSON Lines with --json).",
-    "State carries over the whole input; exits at end of input. In a terminal, the terminal itself",
-    "sends a line at a time; pipe into it for character-by-character input."})
+@Command(name = "stream", sortOptions = false, mixinStandardHelpOptions = true, description = {
+    "Predict the next character of stdin, live, as each character arrives.",
+    "",
+    "For each character read, one line is printed and flushed at once: the --top most likely next "
+        + "characters and their probabilities (JSON Lines with --json). The state carries over the "
+        + "whole input; the command ends at the end of input. A terminal sends what you type a line "
+        + "at a time; a pipe delivers characters as they are written.",
+    ""})
 public final class StreamCommand implements Callable<Integer> {
     private static final ObjectMapper LINE = new ObjectMapper();
 

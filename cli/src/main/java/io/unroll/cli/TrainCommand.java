@@ -47,16 +47,28 @@ import picocli.CommandLine.Spec;
  * ({@code --resume}) or {@code --force} says so, and a run whose loss stops being finite stops
  * without saving the broken weights.
  */
-@Command(name = "train", sortOptions = false, description = {
-    "Train a character language model on a UTF-8 text file (char-rnn style: B streams through the",
-    "text, truncated BPTT, Adam, gradient clipping). Checkpoints go to --out, named with their",
-    "validation loss, plus latest.safetensors; Ctrl-C saves latest.safetensors and stops (exit 130).",
-    "Defaults train a useful model on tinyshakespeare.txt in a few minutes on 2 cores."})
+@Command(name = "train", sortOptions = false, mixinStandardHelpOptions = true, description = {
+    "Train a character language model on a UTF-8 text file.",
+    "",
+    "char-rnn style: --batch streams run through the text side by side, --seq characters each per "
+        + "step, with truncated BPTT (an Adam update every --tbptt characters, the state carried on) "
+        + "and gradient clipping. The last --val-fraction of the text is held out for validation.",
+    "",
+    "Every --val-every steps, and at the end, the validation loss is measured and a checkpoint is "
+        + "saved in --out, named with that loss in nats, e.g. step-000400-val-1.8123.safetensors; "
+        + "latest.safetensors is always the newest state, the one to --resume from.",
+    "",
+    "Ctrl-C finishes the current step, saves latest.safetensors and exits with code 130.",
+    "",
+    "The defaults train a useful model of tinyshakespeare.txt in a few minutes on 2 cores.",
+    ""})
 public final class TrainCommand implements Callable<Integer> {
     private static final CharTrainer.Config CORE = CharTrainer.Config.defaults();
     /** Default run length when neither --steps nor --epochs is given. */
-    static final double DEFAULT_EPOCHS = 3;
-    static final int DEFAULT_VAL_EVERY = 100;
+    static final double DEFAULT_EPOCHS = 5;
+    static final int DEFAULT_VAL_EVERY = 200;
+    /** Steps over which the progress display averages the speed. */
+    private static final int RECENT_STEPS = 50;
     static final String LATEST = CharModels.LATEST;
     /** Exit code after a stop by signal; the JVM's own status for SIGINT is the same. */
     static final int EXIT_INTERRUPTED = 130;
@@ -131,7 +143,11 @@ public final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("the checkpoint is at step " + trainer.step() + ", already at the target of "
                     + target + " steps; ask for more with --steps or --epochs");
         }
-        Files.createDirectories(dir);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--out " + dir + " cannot be created: " + Main.describe(e));
+        }
         if (!Files.isWritable(dir)) {
             throw new IllegalArgumentException("--out " + dir + " is not writable");
         }
@@ -294,6 +310,10 @@ public final class TrainCommand implements Callable<Integer> {
         private final List<CharTrainer.StepReport> reports = new ArrayList<>();
         private final long startStep;
         private double trainNanos;
+        /** Durations of the last steps (ns): the speed and ETA follow the recent rate, not the JIT's warm-up. */
+        private final long[] recent = new long[RECENT_STEPS];
+        private long recentSum;
+        private int recentCount;
         private double lastValidationNanos;
         private CharTrainer.StepReport last;
 
@@ -341,7 +361,12 @@ public final class TrainCommand implements Callable<Integer> {
                 }
                 long t0 = System.nanoTime();
                 CharTrainer.StepReport report = trainer.trainStep();
-                trainNanos += System.nanoTime() - t0;
+                long nanos = System.nanoTime() - t0;
+                trainNanos += nanos;
+                int slot = (int) (report.step() % RECENT_STEPS);
+                recentSum += nanos - (recentCount == RECENT_STEPS ? recent[slot] : 0);
+                recent[slot] = nanos;
+                recentCount = Math.min(recentCount + 1, RECENT_STEPS);
                 if (!Double.isFinite(report.loss()) || !Double.isFinite(report.preClipNorm())) {
                     throw diverged(report);
                 }
@@ -411,8 +436,7 @@ public final class TrainCommand implements Callable<Integer> {
 
         /** {@code loss 1.9123 bpc 2.759 norm 3.21>5.00 11.8k char/s ETA 2m10s}. */
         private String fields(CharTrainer.StepReport r) {
-            long done = r.step() - startStep;
-            double perStep = trainNanos / 1e9 / done;
+            double perStep = recentSum / 1e9 / recentCount;
             long remaining = target - r.step();
             long validationsLeft = remaining / valEvery + 1;
             double eta = remaining * perStep + validationsLeft * lastValidationNanos / 1e9;

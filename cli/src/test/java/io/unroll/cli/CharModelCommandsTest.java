@@ -219,6 +219,14 @@ class CharModelCommandsTest {
     }
 
     @Test
+    void anOutputPathThatCannotBeADirectoryIsAnError() {
+        assertOneLineError(run(train("--text", corpus.toString(), "--out", corpus.toString(), "--steps", "20")),
+                "--out " + corpus + " is a file, expected a directory for the checkpoints");
+        assertOneLineError(run(train("--text", corpus.toString(), "--out", corpus.resolve("under").toString(), "--steps", "20")),
+                "--out " + corpus.resolve("under") + " cannot be created: ");
+    }
+
+    @Test
     void badTextFilesGiveOneLineErrorsAndCreateNothing() throws IOException {
         Path out = tmp.resolve("never");
         Path empty = Files.write(tmp.resolve("empty.txt"), new byte[0]);

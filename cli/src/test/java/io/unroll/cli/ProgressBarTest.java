@@ -21,12 +21,12 @@ class ProgressBarTest {
     @Test
     void barLineNeverWrapsAndDropsTheBarWhenNarrow() {
         String fields = "loss 1.2345  bpc 1.781  norm 0.50  12.3k char/s  ETA 3m07s";
-        String wide = new ProgressBar(new PrintWriter(new StringWriter()), ProgressBar.Mode.BAR, 120, 0).barLine(30, 100, fields);
+        String wide = new ProgressBar(new PrintWriter(new StringWriter()), ProgressBar.Mode.BAR, 120, 0, false).barLine(30, 100, fields);
         assertTrue(wide.startsWith("step 30/100 ▕") && wide.endsWith("  30% " + fields), wide);
         assertTrue(wide.length() < 120);
-        String narrow = new ProgressBar(new PrintWriter(new StringWriter()), ProgressBar.Mode.BAR, 80, 0).barLine(30, 100, fields);
+        String narrow = new ProgressBar(new PrintWriter(new StringWriter()), ProgressBar.Mode.BAR, 80, 0, false).barLine(30, 100, fields);
         assertEquals("step 30/100  30% " + fields, narrow);
-        String tiny = new ProgressBar(new PrintWriter(new StringWriter()), ProgressBar.Mode.BAR, 40, 0).barLine(30, 100, fields);
+        String tiny = new ProgressBar(new PrintWriter(new StringWriter()), ProgressBar.Mode.BAR, 40, 0, false).barLine(30, 100, fields);
         assertEquals(39, tiny.length());
     }
 
@@ -34,25 +34,32 @@ class ProgressBarTest {
     void barModeRedrawsInPlaceAndOtherOutputGoesAboveIt() {
         StringWriter err = new StringWriter();
         StringWriter out = new StringWriter();
-        ProgressBar bar = new ProgressBar(new PrintWriter(err), ProgressBar.Mode.BAR, 100, 0);
+        ProgressBar bar = new ProgressBar(new PrintWriter(err), ProgressBar.Mode.BAR, 100, 0, false);
         bar.update(1, 10, "loss 2");
         bar.println(new PrintWriter(out), "a result");
         bar.close();
         assertTrue(err.toString().startsWith("\r\033[Kstep 1/10 ▕"), err.toString());
         assertTrue(err.toString().endsWith("loss 2\r\033[K\r\033[Kstep 1/10 ▕███" + " ".repeat(27) + "▏  10% loss 2\r\033[K"), err.toString());
         assertEquals("a result\n", out.toString().replace(System.lineSeparator(), "\n"));
+
+        StringWriter sharedOut = new StringWriter();
+        ProgressBar onTerminal = new ProgressBar(new PrintWriter(new StringWriter()), ProgressBar.Mode.BAR, 100, 0, true);
+        onTerminal.update(1, 10, "loss 2");
+        onTerminal.println(new PrintWriter(sharedOut), "a result");
+        assertEquals("\r\033[Ka result\n", sharedOut.toString().replace(System.lineSeparator(), "\n"),
+                "stdout on the terminal erases the bar itself, whatever stderr's delay");
     }
 
     @Test
     void linesModePrintsTheFirstUpdateThenOnePerInterval() {
         StringWriter err = new StringWriter();
-        ProgressBar lines = new ProgressBar(new PrintWriter(err), ProgressBar.Mode.LINES, 0, Long.MAX_VALUE);
+        ProgressBar lines = new ProgressBar(new PrintWriter(err), ProgressBar.Mode.LINES, 0, Long.MAX_VALUE, false);
         for (int step = 1; step <= 50; step++) {
             lines.update(step, 50, "loss 1.0");
         }
         assertEquals("step 1/50 (2%) loss 1.0\n", err.toString().replace(System.lineSeparator(), "\n"));
         StringWriter none = new StringWriter();
-        new ProgressBar(new PrintWriter(none), ProgressBar.Mode.NONE, 0, 0).update(1, 2, "x");
+        new ProgressBar(new PrintWriter(none), ProgressBar.Mode.NONE, 0, 0, false).update(1, 2, "x");
         assertEquals("", none.toString());
     }
 
