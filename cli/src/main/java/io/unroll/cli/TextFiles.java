@@ -22,7 +22,8 @@ import java.util.Map;
  * Reading the text files of the character-model commands, with one-line errors for everything a
  * user can get wrong: a missing or empty file, a directory, a binary file (one with a NUL byte), a
  * file that is not UTF-8 (decoded with a {@link CharsetDecoder} that reports malformed input
- * instead of replacing it), and characters a model's vocabulary does not have.
+ * instead of replacing it; UTF-16 is recognised by its byte order mark), and characters a model's
+ * vocabulary does not have.
  *
  * <p>A leading UTF-8 byte order mark is dropped: it marks the encoding, it is not text.
  */
@@ -62,6 +63,11 @@ final class TextFiles {
     static String decode(byte[] bytes, Path file, String option) {
         if (bytes.length == 0) {
             throw new IllegalArgumentException(option + " " + file + " is empty, expected some text");
+        }
+        if (bytes.length >= 2 && ((bytes[0] & 0xff) == 0xff && (bytes[1] & 0xff) == 0xfe
+                || (bytes[0] & 0xff) == 0xfe && (bytes[1] & 0xff) == 0xff)) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "%s %s is UTF-16 text (byte order mark 0x%02X 0x%02X),"
+                    + " expected UTF-8; convert it first, e.g. iconv -f utf-16 -t utf-8", option, file, bytes[0] & 0xff, bytes[1] & 0xff));
         }
         for (int i = 0; i < bytes.length; i++) {
             if (bytes[i] == 0) {

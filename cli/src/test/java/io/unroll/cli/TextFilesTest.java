@@ -37,6 +37,9 @@ class TextFilesTest {
         assertTrue(error(new byte[] {'x', (byte) 0xED, (byte) 0xA0, (byte) 0x80}).contains("at offset 1"), "an encoded surrogate");
         assertEquals("--text t.txt is a binary file (NUL byte at offset 1), expected UTF-8 text", error(new byte[] {'a', 0}));
         assertEquals("--text t.txt is empty, expected some text", error(new byte[0]));
+        assertEquals("--text t.txt is UTF-16 text (byte order mark 0xFF 0xFE), expected UTF-8; convert it first,"
+                + " e.g. iconv -f utf-16 -t utf-8", error("\uFEFFab".getBytes(StandardCharsets.UTF_16LE)));
+        assertTrue(error("\uFEFFab".getBytes(StandardCharsets.UTF_16BE)).contains("UTF-16 text (byte order mark 0xFE 0xFF)"));
     }
 
     @Test
