@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
  * {@code unroll decay}: SPEC §4 experiment 3, the mean gradient norm reaching every timestep after
  * a unit gradient is injected at the last one, as a table of landmark steps and a log-scale chart.
  */
-@Command(name = "decay", description = {
+@Command(name = "decay", mixinStandardHelpOptions = true, description = {
     "Experiment 3: how much gradient survives the trip back through time. Per trial: random",
     "W_hh, W_ih ~ N(0,1)*0.1, scalar inputs x_t ~ N(0,1); forward, then backward from",
     "dL/dh_T = ones/sqrt(H); the norm reaching each step is averaged over trials.",

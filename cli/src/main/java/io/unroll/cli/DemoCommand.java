@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
  * {@code unroll demo hello} and {@code unroll demo lm}: the first two reference experiments of
  * SPEC §4, printed epoch by epoch as they train.
  */
-@Command(name = "demo",
+@Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Run a reference experiment of the RNN lesson.",
         subcommands = {DemoCommand.Hello.class, DemoCommand.LanguageModel.class})
 public final class DemoCommand implements Callable<Integer> {
@@ -30,7 +30,7 @@ public final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
-    @Command(name = "hello", description = {
+    @Command(name = "hello", mixinStandardHelpOptions = true, description = {
         "Experiment 1: next-character prediction, from scratch. A tanh RNN (H=64, one-hot inputs,",
         "weights N(0,1)*0.01) learns \"hello world! hello world! hello world!\" with full BPTT,",
         "clipping at 5.0 and plain SGD (lr 0.05). Every 50 epochs: loss, pre-clip gradient norm,",
@@ -55,7 +55,7 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "lm", description = {
+    @Command(name = "lm", mixinStandardHelpOptions = true, description = {
         "Experiment 2: a character language model, framework style. Embedding (dim = H = 128),",
         "one tanh RNN layer, linear head, cross-entropy, Adam (lr 0.01), clip 5.0, 500 epochs on",
         "the hello-world text repeated five times; a report every 100 epochs."})

@@ -37,6 +37,15 @@ class ExperimentCommandsTest {
     }
 
     @Test
+    void everyExperimentCommandHasHelp() {
+        for (String[] args : new String[][] {{"decay", "--help"}, {"demo", "--help"}, {"demo", "hello", "--help"}, {"demo", "lm", "--help"}}) {
+            Outcome o = run(args);
+            assertEquals(0, o.exitCode(), String.join(" ", args) + ": " + o.err());
+            assertTrue(o.out().startsWith("Usage: unroll " + args[0]), o.out());
+        }
+    }
+
+    @Test
     void decayPrintsTheLessonRowsTheRatioAndAChart() {
         Outcome o = run("decay", "--trials", "3");
         assertEquals(0, o.exitCode(), o.err());
