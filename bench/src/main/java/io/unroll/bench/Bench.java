@@ -22,6 +22,8 @@ public final class Bench {
 
     /** A 1-minute load average above this when a run begins is reported as a busy machine. */
     static final double BUSY_LOAD = 1.0;
+    /** Length of one chunk of the allocation count once warm (training; streaming uses a fifth). */
+    static final double ALLOCATION_CHUNK_SECONDS = 0.25;
     /** A row during which other processes took more than this share of all CPU time is flagged. */
     static final double BUSY_SHARE = 0.05;
 
@@ -134,6 +136,8 @@ public final class Bench {
         double flops = Flops.trainingStep(cell, h, h, b, t);
         TrainingStep step = new TrainingStep(cell, h, b, t, config.classes(), config.seed());
         Measure.Result unroll = Measure.run(config.trainingTiming(), step::run);
+        Allocation warm = Measure.settledAllocation(step::run, unroll.measurement().medianNanos(),
+                ALLOCATION_CHUNK_SECONDS, config.trainingTiming().warmupMaxSeconds() / 4);
         long stored = step.storedFloats();
         long required = Flops.requiredStoredFloats(cell, h, b, t);
         step = null; // let the workspace go before the peers run
@@ -156,7 +160,7 @@ public final class Bench {
             scaling = m.medianNanos() / unroll.measurement().medianNanos();
         }
         return new TrainingRow(cell.id(), h, b, t, flops / 1e9, mine, theirs, speedup, single, scaling,
-                unroll.allocation(), stored, required, (double) stored / required,
+                warm, unroll.allocation(), stored, required, (double) stored / required,
                 CpuMonitor.otherShare(before, cpu.snapshot()));
     }
 
@@ -167,6 +171,8 @@ public final class Bench {
         StreamingStep step = new StreamingStep(cell, hidden, input, config.seed());
         Measure.Result unroll = Measure.run(config.streamingTiming(), step::run);
         double mine = unroll.measurement().medianNanos();
+        Allocation warm = Measure.settledAllocation(step::run, mine, ALLOCATION_CHUNK_SECONDS / 5,
+                config.streamingTiming().warmupMaxSeconds() / 4);
         Measurement theirs = null;
         Double theirNs = null;
         Double speedup = null;
@@ -177,7 +183,7 @@ public final class Bench {
             speedup = theirNs / mine;
         }
         return new StreamingRow(cell.id(), hidden, input, mine, unroll.measurement(), theirNs, theirs, speedup,
-                unroll.allocation(), CpuMonitor.otherShare(before, cpu.snapshot()));
+                warm, unroll.allocation(), CpuMonitor.otherShare(before, cpu.snapshot()));
     }
 
     private static double loadAverage() {

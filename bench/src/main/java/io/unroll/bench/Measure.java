@@ -81,6 +81,40 @@ public final class Measure {
         return new Result(new Measurement(samples, Stats.of(samples), perRun, iterations, warmupSeconds), allocation);
     }
 
+    /**
+     * Bytes allocated per iteration once allocation has settled, for the "zero bytes once warm"
+     * figure: the JIT keeps compiling (and removing allocations by escape analysis) after the times
+     * have steadied, so this goes on where {@link #run} stopped, in chunks of about
+     * {@code chunkSeconds}, until two chunks in a row agree within 1 % (or both are zero), or
+     * {@code maxSeconds} have passed, and returns the last chunk's figure. Null if the JVM cannot count.
+     *
+     * @param iterationNanos the measured time of one iteration, to size the chunks
+     */
+    public static Allocation settledAllocation(Work work, double iterationNanos, double chunkSeconds, double maxSeconds) {
+        long k = Math.max(1, (long) (chunkSeconds * 1e9 / Math.max(iterationNanos, 1)));
+        long deadline = System.nanoTime() + (long) (maxSeconds * 1e9);
+        Allocation previous = null;
+        while (true) {
+            Allocation.Counter counter = Allocation.Counter.start();
+            if (counter == null) {
+                return null;
+            }
+            work.run(k);
+            Allocation current = counter.stop(k);
+            if (previous != null && settled(previous.allThreads(), current.allThreads())) {
+                return current;
+            }
+            if (System.nanoTime() >= deadline) {
+                return current;
+            }
+            previous = current;
+        }
+    }
+
+    private static boolean settled(double a, double b) {
+        return Math.abs(a - b) <= 0.01 * Math.max(a, b);
+    }
+
     /** The number of runs for an estimated run time in nanoseconds. */
     static int runs(Timing timing, double runNanos) {
         double wanted = timing.runSeconds() * 1e9 / Math.max(runNanos, 1);

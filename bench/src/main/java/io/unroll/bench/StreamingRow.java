@@ -12,9 +12,10 @@ package io.unroll.bench;
  *                        {@code [1, 1, I]} call per step), or null
  * @param pytorch         the samples behind it, or null
  * @param speedup         PyTorch ns / Unroll ns, or null
- * @param allocation      bytes Unroll allocated per warm step
+ * @param allocation      bytes Unroll allocated per step once warm ({@link Measure#settledAllocation})
+ * @param allocationDuringRuns bytes per step during the timed runs
  * @param otherCpuShare   share of all CPU time that other processes used while the row was measured
  */
 public record StreamingRow(String cell, int hidden, int input, double unrollNs, Measurement unroll,
                            Double pytorchNs, Measurement pytorch, Double speedup, Allocation allocation,
-                           double otherCpuShare) {}
+                           Allocation allocationDuringRuns, double otherCpuShare) {}

@@ -13,7 +13,8 @@ package io.unroll.bench;
  * @param speedup         Unroll throughput / PyTorch throughput (PyTorch ms / Unroll ms), or null
  * @param unrollOneThread Unroll with one kernel thread (child JVM), or null where not measured
  * @param threadScaling   Unroll throughput with the configured threads / with one, or null
- * @param allocation      bytes Unroll allocated per warm step
+ * @param allocation      bytes Unroll allocated per step once warm ({@link Measure#settledAllocation})
+ * @param allocationDuringRuns bytes per step during the timed runs (the JIT may still have been at work)
  * @param storedFloats    floats Unroll keeps from forward for backward
  * @param requiredFloats  floats full BPTT strictly needs ({@link Flops#requiredStoredFloats})
  * @param memoryRatio     stored / required
@@ -24,4 +25,4 @@ package io.unroll.bench;
 public record TrainingRow(String cell, int hidden, int batch, int steps, double gflopPerStep,
                           TrainingFigures unroll, TrainingFigures pytorch, Double speedup,
                           TrainingFigures unrollOneThread, Double threadScaling, Allocation allocation,
-                          long storedFloats, long requiredFloats, double memoryRatio, double otherCpuShare) {}
+                          Allocation allocationDuringRuns, long storedFloats, long requiredFloats, double memoryRatio, double otherCpuShare) {}

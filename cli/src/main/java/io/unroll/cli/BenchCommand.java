@@ -32,7 +32,7 @@ import picocli.CommandLine.Spec;
  * machine's FMA peak, one thread against several, allocation per warm step, memory stored for
  * backward, and the targets with PASS or MISS. The method is in docs/benchmarks.md.
  */
-@Command(name = "bench", description = {
+@Command(name = "bench", mixinStandardHelpOptions = true, description = {
     "Benchmarks (issue 3). Training steps: T=100, I=H, head to 64 classes,",
     "cross-entropy, BPTT, clip 5.0, Adam, at (H, B) = 64x32, 256x32, 256x128,",
     "512x64, 1024x32. Streaming: batch 1, one step per call, H = 32, 64, 128, 256.",

@@ -128,7 +128,7 @@ final class BenchText {
     }
 
     private static void memory(StringBuilder s, BenchReport r) {
-        s.append(String.format(Locale.ROOT, "Allocation per warm training step (all threads; target 0) and floats stored for backward vs what BPTT needs (target <= %.2fx)%n%n",
+        s.append(String.format(Locale.ROOT, "Allocation per training step once warm (all threads; target 0) and floats stored for backward vs what BPTT needs (target <= %.2fx)%n%n",
                 Targets.MEMORY_RATIO));
         Table t = new Table("cell", "H", "B", "bytes/step", "alloc", "stored floats", "needed floats", "stored/needed", "memory");
         for (TrainingRow row : r.training()) {
