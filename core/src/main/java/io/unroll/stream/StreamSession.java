@@ -148,10 +148,7 @@ public final class StreamSession {
 
     /** Starts a new, unrelated sequence: the state returns to zero. */
     public void reset() {
-        Arrays.fill(state.h(), 0f);
-        if (state.c() != null) {
-            Arrays.fill(state.c(), 0f);
-        }
+        state.clear();
         steps = 0;
     }
 

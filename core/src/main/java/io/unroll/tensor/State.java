@@ -59,6 +59,27 @@ public final class State {
         return c != null;
     }
 
+    /** Overwrites this state's values with {@code other}'s, which must have the same shape and kind. */
+    public void copyFrom(State other) {
+        if (other.layers != layers || other.batch != batch || other.hidden != hidden || other.hasCell() != hasCell()) {
+            throw new IllegalArgumentException("state has shape " + Check.describe(other.layers, other.batch, other.hidden)
+                    + (other.hasCell() ? " with" : " without") + " a cell state, expected " + Check.describe(layers, batch, hidden)
+                    + (hasCell() ? " with" : " without") + " one");
+        }
+        System.arraycopy(other.h, 0, h, 0, h.length);
+        if (c != null) {
+            System.arraycopy(other.c, 0, c, 0, c.length);
+        }
+    }
+
+    /** Sets every value to zero: the state before an unrelated sequence. */
+    public void clear() {
+        java.util.Arrays.fill(h, 0f);
+        if (c != null) {
+            java.util.Arrays.fill(c, 0f);
+        }
+    }
+
     /** A deep copy. */
     public State copy() {
         return new State(layers, batch, hidden, h.clone(), c == null ? null : c.clone());

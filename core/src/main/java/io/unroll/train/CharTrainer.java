@@ -65,6 +65,7 @@ public final class CharTrainer {
     private final int batchesPerEpoch;
     private final int[] tokens;  // [B, seq]
     private final int[] targets; // [B, seq]
+    private final State validState; // [L, B, H] carried along the validation streams
     private long step;
     // per-step accumulators of the window listener
     private double normSum;
@@ -98,6 +99,8 @@ public final class CharTrainer {
         this.tbptt = new TruncatedBptt(model, params, optimizer, config.batch(), Math.min(config.tbptt(), config.seq()), config.clip());
         this.tokens = new int[config.batch() * config.seq()];
         this.targets = new int[config.batch() * config.seq()];
+        RecurrentConfig rc = model.rnn().config();
+        this.validState = State.zeros(rc.layers(), config.batch(), rc.hiddenSize(), rc.cell().hasCellState());
     }
 
     /** A new model on {@code text}, initialised from {@code config.seed()}. */
@@ -214,12 +217,12 @@ public final class CharTrainer {
         }
         int validStream = (valid.length - 1) / config.batch();
         int batches = validStream / config.seq();
-        State state = null;
+        validState.clear();
         double total = 0;
         for (int i = 0; i < batches; i++) {
             fill(valid, validStream, i);
-            total += model.forward(tokens, targets, null, config.batch(), config.seq(), state);
-            state = model.finalState().copy();
+            total += model.forward(tokens, targets, null, config.batch(), config.seq(), validState);
+            validState.copyFrom(model.finalState());
         }
         return total / batches;
     }

@@ -79,18 +79,12 @@ public final class TruncatedBptt {
                     state.batch(), state.hidden()) + ", expected " + io.unroll.tensor.Check.describe(carried.layers(),
                     carried.batch(), carried.hidden()) + "; the likely cause is resuming with another --batch");
         }
-        System.arraycopy(state.h(), 0, carried.h(), 0, carried.h().length);
-        if (carried.c() != null) {
-            System.arraycopy(state.c(), 0, carried.c(), 0, carried.c().length);
-        }
+        carried.copyFrom(state);
     }
 
     /** Forgets the carried state: the next chunk starts from zeros. */
     public void resetState() {
-        Arrays.fill(carried.h(), 0f);
-        if (carried.c() != null) {
-            Arrays.fill(carried.c(), 0f);
-        }
+        carried.clear();
     }
 
     /**
@@ -128,11 +122,7 @@ public final class TruncatedBptt {
         double loss = model.forward(chunkTokens, chunkTargets, chunkLengths, batch, steps, carried);
         model.backward();
         double norm = Double.isInfinite(maxNorm) ? Clipping.globalNorm(params) : Clipping.clipByGlobalNorm(params, maxNorm);
-        State end = model.finalState();
-        System.arraycopy(end.h(), 0, carried.h(), 0, carried.h().length);
-        if (carried.c() != null) {
-            System.arraycopy(end.c(), 0, carried.c(), 0, carried.c().length);
-        }
+        carried.copyFrom(model.finalState());
         listener.onChunk(chunks, loss, norm);
         chunks++;
         if (Double.isFinite(loss) && Double.isFinite(norm)) {
