@@ -3,13 +3,11 @@ package io.unroll.experiment;
 import static io.unroll.reference.Close.assertClose;
 import static io.unroll.reference.Close.toFloat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.unroll.io.Safetensors;
+import io.unroll.reference.Fixtures;
 import io.unroll.tensor.Rng;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -21,10 +19,7 @@ import org.junit.jupiter.api.Test;
  */
 class HelloWorldVsNumpyTest {
     private static Safetensors.Contents fixture() throws IOException {
-        Path file = Path.of("src/test/resources/reference/numpy_hello.safetensors");
-        assertTrue(Files.isRegularFile(file), "missing fixture " + file.toAbsolutePath()
-                + "; regenerate with tools/reference/make_numpy_reference.py");
-        return Safetensors.read(file);
+        return Fixtures.open("src/test/resources/reference/numpy_hello.safetensors", "tools/reference/make_numpy_reference.py");
     }
 
     @Test

@@ -3,15 +3,13 @@ package io.unroll.flow;
 import static io.unroll.reference.Close.assertClose;
 import static io.unroll.reference.Close.toFloat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.unroll.cell.CellType;
 import io.unroll.io.Safetensors;
+import io.unroll.reference.Fixtures;
 import io.unroll.tensor.Rng;
 import io.unroll.train.InitScheme;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,10 +19,7 @@ import org.junit.jupiter.api.Test;
  */
 class GradientDecayVsNumpyTest {
     private static Safetensors.Contents fixture() throws IOException {
-        Path file = Path.of("src/test/resources/reference/numpy_decay.safetensors");
-        assertTrue(Files.isRegularFile(file), "missing fixture " + file.toAbsolutePath()
-                + "; regenerate with tools/reference/make_numpy_reference.py");
-        return Safetensors.read(file);
+        return Fixtures.open("src/test/resources/reference/numpy_decay.safetensors", "tools/reference/make_numpy_reference.py");
     }
 
     @Test

@@ -2,10 +2,10 @@ package io.unroll.golden;
 
 import static io.unroll.reference.Close.assertClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.unroll.cell.CellType;
 import io.unroll.io.Safetensors;
+import io.unroll.reference.Fixtures;
 import io.unroll.layer.Recurrent;
 import io.unroll.layer.RecurrentConfig;
 import io.unroll.layer.SequenceModel;
@@ -13,8 +13,6 @@ import io.unroll.tensor.Param;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.State;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -28,13 +26,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 class PyTorchGoldenTest {
     private static final double REL = 1e-4;
     private static final double ABS = 1e-5;
-    private static final Path DIR = Path.of("src/test/resources/golden");
+    private static final String DIR = "src/test/resources/golden";
 
     private static Safetensors.Contents open(String name) throws IOException {
-        Path file = DIR.resolve(name + ".safetensors");
-        assertTrue(Files.isRegularFile(file), "missing golden fixture " + file.toAbsolutePath()
-                + "; regenerate with tools/reference/make_golden.py");
-        return Safetensors.read(file);
+        return Fixtures.open(DIR + "/" + name + ".safetensors", "tools/reference/make_golden.py");
     }
 
     /** Loads every parameter of the store from the fixture by name; returns how many were loaded. */

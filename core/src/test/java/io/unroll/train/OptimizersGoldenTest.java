@@ -2,13 +2,11 @@ package io.unroll.train;
 
 import static io.unroll.reference.Close.assertClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.unroll.io.Safetensors;
+import io.unroll.reference.Fixtures;
 import io.unroll.tensor.ParamStore;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
@@ -20,10 +18,7 @@ import org.junit.jupiter.api.Test;
  */
 class OptimizersGoldenTest {
     private static Safetensors.Contents fixture() throws IOException {
-        Path file = Path.of("src/test/resources/golden/optimizers.safetensors");
-        assertTrue(Files.isRegularFile(file), "missing fixture " + file.toAbsolutePath()
-                + "; regenerate with tools/reference/make_optim_golden.py");
-        return Safetensors.read(file);
+        return Fixtures.open("src/test/resources/golden/optimizers.safetensors", "tools/reference/make_optim_golden.py");
     }
 
     private static void follow(String name, Supplier<Optimizer> make) throws IOException {
