@@ -38,7 +38,7 @@ public final class GruCell implements Cell {
         int h = buf.hidden;
         int g = buf.gatesBase + buf.gateStep(t);
         // hProj = h_{t-1} W_hhᵀ + b_hh
-        Kernels.gemmNT(buf.hProj, 0, buf.hs, buf.stateSlot(t), weightHh.data(), weightHh.offset(), buf.batch, 3 * h, h);
+        Kernels.gemmNN(buf.hProj, 0, buf.hs, buf.stateSlot(t), buf.weightHhT, 0, buf.batch, 3 * h, h);
         if (biasHh != null) {
             Kernels.addRowVector(buf.hProj, 0, biasHh.data(), biasHh.offset(), buf.batch, 3 * h);
         }

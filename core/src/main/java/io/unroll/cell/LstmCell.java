@@ -37,7 +37,7 @@ public final class LstmCell implements Cell {
         int h = buf.hidden;
         int g = buf.gatesBase + buf.gateStep(t);
         // gates_t += h_{t-1} W_hhᵀ
-        Kernels.gemmNTAdd(buf.gates, g, buf.hs, buf.stateSlot(t), weightHh.data(), weightHh.offset(), buf.batch, 4 * h, h);
+        Kernels.gemmNNAdd(buf.gates, g, buf.hs, buf.stateSlot(t), buf.weightHhT, 0, buf.batch, 4 * h, h);
         // activations, c_t and h_t
         Kernels.lstmForward(buf.gates, g, buf.cs, buf.stateSlot(t), buf.cs, buf.stateSlot(t + 1),
                 buf.hs, buf.stateSlot(t + 1), buf.batch, h);

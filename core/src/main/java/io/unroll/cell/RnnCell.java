@@ -40,7 +40,7 @@ public final class RnnCell implements Cell {
         int h = buf.hidden;
         int z = buf.gatesBase + buf.gateStep(t); // z_t, becoming h_t in place: gates alias hs[t+1]
         // z_t += h_{t-1} W_hhᵀ
-        Kernels.gemmNTAdd(buf.gates, z, buf.hs, buf.stateSlot(t), weightHh.data(), weightHh.offset(), buf.batch, h, h);
+        Kernels.gemmNNAdd(buf.gates, z, buf.hs, buf.stateSlot(t), buf.weightHhT, 0, buf.batch, h, h);
         // h_t = φ(z_t)
         Kernels.rnnActivate(buf.gates, z, buf.batch * h, relu);
     }

@@ -30,6 +30,11 @@ public final class StepBuffers {
     public final float[] hn;
     /** GRU hidden projection of the current step {@code [B, 3H]}; null for other cells. */
     public final float[] hProj;
+    /**
+     * {@code W_hhᵀ [H, GH]}: the layer's recurrent weights, transposed by the layer before each
+     * forward, so that a step's {@code h_{t-1} W_hhᵀ} is a plain {@code A·B} product.
+     */
+    public final float[] weightHhT;
 
     /** Gradient of the input-side pre-activations {@code [T, B, GH]}. */
     public final float[] dPreIh;
@@ -62,6 +67,7 @@ public final class StepBuffers {
         this.cs = type == CellType.LSTM ? new float[states] : null;
         this.hn = type == CellType.GRU ? new float[steps * bh] : null;
         this.hProj = type == CellType.GRU ? new float[batch * gateWidth] : null;
+        this.weightHhT = new float[hidden * gateWidth];
         this.dPreIh = new float[gateValues];
         this.dPreHh = type == CellType.GRU ? new float[gateValues] : dPreIh;
         this.dh = new float[bh];

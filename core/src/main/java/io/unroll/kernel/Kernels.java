@@ -49,26 +49,6 @@ public final class Kernels {
 
     // ---------------------------------------------------------------- GEMM
 
-    /** {@code C[m,n] = A[m,k] · B[n,k]ᵀ}. */
-    public static void gemmNT(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff, int m, int n, int k) {
-        assert gemmArguments(c, cOff, (long) m * n, a, aOff, (long) m * k, b, bOff, (long) n * k);
-        if (SIMD) {
-            Parallel.gemm(Parallel.Gemm.NT, c, cOff, a, aOff, b, bOff, m, n, k);
-        } else {
-            ScalarKernels.gemmNT(c, cOff, a, aOff, b, bOff, m, n, k);
-        }
-    }
-
-    /** {@code C[m,n] += A[m,k] · B[n,k]ᵀ}. */
-    public static void gemmNTAdd(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff, int m, int n, int k) {
-        assert gemmArguments(c, cOff, (long) m * n, a, aOff, (long) m * k, b, bOff, (long) n * k);
-        if (SIMD) {
-            Parallel.gemm(Parallel.Gemm.NT_ADD, c, cOff, a, aOff, b, bOff, m, n, k);
-        } else {
-            ScalarKernels.gemmNTAdd(c, cOff, a, aOff, b, bOff, m, n, k);
-        }
-    }
-
     /** {@code C[m,n] = A[m,k] · B[k,n]}. */
     public static void gemmNN(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff, int m, int n, int k) {
         assert gemmArguments(c, cOff, (long) m * n, a, aOff, (long) m * k, b, bOff, (long) k * n);
@@ -100,6 +80,17 @@ public final class Kernels {
     }
 
     // ---------------------------------------------------------------- rows and vectors
+
+    /**
+     * {@code dst[cols, rows] = src[rows, cols]ᵀ}: how a weight {@code W [out, in]} becomes the
+     * {@code B [in, out]} of {@link #gemmNN} for {@code x Wᵀ}. Plain data movement, the same for
+     * both implementations.
+     */
+    public static void transpose(float[] dst, int dstOff, float[] src, int srcOff, int rows, int cols) {
+        assert range("dst", dst, dstOff, (long) rows * cols) && range("src", src, srcOff, (long) rows * cols)
+                && disjoint("dst", dst, dstOff, (long) rows * cols, "src", src, srcOff, (long) rows * cols);
+        ScalarKernels.transpose(dst, dstOff, src, srcOff, rows, cols);
+    }
 
     /** {@code C[i, j] += bias[j]} for every row. */
     public static void addRowVector(float[] c, int cOff, float[] bias, int biasOff, int m, int n) {

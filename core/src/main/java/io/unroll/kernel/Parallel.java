@@ -44,7 +44,7 @@ final class Parallel {
     private static final long SPIN_NANOS = 200_000;
 
     /** The GEMM variants of {@link SimdKernels}. */
-    enum Gemm { NT, NT_ADD, NN, NN_ADD, TN_ADD }
+    enum Gemm { NN, NN_ADD, TN_ADD }
 
     /**
      * Runs {@code op} on {@code C[m,n]}, {@code A}, {@code B} with the arguments of the
@@ -86,13 +86,6 @@ final class Parallel {
         int cols = byRows ? n : to - from;
         int cAt = byRows ? cOff + from * n : cOff + from;
         switch (op) {
-            case NT:
-            case NT_ADD:
-                SimdKernels.gemmNT(c, cAt, n,
-                        a, byRows ? aOff + from * k : aOff, k,
-                        b, byRows ? bOff : bOff + from * k, k,
-                        rows, cols, k, op == Gemm.NT_ADD);
-                break;
             case NN:
             case NN_ADD:
                 SimdKernels.gemmBroadcast(c, cAt, n,
@@ -202,11 +195,15 @@ final class Parallel {
             this.m = m;
             this.n = n;
             this.k = k;
-            int columnUnit = op == Gemm.NT || op == Gemm.NT_ADD
-                    ? SimdKernels.NT_TILE_COLUMNS : SimdKernels.BROADCAST_TILE_COLUMNS;
-            // Rows when each part gets at least one row tile, else columns if they split better.
-            byRows = m >= parts * SimdKernels.TILE_ROWS
+            int columnUnit = SimdKernels.BROADCAST_TILE_COLUMNS;
+            // A thread reads its share of A and all of B when C is split by rows, all of A and its
+            // share of B when split by columns: rows read less when m >= n (the input projection,
+            // the weight gradients), columns when n > m (a step's h·W_hhᵀ, where each core then
+            // keeps only its half of the weights in its own L2). Columns only if they split at all.
+            boolean rowsSplit = m >= parts * SimdKernels.TILE_ROWS
                     || ceilDiv(m, SimdKernels.TILE_ROWS) >= ceilDiv(n, columnUnit);
+            boolean columnsSplit = n >= parts * columnUnit;
+            byRows = rowsSplit && (m >= n || !columnsSplit);
             unit = byRows ? SimdKernels.TILE_ROWS : columnUnit;
             extent = byRows ? m : n;
             units = ceilDiv(extent, unit);

@@ -14,26 +14,20 @@ public final class ScalarKernels {
 
     // ---------------------------------------------------------------- GEMM
 
-    /** {@code C[m,n] = A[m,k] · B[n,k]ᵀ}. */
-    public static void gemmNT(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff, int m, int n, int k) {
-        gemmNT(c, cOff, a, aOff, b, bOff, m, n, k, false);
-    }
+    /** Square tiles of {@link #transpose}: a tile's rows and columns both stay in the L1 cache. */
+    private static final int TRANSPOSE_TILE = 32;
 
-    /** {@code C[m,n] += A[m,k] · B[n,k]ᵀ}. */
-    public static void gemmNTAdd(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff, int m, int n, int k) {
-        gemmNT(c, cOff, a, aOff, b, bOff, m, n, k, true);
-    }
-
-    private static void gemmNT(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff,
-                               int m, int n, int k, boolean accumulate) {
-        for (int i = 0; i < m; i++) {
-            for (int j = 0; j < n; j++) {
-                float sum = 0f;
-                for (int p = 0; p < k; p++) {
-                    sum += a[aOff + i * k + p] * b[bOff + j * k + p];
+    /** {@code dst[j, i] = src[i, j]} for {@code src [rows, cols]}, tile by tile. */
+    public static void transpose(float[] dst, int dstOff, float[] src, int srcOff, int rows, int cols) {
+        for (int i0 = 0; i0 < rows; i0 += TRANSPOSE_TILE) {
+            int i1 = Math.min(rows, i0 + TRANSPOSE_TILE);
+            for (int j0 = 0; j0 < cols; j0 += TRANSPOSE_TILE) {
+                int j1 = Math.min(cols, j0 + TRANSPOSE_TILE);
+                for (int i = i0; i < i1; i++) {
+                    for (int j = j0; j < j1; j++) {
+                        dst[dstOff + j * rows + i] = src[srcOff + i * cols + j];
+                    }
                 }
-                int at = cOff + i * n + j;
-                c[at] = accumulate ? c[at] + sum : sum;
             }
         }
     }

@@ -1,9 +1,7 @@
 package io.unroll.kernel;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -16,62 +14,49 @@ import jdk.incubator.vector.VectorSpecies;
  * vector body up to {@code loopBound} plus a scalar tail. Vector values never cross a method
  * boundary of this class, because a vector the JIT fails to inline becomes a heap object.
  *
- * <p><b>GEMM.</b> {@code C = A·Bᵀ} ({@code gemmNT*}) is tiled as 4 rows of A by 4 rows of B,
- * sixteen vector accumulators running along {@code k}, since both operands are contiguous along
- * {@code k}; each row's four accumulators are then folded into one vector by a fixed blend and
- * shuffle tree and handed, through a small per-thread buffer, to a scalar step that adds the
- * tail of {@code k} and writes C (split off so that the JIT compiles the vector method whole,
- * without running out of its inlining budget). {@code C = A·B} and {@code C = Aᵀ·B} ({@code gemmNN*}, {@code gemmTNAdd}) broadcast
- * one element of A and multiply-add it into 4 vectors of a row of B, 4 rows of C at a time
- * (sixteen accumulators), with {@code k} blocked so the panel of B stays in the L1 cache.
+ * <p><b>GEMM.</b> Every product is {@code C = A·B} with B contiguous along n (a layer's
+ * {@code x·Wᵀ} uses a transposed copy of W, see {@link Kernels#transpose}): one element of A is
+ * broadcast and multiply-added into 4 vectors of a row of B, 4 rows of C at a time (sixteen
+ * accumulators), with {@code k} blocked so the panel of B stays in the L1 cache. There is no
+ * dot-product form: its horizontal sums need lane masks and shuffles, which JDK 17's C2 may fail
+ * to keep in registers (see Activations).
  *
  * <p><b>Determinism.</b> Every element of C is computed by the same sequence of IEEE operations
- * whichever tile, block or thread it falls in, and whatever the other rows of the batch: fused multiply-adds in order of {@code k}, the
- * scalar tails included ({@link Math#fma}), and the fold tree instead of {@code reduceLanes},
- * whose order is unspecified and differs between the interpreter and compiled code. So
- * {@link Parallel} may split C anywhere and reproduce the single-thread result bit for bit, and
- * a run does not change with the moment the JIT compiles a kernel.
+ * whichever tile, block or thread it falls in, and whatever the other rows of the batch: fused
+ * multiply-adds in order of {@code k}, the scalar tails included ({@link Math#fma}); no
+ * {@code reduceLanes}, whose order is unspecified and differs between the interpreter and
+ * compiled code. So {@link Parallel} may split C anywhere and reproduce the single-thread result
+ * bit for bit, and a run does not change with the moment the JIT compiles a kernel.
  *
  * <p><b>Activations.</b> {@code sigmoid(x) = 1 / (1 + e^-x)} with {@code e^y = 2^n · p(r)}
  * (Cody-Waite reduction, Cephes' degree-6 polynomial, argument clamped so neither overflows);
- * {@code tanh} is {@code x·P(x²)/Q(x²)} (Eigen's [13/6] rational) for {@code |x| < 0.625} and
- * {@code ±(e - 1)/(e + 1)}, {@code e = e^{2|x|}}, above. Checked against double precision on
- * every float: absolute error at most 1.4e-7 for both; relative error at most 2.7e-7 for tanh
- * and 1.5e-7 for sigmoid wherever its result is a normal float (below {@code x = -87.3} it stays
- * at about 4.5e-39 instead of decaying through the denormals to 0). Extreme inputs saturate,
- * sigmoid to 1 or that tiny value and tanh to exactly ±1, never to NaN; NaN stays NaN. Built only from exact IEEE operations, they give the
- * same bits interpreted and compiled, unlike the library intrinsics behind
- * {@link VectorOperators#EXP}; scalar tails use the same formulas, operation for operation.
+ * {@code tanh} is {@code x·P(x²)/Q(x²)} (Eigen's [13/6] rational) on x clamped to ±7.932197,
+ * where the rational reaches exactly 1. Checked against double precision on every float: sigmoid
+ * within 1.4e-7 absolute and 1.5e-7 relative wherever its result is a normal float (below
+ * {@code x = -87.3} it stays at about 4.5e-39 instead of decaying through the denormals to 0);
+ * tanh within 3.0e-7 absolute and relative (about 5 ulp). Extreme inputs saturate, sigmoid to 1
+ * or that tiny value and tanh to exactly ±1, never to NaN; NaN stays NaN. Built only from exact
+ * IEEE operations, they give the same bits interpreted and compiled, unlike the library
+ * intrinsics behind {@link VectorOperators#EXP}; scalar tails use the same formulas, operation
+ * for operation. No lane masks or blends in these loops: JDK 17's C2 loses the vector types
+ * around them in large compiled methods and then boxes every vector on the heap (megabytes per
+ * training step, a third of the time).
  */
 public final class SimdKernels {
     private SimdKernels() {}
 
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    /** Float lanes per vector: 4, 8 or 16, the widths the fold tree below is written for. */
+    /** Float lanes per vector: 4, 8 or 16. */
     static final int L = lanes();
 
     /** Rows of C per GEMM register tile. */
     static final int TILE_ROWS = 4;
-    /** Columns of C per {@code gemmNT} tile (rows of B). */
-    static final int NT_TILE_COLUMNS = 4;
     /** Columns of C per {@code gemmNN}/{@code gemmTNAdd} tile: four vectors. */
     static final int BROADCAST_TILE_COLUMNS = 4 * L;
     /** Steps of k per block of the broadcast GEMMs: the block's 4-vector panel of B (32 KB at 16 lanes) stays in L1. */
     private static final int K_BLOCK = 128;
-    /** Per thread, the folded dot products of one {@code gemmNT} tile: L floats per row. */
-    private static final ThreadLocal<float[]> FOLDED_SUMS = ThreadLocal.withInitial(() -> new float[TILE_ROWS * L]);
-    /** Floats of B per {@code gemmNT} column block, chosen to stay in a 1 MB L2 with room for A and C. */
-    private static final int NT_B_BLOCK_FLOATS = 64 * 1024;
-
-    // Fold tree of the gemmNT tiles: four accumulators a, b, c, d of one row end up summed in the
-    // lanes 0, L/4, L/2 and 3L/4 of one vector.
-    private static final VectorMask<Float> UPPER_HALF = F.indexInRange(-L / 2, L / 2);
-    private static final VectorMask<Float> ODD_QUARTERS = laneMask(i -> (i / (L / 4)) % 2 == 1);
-    private static final VectorShuffle<Float> SWAP_HALVES = VectorShuffle.fromOp(F, i -> i ^ (L / 2));
-    private static final VectorShuffle<Float> SWAP_QUARTERS = VectorShuffle.fromOp(F, i -> i ^ (L / 4));
-    // Sums within each quarter, used only when a quarter is that wide (L >= 8, L >= 16).
-    private static final VectorShuffle<Float> SWAP_EIGHTHS = VectorShuffle.fromOp(F, i -> i ^ Math.max(L / 8, 1));
-    private static final VectorShuffle<Float> SWAP_SIXTEENTHS = VectorShuffle.fromOp(F, i -> i ^ Math.max(L / 16, 1));
+    /** 2^100: twice applied it lifts the smallest denormal above 1 (relu's step, see rnnActivateBackward). */
+    private static final float RELU_SCALE = 0x1p100f;
 
     // e^y, y clamped to [EXP_LO, EXP_HI] so 2^n is a normal float and the product stays finite.
     private static final float EXP_LO = -87.3f;
@@ -87,8 +72,9 @@ public final class SimdKernels {
     private static final float EXP_C3 = 4.1665795894e-2f;
     private static final float EXP_C2 = 1.6666665459e-1f;
     private static final float EXP_C1 = 5.0000001201e-1f;
-    // tanh x ≈ x·P(x²)/Q(x²) below TANH_SMALL (coefficients from Eigen's fast tanh).
-    private static final float TANH_SMALL = 0.625f;
+    // tanh x ≈ x·P(x²)/Q(x²) on x clamped to ±TANH_CLAMP (coefficients from Eigen's fast tanh).
+    // TANH_CLAMP is the smallest float at which the rational reaches exactly 1, so |tanh| <= 1.
+    private static final float TANH_CLAMP = 7.932197f;
     private static final float TANH_P13 = -2.76076847742355e-16f;
     private static final float TANH_P11 = 2.00018790482477e-13f;
     private static final float TANH_P9 = -8.60467152213735e-11f;
@@ -108,16 +94,6 @@ public final class SimdKernels {
 
     // ---------------------------------------------------------------- GEMM, public shapes
 
-    /** {@code C[m,n] = A[m,k] · B[n,k]ᵀ}; C must not overlap A or B. */
-    public static void gemmNT(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff, int m, int n, int k) {
-        gemmNT(c, cOff, n, a, aOff, k, b, bOff, k, m, n, k, false);
-    }
-
-    /** {@code C[m,n] += A[m,k] · B[n,k]ᵀ}; C must not overlap A or B. */
-    public static void gemmNTAdd(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff, int m, int n, int k) {
-        gemmNT(c, cOff, n, a, aOff, k, b, bOff, k, m, n, k, true);
-    }
-
     /** {@code C[m,n] = A[m,k] · B[k,n]}; C must not overlap A or B. */
     public static void gemmNN(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff, int m, int n, int k) {
         gemmBroadcast(c, cOff, n, a, aOff, k, 1, b, bOff, n, m, n, k, false);
@@ -134,166 +110,6 @@ public final class SimdKernels {
     }
 
     // ---------------------------------------------------------------- GEMM, strided (for Parallel)
-
-    /**
-     * {@code C[i,j] (+)= Σ_p A[i,p]·B[j,p]} with leading dimensions: {@code C[i,j]} is
-     * {@code c[cOff + i·ldc + j]}, {@code A[i,p]} is {@code a[aOff + i·lda + p]}, {@code B[j,p]} is
-     * {@code b[bOff + j·ldb + p]}.
-     */
-    static void gemmNT(float[] c, int cOff, int ldc, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                       int m, int n, int k, boolean accumulate) {
-        if (m == 0 || n == 0) {
-            return;
-        }
-        if (k == 0) {
-            clearUnlessAccumulating(c, cOff, ldc, m, n, accumulate);
-            return;
-        }
-        float[] sums = FOLDED_SUMS.get();
-        int kv = F.loopBound(k);
-        // Sweep all rows of A over one L2-sized block of B's rows before moving to the next.
-        int block = Math.max(NT_TILE_COLUMNS, NT_B_BLOCK_FLOATS / k / NT_TILE_COLUMNS * NT_TILE_COLUMNS);
-        for (int j0 = 0; j0 < n; j0 += block) {
-            int j1 = Math.min(n, j0 + block);
-            int i = 0;
-            for (; i + TILE_ROWS <= m; i += TILE_ROWS) {
-                for (int j = j0; j < j1; j += NT_TILE_COLUMNS) {
-                    dot4x4(sums, a, aOff + i * lda, lda, b, bOff, ldb, j, j1 - 1, kv);
-                    finishDots(c, cOff + i * ldc + j, ldc, sums, TILE_ROWS, Math.min(NT_TILE_COLUMNS, j1 - j),
-                            a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, kv, k, accumulate);
-                }
-            }
-            for (; i < m; i++) {
-                for (int j = j0; j < j1; j += NT_TILE_COLUMNS) {
-                    dot1x4(sums, a, aOff + i * lda, b, bOff, ldb, j, j1 - 1, kv);
-                    finishDots(c, cOff + i * ldc + j, ldc, sums, 1, Math.min(NT_TILE_COLUMNS, j1 - j),
-                            a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, kv, k, accumulate);
-                }
-            }
-        }
-    }
-
-    /**
-     * The vector part of a 4 x 4 tile of {@code A·Bᵀ}: rows {@code aRow, aRow + lda, ...} of A
-     * against rows {@code j .. j+3} of B over {@code p < kv}. Row r's four dot products land in
-     * {@code sums[r·L + q·L/4]}, q = 0..3. Rows of B past {@code last} repeat the last one, so an
-     * edge tile needs no kernel of its own; {@link #finishDots} ignores them.
-     */
-    private static void dot4x4(float[] sums, float[] a, int aRow, int lda,
-                               float[] b, int bOff, int ldb, int j, int last, int kv) {
-        int b0 = bOff + j * ldb;
-        int b1 = bOff + Math.min(j + 1, last) * ldb;
-        int b2 = bOff + Math.min(j + 2, last) * ldb;
-        int b3 = bOff + Math.min(j + 3, last) * ldb;
-        int a0 = aRow, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
-        FloatVector s00 = FloatVector.zero(F), s01 = s00, s02 = s00, s03 = s00;
-        FloatVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
-        FloatVector s20 = s00, s21 = s00, s22 = s00, s23 = s00;
-        FloatVector s30 = s00, s31 = s00, s32 = s00, s33 = s00;
-        for (int p = 0; p < kv; p += L) {
-            FloatVector w0 = FloatVector.fromArray(F, b, b0 + p);
-            FloatVector w1 = FloatVector.fromArray(F, b, b1 + p);
-            FloatVector w2 = FloatVector.fromArray(F, b, b2 + p);
-            FloatVector w3 = FloatVector.fromArray(F, b, b3 + p);
-            FloatVector x = FloatVector.fromArray(F, a, a0 + p);
-            s00 = x.fma(w0, s00);
-            s01 = x.fma(w1, s01);
-            s02 = x.fma(w2, s02);
-            s03 = x.fma(w3, s03);
-            x = FloatVector.fromArray(F, a, a1 + p);
-            s10 = x.fma(w0, s10);
-            s11 = x.fma(w1, s11);
-            s12 = x.fma(w2, s12);
-            s13 = x.fma(w3, s13);
-            x = FloatVector.fromArray(F, a, a2 + p);
-            s20 = x.fma(w0, s20);
-            s21 = x.fma(w1, s21);
-            s22 = x.fma(w2, s22);
-            s23 = x.fma(w3, s23);
-            x = FloatVector.fromArray(F, a, a3 + p);
-            s30 = x.fma(w0, s30);
-            s31 = x.fma(w1, s31);
-            s32 = x.fma(w2, s32);
-            s33 = x.fma(w3, s33);
-        }
-        // Written out row by row: on JDK 17 vectors carried around a loop get boxed.
-        {
-            FloatVector lo = s00.blend(s02, UPPER_HALF).add(s02.blend(s00, UPPER_HALF).rearrange(SWAP_HALVES));
-            FloatVector hi = s01.blend(s03, UPPER_HALF).add(s03.blend(s01, UPPER_HALF).rearrange(SWAP_HALVES));
-            FloatVector sum = lo.blend(hi, ODD_QUARTERS).add(hi.blend(lo, ODD_QUARTERS).rearrange(SWAP_QUARTERS));
-            if (L >= 8) sum = sum.add(sum.rearrange(SWAP_EIGHTHS));
-            if (L >= 16) sum = sum.add(sum.rearrange(SWAP_SIXTEENTHS));
-            sum.intoArray(sums, 0 * L);
-        }
-        {
-            FloatVector lo = s10.blend(s12, UPPER_HALF).add(s12.blend(s10, UPPER_HALF).rearrange(SWAP_HALVES));
-            FloatVector hi = s11.blend(s13, UPPER_HALF).add(s13.blend(s11, UPPER_HALF).rearrange(SWAP_HALVES));
-            FloatVector sum = lo.blend(hi, ODD_QUARTERS).add(hi.blend(lo, ODD_QUARTERS).rearrange(SWAP_QUARTERS));
-            if (L >= 8) sum = sum.add(sum.rearrange(SWAP_EIGHTHS));
-            if (L >= 16) sum = sum.add(sum.rearrange(SWAP_SIXTEENTHS));
-            sum.intoArray(sums, 1 * L);
-        }
-        {
-            FloatVector lo = s20.blend(s22, UPPER_HALF).add(s22.blend(s20, UPPER_HALF).rearrange(SWAP_HALVES));
-            FloatVector hi = s21.blend(s23, UPPER_HALF).add(s23.blend(s21, UPPER_HALF).rearrange(SWAP_HALVES));
-            FloatVector sum = lo.blend(hi, ODD_QUARTERS).add(hi.blend(lo, ODD_QUARTERS).rearrange(SWAP_QUARTERS));
-            if (L >= 8) sum = sum.add(sum.rearrange(SWAP_EIGHTHS));
-            if (L >= 16) sum = sum.add(sum.rearrange(SWAP_SIXTEENTHS));
-            sum.intoArray(sums, 2 * L);
-        }
-        {
-            FloatVector lo = s30.blend(s32, UPPER_HALF).add(s32.blend(s30, UPPER_HALF).rearrange(SWAP_HALVES));
-            FloatVector hi = s31.blend(s33, UPPER_HALF).add(s33.blend(s31, UPPER_HALF).rearrange(SWAP_HALVES));
-            FloatVector sum = lo.blend(hi, ODD_QUARTERS).add(hi.blend(lo, ODD_QUARTERS).rearrange(SWAP_QUARTERS));
-            if (L >= 8) sum = sum.add(sum.rearrange(SWAP_EIGHTHS));
-            if (L >= 16) sum = sum.add(sum.rearrange(SWAP_SIXTEENTHS));
-            sum.intoArray(sums, 3 * L);
-        }
-    }
-
-    /** One row of A against rows {@code j .. j+3} of B; see {@link #dot4x4}. */
-    private static void dot1x4(float[] sums, float[] a, int aRow, float[] b, int bOff, int ldb, int j, int last, int kv) {
-        int b0 = bOff + j * ldb;
-        int b1 = bOff + Math.min(j + 1, last) * ldb;
-        int b2 = bOff + Math.min(j + 2, last) * ldb;
-        int b3 = bOff + Math.min(j + 3, last) * ldb;
-        FloatVector s00 = FloatVector.zero(F), s01 = s00, s02 = s00, s03 = s00;
-        for (int p = 0; p < kv; p += L) {
-            FloatVector x = FloatVector.fromArray(F, a, aRow + p);
-            s00 = x.fma(FloatVector.fromArray(F, b, b0 + p), s00);
-            s01 = x.fma(FloatVector.fromArray(F, b, b1 + p), s01);
-            s02 = x.fma(FloatVector.fromArray(F, b, b2 + p), s02);
-            s03 = x.fma(FloatVector.fromArray(F, b, b3 + p), s03);
-        }
-        {
-            FloatVector lo = s00.blend(s02, UPPER_HALF).add(s02.blend(s00, UPPER_HALF).rearrange(SWAP_HALVES));
-            FloatVector hi = s01.blend(s03, UPPER_HALF).add(s03.blend(s01, UPPER_HALF).rearrange(SWAP_HALVES));
-            FloatVector sum = lo.blend(hi, ODD_QUARTERS).add(hi.blend(lo, ODD_QUARTERS).rearrange(SWAP_QUARTERS));
-            if (L >= 8) sum = sum.add(sum.rearrange(SWAP_EIGHTHS));
-            if (L >= 16) sum = sum.add(sum.rearrange(SWAP_SIXTEENTHS));
-            sum.intoArray(sums, 0 * L);
-        }
-    }
-
-    /**
-     * Completes the dot products of a tile folded into {@code sums} by {@link #dot4x4} or
-     * {@link #dot1x4}: continues each over the scalar tail {@code kv <= p < k}, then stores or adds
-     * it into the valid columns of C. Kept apart from the vector code so the JIT compiles both whole.
-     */
-    private static void finishDots(float[] c, int cTile, int ldc, float[] sums, int rows, int columns,
-                                   float[] a, int aRow, int lda, float[] b, int bRow, int ldb,
-                                   int kv, int k, boolean accumulate) {
-        for (int r = 0; r < rows; r++) {
-            for (int q = 0; q < columns; q++) {
-                float sum = sums[r * L + q * (L / 4)];
-                for (int p = kv, ai = aRow + r * lda, bi = bRow + q * ldb; p < k; p++) {
-                    sum = Math.fma(a[ai + p], b[bi + p], sum);
-                }
-                int at = cTile + r * ldc + q;
-                c[at] = accumulate ? c[at] + sum : sum;
-            }
-        }
-    }
 
     /**
      * {@code C[i,j] (+)= Σ_p A(i,p)·B[p,j]} where {@code A(i,p) = a[aOff + i·aRowStride + p·aColStride]}
@@ -614,34 +430,13 @@ public final class SimdKernels {
 
     /** {@code dst[i] = tanh(src[i])}; dst and src must be the same range or not overlap. */
     static void tanh(float[] dst, int dOff, float[] src, int sOff, int len) {
-        FloatVector ln2Hi = FloatVector.broadcast(F, NEG_LN2_HI), ln2Lo = FloatVector.broadcast(F, NEG_LN2_LO);
-        FloatVector c4 = FloatVector.broadcast(F, EXP_C4), c3 = FloatVector.broadcast(F, EXP_C3);
-        FloatVector c2 = FloatVector.broadcast(F, EXP_C2), c1 = FloatVector.broadcast(F, EXP_C1);
         FloatVector p9 = FloatVector.broadcast(F, TANH_P9), p7 = FloatVector.broadcast(F, TANH_P7);
         FloatVector p5 = FloatVector.broadcast(F, TANH_P5), p3 = FloatVector.broadcast(F, TANH_P3);
         FloatVector p1 = FloatVector.broadcast(F, TANH_P1);
         FloatVector q2 = FloatVector.broadcast(F, TANH_Q2), q0 = FloatVector.broadcast(F, TANH_Q0);
         int i = 0;
         for (int bound = F.loopBound(len); i < bound; i += L) {
-            FloatVector x = FloatVector.fromArray(F, src, sOff + i);
-            FloatVector ax = x.abs();
-            // large |x|: ±(e - 1)/(e + 1), e = e^{2|x|} as in sigmoid
-            FloatVector y = ax.add(ax).max(EXP_LO).min(EXP_HI);
-            FloatVector t = y.fma(LOG2E, ROUNDER);
-            FloatVector n = t.sub(ROUNDER);
-            FloatVector r = n.fma(ln2Hi, y);
-            r = n.fma(ln2Lo, r);
-            FloatVector p = r.fma(EXP_C6, EXP_C5);
-            p = p.fma(r, c4);
-            p = p.fma(r, c3);
-            p = p.fma(r, c2);
-            p = p.fma(r, c1);
-            p = p.fma(r.mul(r), r).add(1f);
-            FloatVector e = p.mul(t.reinterpretAsInts().add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
-            FloatVector num = e.sub(1f);
-            num = num.blend(num.neg(), x.lt(0f));
-            FloatVector den = e.add(1f);
-            // small |x|: x·P(x²)/Q(x²)
+            FloatVector x = FloatVector.fromArray(F, src, sOff + i).max(-TANH_CLAMP).min(TANH_CLAMP);
             FloatVector x2 = x.mul(x);
             FloatVector np = x2.fma(TANH_P13, TANH_P11);
             np = np.fma(x2, p9);
@@ -652,10 +447,7 @@ public final class SimdKernels {
             FloatVector dq = x2.fma(TANH_Q6, TANH_Q4);
             dq = dq.fma(x2, q2);
             dq = dq.fma(x2, q0);
-            VectorMask<Float> small = ax.lt(TANH_SMALL);
-            // x·(P/Q), not (x·P)/Q, which would underflow to a denormal for tiny x
-            FloatVector q = num.blend(np, small).div(den.blend(dq, small));
-            q.blend(q.mul(x), small).intoArray(dst, dOff + i);
+            np.div(dq).mul(x).intoArray(dst, dOff + i);
         }
         for (; i < len; i++) {
             dst[dOff + i] = tanh(src[sOff + i]);
@@ -669,23 +461,18 @@ public final class SimdKernels {
 
     /** The scalar form of the vector tanh above, operation for operation. */
     static float tanh(float x) {
-        float ax = Math.abs(x);
-        if (ax < TANH_SMALL) {
-            float x2 = x * x;
-            float np = Math.fma(x2, TANH_P13, TANH_P11);
-            np = Math.fma(np, x2, TANH_P9);
-            np = Math.fma(np, x2, TANH_P7);
-            np = Math.fma(np, x2, TANH_P5);
-            np = Math.fma(np, x2, TANH_P3);
-            np = Math.fma(np, x2, TANH_P1);
-            float dq = Math.fma(x2, TANH_Q6, TANH_Q4);
-            dq = Math.fma(dq, x2, TANH_Q2);
-            dq = Math.fma(dq, x2, TANH_Q0);
-            return np / dq * x;
-        }
-        float e = exp(ax + ax);
-        float num = e - 1f;
-        return (x < 0f ? -num : num) / (e + 1f);
+        float xc = Math.min(Math.max(x, -TANH_CLAMP), TANH_CLAMP);
+        float x2 = xc * xc;
+        float np = Math.fma(x2, TANH_P13, TANH_P11);
+        np = Math.fma(np, x2, TANH_P9);
+        np = Math.fma(np, x2, TANH_P7);
+        np = Math.fma(np, x2, TANH_P5);
+        np = Math.fma(np, x2, TANH_P3);
+        np = Math.fma(np, x2, TANH_P1);
+        float dq = Math.fma(x2, TANH_Q6, TANH_Q4);
+        dq = Math.fma(dq, x2, TANH_Q2);
+        dq = Math.fma(dq, x2, TANH_Q0);
+        return np / dq * xc;
     }
 
     /** {@code e^y} for y clamped to {@code [EXP_LO, EXP_HI]}, as in the vector loops. */
@@ -727,18 +514,20 @@ public final class SimdKernels {
      */
     public static void rnnActivateBackward(float[] dPre, int dPreOff, float[] h, int hOff,
                                            float[] dh, int dhOff, int len, boolean relu) {
-        FloatVector zero = FloatVector.zero(F), one = FloatVector.broadcast(F, 1f);
+        FloatVector one = FloatVector.broadcast(F, 1f);
         int i = 0;
         for (int bound = F.loopBound(len); i < bound; i += L) {
             FloatVector hv = FloatVector.fromArray(F, h, hOff + i);
             FloatVector g = FloatVector.fromArray(F, dh, dhOff + i);
-            FloatVector d = relu ? zero.blend(g, hv.compare(VectorOperators.GT, 0f)) : g.mul(hv.fma(hv.neg(), one));
+            // relu: min(max(h, 0)·2^200, 1) is 1 for every positive float (denormals included)
+            // and 0 otherwise: the step function h > 0 without a lane mask
+            FloatVector d = relu ? g.mul(hv.max(0f).mul(RELU_SCALE).mul(RELU_SCALE).min(1f)) : g.mul(hv.fma(hv.neg(), one));
             d.intoArray(dPre, dPreOff + i);
         }
         for (; i < len; i++) {
             float hv = h[hOff + i];
             float g = dh[dhOff + i];
-            dPre[dPreOff + i] = relu ? (hv > 0f ? g : 0f) : g * Math.fma(hv, -hv, 1f);
+            dPre[dPreOff + i] = relu ? g * Math.min(Math.max(hv, 0f) * RELU_SCALE * RELU_SCALE, 1f) : g * Math.fma(hv, -hv, 1f);
         }
     }
 
@@ -790,9 +579,6 @@ public final class SimdKernels {
                                     float[] dh, int dhOff, float[] dc, int dcOff, int batch, int hidden) {
         int hv = F.loopBound(hidden);
         FloatVector one = FloatVector.broadcast(F, 1f);
-        FloatVector ln2Hi = FloatVector.broadcast(F, NEG_LN2_HI), ln2Lo = FloatVector.broadcast(F, NEG_LN2_LO);
-        FloatVector c4 = FloatVector.broadcast(F, EXP_C4), c3 = FloatVector.broadcast(F, EXP_C3);
-        FloatVector c2 = FloatVector.broadcast(F, EXP_C2), c1 = FloatVector.broadcast(F, EXP_C1);
         FloatVector p9 = FloatVector.broadcast(F, TANH_P9), p7 = FloatVector.broadcast(F, TANH_P7);
         FloatVector p5 = FloatVector.broadcast(F, TANH_P5), p3 = FloatVector.broadcast(F, TANH_P3);
         FloatVector p1 = FloatVector.broadcast(F, TANH_P1);
@@ -808,24 +594,9 @@ public final class SimdKernels {
                 FloatVector g = FloatVector.fromArray(F, gates, gOff + gg);
                 FloatVector o = FloatVector.fromArray(F, gates, gOff + go);
                 FloatVector x = FloatVector.fromArray(F, c, cOff + s + j);
-                // tanh(c), inlined from tanh(float[], ...): large |c| branch, then small, then blend
-                FloatVector ax = x.abs();
-                FloatVector y = ax.add(ax).max(EXP_LO).min(EXP_HI);
-                FloatVector t = y.fma(LOG2E, ROUNDER);
-                FloatVector n = t.sub(ROUNDER);
-                FloatVector r = n.fma(ln2Hi, y);
-                r = n.fma(ln2Lo, r);
-                FloatVector p = r.fma(EXP_C6, EXP_C5);
-                p = p.fma(r, c4);
-                p = p.fma(r, c3);
-                p = p.fma(r, c2);
-                p = p.fma(r, c1);
-                p = p.fma(r.mul(r), r).add(1f);
-                FloatVector e = p.mul(t.reinterpretAsInts().add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
-                FloatVector num = e.sub(1f);
-                num = num.blend(num.neg(), x.lt(0f));
-                FloatVector den = e.add(1f);
-                FloatVector x2 = x.mul(x);
+                // tanh(c), inlined from tanh(float[], ...)
+                FloatVector xc = x.max(-TANH_CLAMP).min(TANH_CLAMP);
+                FloatVector x2 = xc.mul(xc);
                 FloatVector np = x2.fma(TANH_P13, TANH_P11);
                 np = np.fma(x2, p9);
                 np = np.fma(x2, p7);
@@ -835,9 +606,7 @@ public final class SimdKernels {
                 FloatVector dq = x2.fma(TANH_Q6, TANH_Q4);
                 dq = dq.fma(x2, q2);
                 dq = dq.fma(x2, q0);
-                VectorMask<Float> small = ax.lt(TANH_SMALL);
-                FloatVector q = num.blend(np, small).div(den.blend(dq, small));
-                FloatVector tanhC = q.blend(q.mul(x), small);
+                FloatVector tanhC = np.div(dq).mul(xc);
 
                 FloatVector dhv = FloatVector.fromArray(F, dh, dhOff + s + j);
                 // h = o·tanh(c): through o, and through tanh(c) into the cell, joining the carried dc
@@ -986,13 +755,5 @@ public final class SimdKernels {
                     + "this JVM prefers " + F + "; run with -Dunroll.kernels=scalar");
         }
         return lanes;
-    }
-
-    private static VectorMask<Float> laneMask(java.util.function.IntPredicate lane) {
-        boolean[] bits = new boolean[L];
-        for (int i = 0; i < L; i++) {
-            bits[i] = lane.test(i);
-        }
-        return VectorMask.fromArray(F, bits, 0);
     }
 }

@@ -18,6 +18,7 @@ public final class Linear {
     private final int outputSize;
     private final Param weight; // [out, in]
     private final Param bias;   // [out]
+    private final float[] weightT; // [in, out], W transposed at each forward
     private float[] input;      // [N, in], the caller's array of the last forward
     private int rows;
     private float[] output;     // [N, out]
@@ -28,6 +29,7 @@ public final class Linear {
         this.outputSize = Check.positive("linear output size", outputSize);
         this.weight = params.add(prefix + "weight", outputSize, inputSize);
         this.bias = params.add(prefix + "bias", outputSize);
+        this.weightT = new float[inputSize * outputSize];
     }
 
     public Param weight() {
@@ -52,7 +54,8 @@ public final class Linear {
             this.rows = rows;
         }
         input = x;
-        Kernels.gemmNT(output, 0, x, 0, weight.data(), weight.offset(), rows, outputSize, inputSize);
+        Kernels.transpose(weightT, 0, weight.data(), weight.offset(), outputSize, inputSize);
+        Kernels.gemmNN(output, 0, x, 0, weightT, 0, rows, outputSize, inputSize);
         Kernels.addRowVector(output, 0, bias.data(), bias.offset(), rows, outputSize);
         return output;
     }

@@ -66,6 +66,7 @@ public final class Recurrent {
         final Param biasIh;   // [GH] or null
         final Param biasHh;   // [GH] or null
         final Cell cell;
+        final float[] weightIhT; // [I_k, GH], W_ih transposed before each forward
         StepBuffers buf;
         float[] dInput;       // [T, B, I_k] time-major
 
@@ -76,6 +77,7 @@ public final class Recurrent {
             this.biasIh = biasIh;
             this.biasHh = biasHh;
             this.cell = cell;
+            this.weightIhT = new float[weightIh.size()];
         }
     }
 
@@ -196,10 +198,13 @@ public final class Recurrent {
             if (buf.cs != null) {
                 copyStateSlice(buf.cs, initial == null ? null : initial.c(), k * bh, bh);
             }
+            // the weights as the B of A·B products: W_ihᵀ [I_k, GH], W_hhᵀ [H, GH]
+            Kernels.transpose(layer.weightIhT, 0, layer.weightIh.data(), layer.weightIh.offset(),
+                    buf.gateWidth, layer.inputSize);
+            Kernels.transpose(buf.weightHhT, 0, layer.weightHh.data(), layer.weightHh.offset(), buf.gateWidth, h);
             // gates[t] = x_t W_ihᵀ + b_ih (+ b_hh) for all steps at once
             int rows = steps * batch;
-            Kernels.gemmNT(buf.gates, buf.gatesBase, x, xOff, layer.weightIh.data(), layer.weightIh.offset(),
-                    rows, buf.gateWidth, layer.inputSize);
+            Kernels.gemmNN(buf.gates, buf.gatesBase, x, xOff, layer.weightIhT, 0, rows, buf.gateWidth, layer.inputSize);
             if (layer.biasIh != null) {
                 Kernels.addRowVector(buf.gates, buf.gatesBase, layer.biasIh.data(), layer.biasIh.offset(), rows, buf.gateWidth);
             }

@@ -67,8 +67,10 @@ public final class StreamSession {
         int h = config.hiddenSize();
         for (int k = 0; k < config.layers(); k++) {
             int in = config.layerInputSize(k);
-            pack(rnn.weightIh(k), in, 0, packed[k]);
-            pack(rnn.weightHh(k), h, in, packed[k]);
+            // W_ih [G·H, I_k] into rows 0 .. I_k-1, W_hh [G·H, H] into rows I_k .. I_k+H-1
+            Param wIh = rnn.weightIh(k), wHh = rnn.weightHh(k);
+            Kernels.transpose(packed[k], 0, wIh.data(), wIh.offset(), gateWidth, in);
+            Kernels.transpose(packed[k], in * gateWidth, wHh.data(), wHh.offset(), gateWidth, h);
             Arrays.fill(bias[k], 0f);
             addInto(bias[k], rnn.biasIh(k));
             if (hiddenBias[k] != null) {
@@ -76,16 +78,6 @@ public final class StreamSession {
                 addInto(hiddenBias[k], rnn.biasHh(k));
             } else {
                 addInto(bias[k], rnn.biasHh(k));
-            }
-        }
-    }
-
-    /** Writes {@code w [G·H, n]} transposed into rows {@code first .. first+n} of {@code dst [*, G·H]}. */
-    private void pack(Param w, int n, int first, float[] dst) {
-        float[] data = w.data();
-        for (int r = 0; r < gateWidth; r++) {
-            for (int p = 0; p < n; p++) {
-                dst[(first + p) * gateWidth + r] = data[w.offset() + r * n + p];
             }
         }
     }

@@ -8,13 +8,16 @@ import io.unroll.tensor.Param;
 /**
  * Streaming inference on a token model: one token id in, the next token's logits out, the
  * recurrent state carried in a {@link StreamSession}. Embedding lookup, one recurrent step and the
- * linear head, allocation-free once warm. Not thread-safe: one per stream.
+ * linear head, allocation-free once warm. Like {@link StreamSession}, it works on a copy of the
+ * weights taken when it is made (the head transposed, {@code [H, V]}): after the parameters change,
+ * call {@link #refreshWeights()}. Not thread-safe: one per stream.
  */
 public final class TokenStream {
     private final SequenceModel model;
     private final StreamSession session;
     private final float[] input;   // [E]
     private final float[] logits;  // [V]
+    private final float[] headT;   // [H, V], the head's weight transposed
 
     public TokenStream(SequenceModel model) {
         if (model.embedding() == null) {
@@ -24,6 +27,19 @@ public final class TokenStream {
         this.session = new StreamSession(model.rnn());
         this.input = new float[model.embedding().dimension()];
         this.logits = new float[model.vocabularySize()];
+        this.headT = new float[model.head().weight().size()];
+        refreshHead();
+    }
+
+    /** Re-reads the model's parameters into this stream's copies: call it after they change. */
+    public void refreshWeights() {
+        session.refreshWeights();
+        refreshHead();
+    }
+
+    private void refreshHead() {
+        Param w = model.head().weight();
+        Kernels.transpose(headT, 0, w.data(), w.offset(), model.vocabularySize(), w.columns());
     }
 
     /** Feeds one token; returns the logits of the next one {@code [V]}, valid until the next call. */
@@ -35,9 +51,8 @@ public final class TokenStream {
         Param emb = model.embedding().weight();
         System.arraycopy(emb.data(), emb.offset() + token * input.length, input, 0, input.length);
         float[] h = session.step(input);
-        Param w = model.head().weight();
         Param b = model.head().bias();
-        Kernels.gemmNT(logits, 0, h, 0, w.data(), w.offset(), 1, v, h.length);
+        Kernels.gemmNN(logits, 0, h, 0, headT, 0, 1, v, h.length);
         Kernels.add(logits, 0, b.data(), b.offset(), v);
         return logits;
     }

@@ -7,6 +7,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.Arrays;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -19,25 +20,20 @@ class KernelHandComputedTest {
     private static final int WIDE = 2 * SimdKernels.L + 3;
     private static final float EPS = 1e-6f;
 
-    @ParameterizedTest
-    @ValueSource(classes = {SimdKernels.class, ScalarKernels.class})
-    void gemmNT(Class<?> impl) {
-        // A = [[1,2],[3,4]], B = [[5,6],[7,8],[9,10]]: C = A·Bᵀ
-        float[] c = new float[6];
-        call(impl, "gemmNT", c, 0, new float[] {1, 2, 3, 4}, 0, new float[] {5, 6, 7, 8, 9, 10}, 0, 2, 3, 2);
-        assertArrayEquals(new float[] {17, 23, 29, 39, 53, 67}, c);
-        call(impl, "gemmNTAdd", c, 0, new float[] {1, 2, 3, 4}, 0, new float[] {5, 6, 7, 8, 9, 10}, 0, 2, 3, 2);
-        assertArrayEquals(new float[] {34, 46, 58, 78, 106, 134}, c);
+    @Test
+    void transpose() {
+        // [[1,2,3],[4,5,6]] at offset 1 -> [[1,4],[2,5],[3,6]] at offset 2, the rest untouched
+        float[] dst = {9, 9, 9, 9, 9, 9, 9, 9, 9};
+        Kernels.transpose(dst, 2, new float[] {0, 1, 2, 3, 4, 5, 6}, 1, 2, 3);
+        assertArrayEquals(new float[] {9, 9, 1, 4, 2, 5, 3, 6, 9}, dst);
 
-        // A[i,p] = i + 1, B[j,p] = p: C[i,j] = (i + 1)·k(k-1)/2
-        int m = 5, n = 6, k = WIDE;
-        float[] a = new float[m * k], b = new float[n * k];
-        for (int i = 0; i < m; i++) Arrays.fill(a, i * k, (i + 1) * k, i + 1);
-        for (int j = 0; j < n; j++) for (int p = 0; p < k; p++) b[j * k + p] = p;
-        float[] wide = new float[m * n];
-        call(impl, "gemmNT", wide, 0, a, 0, b, 0, m, n, k);
-        for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) {
-            assertEquals((i + 1) * k * (k - 1) / 2f, wide[i * n + j], 0f, "C[" + i + "," + j + "]");
+        // across several tiles and their ragged edges: src[i, j] = 1000·i + j
+        int rows = 70, cols = 45;
+        float[] src = new float[rows * cols], t = new float[rows * cols];
+        for (int i = 0; i < rows; i++) for (int j = 0; j < cols; j++) src[i * cols + j] = 1000 * i + j;
+        Kernels.transpose(t, 0, src, 0, rows, cols);
+        for (int i = 0; i < rows; i++) for (int j = 0; j < cols; j++) {
+            assertEquals(1000 * i + j, t[j * rows + i], 0f, "T[" + j + "," + i + "]");
         }
     }
 

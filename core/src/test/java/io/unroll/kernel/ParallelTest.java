@@ -49,10 +49,10 @@ class ParallelTest {
         int m = 96, n = 512, k = 256;
         float[] a = random(m * k), b = random(n * k);
         float[] single = new float[m * n];
-        SimdKernels.gemmNT(single, 0, a, 0, b, 0, m, n, k);
+        SimdKernels.gemmNN(single, 0, a, 0, b, 0, m, n, k);
         for (int run = 0; run < 20; run++) {
             float[] c = new float[m * n];
-            Kernels.gemmNT(c, 0, a, 0, b, 0, m, n, k);
+            Kernels.gemmNN(c, 0, a, 0, b, 0, m, n, k);
             if (!Arrays.equals(single, c)) {
                 fail("run " + run + " differs from the single-thread result");
             }
@@ -65,7 +65,7 @@ class ParallelTest {
         int m = 64, n = 256, k = 128;
         float[] a = random(m * k), b = random(n * k);
         float[] expected = new float[m * n];
-        SimdKernels.gemmNT(expected, 0, a, 0, b, 0, m, n, k);
+        SimdKernels.gemmNN(expected, 0, a, 0, b, 0, m, n, k);
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Thread[] callers = new Thread[3];
         for (int t = 0; t < callers.length; t++) {
@@ -73,7 +73,7 @@ class ParallelTest {
                 try {
                     for (int run = 0; run < 50; run++) {
                         float[] c = new float[m * n];
-                        Parallel.gemm(Gemm.NT, c, 0, a, 0, b, 0, m, n, k, 2);
+                        Parallel.gemm(Gemm.NN, c, 0, a, 0, b, 0, m, n, k, 2);
                         assertTrue(Arrays.equals(expected, c), "run " + run);
                     }
                 } catch (Throwable e) {
@@ -96,11 +96,11 @@ class ParallelTest {
         int m = 1, n = 1000, k = 64;
         float[] a = random(m * k), shortB = random((n - 100) * k), c = new float[m * n];
         assertThrows(IndexOutOfBoundsException.class,
-                () -> Parallel.gemm(Gemm.NT, c, 0, a, 0, shortB, 0, m, n, k, 2));
+                () -> Parallel.gemm(Gemm.NN, c, 0, a, 0, shortB, 0, m, n, k, 2));
 
         float[] b = random(n * k), expected = new float[m * n], actual = new float[m * n];
-        SimdKernels.gemmNT(expected, 0, a, 0, b, 0, m, n, k);
-        Parallel.gemm(Gemm.NT, actual, 0, a, 0, b, 0, m, n, k, 2);
+        SimdKernels.gemmNN(expected, 0, a, 0, b, 0, m, n, k);
+        Parallel.gemm(Gemm.NN, actual, 0, a, 0, b, 0, m, n, k, 2);
         assertTrue(Arrays.equals(expected, actual), "the pool works after a failure");
     }
 
