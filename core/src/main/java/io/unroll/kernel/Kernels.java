@@ -118,6 +118,20 @@ public final class Kernels {
         return SIMD ? SimdKernels.sumOfSquares(x, off, len) : ScalarKernels.sumOfSquares(x, off, len);
     }
 
+    /**
+     * Row-wise softmax {@code dst[r, j] = e^{src[r,j]} / Σ_j e^{src[r,j]}} of {@code src [rows, cols]},
+     * with {@code logSumExp[r]} (in double) the log of each row's denominator. dst may be src.
+     */
+    public static void softmaxRows(float[] dst, int dOff, float[] src, int sOff, int rows, int cols, double[] logSumExp) {
+        assert range("dst", dst, dOff, (long) rows * cols) && range("src", src, sOff, (long) rows * cols)
+                && logSumExp.length >= rows;
+        if (SIMD) {
+            SimdKernels.softmaxRows(dst, dOff, src, sOff, rows, cols, logSumExp);
+        } else {
+            ScalarKernels.softmaxRows(dst, dOff, src, sOff, rows, cols, logSumExp);
+        }
+    }
+
     /** {@code x *= s}. */
     public static void scale(float[] x, int off, int len, float s) {
         assert range("x", x, off, len);

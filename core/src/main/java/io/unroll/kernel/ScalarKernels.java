@@ -92,6 +92,30 @@ public final class ScalarKernels {
         return sum;
     }
 
+    /**
+     * Row-wise softmax of {@code src [rows, cols]} into {@code dst}, and
+     * {@code logSumExp[r] = log Σ_j e^{src[r,j]}}, shifted by the row maximum, in double:
+     * {@code dst[r,j] = e^{src[r,j] - logSumExp[r]}}.
+     */
+    public static void softmaxRows(float[] dst, int dOff, float[] src, int sOff, int rows, int cols, double[] logSumExp) {
+        for (int r = 0; r < rows; r++) {
+            int in = sOff + r * cols, out = dOff + r * cols;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < cols; j++) {
+                max = Math.max(max, src[in + j]);
+            }
+            double sum = 0;
+            for (int j = 0; j < cols; j++) {
+                sum += Math.exp(src[in + j] - max);
+            }
+            double lse = Math.log(sum) + max;
+            for (int j = 0; j < cols; j++) {
+                dst[out + j] = (float) Math.exp(src[in + j] - lse);
+            }
+            logSumExp[r] = lse;
+        }
+    }
+
     /** {@code x[i] *= s}. */
     public static void scale(float[] x, int off, int len, float s) {
         for (int i = 0; i < len; i++) {

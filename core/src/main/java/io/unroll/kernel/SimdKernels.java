@@ -398,6 +398,50 @@ public final class SimdKernels {
         }
     }
 
+    /**
+     * Row-wise softmax of {@code src [rows, cols]} into {@code dst}, and
+     * {@code logSumExp[r] = log Σ_j e^{src[r,j]}}: {@code e^{x - max}} with sigmoid's exp (a
+     * vector loop), the row sum in double in index order, then one scaling by its inverse.
+     */
+    public static void softmaxRows(float[] dst, int dOff, float[] src, int sOff, int rows, int cols, double[] logSumExp) {
+        FloatVector ln2Hi = FloatVector.broadcast(F, NEG_LN2_HI), ln2Lo = FloatVector.broadcast(F, NEG_LN2_LO);
+        FloatVector c4 = FloatVector.broadcast(F, EXP_C4), c3 = FloatVector.broadcast(F, EXP_C3);
+        FloatVector c2 = FloatVector.broadcast(F, EXP_C2), c1 = FloatVector.broadcast(F, EXP_C1);
+        int bound = F.loopBound(cols);
+        for (int r = 0; r < rows; r++) {
+            int in = sOff + r * cols, out = dOff + r * cols;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < cols; j++) {
+                max = Math.max(max, src[in + j]);
+            }
+            int j = 0;
+            for (; j < bound; j += L) {
+                FloatVector y = FloatVector.fromArray(F, src, in + j).sub(max).max(EXP_LO);
+                FloatVector t = y.fma(LOG2E, ROUNDER);
+                FloatVector n = t.sub(ROUNDER);
+                FloatVector e = n.fma(ln2Hi, y);
+                e = n.fma(ln2Lo, e);
+                FloatVector p = e.fma(EXP_C6, EXP_C5);
+                p = p.fma(e, c4);
+                p = p.fma(e, c3);
+                p = p.fma(e, c2);
+                p = p.fma(e, c1);
+                p = p.fma(e.mul(e), e).add(1f);
+                p.mul(t.reinterpretAsInts().add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
+                        .intoArray(dst, out + j);
+            }
+            for (; j < cols; j++) {
+                dst[out + j] = exp(src[in + j] - max);
+            }
+            double sum = 0;
+            for (j = 0; j < cols; j++) {
+                sum += dst[out + j];
+            }
+            scale(dst, out, cols, (float) (1 / sum));
+            logSumExp[r] = max + Math.log(sum);
+        }
+    }
+
     // ---------------------------------------------------------------- activations
 
     /** {@code dst[i] = sigmoid(src[i])}; dst and src must be the same range or not overlap. */

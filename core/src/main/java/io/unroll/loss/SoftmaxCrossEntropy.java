@@ -1,6 +1,8 @@
 package io.unroll.loss;
 
+import io.unroll.kernel.Kernels;
 import io.unroll.tensor.Check;
+import java.util.Arrays;
 
 /**
  * Softmax cross-entropy over N positions of V classes, the mean over counted positions:
@@ -14,6 +16,7 @@ import io.unroll.tensor.Check;
 public final class SoftmaxCrossEntropy {
     private float[] probabilities; // [N, V]
     private float[] dLogits;       // [N, V]
+    private double[] logSumExp;    // [N]
     private int counted;
 
     /**
@@ -51,29 +54,22 @@ public final class SoftmaxCrossEntropy {
             probabilities = new float[logits.length];
             dLogits = new float[logits.length];
         }
-        double total = 0;
+        if (logSumExp == null || logSumExp.length != positions) {
+            logSumExp = new double[positions];
+        }
+        Kernels.softmaxRows(probabilities, 0, logits, 0, positions, classes, logSumExp);
+        // dL/dlogits = (p - onehot(target)) / counted on counted rows, 0 elsewhere
+        System.arraycopy(probabilities, 0, dLogits, 0, logits.length);
         float inv = 1f / counted;
+        Kernels.scale(dLogits, 0, logits.length, inv);
+        double total = 0;
         for (int n = 0; n < positions; n++) {
             int row = n * classes;
-            float max = Float.NEGATIVE_INFINITY;
-            for (int v = 0; v < classes; v++) {
-                max = Math.max(max, logits[row + v]);
-            }
-            double sum = 0;
-            for (int v = 0; v < classes; v++) {
-                sum += Math.exp(logits[row + v] - max);
-            }
-            double logSum = Math.log(sum) + max;
-            for (int v = 0; v < classes; v++) {
-                probabilities[row + v] = (float) Math.exp(logits[row + v] - logSum);
-            }
-            boolean counts = mask == null || mask[n] == 1f;
-            if (counts) {
-                total += logSum - logits[row + targets[n]];
-            }
-            for (int v = 0; v < classes; v++) {
-                float onehot = counts && v == targets[n] ? 1f : 0f;
-                dLogits[row + v] = counts ? (probabilities[row + v] - onehot) * inv : 0f;
+            if (mask == null || mask[n] == 1f) {
+                total += logSumExp[n] - logits[row + targets[n]];
+                dLogits[row + targets[n]] -= inv;
+            } else {
+                Arrays.fill(dLogits, row, row + classes, 0f);
             }
         }
         this.counted = counted;

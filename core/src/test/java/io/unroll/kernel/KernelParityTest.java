@@ -161,6 +161,24 @@ class KernelParityTest {
         }
     }
 
+    @Test
+    void softmaxRows() {
+        for (int cols = 1; cols <= MAX; cols++) {
+            for (int rows = 1; rows <= 3; rows++) {
+                String what = "softmaxRows rows=" + rows + " cols=" + cols;
+                float[] src = padded(2, rows * cols, -30f, 30f);
+                float[] expected = padded(1, rows * cols, 0f, 1f), actual = expected.clone();
+                double[] lseExpected = new double[rows], lseActual = new double[rows];
+                ScalarKernels.softmaxRows(expected, 1, src, 2, rows, cols, lseExpected);
+                SimdKernels.softmaxRows(actual, 1, src, 2, rows, cols, lseActual);
+                assertClose(what, expected, actual);
+                for (int r = 0; r < rows; r++) {
+                    assertEquals(lseExpected[r], lseActual[r], 1e-5, what + " log-sum-exp");
+                }
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- cells
 
     @Test
