@@ -53,6 +53,10 @@ public final class SimdKernels {
     static final int TILE_ROWS = 4;
     /** Columns of C per {@code gemmNN}/{@code gemmTNAdd} tile: four vectors. */
     static final int BROADCAST_TILE_COLUMNS = 4 * L;
+    /** Per thread, {@code tanh(c)} of one batch row for {@link #lstmBackward}; grown as needed. */
+    private static final ThreadLocal<float[]> LSTM_TANH_ROW = ThreadLocal.withInitial(() -> new float[0]);
+    /** Columns of C per tile when C has fewer rows than a tile (a streaming step): eight vectors. */
+    private static final int WIDE_ROW_COLUMNS = 8 * L;
     /**
      * Steps of k per block of the broadcast GEMMs: the block's 4-vector panel of B (128 KB at 16
      * lanes) stays in the L2 cache. Measured on Zen 4 (one core, n = 4096, k = 1024): 128 gives
@@ -140,7 +144,16 @@ public final class SimdKernels {
             boolean load = accumulate || p0 > 0;
             int aBlock = aOff + p0 * aColStride;
             int bBlock = bOff + p0 * ldb;
-            for (int j = 0; j < n4; j += BROADCAST_TILE_COLUMNS) {
+            int j = 0;
+            if (m < TILE_ROWS) {
+                for (; j + WIDE_ROW_COLUMNS <= n4; j += WIDE_ROW_COLUMNS) {
+                    for (int i = 0; i < m; i++) {
+                        broadcast1x8(c, cOff + i * ldc + j, a, aBlock + i * aRowStride, aColStride,
+                                b, bBlock + j, ldb, kc, load);
+                    }
+                }
+            }
+            for (; j < n4; j += BROADCAST_TILE_COLUMNS) {
                 int i = 0;
                 for (; i < sixRows; i += 6) {
                     broadcast6x4(c, cOff + i * ldc + j, ldc, a, aBlock + i * aRowStride, aRowStride, aColStride,
@@ -155,7 +168,7 @@ public final class SimdKernels {
                             b, bBlock + j, ldb, kc, load);
                 }
             }
-            for (int j = n4; j < nv; j += L) {
+            for (; j < nv; j += L) {
                 int i = 0;
                 for (; i + TILE_ROWS <= m; i += TILE_ROWS) {
                     broadcast4x1(c, cOff + i * ldc + j, ldc, a, aBlock + i * aRowStride, aRowStride, aColStride,
@@ -167,11 +180,11 @@ public final class SimdKernels {
                 }
             }
             for (int i = 0; i < m; i++) {
-                for (int j = nv; j < n; j++) {
-                    int at = cOff + i * ldc + j;
+                for (int jt = nv; jt < n; jt++) {
+                    int at = cOff + i * ldc + jt;
                     float sum = load ? c[at] : 0f;
                     int ai = aBlock + i * aRowStride;
-                    int bi = bBlock + j;
+                    int bi = bBlock + jt;
                     for (int p = 0; p < kc; p++, ai += aColStride, bi += ldb) {
                         sum = Math.fma(a[ai], b[bi], sum);
                     }
@@ -355,6 +368,49 @@ public final class SimdKernels {
         s31.intoArray(c, c3 + L);
         s32.intoArray(c, c3 + 2 * L);
         s33.intoArray(c, c3 + 3 * L);
+    }
+
+    /**
+     * 1 row x 8 vectors of C: a lone row (a streaming step, m = 1) gets eight independent chains
+     * of FMAs instead of four, enough to cover the FMA latency, so it runs at the speed the cache
+     * delivers B; see {@link #broadcast4x4}.
+     */
+    private static void broadcast1x8(float[] c, int ci, float[] a, int ai, int aColStride,
+                                     float[] b, int bi, int ldb, int kc, boolean load) {
+        FloatVector s0, s1, s2, s3, s4, s5, s6, s7;
+        if (load) {
+            s0 = FloatVector.fromArray(F, c, ci);
+            s1 = FloatVector.fromArray(F, c, ci + L);
+            s2 = FloatVector.fromArray(F, c, ci + 2 * L);
+            s3 = FloatVector.fromArray(F, c, ci + 3 * L);
+            s4 = FloatVector.fromArray(F, c, ci + 4 * L);
+            s5 = FloatVector.fromArray(F, c, ci + 5 * L);
+            s6 = FloatVector.fromArray(F, c, ci + 6 * L);
+            s7 = FloatVector.fromArray(F, c, ci + 7 * L);
+        } else {
+            s0 = FloatVector.zero(F);
+            s1 = s0; s2 = s0; s3 = s0;
+            s4 = s0; s5 = s0; s6 = s0; s7 = s0;
+        }
+        for (int p = 0; p < kc; p++, ai += aColStride, bi += ldb) {
+            FloatVector x = FloatVector.broadcast(F, a[ai]);
+            s0 = x.fma(FloatVector.fromArray(F, b, bi), s0);
+            s1 = x.fma(FloatVector.fromArray(F, b, bi + L), s1);
+            s2 = x.fma(FloatVector.fromArray(F, b, bi + 2 * L), s2);
+            s3 = x.fma(FloatVector.fromArray(F, b, bi + 3 * L), s3);
+            s4 = x.fma(FloatVector.fromArray(F, b, bi + 4 * L), s4);
+            s5 = x.fma(FloatVector.fromArray(F, b, bi + 5 * L), s5);
+            s6 = x.fma(FloatVector.fromArray(F, b, bi + 6 * L), s6);
+            s7 = x.fma(FloatVector.fromArray(F, b, bi + 7 * L), s7);
+        }
+        s0.intoArray(c, ci);
+        s1.intoArray(c, ci + L);
+        s2.intoArray(c, ci + 2 * L);
+        s3.intoArray(c, ci + 3 * L);
+        s4.intoArray(c, ci + 4 * L);
+        s5.intoArray(c, ci + 5 * L);
+        s6.intoArray(c, ci + 6 * L);
+        s7.intoArray(c, ci + 7 * L);
     }
 
     /** 1 row x 4 vectors of C; see {@link #broadcast4x4}. */
@@ -730,72 +786,71 @@ public final class SimdKernels {
     /**
      * LSTM pointwise backward; see {@link ScalarKernels#lstmBackward}. {@code dGates} may be the
      * same range as {@code gates}; no other buffers may overlap.
+     *
+     * <p>Row by row: {@code tanh(c)} into a per-thread scratch row, then the gradients in
+     * {@link #lstmBackwardRow}, a method of its own. As one loop the two made a compiled method so
+     * large that JDK 17's C2, in a JVM that had run other kernels first, stopped inlining the last
+     * vector operations (its live-node cutoff) and boxed their vectors: 6 bytes per element.
      */
     public static void lstmBackward(float[] dGates, int dgOff, float[] gates, int gOff,
                                     float[] cPrev, int cPrevOff, float[] c, int cOff,
                                     float[] dh, int dhOff, float[] dc, int dcOff, int batch, int hidden) {
-        int hv = F.loopBound(hidden);
-        FloatVector one = FloatVector.broadcast(F, 1f);
-        FloatVector p9 = FloatVector.broadcast(F, TANH_P9), p7 = FloatVector.broadcast(F, TANH_P7);
-        FloatVector p5 = FloatVector.broadcast(F, TANH_P5), p3 = FloatVector.broadcast(F, TANH_P3);
-        FloatVector p1 = FloatVector.broadcast(F, TANH_P1);
-        FloatVector q2 = FloatVector.broadcast(F, TANH_Q2), q0 = FloatVector.broadcast(F, TANH_Q0);
+        float[] tanhC = LSTM_TANH_ROW.get();
+        if (tanhC.length < hidden) {
+            tanhC = new float[hidden];
+            LSTM_TANH_ROW.set(tanhC);
+        }
         for (int b = 0; b < batch; b++) {
-            int row = b * 4 * hidden;
             int s = b * hidden;
-            int j = 0;
-            for (; j < hv; j += L) {
-                int gi = row + j, gf = gi + hidden, gg = gf + hidden, go = gg + hidden;
-                FloatVector i = FloatVector.fromArray(F, gates, gOff + gi);
-                FloatVector f = FloatVector.fromArray(F, gates, gOff + gf);
-                FloatVector g = FloatVector.fromArray(F, gates, gOff + gg);
-                FloatVector o = FloatVector.fromArray(F, gates, gOff + go);
-                FloatVector x = FloatVector.fromArray(F, c, cOff + s + j);
-                // tanh(c), inlined from tanh(float[], ...)
-                FloatVector xc = x.max(-TANH_CLAMP).min(TANH_CLAMP);
-                FloatVector x2 = xc.mul(xc);
-                FloatVector np = x2.fma(TANH_P13, TANH_P11);
-                np = np.fma(x2, p9);
-                np = np.fma(x2, p7);
-                np = np.fma(x2, p5);
-                np = np.fma(x2, p3);
-                np = np.fma(x2, p1);
-                FloatVector dq = x2.fma(TANH_Q6, TANH_Q4);
-                dq = dq.fma(x2, q2);
-                dq = dq.fma(x2, q0);
-                FloatVector tanhC = np.div(dq).mul(xc);
+            tanh(tanhC, 0, c, cOff + s, hidden);
+            lstmBackwardRow(dGates, dgOff + b * 4 * hidden, gates, gOff + b * 4 * hidden, cPrev, cPrevOff + s,
+                    tanhC, dh, dhOff + s, dc, dcOff + s, hidden);
+        }
+    }
 
-                FloatVector dhv = FloatVector.fromArray(F, dh, dhOff + s + j);
-                // h = o·tanh(c): through o, and through tanh(c) into the cell, joining the carried dc
-                FloatVector dO = dhv.mul(tanhC);
-                FloatVector dcTotal = dhv.mul(o).fma(tanhC.fma(tanhC.neg(), one), FloatVector.fromArray(F, dc, dcOff + s + j));
-                // c = f·cPrev + i·g
-                FloatVector dI = dcTotal.mul(g);
-                FloatVector dF = dcTotal.mul(FloatVector.fromArray(F, cPrev, cPrevOff + s + j));
-                FloatVector dG = dcTotal.mul(i);
-                dcTotal.mul(f).intoArray(dc, dcOff + s + j);
-                // σ' = σ(1-σ), tanh' = 1 - tanh²
-                dI.mul(i.mul(i.neg().add(1f))).intoArray(dGates, dgOff + gi);
-                dF.mul(f.mul(f.neg().add(1f))).intoArray(dGates, dgOff + gf);
-                dG.mul(g.fma(g.neg(), one)).intoArray(dGates, dgOff + gg);
-                dO.mul(o.mul(o.neg().add(1f))).intoArray(dGates, dgOff + go);
-            }
-            for (; j < hidden; j++) {
-                int gi = row + j, gf = gi + hidden, gg = gf + hidden, go = gg + hidden;
-                float i = gates[gOff + gi], f = gates[gOff + gf], g = gates[gOff + gg], o = gates[gOff + go];
-                float tanhC = tanh(c[cOff + s + j]);
-                float dhv = dh[dhOff + s + j];
-                float dO = dhv * tanhC;
-                float dcTotal = Math.fma(dhv * o, Math.fma(tanhC, -tanhC, 1f), dc[dcOff + s + j]);
-                float dI = dcTotal * g;
-                float dF = dcTotal * cPrev[cPrevOff + s + j];
-                float dG = dcTotal * i;
-                dc[dcOff + s + j] = dcTotal * f;
-                dGates[dgOff + gi] = dI * (i * (1f - i));
-                dGates[dgOff + gf] = dF * (f * (1f - f));
-                dGates[dgOff + gg] = dG * Math.fma(g, -g, 1f);
-                dGates[dgOff + go] = dO * (o * (1f - o));
-            }
+    /** One batch row of {@link #lstmBackward}, given {@code tanhC [H] = tanh(c)}; offsets point at the row. */
+    private static void lstmBackwardRow(float[] dGates, int dgRow, float[] gates, int gRow, float[] cPrev, int cPrevRow,
+                                        float[] tanhC, float[] dh, int dhRow, float[] dc, int dcRow, int hidden) {
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        int hv = F.loopBound(hidden);
+        int j = 0;
+        for (; j < hv; j += L) {
+            int gi = j, gf = gi + hidden, gg = gf + hidden, go = gg + hidden;
+            FloatVector i = FloatVector.fromArray(F, gates, gRow + gi);
+            FloatVector f = FloatVector.fromArray(F, gates, gRow + gf);
+            FloatVector g = FloatVector.fromArray(F, gates, gRow + gg);
+            FloatVector o = FloatVector.fromArray(F, gates, gRow + go);
+            FloatVector t = FloatVector.fromArray(F, tanhC, j);
+            FloatVector dhv = FloatVector.fromArray(F, dh, dhRow + j);
+            // h = o·tanh(c): through o, and through tanh(c) into the cell, joining the carried dc
+            FloatVector dO = dhv.mul(t);
+            FloatVector dcTotal = dhv.mul(o).fma(t.fma(t.neg(), one), FloatVector.fromArray(F, dc, dcRow + j));
+            // c = f·cPrev + i·g
+            FloatVector dI = dcTotal.mul(g);
+            FloatVector dF = dcTotal.mul(FloatVector.fromArray(F, cPrev, cPrevRow + j));
+            FloatVector dG = dcTotal.mul(i);
+            dcTotal.mul(f).intoArray(dc, dcRow + j);
+            // σ' = σ(1-σ), tanh' = 1 - tanh²
+            dI.mul(i.mul(one.sub(i))).intoArray(dGates, dgRow + gi);
+            dF.mul(f.mul(one.sub(f))).intoArray(dGates, dgRow + gf);
+            dG.mul(g.fma(g.neg(), one)).intoArray(dGates, dgRow + gg);
+            dO.mul(o.mul(one.sub(o))).intoArray(dGates, dgRow + go);
+        }
+        for (; j < hidden; j++) {
+            int gi = j, gf = gi + hidden, gg = gf + hidden, go = gg + hidden;
+            float i = gates[gRow + gi], f = gates[gRow + gf], g = gates[gRow + gg], o = gates[gRow + go];
+            float t = tanhC[j];
+            float dhv = dh[dhRow + j];
+            float dO = dhv * t;
+            float dcTotal = Math.fma(dhv * o, Math.fma(t, -t, 1f), dc[dcRow + j]);
+            float dI = dcTotal * g;
+            float dF = dcTotal * cPrev[cPrevRow + j];
+            float dG = dcTotal * i;
+            dc[dcRow + j] = dcTotal * f;
+            dGates[dgRow + gi] = dI * (i * (1f - i));
+            dGates[dgRow + gf] = dF * (f * (1f - f));
+            dGates[dgRow + gg] = dG * Math.fma(g, -g, 1f);
+            dGates[dgRow + go] = dO * (o * (1f - o));
         }
     }
 
