@@ -132,6 +132,12 @@ public final class Kernels {
         }
     }
 
+    /** Whether every value of {@code x[off, off + len)} is finite (no NaN, no infinity). */
+    public static boolean allFinite(float[] x, int off, int len) {
+        assert range("x", x, off, len);
+        return SIMD ? SimdKernels.allFinite(x, off, len) : ScalarKernels.allFinite(x, off, len);
+    }
+
     /** {@code x *= s}. */
     public static void scale(float[] x, int off, int len, float s) {
         assert range("x", x, off, len);

@@ -116,6 +116,16 @@ public final class ScalarKernels {
         }
     }
 
+    /** Whether every {@code x[i]} is finite. */
+    public static boolean allFinite(float[] x, int off, int len) {
+        for (int i = 0; i < len; i++) {
+            if (!Float.isFinite(x[off + i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** {@code x[i] *= s}. */
     public static void scale(float[] x, int off, int len, float s) {
         for (int i = 0; i < len; i++) {

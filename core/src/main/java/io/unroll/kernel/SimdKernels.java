@@ -1,6 +1,7 @@
 package io.unroll.kernel;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -46,6 +47,8 @@ public final class SimdKernels {
     private SimdKernels() {}
 
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    /** Ints of the same width, for building 2^n from its exponent bits. */
+    private static final VectorSpecies<Integer> I = F.withLanes(int.class);
     /** Float lanes per vector: 4, 8 or 16. */
     static final int L = lanes();
 
@@ -53,6 +56,8 @@ public final class SimdKernels {
     static final int TILE_ROWS = 4;
     /** Columns of C per {@code gemmNN}/{@code gemmTNAdd} tile: four vectors. */
     static final int BROADCAST_TILE_COLUMNS = 4 * L;
+    /** Per thread, one vector's lanes, for folds done in scalar code in a fixed order. */
+    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[L]);
     /** Per thread, {@code tanh(c)} of one batch row for {@link #lstmBackward}; grown as needed. */
     private static final ThreadLocal<float[]> LSTM_TANH_ROW = ThreadLocal.withInitial(() -> new float[0]);
     /** Columns of C per tile when C has fewer rows than a tile (a streaming step): eight vectors. */
@@ -545,6 +550,26 @@ public final class SimdKernels {
         return (s0 + s1) + (s2 + s3);
     }
 
+    /** Whether every {@code x[i]} is finite: {@code Σ x·0} is 0 for finite values and NaN otherwise. */
+    public static boolean allFinite(float[] x, int off, int len) {
+        FloatVector zero = FloatVector.zero(F);
+        FloatVector acc = zero;
+        int i = 0;
+        for (int bound = F.loopBound(len); i < bound; i += L) {
+            acc = FloatVector.fromArray(F, x, off + i).fma(zero, acc);
+        }
+        float[] lanes = LANES.get();
+        acc.intoArray(lanes, 0);
+        boolean finite = true;
+        for (int q = 0; q < L; q++) {
+            finite &= lanes[q] == 0f;
+        }
+        for (; i < len; i++) {
+            finite &= Float.isFinite(x[off + i]);
+        }
+        return finite;
+    }
+
     /** {@code x[i] *= s}. */
     public static void scale(float[] x, int off, int len, float s) {
         int i = 0;
@@ -569,21 +594,35 @@ public final class SimdKernels {
 
     /**
      * Row-wise softmax of {@code src [rows, cols]} into {@code dst}, and
-     * {@code logSumExp[r] = log Σ_j e^{src[r,j]}}: {@code e^{x - max}} with sigmoid's exp (a
-     * vector loop), the row sum in double in index order, then one scaling by its inverse.
+     * {@code logSumExp[r] = log Σ_j e^{src[r,j]}}: {@code e^{x - max}} with sigmoid's exp, summed
+     * in float lanes, the lanes and the scalar tail then in double in a fixed order, and one
+     * scaling by the inverse of the sum.
      */
     public static void softmaxRows(float[] dst, int dOff, float[] src, int sOff, int rows, int cols, double[] logSumExp) {
         FloatVector ln2Hi = FloatVector.broadcast(F, NEG_LN2_HI), ln2Lo = FloatVector.broadcast(F, NEG_LN2_LO);
         FloatVector c4 = FloatVector.broadcast(F, EXP_C4), c3 = FloatVector.broadcast(F, EXP_C3);
         FloatVector c2 = FloatVector.broadcast(F, EXP_C2), c1 = FloatVector.broadcast(F, EXP_C1);
         int bound = F.loopBound(cols);
+        float[] lanes = LANES.get();
         for (int r = 0; r < rows; r++) {
             int in = sOff + r * cols, out = dOff + r * cols;
+            // max: lane-wise over the vectors, then over the lanes and the tail (order-free)
+            FloatVector laneMax = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+            int j = 0;
+            for (; j < bound; j += L) {
+                laneMax = laneMax.max(FloatVector.fromArray(F, src, in + j));
+            }
+            laneMax.intoArray(lanes, 0);
             float max = Float.NEGATIVE_INFINITY;
-            for (int j = 0; j < cols; j++) {
+            for (int q = 0; q < L; q++) {
+                max = Math.max(max, lanes[q]);
+            }
+            for (; j < cols; j++) {
                 max = Math.max(max, src[in + j]);
             }
-            int j = 0;
+            // e^{x - max} into dst, summed lane-wise; the lanes then the tail in double, in order
+            FloatVector laneSum = FloatVector.zero(F);
+            j = 0;
             for (; j < bound; j += L) {
                 FloatVector y = FloatVector.fromArray(F, src, in + j).sub(max).max(EXP_LO);
                 FloatVector t = y.fma(LOG2E, ROUNDER);
@@ -596,15 +635,19 @@ public final class SimdKernels {
                 p = p.fma(e, c2);
                 p = p.fma(e, c1);
                 p = p.fma(e.mul(e), e).add(1f);
-                p.mul(t.reinterpretAsInts().add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
-                        .intoArray(dst, out + j);
+                FloatVector ex = p.mul(t.reinterpretAsInts().add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+                ex.intoArray(dst, out + j);
+                laneSum = laneSum.add(ex);
+            }
+            laneSum.intoArray(lanes, 0);
+            double sum = 0;
+            for (int q = 0; q < L; q++) {
+                sum += lanes[q];
             }
             for (; j < cols; j++) {
-                dst[out + j] = exp(src[in + j] - max);
-            }
-            double sum = 0;
-            for (j = 0; j < cols; j++) {
-                sum += dst[out + j];
+                float ex = exp(src[in + j] - max);
+                dst[out + j] = ex;
+                sum += ex;
             }
             scale(dst, out, cols, (float) (1 / sum));
             logSumExp[r] = max + Math.log(sum);
@@ -615,26 +658,32 @@ public final class SimdKernels {
 
     /** {@code dst[i] = sigmoid(src[i])}; dst and src must be the same range or not overlap. */
     static void sigmoid(float[] dst, int dOff, float[] src, int sOff, int len) {
-        FloatVector one = FloatVector.broadcast(F, 1f);
+        // every constant a vector made once: scalar operands and neg() each add a broadcast or a
+        // special case to the compiled method, and JDK 17's C2 gives up on large ones (see above)
+        FloatVector zero = FloatVector.zero(F), one = FloatVector.broadcast(F, 1f);
+        FloatVector lo = FloatVector.broadcast(F, EXP_LO), hi = FloatVector.broadcast(F, EXP_HI);
+        FloatVector log2e = FloatVector.broadcast(F, LOG2E), rounder = FloatVector.broadcast(F, ROUNDER);
         FloatVector ln2Hi = FloatVector.broadcast(F, NEG_LN2_HI), ln2Lo = FloatVector.broadcast(F, NEG_LN2_LO);
+        FloatVector c6 = FloatVector.broadcast(F, EXP_C6), c5 = FloatVector.broadcast(F, EXP_C5);
         FloatVector c4 = FloatVector.broadcast(F, EXP_C4), c3 = FloatVector.broadcast(F, EXP_C3);
         FloatVector c2 = FloatVector.broadcast(F, EXP_C2), c1 = FloatVector.broadcast(F, EXP_C1);
+        IntVector bias = IntVector.broadcast(I, 127);
         int i = 0;
         for (int bound = F.loopBound(len); i < bound; i += L) {
-            FloatVector y = FloatVector.fromArray(F, src, sOff + i).neg().max(EXP_LO).min(EXP_HI);
+            FloatVector y = zero.sub(FloatVector.fromArray(F, src, sOff + i)).max(lo).min(hi);
             // e^y = 2^n · e^r, n = round(y·log2 e), r = y - n·ln 2 in two parts
-            FloatVector t = y.fma(LOG2E, ROUNDER);
-            FloatVector n = t.sub(ROUNDER);
+            FloatVector t = y.fma(log2e, rounder);
+            FloatVector n = t.sub(rounder);
             FloatVector r = n.fma(ln2Hi, y);
             r = n.fma(ln2Lo, r);
-            FloatVector p = r.fma(EXP_C6, EXP_C5);
+            FloatVector p = r.fma(c6, c5);
             p = p.fma(r, c4);
             p = p.fma(r, c3);
             p = p.fma(r, c2);
             p = p.fma(r, c1);
-            p = p.fma(r.mul(r), r).add(1f);
-            FloatVector twoToN = t.reinterpretAsInts().add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-            one.div(p.mul(twoToN).add(1f)).intoArray(dst, dOff + i);
+            p = p.fma(r.mul(r), r).add(one);
+            FloatVector twoToN = ((IntVector) t.reinterpretAsInts()).add(bias).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            one.div(p.mul(twoToN).add(one)).intoArray(dst, dOff + i);
         }
         for (; i < len; i++) {
             dst[dOff + i] = sigmoid(src[sOff + i]);
@@ -643,21 +692,24 @@ public final class SimdKernels {
 
     /** {@code dst[i] = tanh(src[i])}; dst and src must be the same range or not overlap. */
     static void tanh(float[] dst, int dOff, float[] src, int sOff, int len) {
+        FloatVector lo = FloatVector.broadcast(F, -TANH_CLAMP), hi = FloatVector.broadcast(F, TANH_CLAMP);
+        FloatVector p13 = FloatVector.broadcast(F, TANH_P13), p11 = FloatVector.broadcast(F, TANH_P11);
         FloatVector p9 = FloatVector.broadcast(F, TANH_P9), p7 = FloatVector.broadcast(F, TANH_P7);
         FloatVector p5 = FloatVector.broadcast(F, TANH_P5), p3 = FloatVector.broadcast(F, TANH_P3);
         FloatVector p1 = FloatVector.broadcast(F, TANH_P1);
+        FloatVector q6 = FloatVector.broadcast(F, TANH_Q6), q4 = FloatVector.broadcast(F, TANH_Q4);
         FloatVector q2 = FloatVector.broadcast(F, TANH_Q2), q0 = FloatVector.broadcast(F, TANH_Q0);
         int i = 0;
         for (int bound = F.loopBound(len); i < bound; i += L) {
-            FloatVector x = FloatVector.fromArray(F, src, sOff + i).max(-TANH_CLAMP).min(TANH_CLAMP);
+            FloatVector x = FloatVector.fromArray(F, src, sOff + i).max(lo).min(hi);
             FloatVector x2 = x.mul(x);
-            FloatVector np = x2.fma(TANH_P13, TANH_P11);
+            FloatVector np = x2.fma(p13, p11);
             np = np.fma(x2, p9);
             np = np.fma(x2, p7);
             np = np.fma(x2, p5);
             np = np.fma(x2, p3);
             np = np.fma(x2, p1);
-            FloatVector dq = x2.fma(TANH_Q6, TANH_Q4);
+            FloatVector dq = x2.fma(q6, q4);
             dq = dq.fma(x2, q2);
             dq = dq.fma(x2, q0);
             np.div(dq).mul(x).intoArray(dst, dOff + i);
@@ -727,14 +779,14 @@ public final class SimdKernels {
      */
     public static void rnnActivateBackward(float[] dPre, int dPreOff, float[] h, int hOff,
                                            float[] dh, int dhOff, int len, boolean relu) {
-        FloatVector one = FloatVector.broadcast(F, 1f);
+        FloatVector zero = FloatVector.zero(F), one = FloatVector.broadcast(F, 1f);
         int i = 0;
         for (int bound = F.loopBound(len); i < bound; i += L) {
             FloatVector hv = FloatVector.fromArray(F, h, hOff + i);
             FloatVector g = FloatVector.fromArray(F, dh, dhOff + i);
             // relu: min(max(h, 0)·2^200, 1) is 1 for every positive float (denormals included)
             // and 0 otherwise: the step function h > 0 without a lane mask
-            FloatVector d = relu ? g.mul(hv.max(0f).mul(RELU_SCALE).mul(RELU_SCALE).min(1f)) : g.mul(hv.fma(hv.neg(), one));
+            FloatVector d = relu ? g.mul(hv.max(0f).mul(RELU_SCALE).mul(RELU_SCALE).min(1f)) : g.mul(hv.fma(zero.sub(hv), one));
             d.intoArray(dPre, dPreOff + i);
         }
         for (; i < len; i++) {
@@ -811,7 +863,7 @@ public final class SimdKernels {
     /** One batch row of {@link #lstmBackward}, given {@code tanhC [H] = tanh(c)}; offsets point at the row. */
     private static void lstmBackwardRow(float[] dGates, int dgRow, float[] gates, int gRow, float[] cPrev, int cPrevRow,
                                         float[] tanhC, float[] dh, int dhRow, float[] dc, int dcRow, int hidden) {
-        FloatVector one = FloatVector.broadcast(F, 1f);
+        FloatVector zero = FloatVector.zero(F), one = FloatVector.broadcast(F, 1f);
         int hv = F.loopBound(hidden);
         int j = 0;
         for (; j < hv; j += L) {
@@ -824,7 +876,7 @@ public final class SimdKernels {
             FloatVector dhv = FloatVector.fromArray(F, dh, dhRow + j);
             // h = o·tanh(c): through o, and through tanh(c) into the cell, joining the carried dc
             FloatVector dO = dhv.mul(t);
-            FloatVector dcTotal = dhv.mul(o).fma(t.fma(t.neg(), one), FloatVector.fromArray(F, dc, dcRow + j));
+            FloatVector dcTotal = dhv.mul(o).fma(t.fma(zero.sub(t), one), FloatVector.fromArray(F, dc, dcRow + j));
             // c = f·cPrev + i·g
             FloatVector dI = dcTotal.mul(g);
             FloatVector dF = dcTotal.mul(FloatVector.fromArray(F, cPrev, cPrevRow + j));
@@ -833,7 +885,7 @@ public final class SimdKernels {
             // σ' = σ(1-σ), tanh' = 1 - tanh²
             dI.mul(i.mul(one.sub(i))).intoArray(dGates, dgRow + gi);
             dF.mul(f.mul(one.sub(f))).intoArray(dGates, dgRow + gf);
-            dG.mul(g.fma(g.neg(), one)).intoArray(dGates, dgRow + gg);
+            dG.mul(g.fma(zero.sub(g), one)).intoArray(dGates, dgRow + gg);
             dO.mul(o.mul(one.sub(o))).intoArray(dGates, dgRow + go);
         }
         for (; j < hidden; j++) {
@@ -909,7 +961,7 @@ public final class SimdKernels {
                                    float[] hPrev, int hPrevOff, float[] dh, int dhOff,
                                    float[] dhPrev, int dhPrevOff, int batch, int hidden) {
         int hv = F.loopBound(hidden);
-        FloatVector one = FloatVector.broadcast(F, 1f);
+        FloatVector zero = FloatVector.zero(F), one = FloatVector.broadcast(F, 1f);
         for (int b = 0; b < batch; b++) {
             int row = b * 3 * hidden;
             int s = b * hidden;
@@ -921,15 +973,15 @@ public final class SimdKernels {
                 FloatVector n = FloatVector.fromArray(F, gates, gOff + gn);
                 FloatVector dhv = FloatVector.fromArray(F, dh, dhOff + s + j);
                 // h = (1 - z)·n + z·hPrev
-                FloatVector dN = dhv.mul(z.neg().add(1f));
+                FloatVector dN = dhv.mul(one.sub(z));
                 FloatVector dZ = dhv.mul(FloatVector.fromArray(F, hPrev, hPrevOff + s + j).sub(n));
                 dhv.mul(z).intoArray(dhPrev, dhPrevOff + s + j);
                 // n = tanh(x_n + r·h_n)
-                FloatVector dNPre = dN.mul(n.fma(n.neg(), one));
+                FloatVector dNPre = dN.mul(n.fma(zero.sub(n), one));
                 FloatVector dR = dNPre.mul(FloatVector.fromArray(F, hnCache, hnOff + s + j));
                 // r, z = σ(.)
-                FloatVector dRPre = dR.mul(r.mul(r.neg().add(1f)));
-                FloatVector dZPre = dZ.mul(z.mul(z.neg().add(1f)));
+                FloatVector dRPre = dR.mul(r.mul(one.sub(r)));
+                FloatVector dZPre = dZ.mul(z.mul(one.sub(z)));
                 dRPre.intoArray(dPreIh, dIhOff + gr);
                 dZPre.intoArray(dPreIh, dIhOff + gz);
                 dNPre.intoArray(dPreIh, dIhOff + gn);

@@ -67,6 +67,7 @@ public final class Recurrent {
         final Param biasHh;   // [GH] or null
         final Cell cell;
         final float[] weightIhT; // [I_k, GH], W_ih transposed before each forward
+        final float[] biasGradSum; // [GH], Σ_rows dPre when both biases share it
         StepBuffers buf;
         float[] dInput;       // [T, B, I_k] time-major
 
@@ -78,6 +79,7 @@ public final class Recurrent {
             this.biasHh = biasHh;
             this.cell = cell;
             this.weightIhT = new float[weightIh.size()];
+            this.biasGradSum = new float[weightIh.rows()];
         }
     }
 
@@ -300,11 +302,19 @@ public final class Recurrent {
                     buf.gateWidth, layer.inputSize, rows);
             Kernels.gemmTNAdd(layer.weightHh.grad(), layer.weightHh.offset(), buf.dPreHh, 0, buf.hs, 0,
                     buf.gateWidth, h, rows);
-            if (layer.biasIh != null) {
-                Kernels.addColumnSums(layer.biasIh.grad(), layer.biasIh.offset(), buf.dPreIh, 0, rows, buf.gateWidth);
-            }
-            if (layer.biasHh != null) {
-                Kernels.addColumnSums(layer.biasHh.grad(), layer.biasHh.offset(), buf.dPreHh, 0, rows, buf.gateWidth);
+            if (layer.biasIh != null && layer.biasHh != null && buf.dPreHh == buf.dPreIh) {
+                // both biases see the same pre-activation gradient: one column sum serves both
+                Arrays.fill(layer.biasGradSum, 0f);
+                Kernels.addColumnSums(layer.biasGradSum, 0, buf.dPreIh, 0, rows, buf.gateWidth);
+                Kernels.add(layer.biasIh.grad(), layer.biasIh.offset(), layer.biasGradSum, 0, buf.gateWidth);
+                Kernels.add(layer.biasHh.grad(), layer.biasHh.offset(), layer.biasGradSum, 0, buf.gateWidth);
+            } else {
+                if (layer.biasIh != null) {
+                    Kernels.addColumnSums(layer.biasIh.grad(), layer.biasIh.offset(), buf.dPreIh, 0, rows, buf.gateWidth);
+                }
+                if (layer.biasHh != null) {
+                    Kernels.addColumnSums(layer.biasHh.grad(), layer.biasHh.offset(), buf.dPreHh, 0, rows, buf.gateWidth);
+                }
             }
             Kernels.gemmNN(layer.dInput, 0, buf.dPreIh, 0, layer.weightIh.data(), layer.weightIh.offset(),
                     rows, layer.inputSize, buf.gateWidth);

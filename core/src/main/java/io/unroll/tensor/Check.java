@@ -1,5 +1,6 @@
 package io.unroll.tensor;
 
+import io.unroll.kernel.Kernels;
 import java.util.Arrays;
 
 /**
@@ -102,6 +103,9 @@ public final class Check {
 
     /** {@link #finite(String, float[])} for the value named {@code what + part}, joined only on failure. */
     public static void finite(String what, String part, float[] array) {
+        if (Kernels.allFinite(array, 0, array.length)) {
+            return;
+        }
         for (int i = 0; i < array.length; i++) {
             if (!Float.isFinite(array[i])) {
                 throw new IllegalArgumentException(what + part + " holds " + array[i] + " at flat index " + i
