@@ -61,7 +61,7 @@ public final class SimdKernels {
     /** Per thread, {@code tanh(c)} of one batch row for {@link #lstmBackward}; grown as needed. */
     private static final ThreadLocal<float[]> LSTM_TANH_ROW = ThreadLocal.withInitial(() -> new float[0]);
     /** Columns of C per tile when C has fewer rows than a tile (a streaming step): eight vectors. */
-    private static final int WIDE_ROW_COLUMNS = 8 * L;
+    static final int WIDE_ROW_COLUMNS = 8 * L;
     /**
      * Steps of k per block of the broadcast GEMMs: the block's 4-vector panel of B (128 KB at 16
      * lanes) stays in the L2 cache. Measured on Zen 4 (one core, n = 4096, k = 1024): 128 gives
