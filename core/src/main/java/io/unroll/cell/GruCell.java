@@ -15,11 +15,9 @@ import io.unroll.tensor.Param;
  * projection, and the gradients of the two projections differ in the n block.
  */
 public final class GruCell implements Cell {
-    private final Param weightHh; // [3H, H]
     private final Param biasHh;   // [3H] or null
 
-    public GruCell(Param weightHh, Param biasHh) {
-        this.weightHh = weightHh;
+    public GruCell(Param biasHh) {
         this.biasHh = biasHh;
     }
 
@@ -38,7 +36,7 @@ public final class GruCell implements Cell {
         int h = buf.hidden;
         int g = buf.gatesBase + buf.gateStep(t);
         // hProj = h_{t-1} W_hhᵀ + b_hh
-        Kernels.gemmNN(buf.hProj, 0, buf.hs, buf.stateSlot(t), buf.weightHhT, 0, buf.batch, 3 * h, h);
+        Kernels.gemmNNPanels(buf.hProj, 0, buf.hs, buf.stateSlot(t), buf.weightHhTPanels, 0, buf.batch, 3 * h, h);
         if (biasHh != null) {
             Kernels.addRowVector(buf.hProj, 0, biasHh.data(), biasHh.offset(), buf.batch, 3 * h);
         }
@@ -55,6 +53,6 @@ public final class GruCell implements Cell {
         Kernels.gruBackward(buf.dPreIh, dg, buf.dPreHh, dg, buf.gates, buf.gatesBase + dg, buf.hn, buf.stateSlot(t),
                 buf.hs, buf.stateSlot(t), buf.dh, 0, buf.dhCarry, 0, buf.batch, h);
         // dh_{t-1} += dPreHh_t · W_hh
-        Kernels.gemmNNAdd(buf.dhCarry, 0, buf.dPreHh, dg, weightHh.data(), weightHh.offset(), buf.batch, h, 3 * h);
+        Kernels.gemmNNPanelsAdd(buf.dhCarry, 0, buf.dPreHh, dg, buf.weightHhPanels, 0, buf.batch, h, 3 * h);
     }
 }

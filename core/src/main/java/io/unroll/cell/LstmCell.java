@@ -1,7 +1,6 @@
 package io.unroll.cell;
 
 import io.unroll.kernel.Kernels;
-import io.unroll.tensor.Param;
 
 /**
  * The LSTM cell, PyTorch's {@code nn.LSTM} (Hochreiter &amp; Schmidhuber 1997, with the forget gate
@@ -16,11 +15,6 @@ import io.unroll.tensor.Param;
  * and {@code dc_{t-1} = dc_t ⊙ f}; {@code dh_{t-1} = dGates · W_hh}.
  */
 public final class LstmCell implements Cell {
-    private final Param weightHh; // [4H, H]
-
-    public LstmCell(Param weightHh) {
-        this.weightHh = weightHh;
-    }
 
     @Override
     public CellType type() {
@@ -37,7 +31,7 @@ public final class LstmCell implements Cell {
         int h = buf.hidden;
         int g = buf.gatesBase + buf.gateStep(t);
         // gates_t += h_{t-1} W_hhᵀ
-        Kernels.gemmNNAdd(buf.gates, g, buf.hs, buf.stateSlot(t), buf.weightHhT, 0, buf.batch, 4 * h, h);
+        Kernels.gemmNNPanelsAdd(buf.gates, g, buf.hs, buf.stateSlot(t), buf.weightHhTPanels, 0, buf.batch, 4 * h, h);
         // activations, c_t and h_t
         Kernels.lstmForward(buf.gates, g, buf.cs, buf.stateSlot(t), buf.cs, buf.stateSlot(t + 1),
                 buf.hs, buf.stateSlot(t + 1), buf.batch, h);
@@ -51,6 +45,6 @@ public final class LstmCell implements Cell {
         Kernels.lstmBackward(buf.dPreIh, dg, buf.gates, buf.gatesBase + dg, buf.cs, buf.stateSlot(t),
                 buf.cs, buf.stateSlot(t + 1), buf.dh, 0, buf.dc, 0, buf.batch, h);
         // dh_{t-1} = dGates_t · W_hh
-        Kernels.gemmNN(buf.dhCarry, 0, buf.dPreIh, dg, weightHh.data(), weightHh.offset(), buf.batch, h, 4 * h);
+        Kernels.gemmNNPanels(buf.dhCarry, 0, buf.dPreIh, dg, buf.weightHhPanels, 0, buf.batch, h, 4 * h);
     }
 }

@@ -1,7 +1,6 @@
 package io.unroll.cell;
 
 import io.unroll.kernel.Kernels;
-import io.unroll.tensor.Param;
 
 /**
  * The vanilla (Elman) RNN cell, PyTorch's {@code nn.RNN}:
@@ -14,15 +13,13 @@ import io.unroll.tensor.Param;
 public final class RnnCell implements Cell {
     private final CellType type;
     private final boolean relu;
-    private final Param weightHh; // [H, H]
 
-    public RnnCell(CellType type, Param weightHh) {
+    public RnnCell(CellType type) {
         if (!type.isVanilla()) {
             throw new IllegalArgumentException("RnnCell needs rnn_tanh or rnn_relu, got " + type.id());
         }
         this.type = type;
         this.relu = type == CellType.RNN_RELU;
-        this.weightHh = weightHh;
     }
 
     @Override
@@ -40,7 +37,7 @@ public final class RnnCell implements Cell {
         int h = buf.hidden;
         int z = buf.gatesBase + buf.gateStep(t); // z_t, becoming h_t in place: gates alias hs[t+1]
         // z_t += h_{t-1} W_hhᵀ
-        Kernels.gemmNNAdd(buf.gates, z, buf.hs, buf.stateSlot(t), buf.weightHhT, 0, buf.batch, h, h);
+        Kernels.gemmNNPanelsAdd(buf.gates, z, buf.hs, buf.stateSlot(t), buf.weightHhTPanels, 0, buf.batch, h, h);
         // h_t = φ(z_t)
         Kernels.rnnActivate(buf.gates, z, buf.batch * h, relu);
     }
@@ -52,6 +49,6 @@ public final class RnnCell implements Cell {
         // dz_t = dh_t ⊙ φ'(z_t), φ' read from h_t
         Kernels.rnnActivateBackward(buf.dPreIh, dz, buf.hs, buf.stateSlot(t + 1), buf.dh, 0, buf.batch * h, relu);
         // dh_{t-1} = dz_t · W_hh
-        Kernels.gemmNN(buf.dhCarry, 0, buf.dPreIh, dz, weightHh.data(), weightHh.offset(), buf.batch, h, h);
+        Kernels.gemmNNPanels(buf.dhCarry, 0, buf.dPreIh, dz, buf.weightHhPanels, 0, buf.batch, h, h);
     }
 }

@@ -31,10 +31,15 @@ public final class StepBuffers {
     /** GRU hidden projection of the current step {@code [B, 3H]}; null for other cells. */
     public final float[] hProj;
     /**
-     * {@code W_hhᵀ [H, GH]}: the layer's recurrent weights, transposed by the layer before each
-     * forward, so that a step's {@code h_{t-1} W_hhᵀ} is a plain {@code A·B} product.
+     * {@code W_hhᵀ [H, GH]} in the panel layout of {@code Kernels.packPanels}, packed by the layer
+     * before each forward: the B of a step's {@code h_{t-1} W_hhᵀ}.
      */
-    public final float[] weightHhT;
+    public final float[] weightHhTPanels;
+    /**
+     * {@code W_hh [GH, H]} in the panel layout, packed with {@link #weightHhTPanels}: the B of a
+     * step's {@code dh_{t-1} = dGates_t W_hh} in backward (the weights forward used).
+     */
+    public final float[] weightHhPanels;
 
     /** Gradient of the input-side pre-activations {@code [T, B, GH]}. */
     public final float[] dPreIh;
@@ -67,7 +72,8 @@ public final class StepBuffers {
         this.cs = type == CellType.LSTM ? new float[states] : null;
         this.hn = type == CellType.GRU ? new float[steps * bh] : null;
         this.hProj = type == CellType.GRU ? new float[batch * gateWidth] : null;
-        this.weightHhT = new float[hidden * gateWidth];
+        this.weightHhTPanels = new float[hidden * gateWidth];
+        this.weightHhPanels = new float[hidden * gateWidth];
         this.dPreIh = new float[gateValues];
         this.dPreHh = type == CellType.GRU ? new float[gateValues] : dPreIh;
         this.dh = new float[bh];

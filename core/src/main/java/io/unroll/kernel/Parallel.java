@@ -51,7 +51,7 @@ final class Parallel {
     private static final long SPIN_NANOS = 200_000;
 
     /** The GEMM variants of {@link SimdKernels}. */
-    enum Gemm { NN, NN_ADD, TN_ADD }
+    enum Gemm { NN, NN_ADD, TN_ADD, NN_PANELS, NN_PANELS_ADD }
 
     /**
      * Runs {@code op} on {@code C[m,n]}, {@code A}, {@code B} with the arguments of the
@@ -102,6 +102,17 @@ final class Parallel {
                         a, byRows ? aOff + from * k : aOff, k, 1,
                         b, byRows ? bOff : bOff + from, n,
                         rows, cols, k, op == Gemm.NN_ADD);
+                break;
+            case NN_PANELS:
+            case NN_PANELS_ADD:
+                // column ranges start on a panel (the unit of a column split is a panel)
+                for (int j = byRows ? 0 : from, end = byRows ? n : to; j < end; j += Kernels.PANEL_COLUMNS) {
+                    int width = Math.min(Kernels.PANEL_COLUMNS, n - j);
+                    SimdKernels.gemmBroadcast(c, (byRows ? cOff + from * n : cOff) + j, n,
+                            a, byRows ? aOff + from * k : aOff, k, 1,
+                            b, bOff + j * k, width,
+                            rows, width, k, op == Gemm.NN_PANELS_ADD);
+                }
                 break;
             case TN_ADD:
                 // A is [k, m]: C's rows are A's columns
@@ -205,7 +216,8 @@ final class Parallel {
             this.m = m;
             this.n = n;
             this.k = k;
-            int columnUnit = SimdKernels.BROADCAST_TILE_COLUMNS;
+            boolean panels = op == Gemm.NN_PANELS || op == Gemm.NN_PANELS_ADD;
+            int columnUnit = panels ? Kernels.PANEL_COLUMNS : SimdKernels.BROADCAST_TILE_COLUMNS;
             // A thread reads its share of A and all of B when C is split by rows, all of A and its
             // share of B when split by columns: rows read less when m >= n (the input projection,
             // the weight gradients), columns when n > m (a step's h·W_hhᵀ, where each core then

@@ -32,6 +32,36 @@ public final class ScalarKernels {
         }
     }
 
+    /** B {@code [k, n]} (or {@code srcᵀ} for {@code src [n, k]}) into the panel layout of {@link Kernels#packPanels}. */
+    public static void packPanels(float[] dst, int dstOff, float[] src, int srcOff, int k, int n, boolean transposed) {
+        int w = Kernels.PANEL_COLUMNS;
+        for (int j0 = 0; j0 < n; j0 += w) {
+            int width = Math.min(w, n - j0);
+            int panel = dstOff + j0 * k;
+            for (int p = 0; p < k; p++) {
+                for (int q = 0; q < width; q++) {
+                    int j = j0 + q;
+                    dst[panel + p * width + q] = transposed ? src[srcOff + j * k + p] : src[srcOff + p * n + j];
+                }
+            }
+        }
+    }
+
+    /** {@code C[m,n] += A[m,k] · B[k,n]}, B in the panel layout: {@code B[p,j]} at {@code j0·k + p·width + (j - j0)}. */
+    public static void gemmNNPanelsAdd(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff, int m, int n, int k) {
+        int w = Kernels.PANEL_COLUMNS;
+        for (int i = 0; i < m; i++) {
+            for (int p = 0; p < k; p++) {
+                float aip = a[aOff + i * k + p];
+                for (int j = 0; j < n; j++) {
+                    int j0 = j / w * w;
+                    int width = Math.min(w, n - j0);
+                    c[cOff + i * n + j] += aip * b[bOff + j0 * k + p * width + (j - j0)];
+                }
+            }
+        }
+    }
+
     /** {@code C[m,n] = A[m,k] · B[k,n]}. */
     public static void gemmNN(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff, int m, int n, int k) {
         java.util.Arrays.fill(c, cOff, cOff + m * n, 0f);

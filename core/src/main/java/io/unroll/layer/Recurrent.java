@@ -98,7 +98,7 @@ public final class Recurrent {
             Param wHh = params.add(prefix + "weight_hh_l" + k, gh, h);
             Param bIh = config.biasIh() ? params.add(prefix + "bias_ih_l" + k, gh) : null;
             Param bHh = config.biasHh() ? params.add(prefix + "bias_hh_l" + k, gh) : null;
-            layers[k] = new Layer(in, wIh, wHh, bIh, bHh, newCell(config.cell(), wHh, bHh));
+            layers[k] = new Layer(in, wIh, wHh, bIh, bHh, newCell(config.cell(), bHh));
         }
     }
 
@@ -119,15 +119,15 @@ public final class Recurrent {
         return new Recurrent(this);
     }
 
-    private static Cell newCell(CellType type, Param weightHh, Param biasHh) {
+    private static Cell newCell(CellType type, Param biasHh) {
         switch (type) {
             case RNN_TANH:
             case RNN_RELU:
-                return new RnnCell(type, weightHh);
+                return new RnnCell(type);
             case LSTM:
-                return new LstmCell(weightHh);
+                return new LstmCell();
             case GRU:
-                return new GruCell(weightHh, biasHh);
+                return new GruCell(biasHh);
             default:
                 throw new AssertionError(type);
         }
@@ -200,10 +200,12 @@ public final class Recurrent {
             if (buf.cs != null) {
                 copyStateSlice(buf.cs, initial == null ? null : initial.c(), k * bh, bh);
             }
-            // the weights as the B of A·B products: W_ihᵀ [I_k, GH], W_hhᵀ [H, GH]
+            // the weights as the B of A·B products: W_ihᵀ [I_k, GH]; W_hhᵀ [H, GH] for the steps
+            // forward and W_hh [GH, H] for backward's, both in panels that stream through the cache
             Kernels.transpose(layer.weightIhT, 0, layer.weightIh.data(), layer.weightIh.offset(),
                     buf.gateWidth, layer.inputSize);
-            Kernels.transpose(buf.weightHhT, 0, layer.weightHh.data(), layer.weightHh.offset(), buf.gateWidth, h);
+            Kernels.packPanels(buf.weightHhTPanels, 0, layer.weightHh.data(), layer.weightHh.offset(), h, buf.gateWidth, true);
+            Kernels.packPanels(buf.weightHhPanels, 0, layer.weightHh.data(), layer.weightHh.offset(), buf.gateWidth, h, false);
             // gates[t] = x_t W_ihᵀ + b_ih (+ b_hh) for all steps at once
             int rows = steps * batch;
             Kernels.gemmNN(buf.gates, buf.gatesBase, x, xOff, layer.weightIhT, 0, rows, buf.gateWidth, layer.inputSize);
