@@ -68,6 +68,7 @@ public final class Recurrent {
         final Cell cell;
         final float[] weightIhT; // [I_k, GH], W_ih transposed before each forward
         final float[] biasGradSum; // [GH], Σ_rows dPre when both biases share it
+        final float[] biasSum;     // [GH], b_ih + b_hh when the cell folds b_hh into the projection
         StepBuffers buf;
         float[] dInput;       // [T, B, I_k] time-major
 
@@ -80,6 +81,7 @@ public final class Recurrent {
             this.cell = cell;
             this.weightIhT = new float[weightIh.size()];
             this.biasGradSum = new float[weightIh.rows()];
+            this.biasSum = new float[weightIh.rows()];
         }
     }
 
@@ -209,10 +211,15 @@ public final class Recurrent {
             // gates[t] = x_t W_ihᵀ + b_ih (+ b_hh) for all steps at once
             int rows = steps * batch;
             Kernels.gemmNN(buf.gates, buf.gatesBase, x, xOff, layer.weightIhT, 0, rows, buf.gateWidth, layer.inputSize);
-            if (layer.biasIh != null) {
+            boolean foldHh = layer.biasHh != null && layer.cell.foldsHiddenBias();
+            if (layer.biasIh != null && foldHh) {
+                // one pass over the gates with b_ih + b_hh
+                System.arraycopy(layer.biasIh.data(), layer.biasIh.offset(), layer.biasSum, 0, buf.gateWidth);
+                Kernels.add(layer.biasSum, 0, layer.biasHh.data(), layer.biasHh.offset(), buf.gateWidth);
+                Kernels.addRowVector(buf.gates, buf.gatesBase, layer.biasSum, 0, rows, buf.gateWidth);
+            } else if (layer.biasIh != null) {
                 Kernels.addRowVector(buf.gates, buf.gatesBase, layer.biasIh.data(), layer.biasIh.offset(), rows, buf.gateWidth);
-            }
-            if (layer.biasHh != null && layer.cell.foldsHiddenBias()) {
+            } else if (foldHh) {
                 Kernels.addRowVector(buf.gates, buf.gatesBase, layer.biasHh.data(), layer.biasHh.offset(), rows, buf.gateWidth);
             }
             for (int t = 0; t < steps; t++) {
