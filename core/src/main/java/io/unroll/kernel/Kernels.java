@@ -204,6 +204,13 @@ public final class Kernels {
     public static void rnnActivate(float[] pre, int off, int len, boolean relu) {
         assert range("pre", pre, off, len);
         if (SIMD) {
+            GateTask task = GateTask.of(GateTask.RNN_ACTIVATE, len);
+            if (task != null) {
+                task.arrays(pre, null, null, null, null, null, null).offsets(off, 0, 0, 0, 0, 0, 0);
+                task.relu = relu;
+                task.split(len);
+                return;
+            }
             SimdKernels.rnnActivate(pre, off, len, relu);
         } else {
             ScalarKernels.rnnActivate(pre, off, len, relu);
@@ -215,6 +222,13 @@ public final class Kernels {
                                            float[] dh, int dhOff, int len, boolean relu) {
         assert range("dPre", dPre, dPreOff, len) && range("h", h, hOff, len) && range("dh", dh, dhOff, len);
         if (SIMD) {
+            GateTask task = GateTask.of(GateTask.RNN_ACTIVATE_BACKWARD, len);
+            if (task != null) {
+                task.arrays(dPre, h, dh, null, null, null, null).offsets(dPreOff, hOff, dhOff, 0, 0, 0, 0);
+                task.relu = relu;
+                task.split(len);
+                return;
+            }
             SimdKernels.rnnActivateBackward(dPre, dPreOff, h, hOff, dh, dhOff, len, relu);
         } else {
             ScalarKernels.rnnActivateBackward(dPre, dPreOff, h, hOff, dh, dhOff, len, relu);
@@ -228,6 +242,12 @@ public final class Kernels {
         assert range("gates", gates, gOff, 4 * bh) && range("cPrev", cPrev, cPrevOff, bh)
                 && range("c", c, cOff, bh) && range("h", h, hOff, bh);
         if (SIMD) {
+            GateTask task = GateTask.of(GateTask.LSTM_FORWARD, bh);
+            if (task != null) {
+                task.arrays(gates, cPrev, c, h, null, null, null).offsets(gOff, cPrevOff, cOff, hOff, 0, 0, 0);
+                task.batchRows(batch, hidden);
+                return;
+            }
             SimdKernels.lstmForward(gates, gOff, cPrev, cPrevOff, c, cOff, h, hOff, batch, hidden);
         } else {
             ScalarKernels.lstmForward(gates, gOff, cPrev, cPrevOff, c, cOff, h, hOff, batch, hidden);
@@ -243,6 +263,12 @@ public final class Kernels {
                 && range("cPrev", cPrev, cPrevOff, bh) && range("c", c, cOff, bh)
                 && range("dh", dh, dhOff, bh) && range("dc", dc, dcOff, bh);
         if (SIMD) {
+            GateTask task = GateTask.of(GateTask.LSTM_BACKWARD, bh);
+            if (task != null) {
+                task.arrays(dGates, gates, cPrev, c, dh, dc, null).offsets(dgOff, gOff, cPrevOff, cOff, dhOff, dcOff, 0);
+                task.batchRows(batch, hidden);
+                return;
+            }
             SimdKernels.lstmBackward(dGates, dgOff, gates, gOff, cPrev, cPrevOff, c, cOff, dh, dhOff, dc, dcOff, batch, hidden);
         } else {
             ScalarKernels.lstmBackward(dGates, dgOff, gates, gOff, cPrev, cPrevOff, c, cOff, dh, dhOff, dc, dcOff, batch, hidden);
@@ -257,6 +283,12 @@ public final class Kernels {
                 && range("hnCache", hnCache, hnOff, bh) && range("hPrev", hPrev, hPrevOff, bh)
                 && range("h", h, hOff, bh);
         if (SIMD) {
+            GateTask task = GateTask.of(GateTask.GRU_FORWARD, bh);
+            if (task != null) {
+                task.arrays(gates, hProj, hnCache, hPrev, h, null, null).offsets(gOff, hpOff, hnOff, hPrevOff, hOff, 0, 0);
+                task.batchRows(batch, hidden);
+                return;
+            }
             SimdKernels.gruForward(gates, gOff, hProj, hpOff, hnCache, hnOff, hPrev, hPrevOff, h, hOff, batch, hidden);
         } else {
             ScalarKernels.gruForward(gates, gOff, hProj, hpOff, hnCache, hnOff, hPrev, hPrevOff, h, hOff, batch, hidden);
@@ -274,11 +306,129 @@ public final class Kernels {
                 && range("hPrev", hPrev, hPrevOff, bh) && range("dh", dh, dhOff, bh)
                 && range("dhPrev", dhPrev, dhPrevOff, bh);
         if (SIMD) {
+            GateTask task = GateTask.of(GateTask.GRU_BACKWARD, bh);
+            if (task != null) {
+                task.arrays(dPreIh, dPreHh, gates, hnCache, hPrev, dh, dhPrev)
+                        .offsets(dIhOff, dHhOff, gOff, hnOff, hPrevOff, dhOff, dhPrevOff);
+                task.batchRows(batch, hidden);
+                return;
+            }
             SimdKernels.gruBackward(dPreIh, dIhOff, dPreHh, dHhOff, gates, gOff, hnCache, hnOff,
                     hPrev, hPrevOff, dh, dhOff, dhPrev, dhPrevOff, batch, hidden);
         } else {
             ScalarKernels.gruBackward(dPreIh, dIhOff, dPreHh, dHhOff, gates, gOff, hnCache, hnOff,
                     hPrev, hPrevOff, dh, dhOff, dhPrev, dhPrevOff, batch, hidden);
+        }
+    }
+
+    // ---------------------------------------------------------------- gate math over two threads
+
+    /**
+     * One call of a gate kernel, its arguments held in fields so that {@link Parallel#rows} can
+     * share its batch rows (or, for the vanilla RNN's flat ranges, chunks of elements) between the
+     * threads without allocating: one instance per calling thread, refilled at each call. The
+     * results do not depend on the split; the kernels have no sums across rows.
+     */
+    private static final class GateTask implements Parallel.RowTask {
+        static final int RNN_ACTIVATE = 0, RNN_ACTIVATE_BACKWARD = 1, LSTM_FORWARD = 2, LSTM_BACKWARD = 3,
+                GRU_FORWARD = 4, GRU_BACKWARD = 5;
+        /** Elements below which a gate kernel stays on one thread (a hand-over costs about a microsecond). */
+        static final long MIN_SPLIT_ELEMENTS = 8192;
+        /** Elements per row of the vanilla RNN's flat ranges. */
+        static final int CHUNK = 256;
+        private static final ThreadLocal<GateTask> PER_THREAD = ThreadLocal.withInitial(GateTask::new);
+
+        int kind;
+        float[] x0, x1, x2, x3, x4, x5, x6;
+        int o0, o1, o2, o3, o4, o5, o6;
+        int hidden, length;
+        boolean relu;
+
+        /** This thread's task for {@code kind}, or null when {@code elements} do not pay for a split. */
+        static GateTask of(int kind, long elements) {
+            if (Parallel.THREADS < 2 || elements < MIN_SPLIT_ELEMENTS) {
+                return null;
+            }
+            GateTask task = PER_THREAD.get();
+            task.kind = kind;
+            return task;
+        }
+
+        GateTask arrays(float[] x0, float[] x1, float[] x2, float[] x3, float[] x4, float[] x5, float[] x6) {
+            this.x0 = x0;
+            this.x1 = x1;
+            this.x2 = x2;
+            this.x3 = x3;
+            this.x4 = x4;
+            this.x5 = x5;
+            this.x6 = x6;
+            return this;
+        }
+
+        GateTask offsets(int o0, int o1, int o2, int o3, int o4, int o5, int o6) {
+            this.o0 = o0;
+            this.o1 = o1;
+            this.o2 = o2;
+            this.o3 = o3;
+            this.o4 = o4;
+            this.o5 = o5;
+            this.o6 = o6;
+            return this;
+        }
+
+        /** Runs over {@code batch} rows of {@code hidden} units. */
+        void batchRows(int batch, int hidden) {
+            this.hidden = hidden;
+            run(batch);
+        }
+
+        /** Runs over a flat range of {@code length} elements, in chunks of {@link #CHUNK}. */
+        void split(int length) {
+            this.length = length;
+            run((length + CHUNK - 1) / CHUNK);
+        }
+
+        private void run(int rows) {
+            try {
+                Parallel.rows(this, rows);
+            } finally {
+                arrays(null, null, null, null, null, null, null); // keep no arrays alive
+            }
+        }
+
+        @Override
+        public void run(int from, int to) {
+            int h = hidden, rows = to - from;
+            switch (kind) {
+                case RNN_ACTIVATE: {
+                    int start = from * CHUNK, len = Math.min(length, to * CHUNK) - start;
+                    SimdKernels.rnnActivate(x0, o0 + start, len, relu);
+                    break;
+                }
+                case RNN_ACTIVATE_BACKWARD: {
+                    int start = from * CHUNK, len = Math.min(length, to * CHUNK) - start;
+                    SimdKernels.rnnActivateBackward(x0, o0 + start, x1, o1 + start, x2, o2 + start, len, relu);
+                    break;
+                }
+                case LSTM_FORWARD:
+                    SimdKernels.lstmForward(x0, o0 + from * 4 * h, x1, o1 + from * h, x2, o2 + from * h,
+                            x3, o3 + from * h, rows, h);
+                    break;
+                case LSTM_BACKWARD:
+                    SimdKernels.lstmBackward(x0, o0 + from * 4 * h, x1, o1 + from * 4 * h, x2, o2 + from * h,
+                            x3, o3 + from * h, x4, o4 + from * h, x5, o5 + from * h, rows, h);
+                    break;
+                case GRU_FORWARD:
+                    SimdKernels.gruForward(x0, o0 + from * 3 * h, x1, o1 + from * 3 * h, x2, o2 + from * h,
+                            x3, o3 + from * h, x4, o4 + from * h, rows, h);
+                    break;
+                case GRU_BACKWARD:
+                    SimdKernels.gruBackward(x0, o0 + from * 3 * h, x1, o1 + from * 3 * h, x2, o2 + from * 3 * h,
+                            x3, o3 + from * h, x4, o4 + from * h, x5, o5 + from * h, x6, o6 + from * h, rows, h);
+                    break;
+                default:
+                    throw new AssertionError(kind);
+            }
         }
     }
 

@@ -86,6 +86,30 @@ final class Parallel {
         run(op, c, cOff, a, aOff, b, bOff, m, n, k, true, 0, m);
     }
 
+    /** Work over rows {@code [from, to)} of something, any range independent of the others. */
+    interface RowTask {
+        void run(int from, int to);
+    }
+
+    /**
+     * Runs {@code task} over {@code [0, rows)}, the range split over {@link #THREADS} threads (the
+     * caller takes the first share) when the pool is free; the caller checks that it pays.
+     */
+    static void rows(RowTask task, int rows) {
+        if (THREADS > 1 && rows > 1) {
+            Pool pool = Pool.INSTANCE;
+            if (pool.busy.compareAndSet(false, true)) {
+                try {
+                    pool.runRows(task, rows);
+                } finally {
+                    pool.busy.set(false);
+                }
+                return;
+            }
+        }
+        task.run(0, rows);
+    }
+
     /**
      * Computes rows {@code [from, to)} of C ({@code byRows}) or its columns {@code [from, to)}.
      * The offsets move to the range; the leading dimensions stay those of the whole matrices.
@@ -168,6 +192,18 @@ final class Parallel {
                 Parallel.run(op, c, cOff, a, aOff, b, bOff, m, n, k, true, 0, m);
                 return;
             }
+            share(j);
+        }
+
+        /** Called only by the thread that holds {@link #busy}. */
+        void runRows(RowTask task, int rows) {
+            Job j = job;
+            j.planRows(task, rows, helpers.length + 1);
+            share(j);
+        }
+
+        /** Posts the planned job to the helpers, runs the first share, waits for the others. */
+        private void share(Job j) {
             long g = ++generation;
             int posted = Math.min(helpers.length, j.workers - 1);
             for (int h = 0; h < posted; h++) {
@@ -199,14 +235,26 @@ final class Parallel {
     /** One split GEMM: its arguments and how it is cut into parts. */
     private static final class Job {
         Gemm op;
+        RowTask task; // a rows job instead of a GEMM, or null
         float[] c, a, b;
         int cOff, aOff, bOff, m, n, k;
         boolean byRows;
         int unit, extent, units, parts, workers;
 
+        void planRows(RowTask task, int rows, int threads) {
+            this.task = task;
+            byRows = true;
+            unit = 1;
+            extent = rows;
+            units = rows;
+            parts = Math.min(threads, rows);
+            workers = parts;
+        }
+
         void plan(Gemm op, float[] c, int cOff, float[] a, int aOff, float[] b, int bOff,
                   int m, int n, int k, int parts, int threads) {
             this.op = op;
+            this.task = null;
             this.c = c;
             this.a = a;
             this.b = b;
@@ -238,12 +286,17 @@ final class Parallel {
             for (int p = worker; p < parts; p += workers) {
                 int from = (int) ((long) p * units / parts) * unit;
                 int to = Math.min(extent, (int) ((long) (p + 1) * units / parts) * unit);
-                run(op, c, cOff, a, aOff, b, bOff, m, n, k, byRows, from, to);
+                if (task != null) {
+                    task.run(from, to);
+                } else {
+                    run(op, c, cOff, a, aOff, b, bOff, m, n, k, byRows, from, to);
+                }
             }
         }
 
         /** Drops the array references so an idle pool keeps no matrices alive. */
         void clear() {
+            task = null;
             c = null;
             a = null;
             b = null;

@@ -1,0 +1,101 @@
+package io.unroll.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Gate kernels big enough for the facade to share their rows between two threads give exactly
+ * the bits of the same kernel run on one thread, for every cell, forward and backward, at offsets
+ * other than zero and with a batch that does not split evenly.
+ */
+class GateSplitTest {
+    private static final int BATCH = 37;
+    private static final int HIDDEN = 250; // BATCH·HIDDEN above the split threshold, H not a multiple of a vector
+
+    @Test
+    void theFacadeRunsTheSplitPath() {
+        assertTrue(Kernels.threads() > 1 || !Kernels.implementation().startsWith("simd"),
+                "this test needs two threads to mean anything; it runs with the default thread count");
+        assertTrue((long) BATCH * HIDDEN >= 8192, "the shape must be above the split threshold");
+    }
+
+    @Test
+    void rnnActivations() {
+        SplittableRandom random = new SplittableRandom(1);
+        int len = BATCH * HIDDEN;
+        for (boolean relu : new boolean[] {false, true}) {
+            float[] pre = random(random, len + 3, -3, 3);
+            float[] expected = pre.clone(), actual = pre.clone();
+            SimdKernels.rnnActivate(expected, 3, len, relu);
+            Kernels.rnnActivate(actual, 3, len, relu);
+            assertArrayEquals(expected, actual, "rnnActivate relu=" + relu);
+            float[] dh = random(random, len + 1, -1, 1);
+            float[] dExpected = new float[len + 2], dActual = new float[len + 2];
+            SimdKernels.rnnActivateBackward(dExpected, 2, expected, 3, dh, 1, len, relu);
+            Kernels.rnnActivateBackward(dActual, 2, actual, 3, dh, 1, len, relu);
+            assertArrayEquals(dExpected, dActual, "rnnActivateBackward relu=" + relu);
+        }
+    }
+
+    @Test
+    void lstm() {
+        SplittableRandom random = new SplittableRandom(2);
+        int bh = BATCH * HIDDEN;
+        float[] gates = random(random, 4 * bh + 1, -4, 4), cPrev = random(random, bh + 2, -2, 2);
+        float[] gExpected = gates.clone(), gActual = gates.clone();
+        float[] cExpected = new float[bh + 1], cActual = new float[bh + 1];
+        float[] hExpected = new float[bh + 3], hActual = new float[bh + 3];
+        SimdKernels.lstmForward(gExpected, 1, cPrev, 2, cExpected, 1, hExpected, 3, BATCH, HIDDEN);
+        Kernels.lstmForward(gActual, 1, cPrev, 2, cActual, 1, hActual, 3, BATCH, HIDDEN);
+        assertArrayEquals(gExpected, gActual, "lstmForward gates");
+        assertArrayEquals(cExpected, cActual, "lstmForward c");
+        assertArrayEquals(hExpected, hActual, "lstmForward h");
+
+        float[] dh = random(random, bh, -1, 1), dc = random(random, bh + 1, -1, 1);
+        float[] dcExpected = dc.clone(), dcActual = dc.clone();
+        float[] dgExpected = new float[4 * bh + 2], dgActual = new float[4 * bh + 2];
+        SimdKernels.lstmBackward(dgExpected, 2, gExpected, 1, cPrev, 2, cExpected, 1, dh, 0, dcExpected, 1, BATCH, HIDDEN);
+        Kernels.lstmBackward(dgActual, 2, gExpected, 1, cPrev, 2, cExpected, 1, dh, 0, dcActual, 1, BATCH, HIDDEN);
+        assertArrayEquals(dgExpected, dgActual, "lstmBackward dGates");
+        assertArrayEquals(dcExpected, dcActual, "lstmBackward dc");
+    }
+
+    @Test
+    void gru() {
+        SplittableRandom random = new SplittableRandom(3);
+        int bh = BATCH * HIDDEN;
+        float[] gates = random(random, 3 * bh + 1, -3, 3), hProj = random(random, 3 * bh + 2, -3, 3);
+        float[] hPrev = random(random, bh + 1, -1, 1);
+        float[] gExpected = gates.clone(), gActual = gates.clone();
+        float[] hnExpected = new float[bh], hnActual = new float[bh];
+        float[] hExpected = new float[bh + 2], hActual = new float[bh + 2];
+        SimdKernels.gruForward(gExpected, 1, hProj, 2, hnExpected, 0, hPrev, 1, hExpected, 2, BATCH, HIDDEN);
+        Kernels.gruForward(gActual, 1, hProj, 2, hnActual, 0, hPrev, 1, hActual, 2, BATCH, HIDDEN);
+        assertArrayEquals(gExpected, gActual, "gruForward gates");
+        assertArrayEquals(hnExpected, hnActual, "gruForward hn");
+        assertArrayEquals(hExpected, hActual, "gruForward h");
+
+        float[] dh = random(random, bh + 1, -1, 1);
+        float[] ihExpected = new float[3 * bh + 1], ihActual = new float[3 * bh + 1];
+        float[] hhExpected = new float[3 * bh], hhActual = new float[3 * bh];
+        float[] dhPrevExpected = new float[bh + 2], dhPrevActual = new float[bh + 2];
+        SimdKernels.gruBackward(ihExpected, 1, hhExpected, 0, gExpected, 1, hnExpected, 0, hPrev, 1, dh, 1,
+                dhPrevExpected, 2, BATCH, HIDDEN);
+        Kernels.gruBackward(ihActual, 1, hhActual, 0, gExpected, 1, hnExpected, 0, hPrev, 1, dh, 1,
+                dhPrevActual, 2, BATCH, HIDDEN);
+        assertArrayEquals(ihExpected, ihActual, "gruBackward dPreIh");
+        assertArrayEquals(hhExpected, hhActual, "gruBackward dPreHh");
+        assertArrayEquals(dhPrevExpected, dhPrevActual, "gruBackward dhPrev");
+    }
+
+    private static float[] random(SplittableRandom random, int len, double lo, double hi) {
+        float[] x = new float[len];
+        for (int i = 0; i < len; i++) {
+            x[i] = (float) random.nextDouble(lo, hi);
+        }
+        return x;
+    }
+}
