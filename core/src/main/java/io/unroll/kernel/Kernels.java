@@ -166,6 +166,13 @@ public final class Kernels {
         assert range("dst", dst, dOff, (long) rows * cols) && range("src", src, sOff, (long) rows * cols)
                 && logSumExp.length >= rows;
         if (SIMD) {
+            GateTask task = GateTask.of(GateTask.SOFTMAX_ROWS, (long) rows * cols);
+            if (task != null) {
+                task.arrays(dst, src, null, null, null, null, null).offsets(dOff, sOff, 0, 0, 0, 0, 0);
+                task.logSumExp = logSumExp;
+                task.batchRows(rows, cols);
+                return;
+            }
             SimdKernels.softmaxRows(dst, dOff, src, sOff, rows, cols, logSumExp);
         } else {
             ScalarKernels.softmaxRows(dst, dOff, src, sOff, rows, cols, logSumExp);
@@ -324,14 +331,14 @@ public final class Kernels {
     // ---------------------------------------------------------------- gate math over two threads
 
     /**
-     * One call of a gate kernel, its arguments held in fields so that {@link Parallel#rows} can
-     * share its batch rows (or, for the vanilla RNN's flat ranges, chunks of elements) between the
+     * One call of a gate kernel (or of the row softmax), its arguments held in fields so that
+     * {@link Parallel#rows} can share its batch rows (or, for the vanilla RNN's flat ranges, chunks of elements) between the
      * threads without allocating: one instance per calling thread, refilled at each call. The
      * results do not depend on the split; the kernels have no sums across rows.
      */
     private static final class GateTask implements Parallel.RowTask {
         static final int RNN_ACTIVATE = 0, RNN_ACTIVATE_BACKWARD = 1, LSTM_FORWARD = 2, LSTM_BACKWARD = 3,
-                GRU_FORWARD = 4, GRU_BACKWARD = 5;
+                GRU_FORWARD = 4, GRU_BACKWARD = 5, SOFTMAX_ROWS = 6;
         /** Elements below which a gate kernel stays on one thread (a hand-over costs about a microsecond). */
         static final long MIN_SPLIT_ELEMENTS = 8192;
         /** Elements per row of the vanilla RNN's flat ranges. */
@@ -341,6 +348,7 @@ public final class Kernels {
         int kind;
         float[] x0, x1, x2, x3, x4, x5, x6;
         int o0, o1, o2, o3, o4, o5, o6;
+        double[] logSumExp;
         int hidden, length;
         boolean relu;
 
@@ -393,6 +401,7 @@ public final class Kernels {
                 Parallel.rows(this, rows);
             } finally {
                 arrays(null, null, null, null, null, null, null); // keep no arrays alive
+                logSumExp = null;
             }
         }
 
@@ -425,6 +434,10 @@ public final class Kernels {
                 case GRU_BACKWARD:
                     SimdKernels.gruBackward(x0, o0 + from * 3 * h, x1, o1 + from * 3 * h, x2, o2 + from * 3 * h,
                             x3, o3 + from * h, x4, o4 + from * h, x5, o5 + from * h, x6, o6 + from * h, rows, h);
+                    break;
+                case SOFTMAX_ROWS:
+                    // hidden is the row width here; logSumExp is indexed by row
+                    SimdKernels.softmaxRows(x0, o0 + from * h, x1, o1 + from * h, rows, h, logSumExp, from);
                     break;
                 default:
                     throw new AssertionError(kind);

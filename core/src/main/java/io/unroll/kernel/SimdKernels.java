@@ -599,6 +599,11 @@ public final class SimdKernels {
      * scaling by the inverse of the sum.
      */
     public static void softmaxRows(float[] dst, int dOff, float[] src, int sOff, int rows, int cols, double[] logSumExp) {
+        softmaxRows(dst, dOff, src, sOff, rows, cols, logSumExp, 0);
+    }
+
+    /** {@link #softmaxRows} writing row r's log-sum-exp to {@code logSumExp[lseOff + r]}. */
+    static void softmaxRows(float[] dst, int dOff, float[] src, int sOff, int rows, int cols, double[] logSumExp, int lseOff) {
         FloatVector ln2Hi = FloatVector.broadcast(F, NEG_LN2_HI), ln2Lo = FloatVector.broadcast(F, NEG_LN2_LO);
         FloatVector c4 = FloatVector.broadcast(F, EXP_C4), c3 = FloatVector.broadcast(F, EXP_C3);
         FloatVector c2 = FloatVector.broadcast(F, EXP_C2), c1 = FloatVector.broadcast(F, EXP_C1);
@@ -650,7 +655,7 @@ public final class SimdKernels {
                 sum += ex;
             }
             scale(dst, out, cols, (float) (1 / sum));
-            logSumExp[r] = max + Math.log(sum);
+            logSumExp[lseOff + r] = max + Math.log(sum);
         }
     }
 

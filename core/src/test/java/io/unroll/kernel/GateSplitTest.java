@@ -7,9 +7,9 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * Gate kernels big enough for the facade to share their rows between two threads give exactly
- * the bits of the same kernel run on one thread, for every cell, forward and backward, at offsets
- * other than zero and with a batch that does not split evenly.
+ * Gate kernels (and the row softmax) big enough for the facade to share their rows between two
+ * threads give exactly the bits of the same kernel run on one thread, for every cell, forward and
+ * backward, at offsets other than zero and with a batch that does not split evenly.
  */
 class GateSplitTest {
     private static final int BATCH = 37;
@@ -89,6 +89,19 @@ class GateSplitTest {
         assertArrayEquals(ihExpected, ihActual, "gruBackward dPreIh");
         assertArrayEquals(hhExpected, hhActual, "gruBackward dPreHh");
         assertArrayEquals(dhPrevExpected, dhPrevActual, "gruBackward dhPrev");
+    }
+
+    @Test
+    void softmaxRows() {
+        SplittableRandom random = new SplittableRandom(4);
+        int rows = 301, cols = 70; // above the split threshold, rows split unevenly, cols not a multiple of a vector
+        float[] src = random(random, rows * cols + 2, -20, 20);
+        float[] expected = new float[rows * cols + 1], actual = new float[rows * cols + 1];
+        double[] lseExpected = new double[rows], lseActual = new double[rows];
+        SimdKernels.softmaxRows(expected, 1, src, 2, rows, cols, lseExpected);
+        Kernels.softmaxRows(actual, 1, src, 2, rows, cols, lseActual);
+        assertArrayEquals(expected, actual, "softmaxRows probabilities");
+        assertArrayEquals(lseExpected, lseActual, "softmaxRows log-sum-exp");
     }
 
     private static float[] random(SplittableRandom random, int len, double lo, double hi) {
