@@ -116,33 +116,27 @@ final class Parallel {
      */
     static void run(Gemm op, float[] c, int cOff, float[] a, int aOff, float[] b, int bOff,
                     int m, int n, int k, boolean byRows, int from, int to) {
-        int rows = byRows ? to - from : m;
-        int cols = byRows ? n : to - from;
-        int cAt = byRows ? cOff + from * n : cOff + from;
+        int row = byRows ? from : 0, rows = byRows ? to - from : m;
+        int col = byRows ? 0 : from, cols = byRows ? n : to - from;
+        int cAt = cOff + row * n + col;
         switch (op) {
             case NN:
             case NN_ADD:
-                SimdKernels.gemmBroadcast(c, cAt, n,
-                        a, byRows ? aOff + from * k : aOff, k, 1,
-                        b, byRows ? bOff : bOff + from, n,
+                SimdKernels.gemmBroadcast(c, cAt, n, a, aOff + row * k, k, 1, b, bOff + col, n,
                         rows, cols, k, op == Gemm.NN_ADD);
                 break;
             case NN_PANELS:
             case NN_PANELS_ADD:
-                // column ranges start on a panel (the unit of a column split is a panel)
-                for (int j = byRows ? 0 : from, end = byRows ? n : to; j < end; j += Kernels.PANEL_COLUMNS) {
+                // panel by panel (a column range starts on a panel: the unit of a column split)
+                for (int j = col; j < col + cols; j += Kernels.PANEL_COLUMNS) {
                     int width = Math.min(Kernels.PANEL_COLUMNS, n - j);
-                    SimdKernels.gemmBroadcast(c, (byRows ? cOff + from * n : cOff) + j, n,
-                            a, byRows ? aOff + from * k : aOff, k, 1,
-                            b, bOff + j * k, width,
+                    SimdKernels.gemmBroadcast(c, cAt + j - col, n, a, aOff + row * k, k, 1, b, bOff + j * k, width,
                             rows, width, k, op == Gemm.NN_PANELS_ADD);
                 }
                 break;
             case TN_ADD:
                 // A is [k, m]: C's rows are A's columns
-                SimdKernels.gemmBroadcast(c, cAt, n,
-                        a, byRows ? aOff + from : aOff, 1, m,
-                        b, byRows ? bOff : bOff + from, n,
+                SimdKernels.gemmBroadcast(c, cAt, n, a, aOff + row, 1, m, b, bOff + col, n,
                         rows, cols, k, true);
                 break;
             default:

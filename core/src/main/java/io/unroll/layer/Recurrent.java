@@ -67,8 +67,7 @@ public final class Recurrent {
         final Param biasHh;   // [GH] or null
         final Cell cell;
         final float[] weightIhT; // [I_k, GH], W_ih transposed before each forward
-        final float[] biasGradSum; // [GH], Σ_rows dPre when both biases share it
-        final float[] biasSum;     // [GH], b_ih + b_hh when the cell folds b_hh into the projection
+        final float[] biasScratch; // [GH]: b_ih + b_hh in forward, Σ_rows dPre in backward
         StepBuffers buf;
         float[] dInput;       // [T, B, I_k] time-major
 
@@ -80,8 +79,7 @@ public final class Recurrent {
             this.biasHh = biasHh;
             this.cell = cell;
             this.weightIhT = new float[weightIh.size()];
-            this.biasGradSum = new float[weightIh.rows()];
-            this.biasSum = new float[weightIh.rows()];
+            this.biasScratch = new float[weightIh.rows()];
         }
     }
 
@@ -214,9 +212,9 @@ public final class Recurrent {
             boolean foldHh = layer.biasHh != null && layer.cell.foldsHiddenBias();
             if (layer.biasIh != null && foldHh) {
                 // one pass over the gates with b_ih + b_hh
-                System.arraycopy(layer.biasIh.data(), layer.biasIh.offset(), layer.biasSum, 0, buf.gateWidth);
-                Kernels.add(layer.biasSum, 0, layer.biasHh.data(), layer.biasHh.offset(), buf.gateWidth);
-                Kernels.addRowVector(buf.gates, buf.gatesBase, layer.biasSum, 0, rows, buf.gateWidth);
+                System.arraycopy(layer.biasIh.data(), layer.biasIh.offset(), layer.biasScratch, 0, buf.gateWidth);
+                Kernels.add(layer.biasScratch, 0, layer.biasHh.data(), layer.biasHh.offset(), buf.gateWidth);
+                Kernels.addRowVector(buf.gates, buf.gatesBase, layer.biasScratch, 0, rows, buf.gateWidth);
             } else if (layer.biasIh != null) {
                 Kernels.addRowVector(buf.gates, buf.gatesBase, layer.biasIh.data(), layer.biasIh.offset(), rows, buf.gateWidth);
             } else if (foldHh) {
@@ -313,10 +311,10 @@ public final class Recurrent {
                     buf.gateWidth, h, rows);
             if (layer.biasIh != null && layer.biasHh != null && buf.dPreHh == buf.dPreIh) {
                 // both biases see the same pre-activation gradient: one column sum serves both
-                Arrays.fill(layer.biasGradSum, 0f);
-                Kernels.addColumnSums(layer.biasGradSum, 0, buf.dPreIh, 0, rows, buf.gateWidth);
-                Kernels.add(layer.biasIh.grad(), layer.biasIh.offset(), layer.biasGradSum, 0, buf.gateWidth);
-                Kernels.add(layer.biasHh.grad(), layer.biasHh.offset(), layer.biasGradSum, 0, buf.gateWidth);
+                Arrays.fill(layer.biasScratch, 0f);
+                Kernels.addColumnSums(layer.biasScratch, 0, buf.dPreIh, 0, rows, buf.gateWidth);
+                Kernels.add(layer.biasIh.grad(), layer.biasIh.offset(), layer.biasScratch, 0, buf.gateWidth);
+                Kernels.add(layer.biasHh.grad(), layer.biasHh.offset(), layer.biasScratch, 0, buf.gateWidth);
             } else {
                 if (layer.biasIh != null) {
                     Kernels.addColumnSums(layer.biasIh.grad(), layer.biasIh.offset(), buf.dPreIh, 0, rows, buf.gateWidth);

@@ -10,7 +10,7 @@ import io.unroll.tensor.Param;
  * recurrent state carried in a {@link StreamSession}. Embedding lookup, one recurrent step and the
  * linear head, allocation-free once warm. Like {@link StreamSession}, it works on a copy of the
  * weights taken when it is made (the head transposed, {@code [H, V]}): after the parameters change,
- * call {@link #refreshWeights()}. Not thread-safe: one per stream.
+ * make a new one. Not thread-safe: one per stream.
  */
 public final class TokenStream {
     private final SequenceModel model;
@@ -27,18 +27,8 @@ public final class TokenStream {
         this.session = new StreamSession(model.rnn());
         this.input = new float[model.embedding().dimension()];
         this.logits = new float[model.vocabularySize()];
-        this.headT = new float[model.head().weight().size()];
-        refreshHead();
-    }
-
-    /** Re-reads the model's parameters into this stream's copies: call it after they change. */
-    public void refreshWeights() {
-        session.refreshWeights();
-        refreshHead();
-    }
-
-    private void refreshHead() {
         Param w = model.head().weight();
+        this.headT = new float[w.size()];
         Kernels.transpose(headT, 0, w.data(), w.offset(), model.vocabularySize(), w.columns());
     }
 
