@@ -4,7 +4,6 @@ import io.unroll.data.CharVocabulary;
 import io.unroll.stream.TokenStream;
 import io.unroll.tensor.Rng;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -34,9 +33,8 @@ public final class SampleCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "CHECKPOINT",
-            description = "A checkpoint written by 'unroll train' (a directory means its latest.safetensors).")
-    Path model;
+    @Mixin
+    ModelOption model;
     @Option(names = "--temperature", paramLabel = "<t>", defaultValue = "1.0",
             description = "Softmax temperature > 0: below 1 more likely text, above 1 more surprising (default: ${DEFAULT-VALUE}).")
     double temperature;
@@ -58,7 +56,7 @@ public final class SampleCommand implements Callable<Integer> {
         if (prime != null && prime.isEmpty()) {
             throw new ParameterException(spec.commandLine(), "--prime is empty, expected at least one character");
         }
-        CharModels.CharModel loaded = CharModels.load(model);
+        CharModels.CharModel loaded = model.load();
         CharVocabulary vocabulary = loaded.vocabulary();
         String start = prime;
         if (start == null) {

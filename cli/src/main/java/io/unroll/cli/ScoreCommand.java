@@ -44,9 +44,8 @@ public final class ScoreCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "CHECKPOINT",
-            description = "A checkpoint written by 'unroll train' (a directory means its latest.safetensors).")
-    Path model;
+    @Mixin
+    ModelOption model;
     @Option(names = "--text", required = true, paramLabel = "FILE", description = "UTF-8 text to score.")
     Path text;
 
@@ -56,7 +55,7 @@ public final class ScoreCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         String corpus = TextFiles.read(text, "--text");
-        CharModels.CharModel loaded = CharModels.load(model);
+        CharModels.CharModel loaded = model.load();
         CharVocabulary vocabulary = loaded.vocabulary();
         TextFiles.requireKnown(vocabulary, corpus, "--text " + text);
         int[] ids = vocabulary.encode(corpus);

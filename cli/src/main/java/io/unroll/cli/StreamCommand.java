@@ -11,7 +11,6 @@ import java.io.PrintWriter;
 import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -53,9 +52,8 @@ public final class StreamCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "CHECKPOINT",
-            description = "A checkpoint written by 'unroll train' (a directory means its latest.safetensors).")
-    Path model;
+    @Mixin
+    ModelOption model;
     @Option(names = "--top", paramLabel = "<k>", defaultValue = "1",
             description = "How many of the most likely next characters to print (default: ${DEFAULT-VALUE}).")
     int top;
@@ -72,7 +70,7 @@ public final class StreamCommand implements Callable<Integer> {
         if (top <= 0) {
             throw new ParameterException(spec.commandLine(), "--top is " + top + ", expected a positive number");
         }
-        CharModels.CharModel loaded = CharModels.load(model);
+        CharModels.CharModel loaded = model.load();
         CharVocabulary vocabulary = loaded.vocabulary();
         int k = Math.min(top, vocabulary.size());
         boolean json = common.json();
