@@ -4,6 +4,7 @@ import io.unroll.cell.CellType;
 import io.unroll.layer.Linear;
 import io.unroll.layer.Recurrent;
 import io.unroll.layer.RecurrentConfig;
+import io.unroll.layer.StepObserver;
 import io.unroll.loss.SoftmaxCrossEntropy;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.Rng;
@@ -15,7 +16,8 @@ import io.unroll.train.InitScheme;
 /**
  * The timed training step, the one PyTorch's peer runs too: a one-layer recurrent network with
  * I = H over a fixed random batch {@code [B, T, I]}, a linear head to C classes over all B·T
- * rows, softmax cross-entropy against fixed random targets, full BPTT, clipping by global norm
+ * rows, softmax cross-entropy against fixed random targets, full BPTT to every parameter (the
+ * input is data and gets no gradient, as PyTorch's input tensor does not require one), clipping by global norm
  * at 5.0 and an Adam step (lr 1e-3), gradients zeroed first:
  *
  * <pre>
@@ -70,7 +72,7 @@ public final class TrainingStep {
         float[] logits = head.forward(out.output(), batch * steps);
         double value = loss.compute(logits, targets, null, batch * steps, classes);
         float[] dHidden = head.backward(loss.dLogits());
-        rnn.backward(dHidden, null);
+        rnn.backward(dHidden, null, StepObserver.NONE, Recurrent.InputGradient.SKIP); // the input is data, as in PyTorch's peer
         Clipping.clipByGlobalNorm(params, MAX_NORM);
         adam.step(params);
         return value;

@@ -90,7 +90,7 @@ public final class GradientDecay {
             rng.fillGaussian(input, 0, t, 1.0);
             rnn.forward(input, 1, t, null);
             GradientNorms norms = new GradientNorms(1, t);
-            rnn.backward(null, dFinal, norms);
+            rnn.backward(null, dFinal, norms, Recurrent.InputGradient.SKIP);
             perTrial[trial] = norms.layer(0);
             for (int s = 0; s < t; s++) {
                 mean[s] += perTrial[trial][s] / config.trials();

@@ -12,6 +12,7 @@ import io.unroll.tensor.Param;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.State;
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * A stack of L recurrent layers with PyTorch semantics and names ({@code nn.RNN}, {@code nn.LSTM},
@@ -24,7 +25,8 @@ import java.util.Arrays;
  * projection {@code X W_ihᵀ + b} of all T steps is one GEMM before the loop; each step adds only
  * {@code h_{t-1} W_hhᵀ} and the cell's gate math; backward walks the steps in reverse, and the
  * weight gradients {@code dW_ih += dGatesᵀ X}, {@code dW_hh += dGatesᵀ H_prev} and the input
- * gradient {@code dX = dGates W_ih} are again one GEMM each over all steps.
+ * gradient {@code dX = dGates W_ih} (left out for data inputs, {@link InputGradient#SKIP}) are
+ * again one GEMM each over all steps.
  *
  * <p>Workspaces are sized for the last (batch, steps) shape and reused: repeated calls with one
  * shape allocate nothing. Arrays returned by {@link #forward} and {@link #backward} belong to that
@@ -50,13 +52,30 @@ public final class Recurrent {
     private float[] dcKeep;         // [B, H] LSTM cell gradient of padded rows, kept across a backward step
     private Output forwardResult;
     private Gradients backwardResult;
+    private Gradients backwardResultWithoutInput; // the same state gradients, dInput null
     private boolean forwardDone;
 
     /** Result of {@link #forward}: the top layer's outputs {@code [B, T, H]} and the final state. */
     public record Output(float[] output, State finalState) {}
 
-    /** Result of {@link #backward}: the gradients of the input {@code [B, T, I]} and of the initial state. */
+    /**
+     * Result of {@link #backward}: the gradients of the input {@code [B, T, I]} (null when
+     * {@link InputGradient#SKIP} was asked for) and of the initial state.
+     */
     public record Gradients(float[] dInput, State dInitialState) {}
+
+    /**
+     * Whether {@link #backward} computes the gradient of the input sequence. An input that is data
+     * (one-hot characters, features) needs none; skipping it saves the GEMM {@code dX = dGates W_ih}
+     * of the first layer, a sixth of the backward work of a one-layer network with I = H. The
+     * parameter and initial-state gradients are the same either way.
+     */
+    public enum InputGradient {
+        /** Compute {@code dX}, for an input that is itself trained (an embedding, a layer below). */
+        COMPUTE,
+        /** Leave {@code dX} out; {@link Gradients#dInput()} is null. */
+        SKIP
+    }
 
     /** One layer's parameters, cell and buffers. */
     private static final class Layer {
@@ -241,9 +260,14 @@ public final class Recurrent {
         return forwardResult;
     }
 
-    /** {@link #backward(float[], State, StepObserver)} without an observer. */
+    /** {@link #backward(float[], State, StepObserver, InputGradient)} without an observer, computing the input gradient. */
     public Gradients backward(float[] dOutput, State dFinal) {
-        return backward(dOutput, dFinal, StepObserver.NONE);
+        return backward(dOutput, dFinal, StepObserver.NONE, InputGradient.COMPUTE);
+    }
+
+    /** {@link #backward(float[], State, StepObserver, InputGradient)} computing the input gradient. */
+    public Gradients backward(float[] dOutput, State dFinal, StepObserver observer) {
+        return backward(dOutput, dFinal, observer, InputGradient.COMPUTE);
     }
 
     /**
@@ -253,9 +277,12 @@ public final class Recurrent {
      * @param dOutput  gradient of the loss with respect to the outputs {@code [B, T, H]}, or null for zeros
      * @param dFinal   gradient with respect to the final state, or null for zeros
      * @param observer sees the total gradient reaching every h_t of every layer
-     * @return the gradients of the input {@code [B, T, I]} and of the initial state
+     * @param inputGradient whether to compute the gradient of the input sequence
+     * @return the gradients of the input {@code [B, T, I]} (null if skipped) and of the initial state
      */
-    public Gradients backward(float[] dOutput, State dFinal, StepObserver observer) {
+    public Gradients backward(float[] dOutput, State dFinal, StepObserver observer, InputGradient inputGradient) {
+        Objects.requireNonNull(observer, "observer (use StepObserver.NONE for none)");
+        Objects.requireNonNull(inputGradient, "inputGradient (COMPUTE or SKIP)");
         if (!forwardDone) {
             throw new IllegalStateException("backward called before forward: run forward on the batch first");
         }
@@ -323,8 +350,13 @@ public final class Recurrent {
                     Kernels.addColumnSums(layer.biasHh.grad(), layer.biasHh.offset(), buf.dPreHh, 0, rows, buf.gateWidth);
                 }
             }
-            Kernels.gemmNN(layer.dInput, 0, buf.dPreIh, 0, layer.weightIh.data(), layer.weightIh.offset(),
-                    rows, layer.inputSize, buf.gateWidth);
+            if (k > 0 || inputGradient == InputGradient.COMPUTE) {
+                Kernels.gemmNN(layer.dInput, 0, buf.dPreIh, 0, layer.weightIh.data(), layer.weightIh.offset(),
+                        rows, layer.inputSize, buf.gateWidth);
+            }
+        }
+        if (inputGradient == InputGradient.SKIP) {
+            return backwardResultWithoutInput;
         }
         transposeBack(dInput, layers[0].dInput, 0, batch, steps, config.inputSize());
         return backwardResult;
@@ -455,6 +487,7 @@ public final class Recurrent {
         dcKeep = cell ? new float[batch * h] : null;
         forwardResult = new Output(output, new State(l, batch, h, hFinal, cFinal));
         backwardResult = new Gradients(dInput, new State(l, batch, h, dhInitial, dcInitial));
+        backwardResultWithoutInput = new Gradients(null, backwardResult.dInitialState());
         this.batch = batch;
         this.steps = steps;
         forwardDone = false;

@@ -130,9 +130,10 @@ public final class SequenceModel {
             throw new IllegalStateException("backward called before forward: run forward on the batch first");
         }
         float[] dHidden = head.backward(loss.dLogits());
-        Recurrent.Gradients g = rnn.backward(dHidden, null);
-        if (embedding != null) {
-            embedding.backward(g.dInput());
+        if (embedding == null) {
+            rnn.backward(dHidden, null, StepObserver.NONE, Recurrent.InputGradient.SKIP); // one-hot input: data
+        } else {
+            embedding.backward(rnn.backward(dHidden, null).dInput());
         }
     }
 

@@ -1,0 +1,90 @@
+package io.unroll.layer;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.unroll.cell.CellType;
+import io.unroll.tensor.ParamStore;
+import io.unroll.tensor.Rng;
+import io.unroll.tensor.State;
+import io.unroll.train.Init;
+import io.unroll.train.InitScheme;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * {@link Recurrent.InputGradient#SKIP} leaves out only {@code dX}: the parameter gradients and
+ * the initial-state gradients are bit for bit those of a backward that computes it, for every
+ * cell, 1 and 2 layers (where layer 1 still needs layer 0's input gradient internally).
+ */
+class SkipInputGradientTest {
+    static Stream<Arguments> cases() {
+        List<Arguments> out = new ArrayList<>();
+        long seed = 11;
+        for (CellType cell : CellType.values()) {
+            for (int layers = 1; layers <= 2; layers++) {
+                out.add(Arguments.of(cell, layers, seed++));
+            }
+        }
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "{0} layers={1}")
+    @MethodSource("cases")
+    void skippingTheInputGradientChangesNothingElse(CellType cell, int layers, long seed) {
+        int batch = 3, steps = 6, in = 5, hidden = 7;
+        Rng rng = Rng.seeded(seed);
+        ParamStore.Builder pb = ParamStore.builder();
+        Recurrent rnn = new Recurrent(pb, "", RecurrentConfig.of(cell, in, hidden, layers));
+        ParamStore store = pb.build();
+        Init.apply(rnn, InitScheme.PYTORCH, Double.NaN, rng);
+        float[] x = gaussian(rng, batch * steps * in);
+        float[] dOut = gaussian(rng, batch * steps * hidden);
+        int states = layers * batch * hidden;
+        State dFinal = new State(layers, batch, hidden, gaussian(rng, states),
+                cell.hasCellState() ? gaussian(rng, states) : null);
+
+        // skipped first, on fresh workspaces: nothing left over from a full backward can stand in
+        rnn.forward(x, batch, steps, null);
+        Recurrent.Gradients skipped = rnn.backward(dOut, dFinal, StepObserver.NONE, Recurrent.InputGradient.SKIP);
+        assertNull(skipped.dInput(), "no input gradient when it is skipped");
+        float[] skippedGrads = store.grads().clone();
+        State skippedInitial = skipped.dInitialState().copy();
+
+        store.zeroGrads();
+        rnn.forward(x, batch, steps, null);
+        Recurrent.Gradients full = rnn.backward(dOut, dFinal);
+        assertNotNull(full.dInput());
+
+        assertArrayEquals(full.dInitialState().h(), skippedInitial.h(), "initial h gradient");
+        if (cell.hasCellState()) {
+            assertArrayEquals(full.dInitialState().c(), skippedInitial.c(), "initial c gradient");
+        }
+        assertArrayEquals(store.grads(), skippedGrads, "parameter gradients");
+    }
+
+    @Test
+    void aNullChoiceIsRefusedWithTheChoices() {
+        ParamStore.Builder pb = ParamStore.builder();
+        Recurrent rnn = new Recurrent(pb, "", RecurrentConfig.of(CellType.LSTM, 2, 3, 1));
+        pb.build();
+        rnn.forward(new float[2 * 4 * 2], 2, 4, null);
+        NullPointerException e = assertThrows(NullPointerException.class,
+                () -> rnn.backward(null, null, StepObserver.NONE, null));
+        assertTrue(e.getMessage().contains("COMPUTE or SKIP"), e.getMessage());
+    }
+
+    private static float[] gaussian(Rng rng, int n) {
+        float[] a = new float[n];
+        rng.fillGaussian(a, 0, n, 1.0);
+        return a;
+    }
+}
