@@ -14,18 +14,30 @@ public final class ScalarKernels {
 
     // ---------------------------------------------------------------- GEMM
 
-    /** Square tiles of {@link #transpose}: a tile's rows and columns both stay in the L1 cache. */
-    private static final int TRANSPOSE_TILE = 32;
+    /**
+     * Tiles of {@link #transpose}: 8 rows of the source by 32 columns, written column by column
+     * so the destination fills contiguously. Eight rows are at most eight lines of one L1 set
+     * when the source's rows are a multiple of 4 KB apart (a weight with 1024 columns), where
+     * 32 x 32 tiles thrashed: measured per float, 1024 x 256 went from 2.95 ns to 0.82,
+     * 4096 x 1024 from 3.6 ns to 1.4.
+     */
+    private static final int TRANSPOSE_ROWS = 8;
+    private static final int TRANSPOSE_COLUMNS = 32;
 
     /** {@code dst[j, i] = src[i, j]} for {@code src [rows, cols]}, tile by tile. */
     public static void transpose(float[] dst, int dstOff, float[] src, int srcOff, int rows, int cols) {
-        for (int i0 = 0; i0 < rows; i0 += TRANSPOSE_TILE) {
-            int i1 = Math.min(rows, i0 + TRANSPOSE_TILE);
-            for (int j0 = 0; j0 < cols; j0 += TRANSPOSE_TILE) {
-                int j1 = Math.min(cols, j0 + TRANSPOSE_TILE);
-                for (int i = i0; i < i1; i++) {
-                    for (int j = j0; j < j1; j++) {
-                        dst[dstOff + j * rows + i] = src[srcOff + i * cols + j];
+        transpose(dst, dstOff, rows, src, srcOff, rows, cols);
+    }
+
+    /** {@code dst[dstOff + j·ldd + i] = src[srcOff + i·cols + j]} for {@code src [rows, cols]}. */
+    private static void transpose(float[] dst, int dstOff, int ldd, float[] src, int srcOff, int rows, int cols) {
+        for (int i0 = 0; i0 < rows; i0 += TRANSPOSE_ROWS) {
+            int i1 = Math.min(rows, i0 + TRANSPOSE_ROWS);
+            for (int j0 = 0; j0 < cols; j0 += TRANSPOSE_COLUMNS) {
+                int j1 = Math.min(cols, j0 + TRANSPOSE_COLUMNS);
+                for (int j = j0; j < j1; j++) {
+                    for (int i = i0; i < i1; i++) {
+                        dst[dstOff + j * ldd + i] = src[srcOff + i * cols + j];
                     }
                 }
             }
@@ -38,10 +50,12 @@ public final class ScalarKernels {
         for (int j0 = 0; j0 < n; j0 += w) {
             int width = Math.min(w, n - j0);
             int panel = dstOff + j0 * k;
-            for (int p = 0; p < k; p++) {
-                for (int q = 0; q < width; q++) {
-                    int j = j0 + q;
-                    dst[panel + p * width + q] = transposed ? src[srcOff + j * k + p] : src[srcOff + p * n + j];
+            if (transposed) {
+                // rows j0 .. j0 + width of src [n, k], transposed into the panel [k, width]
+                transpose(dst, panel, width, src, srcOff + j0 * k, width, k);
+            } else {
+                for (int p = 0; p < k; p++) {
+                    System.arraycopy(src, srcOff + p * n + j0, dst, panel + p * width, width);
                 }
             }
         }
