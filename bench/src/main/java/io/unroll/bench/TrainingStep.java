@@ -17,8 +17,8 @@ import io.unroll.train.InitScheme;
  * The timed training step, the one PyTorch's peer runs too: a one-layer recurrent network with
  * I = H over a fixed random batch {@code [B, T, I]}, a linear head to C classes over all B·T
  * rows, softmax cross-entropy against fixed random targets, full BPTT to every parameter (the
- * input is data and gets no gradient, as PyTorch's input tensor does not require one), clipping by global norm
- * at 5.0 and an Adam step (lr 1e-3), gradients zeroed first:
+ * input is data and gets no gradient, as PyTorch's input tensor does not require one),
+ * clipping by global norm at 5.0 and an Adam step (lr 1e-3), gradients zeroed first:
  *
  * <pre>
  *   zeroGrads → Recurrent.forward → Linear.forward → SoftmaxCrossEntropy.compute

@@ -1,5 +1,6 @@
 package io.unroll.layer;
 
+import static io.unroll.layer.LayerCases.gaussian;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,9 +12,7 @@ import io.unroll.tensor.Rng;
 import io.unroll.tensor.State;
 import io.unroll.train.Init;
 import io.unroll.train.InitScheme;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -28,14 +27,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class PaddedBatchTest {
     static Stream<Arguments> cases() {
-        List<Arguments> out = new ArrayList<>();
-        long seed = 1;
-        for (CellType cell : CellType.values()) {
-            for (int layers = 1; layers <= 2; layers++) {
-                out.add(Arguments.of(cell, layers, seed++));
-            }
-        }
-        return out.stream();
+        return LayerCases.everyCellOneAndTwoLayers(1);
     }
 
     @ParameterizedTest(name = "{0} layers={1}")
@@ -133,12 +125,6 @@ class PaddedBatchTest {
                 close(what + " layer " + k, alone[k * hidden + j], batched[(k * batch + b) * hidden + j]);
             }
         }
-    }
-
-    private static float[] gaussian(Rng rng, int n) {
-        float[] a = new float[n];
-        rng.fillGaussian(a, 0, n, 1.0);
-        return a;
     }
 
     /** Sequence b's first n steps of a {@code [B, T, W]} array, as {@code [1, n, W]}. */

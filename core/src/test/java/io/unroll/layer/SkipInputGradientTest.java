@@ -1,5 +1,6 @@
 package io.unroll.layer;
 
+import static io.unroll.layer.LayerCases.gaussian;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -12,8 +13,6 @@ import io.unroll.tensor.Rng;
 import io.unroll.tensor.State;
 import io.unroll.train.Init;
 import io.unroll.train.InitScheme;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,14 +26,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class SkipInputGradientTest {
     static Stream<Arguments> cases() {
-        List<Arguments> out = new ArrayList<>();
-        long seed = 11;
-        for (CellType cell : CellType.values()) {
-            for (int layers = 1; layers <= 2; layers++) {
-                out.add(Arguments.of(cell, layers, seed++));
-            }
-        }
-        return out.stream();
+        return LayerCases.everyCellOneAndTwoLayers(11);
     }
 
     @ParameterizedTest(name = "{0} layers={1}")
@@ -80,11 +72,5 @@ class SkipInputGradientTest {
         NullPointerException e = assertThrows(NullPointerException.class,
                 () -> rnn.backward(null, null, StepObserver.NONE, null));
         assertTrue(e.getMessage().contains("COMPUTE or SKIP"), e.getMessage());
-    }
-
-    private static float[] gaussian(Rng rng, int n) {
-        float[] a = new float[n];
-        rng.fillGaussian(a, 0, n, 1.0);
-        return a;
     }
 }
