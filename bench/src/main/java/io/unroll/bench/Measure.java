@@ -1,5 +1,7 @@
 package io.unroll.bench;
 
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 
 /**
@@ -10,7 +12,10 @@ import java.util.Arrays;
  *   <li><b>Warm-up.</b> Run samples until at least {@code warmupMinIterations} samples and
  *   {@code warmupMinSeconds} have passed <em>and</em> the last {@code stableWindow} samples agree
  *   within {@code stableTolerance}, or until {@code warmupMaxSeconds} have passed. The JIT needs
- *   this: before it compiles, the code runs orders of magnitude slower.</li>
+ *   this: before it compiles, the code runs orders of magnitude slower. In a JVM the warm-up also
+ *   waits until the JIT has finished no compilation for {@link #JIT_QUIET_SECONDS}: on two cores
+ *   a compiler thread still at work takes a core from a two-thread step, whose times can then
+ *   agree with each other at twice the steady time. (The Python peer has no JIT.)</li>
  *   <li><b>Sample size.</b> With {@code sampleSeconds > 0} a sample times {@code k} iterations
  *   together, {@code k} chosen from the warm-up so that a sample lasts about that long; otherwise
  *   {@code k = 1}.</li>
@@ -30,6 +35,12 @@ public final class Measure {
         void run(long iterations);
     }
 
+    /** How long the JIT must have finished no compilation before the warm-up may end. */
+    static final double JIT_QUIET_SECONDS = 0.5;
+
+    /** The JVM's compiler, if it reports its compilation time; else null (the warm-up does not wait for it). */
+    private static final CompilationMXBean JIT = jitWithTime();
+
     /** A measurement with the bytes allocated per iteration during its runs (null if the JVM cannot count). */
     public record Result(Measurement measurement, Allocation allocation) {}
 
@@ -41,6 +52,8 @@ public final class Measure {
         long iterations = 0;
         long k = 1;
         double lastPerIteration;
+        long jitMillis = jitMillis();
+        long jitQuietSince = warmStart;
         while (true) {
             long t0 = System.nanoTime();
             work.run(k);
@@ -55,8 +68,14 @@ public final class Measure {
                 k = Math.max(1, Math.min(k * 4, (long) Math.ceil(timing.sampleSeconds() * 1e9 / Math.max(lastPerIteration, 1))));
             }
             double elapsed = (t1 - warmStart) / 1e9;
+            long jitNow = jitMillis();
+            if (jitNow != jitMillis) {
+                jitMillis = jitNow;
+                jitQuietSince = t1;
+            }
+            boolean jitQuiet = (t1 - jitQuietSince) / 1e9 >= JIT_QUIET_SECONDS;
             boolean enough = count >= timing.warmupMinIterations() && elapsed >= timing.warmupMinSeconds();
-            if (enough && count >= window.length && stable(window, timing.stableTolerance())) {
+            if (enough && jitQuiet && count >= window.length && stable(window, timing.stableTolerance())) {
                 break;
             }
             if (elapsed >= timing.warmupMaxSeconds() && count >= 1) {
@@ -113,6 +132,16 @@ public final class Measure {
 
     private static boolean settled(double a, double b) {
         return Math.abs(a - b) <= 0.01 * Math.max(a, b);
+    }
+
+    private static CompilationMXBean jitWithTime() {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit : null;
+    }
+
+    /** The JIT's total compilation time so far, in milliseconds; 0 when it is not reported. */
+    private static long jitMillis() {
+        return JIT == null ? 0 : JIT.getTotalCompilationTime();
     }
 
     /** The number of runs for an estimated run time in nanoseconds. */
