@@ -1024,6 +1024,44 @@ public final class SimdKernels {
         }
     }
 
+    // ---------------------------------------------------------------- warm-up
+
+    /** Rounds of {@link #warmUp}: each runs every GEMM micro-kernel once on a small block. */
+    static final int WARM_UP_ROUNDS = 300;
+
+    static {
+        warmUp();
+    }
+
+    /**
+     * Runs every GEMM micro-kernel ({@link #WARM_UP_ROUNDS} times, on blocks of at most 10 x 128
+     * with k = 16; about 0.2 s, once per JVM, when this class loads) before any real product
+     * (docs/engine.md, Speed).
+     *
+     * <p>Why: when the first product of a JVM is a long one (a layer's input projection, say
+     * 3200 x 64 x 64), C2 first compiles the 6 x 4 micro-kernel on stack replacement, in the middle
+     * of that call, and in about one JVM in three the regular compilation that follows calls the
+     * Vector API's Java fallback for {@code fma} instead of the FMA instruction: every FMA then
+     * allocates, and every training step takes four times as long for the rest of the JVM's life
+     * (measured: RNN H = 64, B = 32, one thread, 7.5-8.5 ms per step instead of 1.6-1.9 in 9 of
+     * 30 JVMs). Many short calls first get the kernels compiled from their invocations: 40 of 40
+     * JVMs ran at full speed after this warm-up (20 with 300 rounds, 20 with 1000).
+     */
+    private static void warmUp() {
+        int k = 16;
+        int rows = 10; // one 6-row and one 4-row tile
+        int n = WIDE_ROW_COLUMNS; // a lone row's tile, two 4-vector tiles
+        float[] a = new float[rows * k];
+        float[] b = new float[k * n];
+        float[] c = new float[rows * n];
+        for (int round = 0; round < WARM_UP_ROUNDS; round++) {
+            boolean accumulate = (round & 1) == 1;
+            gemmBroadcast(c, 0, n, a, 0, k, 1, b, 0, n, rows, n, k, accumulate); // A as stored
+            gemmBroadcast(c, 0, n, a, 0, 1, rows, b, 0, n, rows, n, k, accumulate); // A transposed
+            gemmBroadcast(c, 0, n, a, 0, k, 1, b, 0, n, 1, n, k, accumulate); // a lone row
+        }
+    }
+
     // ---------------------------------------------------------------- constants
 
     private static int lanes() {
