@@ -52,7 +52,7 @@ public final class Measure {
         long iterations = 0;
         long k = 1;
         double lastPerIteration;
-        long jitMillis = jitMillis();
+        long jitSeen = jitMillis();
         long jitQuietSince = warmStart;
         while (true) {
             long t0 = System.nanoTime();
@@ -69,8 +69,8 @@ public final class Measure {
             }
             double elapsed = (t1 - warmStart) / 1e9;
             long jitNow = jitMillis();
-            if (jitNow != jitMillis) {
-                jitMillis = jitNow;
+            if (jitNow != jitSeen) {
+                jitSeen = jitNow;
                 jitQuietSince = t1;
             }
             boolean jitQuiet = (t1 - jitQuietSince) / 1e9 >= JIT_QUIET_SECONDS;

@@ -1027,7 +1027,7 @@ public final class SimdKernels {
     // ---------------------------------------------------------------- warm-up
 
     /** Rounds of {@link #warmUp}: each runs every GEMM micro-kernel once on a small block. */
-    static final int WARM_UP_ROUNDS = 300;
+    private static final int WARM_UP_ROUNDS = 300;
 
     static {
         warmUp();

@@ -11,8 +11,6 @@ import io.unroll.train.Adam;
 import io.unroll.train.Clipping;
 import io.unroll.train.Init;
 import io.unroll.train.InitScheme;
-import java.io.File;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -84,17 +82,7 @@ class FreshJvmAllocationTest {
             for (int i = 0; i < 300; i++) {
                 step.run();
             }
-            com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-            long thread = Thread.currentThread().getId();
-            long fewest = Long.MAX_VALUE;
-            long deadline = System.nanoTime() + 15_000_000_000L;
-            while (fewest > 0 && System.nanoTime() < deadline) {
-                long before = threads.getThreadAllocatedBytes(thread);
-                for (int i = 0; i < 10; i++) {
-                    step.run();
-                }
-                fewest = Math.min(fewest, threads.getThreadAllocatedBytes(thread) - before);
-            }
+            long fewest = WarmAllocation.fewestBytesPerWindow(step, 10, 15);
             System.out.println("fewest bytes per window: " + fewest);
         }
     }

@@ -10,7 +10,6 @@ import io.unroll.train.Adam;
 import io.unroll.train.Clipping;
 import io.unroll.train.Init;
 import io.unroll.train.InitScheme;
-import java.lang.management.ManagementFactory;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -20,9 +19,6 @@ import org.junit.jupiter.params.provider.EnumSource;
  * JVM's per-thread allocation counter, which is exact, so this is a deterministic assertion.
  */
 class NoAllocationTest {
-    private static final com.sun.management.ThreadMXBean THREADS =
-            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-
     @ParameterizedTest
     @EnumSource(CellType.class)
     void aWarmTrainingStepAllocatesNothing(CellType cell) {
@@ -47,22 +43,12 @@ class NoAllocationTest {
         for (int i = 0; i < 1500; i++) {
             step(model, params, adam, tokens, targets, batch, steps);
         }
-        // "Once warm": until C2 has compiled every vector kernel, interpreted and C1 code boxes
-        // vectors, and on a busy machine the compile queue can take seconds to reach the last one.
-        // So look at windows of 20 steps for up to 20 s and require one that allocates nothing.
-        long thread = Thread.currentThread().getId();
-        long fewest = Long.MAX_VALUE;
-        double last = 0;
-        long deadline = System.nanoTime() + 20_000_000_000L;
-        while (fewest > 0 && System.nanoTime() < deadline) {
-            long before = THREADS.getThreadAllocatedBytes(thread);
-            for (int i = 0; i < 20; i++) {
-                last = step(model, params, adam, tokens, targets, batch, steps);
-            }
-            fewest = Math.min(fewest, THREADS.getThreadAllocatedBytes(thread) - before);
-        }
+        // once warm: the best of windows of 20 steps, looking for up to 20 s
+        double[] last = new double[1];
+        long fewest = WarmAllocation.fewestBytesPerWindow(
+                () -> last[0] = step(model, params, adam, tokens, targets, batch, steps), 20, 20);
         assertEquals(0, fewest, "bytes allocated by the best window of 20 warm training steps");
-        assertTrue(last < first, "the steps trained: loss " + first + " -> " + last);
+        assertTrue(last[0] < first, "the steps trained: loss " + first + " -> " + last[0]);
     }
 
     private static double step(SequenceModel model, ParamStore params, Adam adam, int[] tokens, int[] targets, int batch, int steps) {
