@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.DoubleStream;
 
 /**
  * Runs a {@link BenchConfig}: the FMA peak, then every training row and every streaming row, each
@@ -26,6 +27,10 @@ public final class Bench {
     static final double ALLOCATION_CHUNK_SECONDS = 0.25;
     /** A row during which other processes took more than this share of all CPU time is flagged. */
     static final double BUSY_SHARE = 0.05;
+    /** Length of one probe of the round trip between two cores ({@link CoreToCore}). */
+    static final double CORE_PROBE_SECONDS = 0.02;
+    /** A row during which a probe found the round trip this many times the one at the start is flagged. */
+    static final double FAR_CORES = 2.0;
 
     /** Progress, for a caller that wants to show rows as they finish. */
     public interface Listener {
@@ -81,6 +86,7 @@ public final class Bench {
                         peak.threads(), peak.totalGflops() / peak.perCoreGflops()));
             }
             double peakGflops = peak.gflopsFor(config.threads());
+            CoreToCore.roundTripNanos(CORE_PROBE_SECONDS); // untimed: lets the JIT compile the probe's loops
 
             List<TrainingRow> training = new ArrayList<>();
             if (config.training()) {
@@ -108,13 +114,26 @@ public final class Bench {
             }
             long busyRows = training.stream().filter(r -> r.otherCpuShare() > BUSY_SHARE).count()
                     + streaming.stream().filter(r -> r.otherCpuShare() > BUSY_SHARE).count();
+            // the reference: the row whose cores were closest (far spells come and go; most rows miss them)
+            double coreToCore = DoubleStream.concat(training.stream().mapToDouble(TrainingRow::coreToCoreNs),
+                    streaming.stream().mapToDouble(StreamingRow::coreToCoreNs)).filter(ns -> !Double.isNaN(ns)).min().orElse(Double.NaN);
+            double far = FAR_CORES * coreToCore;
+            long farRows = training.stream().filter(r -> r.coreToCoreNs() > far).count()
+                    + streaming.stream().filter(r -> r.coreToCoreNs() > far).count();
+            if (farRows > 0) {
+                notes.add(String.format(Locale.ROOT, "%d of %d rows ran while a round trip between two cores took more than"
+                        + " %.0fx the %.0f ns of the row with the closest cores (column 'c2c ns'): the cores were far apart then"
+                        + " (as when a host runs the vCPUs on cores that share no cache) and every two-thread figure of those rows"
+                        + " is low; Unroll hands work between its threads at every time step",
+                        farRows, training.size() + streaming.size(), FAR_CORES, coreToCore));
+            }
             if (busyRows > 0) {
                 notes.add(String.format(Locale.ROOT, "%d of %d rows were measured while other processes used more than %.0f%%"
                         + " of the CPU time (column 'others'): their figures are low and noisy; rerun on a quiet machine",
                         busyRows, training.size() + streaming.size(), 100 * BUSY_SHARE));
             }
             return new BenchReport(machine, config.threads(), python == null ? null : python.info(), peak, config,
-                    training, streaming, Targets.evaluate(training, streaming), notes, loadStart, loadAverage(),
+                    coreToCore, training, streaming, Targets.evaluate(training, streaming), notes, loadStart, loadAverage(),
                     CpuMonitor.otherShare(runStart, cpu.snapshot()), (System.nanoTime() - start) / 1e9);
         } finally {
             if (python != null) {
@@ -130,6 +149,7 @@ public final class Bench {
     static TrainingRow trainingRow(BenchConfig config, CpuMonitor cpu, CellType cell, BenchConfig.Shape shape,
                                    double peakGflops, FmaPeak peak, PeerProcess python, PeerProcess oneThread) {
         CpuMonitor.Snapshot before = cpu.snapshot();
+        double coreToCore = coreToCore(Double.NaN);
         int h = shape.hidden();
         int b = shape.batch();
         int t = config.steps();
@@ -145,6 +165,7 @@ public final class Bench {
         TrainingFigures mine = TrainingFigures.of(unroll.measurement(), flops, b, t, peakGflops);
         TrainingFigures theirs = null;
         Double speedup = null;
+        coreToCore = coreToCore(coreToCore);
         if (python != null) {
             Measurement m = python.measure(PeerProtocol.Request.train(cell.id(), h, b, t, h, config.classes(),
                     config.seed(), config.trainingTiming()));
@@ -159,14 +180,16 @@ public final class Bench {
             single = TrainingFigures.of(m, flops, b, t, peak.gflopsFor(1));
             scaling = m.medianNanos() / unroll.measurement().medianNanos();
         }
+        coreToCore = coreToCore(coreToCore);
         return new TrainingRow(cell.id(), h, b, t, flops / 1e9, mine, theirs, speedup, single, scaling,
                 warm, unroll.allocation(), stored, required, (double) stored / required,
-                CpuMonitor.otherShare(before, cpu.snapshot()));
+                CpuMonitor.otherShare(before, cpu.snapshot()), coreToCore);
     }
 
     /** Unroll, then PyTorch, for one (cell, H). */
     static StreamingRow streamingRow(BenchConfig config, CpuMonitor cpu, CellType cell, int hidden, PeerProcess python) {
         CpuMonitor.Snapshot before = cpu.snapshot();
+        double coreToCore = coreToCore(Double.NaN);
         int input = StreamingStep.inputSizeFor(hidden);
         StreamingStep step = new StreamingStep(cell, hidden, input, config.seed());
         Measure.Result unroll = Measure.run(config.streamingTiming(), step::run);
@@ -176,14 +199,22 @@ public final class Bench {
         Measurement theirs = null;
         Double theirNs = null;
         Double speedup = null;
+        coreToCore = coreToCore(coreToCore);
         if (python != null) {
             theirs = python.measure(PeerProtocol.Request.stream(cell.id(), hidden, input, config.seed(),
                     config.streamingTiming()));
             theirNs = theirs.medianNanos();
             speedup = theirNs / mine;
         }
+        coreToCore = coreToCore(coreToCore);
         return new StreamingRow(cell.id(), hidden, input, mine, unroll.measurement(), theirNs, theirs, speedup,
-                warm, unroll.allocation(), CpuMonitor.otherShare(before, cpu.snapshot()));
+                warm, unroll.allocation(), CpuMonitor.otherShare(before, cpu.snapshot()), coreToCore);
+    }
+
+    /** The larger of {@code sofar} and a new probe of the round trip between two cores (NaN counts as nothing). */
+    private static double coreToCore(double sofar) {
+        double now = CoreToCore.roundTripNanos(CORE_PROBE_SECONDS);
+        return Double.isNaN(sofar) ? now : Double.isNaN(now) ? sofar : Math.max(sofar, now);
     }
 
     private static double loadAverage() {

@@ -15,7 +15,12 @@ package io.unroll.bench;
  * @param allocation      bytes Unroll allocated per step once warm ({@link Measure#settledAllocation})
  * @param allocationDuringRuns bytes per step during the timed runs
  * @param otherCpuShare   share of all CPU time that other processes used while the row was measured
+ * @param coreToCoreNs    the longest round trip between two cores ({@link CoreToCore}) probed at
+ *                        the row's start, between the engines and at its end (NaN on one core):
+ *                        well above the other rows' figures, the cores were far apart and the
+ *                        two-thread figures are low
  */
 public record StreamingRow(String cell, int hidden, int input, double unrollNs, Measurement unroll,
                            Double pytorchNs, Measurement pytorch, Double speedup, Allocation allocation,
-                           Allocation allocationDuringRuns, double otherCpuShare) {}
+                           Allocation allocationDuringRuns, double otherCpuShare,
+                           double coreToCoreNs) {}

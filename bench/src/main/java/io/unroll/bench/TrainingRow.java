@@ -21,8 +21,13 @@ package io.unroll.bench;
  * @param otherCpuShare   share of all CPU time that other processes used while the row was
  *                        measured (NaN if unknown): above a few percent, the row's figures are
  *                        low and noisy
+ * @param coreToCoreNs    the longest round trip between two cores ({@link CoreToCore}) probed at
+ *                        the row's start, between the engines and at its end (NaN on one core):
+ *                        well above the other rows' figures, the cores were far apart and the
+ *                        two-thread figures are low
  */
 public record TrainingRow(String cell, int hidden, int batch, int steps, double gflopPerStep,
                           TrainingFigures unroll, TrainingFigures pytorch, Double speedup,
                           TrainingFigures unrollOneThread, Double threadScaling, Allocation allocation,
-                          Allocation allocationDuringRuns, long storedFloats, long requiredFloats, double memoryRatio, double otherCpuShare) {}
+                          Allocation allocationDuringRuns, long storedFloats, long requiredFloats, double memoryRatio, double otherCpuShare,
+                          double coreToCoreNs) {}

@@ -59,6 +59,10 @@ final class BenchText {
             }
             s.append('\n');
         }
+        if (!Double.isNaN(r.coreToCoreNs())) {
+            s.append(String.format(Locale.ROOT, "Cores     a round trip between two cores takes %.0f ns on the row with the closest cores (column c2c ns)%n",
+                    r.coreToCoreNs()));
+        }
         FmaPeak p = r.fmaPeak();
         s.append(String.format(Locale.ROOT, "FMA peak  %.1f GFLOP/s on 1 core, %.1f GFLOP/s on %d cores at once (Vector API, %d-bit FMA, 16 accumulators)%n",
                 p.perCoreGflops(), p.totalGflops(), p.threads(), p.vectorBits()));
@@ -77,12 +81,13 @@ final class BenchText {
         s.append("ms per step: median (min-max) of the timed runs; ksps = thousand timesteps x batch per second;\n");
         s.append("GFLOP/s by 6*G*H*(I+H)*B*T (head not counted); % peak of the measured FMA peak (target >= 70% at H >= 512);\n");
         s.append("speedup = Unroll throughput / PyTorch throughput (target >= 3x at H = 64, >= 2x at H <= 256, >= 1.4x everywhere);\n");
-        s.append("others = share of the CPU time other processes took while the row ran (above 5% the row is not trustworthy)\n\n");
+        s.append("others = share of the CPU time other processes took while the row ran (above 5% the row is not trustworthy);\n");
+        s.append(CORE_LEGEND).append("\n\n");
         boolean torch = r.pytorch() != null;
         Table t = torch
                 ? new Table("cell", "H", "B", "Unroll ms", "runs", "ksps", "GFLOP/s", "% peak", "PyTorch ms", "runs", "GFLOP/s",
-                        "speedup", "target", "others")
-                : new Table("cell", "H", "B", "Unroll ms", "runs", "ksps", "GFLOP/s", "% peak", "others");
+                        "speedup", "target", "others", "c2c ns")
+                : new Table("cell", "H", "B", "Unroll ms", "runs", "ksps", "GFLOP/s", "% peak", "others", "c2c ns");
         for (TrainingRow row : r.training()) {
             TrainingFigures u = row.unroll();
             String peak = String.format(Locale.ROOT, "%.1f", 100 * u.peakShare());
@@ -97,10 +102,11 @@ final class BenchText {
                         msRange(p), p.measurement().samples().length, num(p.gflops()),
                         String.format(Locale.ROOT, "%.2fx", row.speedup()),
                         String.format(Locale.ROOT, ">=%.1fx %s", target, row.speedup() >= target ? "PASS" : "MISS"),
-                        percent(row.otherCpuShare()));
+                        percent(row.otherCpuShare()), nanos(row.coreToCoreNs()));
             } else {
                 t.addRow(row.cell(), row.hidden(), row.batch(), msRange(u), u.measurement().samples().length,
-                        num(u.timestepsPerSecond() / 1e3), num(u.gflops()), peak, percent(row.otherCpuShare()));
+                        num(u.timestepsPerSecond() / 1e3), num(u.gflops()), peak, percent(row.otherCpuShare()),
+                        nanos(row.coreToCoreNs()));
             }
         }
         s.append(t.render()).append('\n');
@@ -143,12 +149,13 @@ final class BenchText {
 
     private static void streaming(StringBuilder s, BenchReport r) {
         s.append("Streaming: batch 1, one step per call, state carried, I = 8 for H <= 64 else H; ns per step: median (min-max)\n");
-        s.append(String.format(Locale.ROOT, "targets: LSTM H=64 <= %.0f ns; PyTorch ns / Unroll ns >= %.0fx on every row; 0 bytes allocated per step%n%n",
+        s.append(String.format(Locale.ROOT, "targets: LSTM H=64 <= %.0f ns; PyTorch ns / Unroll ns >= %.0fx on every row; 0 bytes allocated per step;%n",
                 Targets.STREAM_LSTM64_NS, Targets.STREAM_SPEEDUP));
+        s.append(CORE_LEGEND).append("\n\n");
         boolean torch = r.pytorch() != null;
         Table t = torch
-                ? new Table("cell", "H", "I", "Unroll ns", "latency", "bytes/step", "PyTorch ns", "speedup", "target", "others")
-                : new Table("cell", "H", "I", "Unroll ns", "latency", "bytes/step", "others");
+                ? new Table("cell", "H", "I", "Unroll ns", "latency", "bytes/step", "PyTorch ns", "speedup", "target", "others", "c2c ns")
+                : new Table("cell", "H", "I", "Unroll ns", "latency", "bytes/step", "others", "c2c ns");
         for (StreamingRow row : r.streaming()) {
             String latency = row.cell().equals("lstm") && row.hidden() == 64
                     ? (row.unrollNs() <= Targets.STREAM_LSTM64_NS ? "PASS" : "MISS") : "";
@@ -159,10 +166,10 @@ final class BenchText {
                         nsRange(row.pytorch().stats()), String.format(Locale.ROOT, "%.1fx", row.speedup()),
                         String.format(Locale.ROOT, ">=%.0fx %s", Targets.STREAM_SPEEDUP,
                                 row.speedup() >= Targets.STREAM_SPEEDUP ? "PASS" : "MISS"),
-                        percent(row.otherCpuShare()));
+                        percent(row.otherCpuShare()), nanos(row.coreToCoreNs()));
             } else {
                 t.addRow(row.cell(), row.hidden(), row.input(), nsRange(row.unroll().stats()), latency, bytes,
-                        percent(row.otherCpuShare()));
+                        percent(row.otherCpuShare()), nanos(row.coreToCoreNs()));
             }
         }
         s.append(t.render()).append('\n');
@@ -206,6 +213,13 @@ final class BenchText {
             case "B" -> num(v) + " B";
             default -> num(v) + " " + unit;
         };
+    }
+
+    private static final String CORE_LEGEND = "c2c ns = the longest round trip between two cores probed at the row's start,"
+            + " between the engines and at its end (well above the other rows', the cores were far apart and two-thread figures are low)";
+
+    private static String nanos(double ns) {
+        return Double.isNaN(ns) ? "n/a" : String.format(Locale.ROOT, "%.0f", ns);
     }
 
     private static String percent(double share) {

@@ -35,7 +35,7 @@ class BenchCommandTest {
                 "--stream-hidden", "4", "--runs", "2", "--save-json", json.toString());
         assertEquals(0, o.exitCode(), o.err());
         for (String part : List.of("Machine", "JDK", "JVM flags", "Kernels", "FMA peak", "Training step", "lstm", "rnn_tanh",
-                "Threads: not compared", "bytes/step", "Streaming", "Targets of issue 3", "memory-stored-vs-needed",
+                "Threads: not compared", "bytes/step", "Streaming", "c2c ns =", "Targets of issue 3", "memory-stored-vs-needed",
                 "JSON report: " + json.toAbsolutePath())) {
             assertTrue(o.out().contains(part), "missing '" + part + "' in\n" + o.out());
         }
@@ -68,6 +68,13 @@ class BenchCommandTest {
         assertTrue(t.at("/allocation/iterations").asLong() >= 1, "and again once warm");
         double others = t.get("otherCpuShare").asDouble();
         assertTrue(others >= 0 && others <= 1, "a share of the CPU time: " + others);
+        double roundTrip = t.get("coreToCoreNs").asDouble();
+        if (Runtime.getRuntime().availableProcessors() >= 2) {
+            assertTrue(roundTrip > 1 && roundTrip < 1e6, "a round trip between two cores, in ns: " + roundTrip);
+            assertTrue(doc.get("coreToCoreNs").asDouble() <= roundTrip, "the report's reference is the closest row's");
+        } else {
+            assertTrue(Double.isNaN(roundTrip), "no second core to probe: " + roundTrip);
+        }
 
         assertEquals(2, doc.get("streaming").size());
         JsonNode s = doc.get("streaming").get(0);
@@ -75,6 +82,8 @@ class BenchCommandTest {
         assertEquals(4, s.get("hidden").asInt());
         assertEquals(8, s.get("input").asInt(), "I = 8 for H <= 64");
         assertTrue(s.get("unrollNs").asDouble() > 0);
+        assertTrue(Runtime.getRuntime().availableProcessors() < 2
+                || s.get("coreToCoreNs").asDouble() > 1 && s.get("coreToCoreNs").asDouble() < 1e6, s.toString());
 
         // without a peer: the memory and allocation targets, never a speed-up target
         for (JsonNode check : doc.get("targets")) {

@@ -1,0 +1,34 @@
+package io.unroll.bench;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/** The probe of how far apart two cores are (a plausible figure, not a speed test). */
+class CoreToCoreTest {
+
+    @Test
+    void aRoundTripBetweenTwoThreadsTakesNanosecondsToMicroseconds() {
+        double ns = CoreToCore.roundTripNanos(0.01);
+        if (Runtime.getRuntime().availableProcessors() < 2) {
+            assertTrue(Double.isNaN(ns), "one core: nothing to probe, got " + ns);
+        } else {
+            // one store seen by the other core and back: more than a nanosecond, far less than a time slice
+            assertTrue(ns > 1 && ns < 1e6, "round trip: " + ns + " ns");
+        }
+    }
+
+    @Test
+    void thePartnerThreadEndsWithTheProbe() throws InterruptedException {
+        CoreToCore.roundTripNanos(0.005);
+        long deadline = System.nanoTime() + 2_000_000_000L;
+        while (partnerAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertTrue(!partnerAlive(), "the core-to-core partner thread is still running after the probe");
+    }
+
+    private static boolean partnerAlive() {
+        return Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals("core-to-core") && t.isAlive());
+    }
+}
