@@ -3,6 +3,7 @@ package io.unroll.bench;
 import io.unroll.cell.CellType;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
+import java.util.DoubleSummaryStatistics;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -29,7 +30,7 @@ public final class Bench {
     static final double BUSY_SHARE = 0.05;
     /** Length of one probe of the round trip between two cores ({@link CoreToCore}). */
     static final double CORE_PROBE_SECONDS = 0.02;
-    /** A row during which a probe found the round trip this many times the one at the start is flagged. */
+    /** Round trips between two cores spread wider than this factor over the rows get a note. */
     static final double FAR_CORES = 2.0;
 
     /** Progress, for a caller that wants to show rows as they finish. */
@@ -114,18 +115,16 @@ public final class Bench {
             }
             long busyRows = training.stream().filter(r -> r.otherCpuShare() > BUSY_SHARE).count()
                     + streaming.stream().filter(r -> r.otherCpuShare() > BUSY_SHARE).count();
-            // the reference: the row whose cores were closest (far spells come and go; most rows miss them)
-            double coreToCore = DoubleStream.concat(training.stream().mapToDouble(TrainingRow::coreToCoreNs),
-                    streaming.stream().mapToDouble(StreamingRow::coreToCoreNs)).filter(ns -> !Double.isNaN(ns)).min().orElse(Double.NaN);
-            double far = FAR_CORES * coreToCore;
-            long farRows = training.stream().filter(r -> r.coreToCoreNs() > far).count()
-                    + streaming.stream().filter(r -> r.coreToCoreNs() > far).count();
-            if (farRows > 0) {
-                notes.add(String.format(Locale.ROOT, "%d of %d rows ran while a round trip between two cores took more than"
-                        + " %.0fx the %.0f ns of the row with the closest cores (column 'c2c ns'): the cores were far apart then"
-                        + " (as when a host runs the vCPUs on cores that share no cache) and every two-thread figure of those rows"
-                        + " is low; Unroll hands work between its threads at every time step",
-                        farRows, training.size() + streaming.size(), FAR_CORES, coreToCore));
+            DoubleSummaryStatistics roundTrips = DoubleStream.concat(
+                    training.stream().mapToDouble(TrainingRow::coreToCoreNs),
+                    streaming.stream().mapToDouble(StreamingRow::coreToCoreNs)).filter(ns -> !Double.isNaN(ns)).summaryStatistics();
+            double closest = roundTrips.getCount() == 0 ? Double.NaN : roundTrips.getMin();
+            double farthest = roundTrips.getCount() == 0 ? Double.NaN : roundTrips.getMax();
+            if (farthest > FAR_CORES * closest) {
+                notes.add(String.format(Locale.ROOT, "a round trip between two cores took %.0f to %.0f ns over the rows"
+                        + " (column 'c2c ns'): where it was long, the cores were far apart (as when a host runs the vCPUs on"
+                        + " cores that share no cache), and Unroll, which hands work between its threads at every time step,"
+                        + " ran slower on two threads (docs/benchmarks.md, Far cores)", closest, farthest));
             }
             if (busyRows > 0) {
                 notes.add(String.format(Locale.ROOT, "%d of %d rows were measured while other processes used more than %.0f%%"
@@ -133,7 +132,7 @@ public final class Bench {
                         busyRows, training.size() + streaming.size(), 100 * BUSY_SHARE));
             }
             return new BenchReport(machine, config.threads(), python == null ? null : python.info(), peak, config,
-                    coreToCore, training, streaming, Targets.evaluate(training, streaming), notes, loadStart, loadAverage(),
+                    closest, farthest, training, streaming, Targets.evaluate(training, streaming), notes, loadStart, loadAverage(),
                     CpuMonitor.otherShare(runStart, cpu.snapshot()), (System.nanoTime() - start) / 1e9);
         } finally {
             if (python != null) {
@@ -149,13 +148,14 @@ public final class Bench {
     static TrainingRow trainingRow(BenchConfig config, CpuMonitor cpu, CellType cell, BenchConfig.Shape shape,
                                    double peakGflops, FmaPeak peak, PeerProcess python, PeerProcess oneThread) {
         CpuMonitor.Snapshot before = cpu.snapshot();
-        double coreToCore = coreToCore(Double.NaN);
         int h = shape.hidden();
         int b = shape.batch();
         int t = config.steps();
         double flops = Flops.trainingStep(cell, h, h, b, t);
         TrainingStep step = new TrainingStep(cell, h, b, t, config.classes(), config.seed());
-        Measure.Result unroll = Measure.run(config.trainingTiming(), step::run);
+        double[] roundTrip = new double[1];
+        Measure.Result unroll = Measure.run(config.trainingTiming(), step::run, () -> roundTrip[0] = CoreToCore.roundTripNanos(CORE_PROBE_SECONDS));
+        double coreToCore = longerRoundTrip(roundTrip[0]);
         Allocation warm = Measure.settledAllocation(step::run, unroll.measurement().medianNanos(),
                 ALLOCATION_CHUNK_SECONDS, config.trainingTiming().warmupMaxSeconds() / 4);
         long stored = step.storedFloats();
@@ -165,7 +165,6 @@ public final class Bench {
         TrainingFigures mine = TrainingFigures.of(unroll.measurement(), flops, b, t, peakGflops);
         TrainingFigures theirs = null;
         Double speedup = null;
-        coreToCore = coreToCore(coreToCore);
         if (python != null) {
             Measurement m = python.measure(PeerProtocol.Request.train(cell.id(), h, b, t, h, config.classes(),
                     config.seed(), config.trainingTiming()));
@@ -180,7 +179,6 @@ public final class Bench {
             single = TrainingFigures.of(m, flops, b, t, peak.gflopsFor(1));
             scaling = m.medianNanos() / unroll.measurement().medianNanos();
         }
-        coreToCore = coreToCore(coreToCore);
         return new TrainingRow(cell.id(), h, b, t, flops / 1e9, mine, theirs, speedup, single, scaling,
                 warm, unroll.allocation(), stored, required, (double) stored / required,
                 CpuMonitor.otherShare(before, cpu.snapshot()), coreToCore);
@@ -189,30 +187,29 @@ public final class Bench {
     /** Unroll, then PyTorch, for one (cell, H). */
     static StreamingRow streamingRow(BenchConfig config, CpuMonitor cpu, CellType cell, int hidden, PeerProcess python) {
         CpuMonitor.Snapshot before = cpu.snapshot();
-        double coreToCore = coreToCore(Double.NaN);
         int input = StreamingStep.inputSizeFor(hidden);
         StreamingStep step = new StreamingStep(cell, hidden, input, config.seed());
-        Measure.Result unroll = Measure.run(config.streamingTiming(), step::run);
+        double[] roundTrip = new double[1];
+        Measure.Result unroll = Measure.run(config.streamingTiming(), step::run, () -> roundTrip[0] = CoreToCore.roundTripNanos(CORE_PROBE_SECONDS));
+        double coreToCore = longerRoundTrip(roundTrip[0]);
         double mine = unroll.measurement().medianNanos();
         Allocation warm = Measure.settledAllocation(step::run, mine, ALLOCATION_CHUNK_SECONDS / 5,
                 config.streamingTiming().warmupMaxSeconds() / 4);
         Measurement theirs = null;
         Double theirNs = null;
         Double speedup = null;
-        coreToCore = coreToCore(coreToCore);
         if (python != null) {
             theirs = python.measure(PeerProtocol.Request.stream(cell.id(), hidden, input, config.seed(),
                     config.streamingTiming()));
             theirNs = theirs.medianNanos();
             speedup = theirNs / mine;
         }
-        coreToCore = coreToCore(coreToCore);
         return new StreamingRow(cell.id(), hidden, input, mine, unroll.measurement(), theirNs, theirs, speedup,
                 warm, unroll.allocation(), CpuMonitor.otherShare(before, cpu.snapshot()), coreToCore);
     }
 
-    /** The larger of {@code sofar} and a new probe of the round trip between two cores (NaN counts as nothing). */
-    private static double coreToCore(double sofar) {
+    /** The longer of {@code sofar} and a new probe of the round trip between two cores (a NaN probe counts as none). */
+    private static double longerRoundTrip(double sofar) {
         double now = CoreToCore.roundTripNanos(CORE_PROBE_SECONDS);
         return Double.isNaN(sofar) ? now : Double.isNaN(now) ? sofar : Math.max(sofar, now);
     }

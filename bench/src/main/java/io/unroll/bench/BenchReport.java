@@ -11,8 +11,9 @@ import java.util.Map;
  * @param pytorch   what the PyTorch peer said about itself (version, BLAS, threads), or null
  * @param fmaPeak   the measured FMA peak
  * @param config    what was asked for
- * @param coreToCoreNs the round trip between two cores ({@link CoreToCore}) of the row whose cores
- *                  were closest, the reference for the others; NaN on one core
+ * @param coreToCoreMinNs the shortest of the rows' round trips between two cores ({@link CoreToCore}),
+ *                  NaN on one core
+ * @param coreToCoreMaxNs the longest of them
  * @param training  the training rows, in the order run
  * @param streaming the streaming rows, in the order run
  * @param targets   the targets of issue 3 checked against these figures
@@ -24,6 +25,7 @@ import java.util.Map;
  * @param seconds   wall time of the whole run
  */
 public record BenchReport(MachineInfo machine, int threads, Map<String, Object> pytorch, FmaPeak fmaPeak,
-                          BenchConfig config, double coreToCoreNs, List<TrainingRow> training, List<StreamingRow> streaming,
+                          BenchConfig config, double coreToCoreMinNs, double coreToCoreMaxNs,
+                          List<TrainingRow> training, List<StreamingRow> streaming,
                           List<TargetCheck> targets, List<String> notes, double loadStart, double loadEnd,
                           double otherCpuShare, double seconds) {}

@@ -46,6 +46,11 @@ public final class Measure {
 
     /** Times {@code work} by {@code timing}. */
     public static Result run(Timing timing, Work work) {
+        return run(timing, work, () -> {});
+    }
+
+    /** Times {@code work} by {@code timing}, calling {@code beforeRuns} between the warm-up and the timed runs. */
+    public static Result run(Timing timing, Work work, Runnable beforeRuns) {
         long warmStart = System.nanoTime();
         double[] window = new double[timing.stableWindow()];
         long count = 0;
@@ -89,6 +94,7 @@ public final class Measure {
                 ? Math.max(1, (long) Math.ceil(timing.sampleSeconds() * 1e9 / Math.max(estimate, 1)))
                 : 1;
         int runs = runs(timing, estimate * perRun);
+        beforeRuns.run();
         double[] samples = new double[runs];
         Allocation.Counter counter = Allocation.Counter.start();
         for (int r = 0; r < runs; r++) {

@@ -21,10 +21,10 @@ package io.unroll.bench;
  * @param otherCpuShare   share of all CPU time that other processes used while the row was
  *                        measured (NaN if unknown): above a few percent, the row's figures are
  *                        low and noisy
- * @param coreToCoreNs    the longest round trip between two cores ({@link CoreToCore}) probed at
- *                        the row's start, between the engines and at its end (NaN on one core):
- *                        well above the other rows' figures, the cores were far apart and the
- *                        two-thread figures are low
+ * @param coreToCoreNs    the longer of two probes of the round trip between two cores
+ *                        ({@link CoreToCore}), right before and right after Unroll's runs (NaN on
+ *                        one core): where it is long, the cores were far apart and Unroll's
+ *                        two-thread figure is low
  */
 public record TrainingRow(String cell, int hidden, int batch, int steps, double gflopPerStep,
                           TrainingFigures unroll, TrainingFigures pytorch, Double speedup,

@@ -37,6 +37,21 @@ class StatsAndMeasureTest {
     }
 
     @Test
+    void theHookBeforeTheRunsRunsOnceBetweenWarmUpAndRuns() {
+        long[] calls = new long[1];
+        long[] callsWhenHooked = {-1};
+        int[] hooks = new int[1];
+        Timing timing = new Timing(0, 0, 1, 2, 10, 0, 0, 1, 1).withRuns(3);
+        Measure.Result r = Measure.run(timing, n -> calls[0] += n, () -> {
+            hooks[0]++;
+            callsWhenHooked[0] = calls[0];
+        });
+        assertEquals(1, hooks[0]);
+        assertEquals(r.measurement().warmupIterations(), callsWhenHooked[0], "after every warm-up iteration");
+        assertEquals(callsWhenHooked[0] + 3, calls[0], "and before the 3 timed ones");
+    }
+
+    @Test
     void streamingSamplesTimeManyIterationsTogether() {
         long[] sink = new long[1];
         Timing timing = new Timing(0, 0.5, 3, 3, 10, 0.002, 0.01, 3, 3);

@@ -59,9 +59,9 @@ final class BenchText {
             }
             s.append('\n');
         }
-        if (!Double.isNaN(r.coreToCoreNs())) {
-            s.append(String.format(Locale.ROOT, "Cores     a round trip between two cores takes %.0f ns on the row with the closest cores (column c2c ns)%n",
-                    r.coreToCoreNs()));
+        if (!Double.isNaN(r.coreToCoreMinNs())) {
+            s.append(String.format(Locale.ROOT, "Cores     a round trip between two cores took %.0f-%.0f ns over the rows (column c2c ns)%n",
+                    r.coreToCoreMinNs(), r.coreToCoreMaxNs()));
         }
         FmaPeak p = r.fmaPeak();
         s.append(String.format(Locale.ROOT, "FMA peak  %.1f GFLOP/s on 1 core, %.1f GFLOP/s on %d cores at once (Vector API, %d-bit FMA, 16 accumulators)%n",
@@ -215,8 +215,8 @@ final class BenchText {
         };
     }
 
-    private static final String CORE_LEGEND = "c2c ns = the longest round trip between two cores probed at the row's start,"
-            + " between the engines and at its end (well above the other rows', the cores were far apart and two-thread figures are low)";
+    private static final String CORE_LEGEND = "c2c ns = round trip between two cores, the longer of two probes right before and"
+            + " after Unroll's runs (where it is long, the cores were far apart and Unroll's two-thread figure is low)";
 
     private static String nanos(double ns) {
         return Double.isNaN(ns) ? "n/a" : String.format(Locale.ROOT, "%.0f", ns);
