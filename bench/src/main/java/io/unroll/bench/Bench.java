@@ -116,11 +116,12 @@ public final class Bench {
             long busyRows = training.stream().filter(r -> r.otherCpuShare() > BUSY_SHARE).count()
                     + streaming.stream().filter(r -> r.otherCpuShare() > BUSY_SHARE).count();
             DoubleSummaryStatistics roundTrips = DoubleStream.concat(
-                    training.stream().mapToDouble(TrainingRow::coreToCoreNs),
-                    streaming.stream().mapToDouble(StreamingRow::coreToCoreNs)).filter(ns -> !Double.isNaN(ns)).summaryStatistics();
+                            training.stream().mapToDouble(TrainingRow::coreToCoreNs),
+                            streaming.stream().mapToDouble(StreamingRow::coreToCoreNs))
+                    .filter(ns -> !Double.isNaN(ns)).summaryStatistics();
             double closest = roundTrips.getCount() == 0 ? Double.NaN : roundTrips.getMin();
             double farthest = roundTrips.getCount() == 0 ? Double.NaN : roundTrips.getMax();
-            if (farthest > FAR_CORES * closest) {
+            if (config.threads() > 1 && farthest > FAR_CORES * closest) {
                 notes.add(String.format(Locale.ROOT, "a round trip between two cores took %.0f to %.0f ns over the rows"
                         + " (column 'c2c ns'): where it was long, the cores were far apart (as when a host runs the vCPUs on"
                         + " cores that share no cache), and Unroll, which hands work between its threads at every time step,"
@@ -153,8 +154,9 @@ public final class Bench {
         int t = config.steps();
         double flops = Flops.trainingStep(cell, h, h, b, t);
         TrainingStep step = new TrainingStep(cell, h, b, t, config.classes(), config.seed());
-        double[] roundTrip = new double[1];
-        Measure.Result unroll = Measure.run(config.trainingTiming(), step::run, () -> roundTrip[0] = CoreToCore.roundTripNanos(CORE_PROBE_SECONDS));
+        double[] roundTrip = new double[1]; // probed right before the timed runs, then right after them
+        Measure.Result unroll = Measure.run(config.trainingTiming(), step::run,
+                () -> roundTrip[0] = CoreToCore.roundTripNanos(CORE_PROBE_SECONDS));
         double coreToCore = longerRoundTrip(roundTrip[0]);
         Allocation warm = Measure.settledAllocation(step::run, unroll.measurement().medianNanos(),
                 ALLOCATION_CHUNK_SECONDS, config.trainingTiming().warmupMaxSeconds() / 4);
@@ -189,8 +191,9 @@ public final class Bench {
         CpuMonitor.Snapshot before = cpu.snapshot();
         int input = StreamingStep.inputSizeFor(hidden);
         StreamingStep step = new StreamingStep(cell, hidden, input, config.seed());
-        double[] roundTrip = new double[1];
-        Measure.Result unroll = Measure.run(config.streamingTiming(), step::run, () -> roundTrip[0] = CoreToCore.roundTripNanos(CORE_PROBE_SECONDS));
+        double[] roundTrip = new double[1]; // probed right before the timed runs, then right after them
+        Measure.Result unroll = Measure.run(config.streamingTiming(), step::run,
+                () -> roundTrip[0] = CoreToCore.roundTripNanos(CORE_PROBE_SECONDS));
         double coreToCore = longerRoundTrip(roundTrip[0]);
         double mine = unroll.measurement().medianNanos();
         Allocation warm = Measure.settledAllocation(step::run, mine, ALLOCATION_CHUNK_SECONDS / 5,

@@ -23,6 +23,10 @@ import java.util.Map;
 final class BenchText {
     private BenchText() {}
 
+    /** The legend of the column {@code c2c ns} in both speed tables. */
+    private static final String CORE_LEGEND = "c2c ns = round trip between two cores, the longer of two probes right before and"
+            + " after Unroll's runs (where it is long, the cores were far apart and Unroll's two-thread figure is low)";
+
     static String render(BenchReport r) {
         StringBuilder s = new StringBuilder();
         header(s, r);
@@ -214,9 +218,6 @@ final class BenchText {
             default -> num(v) + " " + unit;
         };
     }
-
-    private static final String CORE_LEGEND = "c2c ns = round trip between two cores, the longer of two probes right before and"
-            + " after Unroll's runs (where it is long, the cores were far apart and Unroll's two-thread figure is low)";
 
     private static String nanos(double ns) {
         return Double.isNaN(ns) ? "n/a" : String.format(Locale.ROOT, "%.0f", ns);
