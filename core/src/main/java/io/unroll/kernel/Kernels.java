@@ -336,11 +336,16 @@ public final class Kernels {
      * threads without allocating: one instance per calling thread, refilled at each call. The
      * results do not depend on the split; the kernels have no sums across rows.
      */
-    private static final class GateTask implements Parallel.RowTask {
+    static final class GateTask implements Parallel.RowTask {
         static final int RNN_ACTIVATE = 0, RNN_ACTIVATE_BACKWARD = 1, LSTM_FORWARD = 2, LSTM_BACKWARD = 3,
                 GRU_FORWARD = 4, GRU_BACKWARD = 5, SOFTMAX_ROWS = 6;
-        /** Elements below which a gate kernel stays on one thread (a hand-over costs about a microsecond). */
-        static final long MIN_SPLIT_ELEMENTS = 8192;
+        /**
+         * Elements below which a gate kernel stays on one thread. A hand-over costs well under a
+         * microsecond to an awake helper; from B·H = 2048 (B = 32, H = 64) the split pays, since
+         * each core then updates the batch rows whose gates it computed (see
+         * {@code Parallel.ROW_SPLIT_MAX_B_FLOATS}).
+         */
+        static final long MIN_SPLIT_ELEMENTS = 2048;
         /** Elements per row of the vanilla RNN's flat ranges. */
         static final int CHUNK = 256;
         private static final ThreadLocal<GateTask> PER_THREAD = ThreadLocal.withInitial(GateTask::new);

@@ -50,6 +50,17 @@ final class Parallel {
     /** How long an idle helper stays awake, yielding between checks, before it parks. */
     private static final long SPIN_NANOS = 200_000;
 
+    /**
+     * Floats of B up to which a short, wide product ({@code m < n}: a small model's step,
+     * {@code h W_hhᵀ} with m = B) is split by rows after all. Each core then reads all of B, which
+     * at 128 KB its own L2 serves cheaply, and computes whole batch rows, the same rows the gate
+     * kernels give it next ({@link Kernels}' row split), so a step's gates and hidden state stay
+     * in the cache of the core that made them instead of crossing to the other. Measured on the
+     * LSTM H = 64, B = 32 training step, with the gate kernels split from 2048 elements too:
+     * median 5.4 ms instead of 6.1 over 38-40 blocks of 60 steps; GRU 4.9 instead of 5.3.
+     */
+    static final long ROW_SPLIT_MAX_B_FLOATS = 32 * 1024;
+
     /** The GEMM variants of {@link SimdKernels}. */
     enum Gemm { NN, NN_ADD, TN_ADD, NN_PANELS, NN_PANELS_ADD }
 
@@ -263,11 +274,12 @@ final class Parallel {
             // A thread reads its share of A and all of B when C is split by rows, all of A and its
             // share of B when split by columns: rows read less when m >= n (the input projection,
             // the weight gradients), columns when n > m (a step's h·W_hhᵀ, where each core then
-            // keeps only its half of the weights in its own L2). Columns only if they split at all.
+            // keeps only its half of the weights in its own L2), unless B is small enough for
+            // each core to keep all of it (ROW_SPLIT_MAX_B_FLOATS). Columns only if they split at all.
             boolean rowsSplit = m >= parts * SimdKernels.TILE_ROWS
                     || ceilDiv(m, SimdKernels.TILE_ROWS) >= ceilDiv(n, columnUnit);
             boolean columnsSplit = n >= parts * columnUnit;
-            byRows = rowsSplit && (m >= n || !columnsSplit);
+            byRows = rowsSplit && (m >= n || !columnsSplit || (long) k * n <= ROW_SPLIT_MAX_B_FLOATS);
             unit = byRows ? SimdKernels.TILE_ROWS : columnUnit;
             extent = byRows ? m : n;
             units = ceilDiv(extent, unit);

@@ -19,7 +19,7 @@ class GateSplitTest {
     void theFacadeRunsTheSplitPath() {
         assertTrue(Kernels.threads() > 1 || !Kernels.implementation().startsWith("simd"),
                 "this test needs two threads to mean anything; it runs with the default thread count");
-        assertTrue((long) BATCH * HIDDEN >= 8192, "the shape must be above the split threshold");
+        assertTrue((long) BATCH * HIDDEN >= Kernels.GateTask.MIN_SPLIT_ELEMENTS, "the shape must be above the split threshold");
     }
 
     @Test

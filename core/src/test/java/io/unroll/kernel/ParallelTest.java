@@ -24,6 +24,7 @@ class ParallelTest {
         int[][] shapes = {
             {67, 301, 129},  // split by rows, odd sizes everywhere
             {3, 1000, 70},   // too few rows: split by columns
+            {32, 256, 64},   // short and wide, but B small: split by rows (a small model's step)
             {130, 5, 40},    // narrow C
         };
         for (Gemm op : Gemm.values()) {
