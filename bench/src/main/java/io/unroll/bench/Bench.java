@@ -154,10 +154,8 @@ public final class Bench {
         int t = config.steps();
         double flops = Flops.trainingStep(cell, h, h, b, t);
         TrainingStep step = new TrainingStep(cell, h, b, t, config.classes(), config.seed());
-        double[] roundTrip = new double[1]; // probed right before the timed runs, then right after them
-        Measure.Result unroll = Measure.run(config.trainingTiming(), step::run,
-                () -> roundTrip[0] = CoreToCore.roundTripNanos(CORE_PROBE_SECONDS));
-        double coreToCore = longerRoundTrip(roundTrip[0]);
+        ProbedRuns probed = measureProbed(config.trainingTiming(), step::run);
+        Measure.Result unroll = probed.result();
         Allocation warm = Measure.settledAllocation(step::run, unroll.measurement().medianNanos(),
                 ALLOCATION_CHUNK_SECONDS, config.trainingTiming().warmupMaxSeconds() / 4);
         long stored = step.storedFloats();
@@ -183,7 +181,7 @@ public final class Bench {
         }
         return new TrainingRow(cell.id(), h, b, t, flops / 1e9, mine, theirs, speedup, single, scaling,
                 warm, unroll.allocation(), stored, required, (double) stored / required,
-                CpuMonitor.otherShare(before, cpu.snapshot()), coreToCore);
+                CpuMonitor.otherShare(before, cpu.snapshot()), probed.coreToCoreNs());
     }
 
     /** Unroll, then PyTorch, for one (cell, H). */
@@ -191,10 +189,8 @@ public final class Bench {
         CpuMonitor.Snapshot before = cpu.snapshot();
         int input = StreamingStep.inputSizeFor(hidden);
         StreamingStep step = new StreamingStep(cell, hidden, input, config.seed());
-        double[] roundTrip = new double[1]; // probed right before the timed runs, then right after them
-        Measure.Result unroll = Measure.run(config.streamingTiming(), step::run,
-                () -> roundTrip[0] = CoreToCore.roundTripNanos(CORE_PROBE_SECONDS));
-        double coreToCore = longerRoundTrip(roundTrip[0]);
+        ProbedRuns probed = measureProbed(config.streamingTiming(), step::run);
+        Measure.Result unroll = probed.result();
         double mine = unroll.measurement().medianNanos();
         Allocation warm = Measure.settledAllocation(step::run, mine, ALLOCATION_CHUNK_SECONDS / 5,
                 config.streamingTiming().warmupMaxSeconds() / 4);
@@ -208,13 +204,19 @@ public final class Bench {
             speedup = theirNs / mine;
         }
         return new StreamingRow(cell.id(), hidden, input, mine, unroll.measurement(), theirNs, theirs, speedup,
-                warm, unroll.allocation(), CpuMonitor.otherShare(before, cpu.snapshot()), coreToCore);
+                warm, unroll.allocation(), CpuMonitor.otherShare(before, cpu.snapshot()), probed.coreToCoreNs());
     }
 
-    /** The longer of {@code sofar} and a new probe of the round trip between two cores (a NaN probe counts as none). */
-    private static double longerRoundTrip(double sofar) {
-        double now = CoreToCore.roundTripNanos(CORE_PROBE_SECONDS);
-        return Double.isNaN(sofar) ? now : Double.isNaN(now) ? sofar : Math.max(sofar, now);
+    /** Unroll's timed runs and the longer of two probes of the round trip between two cores, right before and after them. */
+    private record ProbedRuns(Measure.Result result, double coreToCoreNs) {}
+
+    private static ProbedRuns measureProbed(Timing timing, Measure.Work work) {
+        double[] before = new double[1];
+        Measure.Result result = Measure.run(timing, work, () -> before[0] = CoreToCore.roundTripNanos(CORE_PROBE_SECONDS));
+        double after = CoreToCore.roundTripNanos(CORE_PROBE_SECONDS);
+        // a NaN probe (one core, or a partner that never answered) counts as none
+        double longer = Double.isNaN(before[0]) ? after : Double.isNaN(after) ? before[0] : Math.max(before[0], after);
+        return new ProbedRuns(result, longer);
     }
 
     private static double loadAverage() {

@@ -1064,7 +1064,7 @@ public final class SimdKernels {
             gemmBroadcast(c, 0, n, a, 0, k, 1, b, 0, n, rows, n, k, accumulate); // A as stored
             gemmBroadcast(c, 0, n, a, 0, 1, rows, b, 0, n, rows, n, k, accumulate); // A transposed
             gemmBroadcast(c, 0, n, a, 0, k, 1, b, 0, n, 1, n, k, accumulate); // a lone row
-            softmaxRows(c, 0, b, 0, 2, n / 2, logSumExp, 0); // the loss: 3200 rows at its first call
+            softmaxRows(c, 0, b, 0, 2, n / 2, logSumExp, 0); // the loss softmax: its first real call is long (B·T rows)
         }
     }
 
