@@ -133,22 +133,18 @@ final class Parallel {
         switch (op) {
             case NN:
             case NN_ADD:
-                SimdKernels.gemmBroadcast(c, cAt, n, a, aOff + row * k, k, 1, b, bOff + col, n,
+                SimdKernels.gemmRowBlocks(c, cAt, n, a, aOff + row * k, k, b, bOff + col, n,
                         rows, cols, k, op == Gemm.NN_ADD);
                 break;
             case NN_PANELS:
             case NN_PANELS_ADD:
-                // panel by panel (a column range starts on a panel: the unit of a column split)
-                for (int j = col; j < col + cols; j += Kernels.PANEL_COLUMNS) {
-                    int width = Math.min(Kernels.PANEL_COLUMNS, n - j);
-                    SimdKernels.gemmBroadcast(c, cAt + j - col, n, a, aOff + row * k, k, 1, b, bOff + j * k, width,
-                            rows, width, k, op == Gemm.NN_PANELS_ADD);
-                }
+                // a column range starts on a panel: the unit of a column split
+                SimdKernels.gemmPanelRowBlocks(c, cAt, n, a, aOff + row * k, k, b, bOff, n, col,
+                        rows, cols, k, op == Gemm.NN_PANELS_ADD);
                 break;
             case TN_ADD:
                 // A is [k, m]: C's rows are A's columns
-                SimdKernels.gemmBroadcast(c, cAt, n, a, aOff + row, 1, m, b, bOff + col, n,
-                        rows, cols, k, true);
+                SimdKernels.gemmTNPacked(c, cAt, n, a, aOff + row, m, b, bOff + col, n, rows, cols, k);
                 break;
             default:
                 throw new AssertionError(op);

@@ -18,7 +18,7 @@ public final class Linear {
     private final int outputSize;
     private final Param weight; // [out, in]
     private final Param bias;   // [out]
-    private final float[] weightT; // [in, out], W transposed at each forward
+    private final float[] weightTPanels; // Wᵀ [in, out] in panels, packed at each forward
     private float[] input;      // [N, in], the caller's array of the last forward
     private int rows;
     private float[] output;     // [N, out]
@@ -29,7 +29,7 @@ public final class Linear {
         this.outputSize = Check.positive("linear output size", outputSize);
         this.weight = params.add(prefix + "weight", outputSize, inputSize);
         this.bias = params.add(prefix + "bias", outputSize);
-        this.weightT = new float[inputSize * outputSize];
+        this.weightTPanels = new float[inputSize * outputSize];
     }
 
     public Param weight() {
@@ -54,8 +54,8 @@ public final class Linear {
             this.rows = rows;
         }
         input = x;
-        Kernels.transpose(weightT, 0, weight.data(), weight.offset(), outputSize, inputSize);
-        Kernels.gemmNN(output, 0, x, 0, weightT, 0, rows, outputSize, inputSize);
+        Kernels.packPanels(weightTPanels, 0, weight.data(), weight.offset(), inputSize, outputSize, true);
+        Kernels.gemmNNPanels(output, 0, x, 0, weightTPanels, 0, rows, outputSize, inputSize);
         Kernels.addRowVector(output, 0, bias.data(), bias.offset(), rows, outputSize);
         return output;
     }

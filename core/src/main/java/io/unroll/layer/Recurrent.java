@@ -85,7 +85,7 @@ public final class Recurrent {
         final Param biasIh;   // [GH] or null
         final Param biasHh;   // [GH] or null
         final Cell cell;
-        final float[] weightIhT; // [I_k, GH], W_ih transposed before each forward
+        final float[] weightIhTPanels; // W_ihᵀ [I_k, GH] in panels, packed before each forward
         final float[] biasScratch; // [GH]: b_ih + b_hh in forward, Σ_rows dPre in backward
         StepBuffers buf;
         float[] dInput;       // [T, B, I_k] time-major
@@ -97,7 +97,7 @@ public final class Recurrent {
             this.biasIh = biasIh;
             this.biasHh = biasHh;
             this.cell = cell;
-            this.weightIhT = new float[weightIh.size()];
+            this.weightIhTPanels = new float[weightIh.size()];
             this.biasScratch = new float[weightIh.rows()];
         }
     }
@@ -219,15 +219,16 @@ public final class Recurrent {
             if (buf.cs != null) {
                 copyStateSlice(buf.cs, initial == null ? null : initial.c(), k * bh, bh);
             }
-            // the weights as the B of A·B products: W_ihᵀ [I_k, GH]; W_hhᵀ [H, GH] for the steps
-            // forward and W_hh [GH, H] for backward's, both in panels that stream through the cache
-            Kernels.transpose(layer.weightIhT, 0, layer.weightIh.data(), layer.weightIh.offset(),
-                    buf.gateWidth, layer.inputSize);
+            // the weights as the B of A·B products, in panels that stream through the cache:
+            // W_ihᵀ [I_k, GH]; W_hhᵀ [H, GH] for the steps forward and W_hh [GH, H] for backward's
+            Kernels.packPanels(layer.weightIhTPanels, 0, layer.weightIh.data(), layer.weightIh.offset(),
+                    layer.inputSize, buf.gateWidth, true);
             Kernels.packPanels(buf.weightHhTPanels, 0, layer.weightHh.data(), layer.weightHh.offset(), h, buf.gateWidth, true);
             Kernels.packPanels(buf.weightHhPanels, 0, layer.weightHh.data(), layer.weightHh.offset(), buf.gateWidth, h, false);
             // gates[t] = x_t W_ihᵀ + b_ih (+ b_hh) for all steps at once
             int rows = steps * batch;
-            Kernels.gemmNN(buf.gates, buf.gatesBase, x, xOff, layer.weightIhT, 0, rows, buf.gateWidth, layer.inputSize);
+            Kernels.gemmNNPanels(buf.gates, buf.gatesBase, x, xOff, layer.weightIhTPanels, 0, rows, buf.gateWidth,
+                    layer.inputSize);
             boolean foldHh = layer.biasHh != null && layer.cell.foldsHiddenBias();
             if (layer.biasIh != null && foldHh) {
                 // one pass over the gates with b_ih + b_hh

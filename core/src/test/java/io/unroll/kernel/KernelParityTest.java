@@ -49,10 +49,11 @@ class KernelParityTest {
 
     @Test
     void gemmAcrossBlocks() {
-        // k beyond one block of the broadcast GEMMs; a wide n
+        // k beyond one block of the broadcast GEMMs; m beyond a block of rows; a wide n
         for (Gemm op : Gemm.values()) {
             checkGemm(op, 9, 4 * L + 5, 300);
             checkGemm(op, 6, 70, 2 * L + 1);
+            checkGemm(op, 2 * SimdKernels.M_BLOCK + 5, 70, 600);
         }
         checkGemm(Gemm.NN_ADD, 5, 4103, 16);
     }

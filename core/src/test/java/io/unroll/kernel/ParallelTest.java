@@ -26,6 +26,7 @@ class ParallelTest {
             {3, 1000, 70},   // too few rows: split by columns
             {32, 256, 64},   // short and wide, but B small: split by rows (a small model's step)
             {130, 5, 40},    // narrow C
+            {400, 150, 300}, // each part crosses a block of rows and of k
         };
         for (Gemm op : Gemm.values()) {
             for (int[] shape : shapes) {
