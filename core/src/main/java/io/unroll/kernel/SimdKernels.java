@@ -83,6 +83,14 @@ public final class SimdKernels {
      * 512, 85-97 at 128.
      */
     private static final int PACKED_K_BLOCK = 256;
+    /**
+     * Steps of k per block of {@link #gemmTNPacked} when it copies neither A nor B: the
+     * block of A read in place, whose rows are {@code 4·lda} bytes apart, stays cached. Measured
+     * with two threads, G·H = H = 256, k = 3200: 179-195 GFLOP/s, 151-162 at 256.
+     */
+    private static final int IN_PLACE_K_BLOCK = 128;
+    /** Floats between the rows of A from which {@link #gemmTNPacked} copies A's blocks (2 KB). */
+    private static final int COPY_A_MIN_STRIDE = 512;
     /** Per thread, {@link #gemmTNPacked}'s copies of a block of A and of B; grown as needed. */
     private static final ThreadLocal<float[][]> TN_PACKS = ThreadLocal.withInitial(() -> new float[2][0]);
     /** 2^100: twice applied it lifts the smallest denormal above 1 (relu's step, see rnnActivateBackward). */
@@ -173,14 +181,21 @@ public final class SimdKernels {
 
     /**
      * {@code C[m,n] += A[k,m]ᵀ · B[k,n]} with leading dimensions {@code ldc}, {@code lda},
-     * {@code ldb}: a weight gradient {@code dGatesᵀ X}, k running over all B·T rows of a batch.
-     * Read in place, a block of A has its rows {@code 4·lda} bytes apart (4 KB at G·H = 1024),
-     * so a tile's broadcasts touch a new page and the same few cache sets at every step of k,
-     * and B's rows are as far apart. So each block of k is first copied: B's rows into column
-     * panels {@code [kc, 64]}, then, block of {@link #M_BLOCK} rows by block, A's rows
-     * {@code [kc, mb]}, and the broadcast kernel runs on the copies, which sit in the L2 cache.
-     * The copies are a twentieth of the multiply-adds' time at H = 256. Measured on one core,
-     * H = 256-1024, k = 3200-12800: 94-98 GFLOP/s, 72-83 reading A and B in place.
+     * {@code ldb}: a weight gradient {@code dGatesᵀ X}, k running over all B·T rows of a batch,
+     * in blocks of {@link #M_BLOCK} rows of C and {@link #PACKED_K_BLOCK} or {@link #IN_PLACE_K_BLOCK}
+     * steps of k.
+     *
+     * <p>Read in place, a block of A has its rows {@code 4·lda} bytes apart (4 KB at G·H = 1024),
+     * so a tile's broadcasts touch a new page and the same few cache sets at every step of k. So
+     * when they are at least {@link #COPY_A_MIN_STRIDE} floats apart, each block of A is first
+     * copied to {@code [kc, mb]}; and when C has more than one block of rows to share it, B's
+     * block is copied into column panels {@code [kc, 64]}. The broadcast kernel then runs on
+     * copies that sit in the L2 cache. A copy of B for a single block of rows costs more than it
+     * saves: its rows come from memory once either way, and the copy stops the multiply-adds
+     * from hiding that. Measured on one core, k = 3200, GFLOP/s copied against in place: A's rows
+     * 4 KB apart (LSTM H = 256) 96-97 against 83-87, 2 KB 97 against 88, 3-16 KB 92-101 against
+     * 77-97; 1 KB (RNN H = 256) 102 against 105, so not copied; the head's gradient, m = 64,
+     * B not copied: 106-112, 95-98 with B copied.
      */
     static void gemmTNPacked(float[] c, int cOff, int ldc, float[] a, int aOff, int lda,
                              float[] b, int bOff, int ldb, int m, int n, int k) {
@@ -188,32 +203,44 @@ public final class SimdKernels {
             return;
         }
         float[][] packs = TN_PACKS.get();
-        int kBlock = Math.min(k, PACKED_K_BLOCK);
-        if (packs[0].length < kBlock * Math.min(m, M_BLOCK)) {
+        boolean copyA = lda >= COPY_A_MIN_STRIDE;
+        boolean copyB = m > M_BLOCK;
+        int kBlock = Math.min(k, copyA || copyB ? PACKED_K_BLOCK : IN_PLACE_K_BLOCK);
+        if (copyA && packs[0].length < kBlock * Math.min(m, M_BLOCK)) {
             packs[0] = new float[PACKED_K_BLOCK * M_BLOCK];
         }
-        if (packs[1].length < kBlock * n) {
+        if (copyB && packs[1].length < kBlock * n) {
             packs[1] = new float[kBlock * n];
         }
         float[] aBlock = packs[0]; // [kc, mb]
         float[] bPanels = packs[1]; // [kc, n] as column panels
         for (int p0 = 0; p0 < k; p0 += kBlock) {
             int kc = Math.min(kBlock, k - p0);
-            for (int j = 0; j < n; j += Kernels.PANEL_COLUMNS) {
-                int width = Math.min(Kernels.PANEL_COLUMNS, n - j);
-                for (int p = 0; p < kc; p++) {
-                    System.arraycopy(b, bOff + (p0 + p) * ldb + j, bPanels, j * kc + p * width, width);
+            if (copyB) {
+                for (int j = 0; j < n; j += Kernels.PANEL_COLUMNS) {
+                    int width = Math.min(Kernels.PANEL_COLUMNS, n - j);
+                    copyRows(bPanels, j * kc, b, bOff + p0 * ldb + j, ldb, kc, width);
                 }
             }
             for (int i = 0; i < m; i += M_BLOCK) {
                 int rows = Math.min(M_BLOCK, m - i);
-                for (int p = 0; p < kc; p++) {
-                    System.arraycopy(a, aOff + (p0 + p) * lda + i, aBlock, p * rows, rows);
+                float[] aRead = a;
+                int aAt = aOff + p0 * lda + i, aStride = lda;
+                if (copyA) {
+                    copyRows(aBlock, 0, a, aAt, lda, kc, rows);
+                    aRead = aBlock;
+                    aAt = 0;
+                    aStride = rows;
                 }
-                for (int j = 0; j < n; j += Kernels.PANEL_COLUMNS) {
-                    int width = Math.min(Kernels.PANEL_COLUMNS, n - j);
-                    gemmBroadcast(c, cOff + i * ldc + j, ldc, aBlock, 0, 1, rows, bPanels, j * kc, width,
-                            rows, width, kc, true);
+                if (copyB) {
+                    for (int j = 0; j < n; j += Kernels.PANEL_COLUMNS) {
+                        int width = Math.min(Kernels.PANEL_COLUMNS, n - j);
+                        gemmBroadcast(c, cOff + i * ldc + j, ldc, aRead, aAt, 1, aStride, bPanels, j * kc, width,
+                                rows, width, kc, true);
+                    }
+                } else {
+                    gemmBroadcast(c, cOff + i * ldc, ldc, aRead, aAt, 1, aStride, b, bOff + p0 * ldb, ldb,
+                            rows, n, kc, true);
                 }
             }
         }
@@ -290,6 +317,20 @@ public final class SimdKernels {
                     }
                     c[at] = sum;
                 }
+            }
+        }
+    }
+
+    /** {@code dst[r, 0..width)} (rows {@code width} apart) {@code = src[r, 0..width)} (rows {@code srcStride} apart). */
+    private static void copyRows(float[] dst, int dstOff, float[] src, int srcOff, int srcStride, int rows, int width) {
+        int wv = F.loopBound(width);
+        for (int r = 0; r < rows; r++, dstOff += width, srcOff += srcStride) {
+            int q = 0;
+            for (; q < wv; q += L) {
+                FloatVector.fromArray(F, src, srcOff + q).intoArray(dst, dstOff + q);
+            }
+            for (; q < width; q++) {
+                dst[dstOff + q] = src[srcOff + q];
             }
         }
     }

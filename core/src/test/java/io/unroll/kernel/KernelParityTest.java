@@ -55,6 +55,8 @@ class KernelParityTest {
             checkGemm(op, 6, 70, 2 * L + 1);
             checkGemm(op, 2 * SimdKernels.M_BLOCK + 5, 70, 600);
         }
+        // dGatesᵀX with A's rows far apart: A and B copied block by block
+        checkGemm(Gemm.TN_ADD, 517, 70, 300);
         checkGemm(Gemm.NN_ADD, 5, 4103, 16);
     }
 

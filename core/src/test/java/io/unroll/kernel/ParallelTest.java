@@ -26,7 +26,7 @@ class ParallelTest {
             {3, 1000, 70},   // too few rows: split by columns
             {32, 256, 64},   // short and wide, but B small: split by rows (a small model's step)
             {130, 5, 40},    // narrow C
-            {400, 150, 300}, // each part crosses a block of rows and of k
+            {600, 150, 300}, // blocks of rows and of k; A copied for dGatesᵀX, B too in 2 or 3 parts
         };
         for (Gemm op : Gemm.values()) {
             for (int[] shape : shapes) {
