@@ -16,7 +16,7 @@ import jdk.incubator.vector.VectorSpecies;
  * boundary of this class, because a vector the JIT fails to inline becomes a heap object.
  *
  * <p><b>GEMM.</b> Every product is {@code C = A·B} with B contiguous along n (a layer's
- * {@code x·Wᵀ} uses a transposed copy of W, see {@link Kernels#transpose}): one element of A is
+ * {@code x·Wᵀ} uses a copy of {@code Wᵀ}, see {@link Kernels#packPanels}): one element of A is
  * broadcast and multiply-added into 4 vectors of a row of B, 6 rows of C at a time (24
  * accumulators; 4 rows and single rows at the edges), with {@code k} blocked so the panel of B stays in the L2 cache. There is no
  * dot-product form: its horizontal sums need lane masks and shuffles, which JDK 17's C2 may fail
@@ -86,7 +86,8 @@ public final class SimdKernels {
     /**
      * Steps of k per block of {@link #gemmTNPacked} when it copies neither A nor B: the
      * block of A read in place, whose rows are {@code 4·lda} bytes apart, stays cached. Measured
-     * with two threads, G·H = H = 256, k = 3200: 179-195 GFLOP/s, 151-162 at 256.
+     * with two threads, G·H = H = 256, k = 3200, in runs interleaved JVM by JVM: 179-195 GFLOP/s
+     * at 128, 151-162 at 256.
      */
     private static final int IN_PLACE_K_BLOCK = 128;
     /** Floats between the rows of A from which {@link #gemmTNPacked} copies A's blocks (2 KB). */
