@@ -139,7 +139,7 @@ final class Parallel {
             case NN_PANELS:
             case NN_PANELS_ADD:
                 // a column range starts on a panel: the unit of a column split
-                SimdKernels.gemmPanelRowBlocks(c, cAt, n, a, aOff + row * k, k, b, bOff, n, col,
+                SimdKernels.gemmPanelRowBlocks(c, cAt, n, a, aOff + row * k, k, 1, b, bOff, n, col,
                         rows, cols, k, op == Gemm.NN_PANELS_ADD);
                 break;
             case TN_ADD:

@@ -163,19 +163,20 @@ public final class SimdKernels {
     }
 
     /**
-     * {@code C[m,n] (+)= A[m,k] · B[k,·]} for the n columns of B's panel layout
+     * {@code C[m,n] (+)= A(m,k) · B[k,·]} for the n columns of B's panel layout
      * ({@link Kernels#packPanels}) from column {@code col} on (a panel boundary), B holding
-     * {@code ldbColumns} columns in all: in blocks of {@link #M_BLOCK} rows, panel by panel.
+     * {@code ldbColumns} columns in all, A read with the strides of {@link #gemmBroadcast}: in
+     * blocks of {@link #M_BLOCK} rows, panel by panel.
      */
-    static void gemmPanelRowBlocks(float[] c, int cOff, int ldc, float[] a, int aOff, int lda,
+    static void gemmPanelRowBlocks(float[] c, int cOff, int ldc, float[] a, int aOff, int aRowStride, int aColStride,
                                    float[] b, int bOff, int ldbColumns, int col, int m, int n, int k,
                                    boolean accumulate) {
         for (int i = 0; i < m; i += M_BLOCK) {
             int rows = Math.min(M_BLOCK, m - i);
             for (int j = col; j < col + n; j += Kernels.PANEL_COLUMNS) {
                 int width = Math.min(Kernels.PANEL_COLUMNS, ldbColumns - j);
-                gemmBroadcast(c, cOff + i * ldc + j - col, ldc, a, aOff + i * lda, lda, 1, b, bOff + j * k, width,
-                        rows, width, k, accumulate);
+                gemmBroadcast(c, cOff + i * ldc + j - col, ldc, a, aOff + i * aRowStride, aRowStride, aColStride,
+                        b, bOff + j * k, width, rows, width, k, accumulate);
             }
         }
     }
@@ -234,11 +235,8 @@ public final class SimdKernels {
                     aStride = rows;
                 }
                 if (copyB) {
-                    for (int j = 0; j < n; j += Kernels.PANEL_COLUMNS) {
-                        int width = Math.min(Kernels.PANEL_COLUMNS, n - j);
-                        gemmBroadcast(c, cOff + i * ldc + j, ldc, aRead, aAt, 1, aStride, bPanels, j * kc, width,
-                                rows, width, kc, true);
-                    }
+                    gemmPanelRowBlocks(c, cOff + i * ldc, ldc, aRead, aAt, 1, aStride, bPanels, 0, n, 0,
+                            rows, n, kc, true);
                 } else {
                     gemmBroadcast(c, cOff + i * ldc, ldc, aRead, aAt, 1, aStride, b, bOff + p0 * ldb, ldb,
                             rows, n, kc, true);
@@ -1154,7 +1152,7 @@ public final class SimdKernels {
 
     // ---------------------------------------------------------------- warm-up
 
-    /** Rounds of {@link #warmUp}: each runs every GEMM micro-kernel and the row softmax once on a small block. */
+    /** Rounds of {@link #warmUp}: each runs every GEMM micro-kernel, the row softmax and the copy loop once on a small block. */
     private static final int WARM_UP_ROUNDS = 300;
 
     static {
@@ -1177,7 +1175,8 @@ public final class SimdKernels {
      *
      * <p>The row softmax of the loss, whose first call covers all B·T rows, fell into the same trap
      * on its own: 2 of 76 such JVMs allocated 2.56 MB per step in its {@code add} and {@code mul}
-     * until it joined the warm-up.
+     * until it joined the warm-up. The copies of {@link #gemmTNPacked}, whose first call runs over
+     * a block of 256 rows, join it for the same reason.
      */
     private static void warmUp() {
         int k = 16;
@@ -1193,6 +1192,7 @@ public final class SimdKernels {
             gemmBroadcast(c, 0, n, a, 0, 1, rows, b, 0, n, rows, n, k, accumulate); // A transposed
             gemmBroadcast(c, 0, n, a, 0, k, 1, b, 0, n, 1, n, k, accumulate); // a lone row
             softmaxRows(c, 0, b, 0, 2, n / 2, logSumExp, 0); // the loss softmax: its first real call is long (B·T rows)
+            copyRows(c, 0, b, 0, n, rows, n); // gemmTNPacked's copies: their first real call covers a block of k
         }
     }
 
