@@ -205,6 +205,26 @@ public final class Kernels {
         }
     }
 
+    /**
+     * {@code dst = a + b}, shared between the threads like the gate kernels from the same size on
+     * (the gradient reaching a step's h, read by the cell's backward next); dst must be the same
+     * range as a or b or overlap neither.
+     */
+    public static void sum(float[] dst, int dOff, float[] a, int aOff, float[] b, int bOff, int len) {
+        assert range("dst", dst, dOff, len) && range("a", a, aOff, len) && range("b", b, bOff, len);
+        if (SIMD) {
+            GateTask task = GateTask.of(GateTask.SUM, len);
+            if (task != null) {
+                task.arrays(dst, a, b, null, null, null, null).offsets(dOff, aOff, bOff, 0, 0, 0, 0);
+                task.split(len);
+                return;
+            }
+            SimdKernels.sum(dst, dOff, a, aOff, b, bOff, len);
+        } else {
+            ScalarKernels.sum(dst, dOff, a, aOff, b, bOff, len);
+        }
+    }
+
     // ---------------------------------------------------------------- cells
 
     /** Vanilla RNN activation in place (tanh or relu). */
@@ -331,14 +351,14 @@ public final class Kernels {
     // ---------------------------------------------------------------- gate math over two threads
 
     /**
-     * One call of a gate kernel (or of the row softmax), its arguments held in fields so that
-     * {@link Parallel#rows} can share its batch rows (or, for the vanilla RNN's flat ranges, chunks of elements) between the
+     * One call of a gate kernel (or of the row softmax, or of {@link #sum}), its arguments held in fields so that
+     * {@link Parallel#rows} can share its batch rows (or, for flat ranges, chunks of elements) between the
      * threads without allocating: one instance per calling thread, refilled at each call. The
      * results do not depend on the split; the kernels have no sums across rows.
      */
     static final class GateTask implements Parallel.RowTask {
         static final int RNN_ACTIVATE = 0, RNN_ACTIVATE_BACKWARD = 1, LSTM_FORWARD = 2, LSTM_BACKWARD = 3,
-                GRU_FORWARD = 4, GRU_BACKWARD = 5, SOFTMAX_ROWS = 6;
+                GRU_FORWARD = 4, GRU_BACKWARD = 5, SOFTMAX_ROWS = 6, SUM = 7;
         /**
          * Elements below which a gate kernel stays on one thread. A hand-over costs well under a
          * microsecond to an awake helper; from B·H = 2048 (B = 32, H = 64) the split pays, since
@@ -346,7 +366,7 @@ public final class Kernels {
          * {@code Parallel.ROW_SPLIT_MAX_B_FLOATS}).
          */
         static final long MIN_SPLIT_ELEMENTS = 2048;
-        /** Elements per row of the vanilla RNN's flat ranges. */
+        /** Elements per row of the flat ranges (the vanilla RNN's and {@link #sum}'s). */
         static final int CHUNK = 256;
         private static final ThreadLocal<GateTask> PER_THREAD = ThreadLocal.withInitial(GateTask::new);
 
@@ -440,6 +460,11 @@ public final class Kernels {
                     SimdKernels.gruBackward(x0, o0 + from * 3 * h, x1, o1 + from * 3 * h, x2, o2 + from * 3 * h,
                             x3, o3 + from * h, x4, o4 + from * h, x5, o5 + from * h, x6, o6 + from * h, rows, h);
                     break;
+                case SUM: {
+                    int start = from * CHUNK, len = Math.min(length, to * CHUNK) - start;
+                    SimdKernels.sum(x0, o0 + start, x1, o1 + start, x2, o2 + start, len);
+                    break;
+                }
                 case SOFTMAX_ROWS:
                     // hidden is the row width here; logSumExp is indexed by row
                     SimdKernels.softmaxRows(x0, o0 + from * h, x1, o1 + from * h, rows, h, logSumExp, from);

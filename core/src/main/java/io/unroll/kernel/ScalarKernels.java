@@ -184,6 +184,13 @@ public final class ScalarKernels {
         }
     }
 
+    /** {@code dst[i] = a[i] + b[i]}. */
+    public static void sum(float[] dst, int dOff, float[] a, int aOff, float[] b, int bOff, int len) {
+        for (int i = 0; i < len; i++) {
+            dst[dOff + i] = a[aOff + i] + b[bOff + i];
+        }
+    }
+
     // ---------------------------------------------------------------- activations
 
     /** Logistic sigmoid {@code 1 / (1 + e^-x)}, written to stay finite for any finite x. */

@@ -727,6 +727,17 @@ public final class SimdKernels {
         }
     }
 
+    /** {@code dst[i] = a[i] + b[i]}; dst must be the same range as a or b or overlap neither. */
+    public static void sum(float[] dst, int dOff, float[] a, int aOff, float[] b, int bOff, int len) {
+        int i = 0;
+        for (int bound = F.loopBound(len); i < bound; i += L) {
+            FloatVector.fromArray(F, a, aOff + i).add(FloatVector.fromArray(F, b, bOff + i)).intoArray(dst, dOff + i);
+        }
+        for (; i < len; i++) {
+            dst[dOff + i] = a[aOff + i] + b[bOff + i];
+        }
+    }
+
     /**
      * Row-wise softmax of {@code src [rows, cols]} into {@code dst}, and
      * {@code logSumExp[r] = log Σ_j e^{src[r,j]}}: {@code e^{x - max}} with sigmoid's exp, summed

@@ -7,7 +7,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * Gate kernels (and the row softmax) big enough for the facade to share their rows between two
+ * Gate kernels (and the row softmax and the sum of two ranges) big enough for the facade to share their rows between two
  * threads give exactly the bits of the same kernel run on one thread, for every cell, forward and
  * backward, at offsets other than zero and with a batch that does not split evenly.
  */
@@ -38,6 +38,18 @@ class GateSplitTest {
             Kernels.rnnActivateBackward(dActual, 2, actual, 3, dh, 1, len, relu);
             assertArrayEquals(dExpected, dActual, "rnnActivateBackward relu=" + relu);
         }
+    }
+
+    @Test
+    void sum() {
+        SplittableRandom random = new SplittableRandom(4);
+        int len = BATCH * HIDDEN;
+        float[] a = random(random, len + 2, -3, 3), b = random(random, len + 1, -3, 3);
+        float[] expected = new float[len + 3], actual = new float[len + 3];
+        SimdKernels.sum(expected, 3, a, 2, b, 1, len);
+        Kernels.sum(actual, 3, a, 2, b, 1, len);
+        assertArrayEquals(expected, actual, "sum");
+        assertTrue(expected[3] == a[2] + b[1] && expected[len + 2] == a[len + 1] + b[len], "sum adds the ranges given");
     }
 
     @Test

@@ -161,6 +161,10 @@ class KernelParityTest {
             ScalarKernels.add(expected, 1, y, 2, len);
             SimdKernels.add(actual, 1, y, 2, len);
             assertArrayEquals("add len=" + len, expected, actual);
+            float[] z = padded(0, len, -3f, 3f);
+            ScalarKernels.sum(expected, 1, y, 2, z, 0, len);
+            SimdKernels.sum(actual, 1, y, 2, z, 0, len);
+            assertArrayEquals("sum len=" + len, expected, actual);
         }
     }
 
