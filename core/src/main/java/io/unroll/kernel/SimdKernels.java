@@ -1204,6 +1204,7 @@ public final class SimdKernels {
             gemmBroadcast(c, 0, n, a, 0, k, 1, b, 0, n, 1, n, k, accumulate); // a lone row
             softmaxRows(c, 0, b, 0, 2, n / 2, logSumExp, 0); // the loss softmax: its first real call is long (B·T rows)
             copyRows(c, 0, b, 0, n, rows, n); // gemmTNPacked's copies: their first real call covers a block of k
+            sum(c, 0, a, 0, b, 0, n); // the gradient reaching h_t: its first real call covers B·H/2 values
         }
     }
 
