@@ -225,6 +225,33 @@ public final class Kernels {
         }
     }
 
+    /**
+     * {@code dst[j, i, ·] = src[i, j, ·]}: {@code src [n0, n1, width]} (from srcOff) into
+     * {@code dst [n1, n0, width]} (from dstOff), a batch-first sequence into a time-major one or
+     * back. A pass bound by memory; the range of i is shared between the threads, which move
+     * more bytes together than one alone. The ranges must not overlap.
+     */
+    public static void swapAxes(float[] dst, int dstOff, float[] src, int srcOff, int n0, int n1, int width) {
+        assert range("dst", dst, dstOff, (long) n0 * n1 * width) && range("src", src, srcOff, (long) n0 * n1 * width);
+        GateTask task = SIMD ? GateTask.of(GateTask.SWAP_AXES, (long) n0 * n1 * width) : null;
+        if (task != null) {
+            task.arrays(dst, src, null, null, null, null, null).offsets(dstOff, srcOff, 0, 0, 0, 0, 0);
+            task.axes(n0, n1, width);
+            return;
+        }
+        swapAxes(dst, dstOff, src, srcOff, n0, n1, width, 0, n0);
+    }
+
+    /** {@link #swapAxes} for {@code i} in {@code [from, to)}. */
+    private static void swapAxes(float[] dst, int dstOff, float[] src, int srcOff, int n0, int n1, int width,
+                                 int from, int to) {
+        for (int i = from; i < to; i++) {
+            for (int j = 0; j < n1; j++) {
+                System.arraycopy(src, srcOff + (i * n1 + j) * width, dst, dstOff + (j * n0 + i) * width, width);
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- cells
 
     /** Vanilla RNN activation in place (tanh or relu). */
@@ -358,7 +385,7 @@ public final class Kernels {
      */
     static final class GateTask implements Parallel.RowTask {
         static final int RNN_ACTIVATE = 0, RNN_ACTIVATE_BACKWARD = 1, LSTM_FORWARD = 2, LSTM_BACKWARD = 3,
-                GRU_FORWARD = 4, GRU_BACKWARD = 5, SOFTMAX_ROWS = 6, SUM = 7;
+                GRU_FORWARD = 4, GRU_BACKWARD = 5, SOFTMAX_ROWS = 6, SUM = 7, SWAP_AXES = 8;
         /**
          * Elements below which a gate kernel stays on one thread. A hand-over costs well under a
          * microsecond to an awake helper; from B·H = 2048 (B = 32, H = 64) the split pays, since
@@ -375,6 +402,7 @@ public final class Kernels {
         int o0, o1, o2, o3, o4, o5, o6;
         double[] logSumExp;
         int hidden, length;
+        int n0, n1;        // swapAxes: src [n0, n1, hidden]
         boolean relu;
 
         /** This thread's task for {@code kind}, or null when {@code elements} do not pay for a split. */
@@ -407,6 +435,14 @@ public final class Kernels {
             this.o5 = o5;
             this.o6 = o6;
             return this;
+        }
+
+        /** Runs {@link Kernels#swapAxes} over the {@code n0} rows of src's first axis. */
+        void axes(int n0, int n1, int width) {
+            this.n0 = n0;
+            this.n1 = n1;
+            this.hidden = width;
+            run(n0);
         }
 
         /** Runs over {@code batch} rows of {@code hidden} units. */
@@ -465,6 +501,9 @@ public final class Kernels {
                     SimdKernels.sum(x0, o0 + start, x1, o1 + start, x2, o2 + start, len);
                     break;
                 }
+                case SWAP_AXES:
+                    swapAxes(x0, o0, x1, o1, n0, n1, h, from, to);
+                    break;
                 case SOFTMAX_ROWS:
                     // hidden is the row width here; logSumExp is indexed by row
                     SimdKernels.softmaxRows(x0, o0 + from * h, x1, o1 + from * h, rows, h, logSumExp, from);

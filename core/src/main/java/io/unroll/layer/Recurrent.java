@@ -213,7 +213,7 @@ public final class Recurrent {
             padded |= this.lengths[b] < steps;
         }
 
-        transpose(inputTimeMajor, input, batch, steps, in);
+        Kernels.swapAxes(inputTimeMajor, 0, input, 0, batch, steps, in);
         int bh = batch * h;
         for (int k = 0; k < layers.length; k++) {
             Layer layer = layers[k];
@@ -256,7 +256,7 @@ public final class Recurrent {
                 System.arraycopy(buf.cs, buf.stateSlot(steps), cFinal, k * bh, bh);
             }
         }
-        transposeBack(output, layers[layers.length - 1].buf.hs, bh, batch, steps, h);
+        Kernels.swapAxes(output, 0, layers[layers.length - 1].buf.hs, bh, steps, batch, h);
         if (padded) {
             for (int b = 0; b < batch; b++) {
                 Arrays.fill(output, (b * steps + this.lengths[b]) * h, (b + 1) * steps * h, 0f);
@@ -296,7 +296,7 @@ public final class Recurrent {
         if (dOutput != null) {
             Check.shape("output gradient [batch, steps, hidden size]", dOutput, batch, steps, h);
             Check.finite("output gradient", dOutput);
-            transpose(dTopTimeMajor, dOutput, batch, steps, h);
+            Kernels.swapAxes(dTopTimeMajor, 0, dOutput, 0, batch, steps, h);
         } else {
             Arrays.fill(dTopTimeMajor, 0f);
         }
@@ -368,7 +368,7 @@ public final class Recurrent {
         if (inputGradient == InputGradient.SKIP) {
             return backwardResultWithoutInput;
         }
-        transposeBack(dInput, layers[0].dInput, 0, batch, steps, config.inputSize());
+        Kernels.swapAxes(dInput, 0, layers[0].dInput, 0, steps, batch, config.inputSize());
         return backwardResult;
     }
 
@@ -501,24 +501,6 @@ public final class Recurrent {
         this.batch = batch;
         this.steps = steps;
         forwardDone = false;
-    }
-
-    /** {@code [B, T, X]} batch-first into {@code [T, B, X]} time-major. */
-    private static void transpose(float[] timeMajor, float[] batchFirst, int batch, int steps, int width) {
-        for (int b = 0; b < batch; b++) {
-            for (int t = 0; t < steps; t++) {
-                System.arraycopy(batchFirst, (b * steps + t) * width, timeMajor, (t * batch + b) * width, width);
-            }
-        }
-    }
-
-    /** {@code [T, B, X]} time-major (from {@code offset}) into {@code [B, T, X]} batch-first. */
-    private static void transposeBack(float[] batchFirst, float[] timeMajor, int offset, int batch, int steps, int width) {
-        for (int t = 0; t < steps; t++) {
-            for (int b = 0; b < batch; b++) {
-                System.arraycopy(timeMajor, offset + (t * batch + b) * width, batchFirst, (b * steps + t) * width, width);
-            }
-        }
     }
 
     private static void copyStateSlice(float[] dst, float[] state, int stateOff, int len) {

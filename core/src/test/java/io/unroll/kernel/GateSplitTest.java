@@ -7,9 +7,10 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * Gate kernels (and the row softmax and the sum of two ranges) big enough for the facade to share their rows between two
- * threads give exactly the bits of the same kernel run on one thread, for every cell, forward and
- * backward, at offsets other than zero and with a batch that does not split evenly.
+ * Gate kernels (and the row softmax, the sum of two ranges and the swap of the batch and time
+ * axes) big enough for the facade to share their rows between two threads give exactly the bits
+ * of the same kernel run on one thread, for every cell, forward and backward, at offsets other
+ * than zero and with a batch that does not split evenly.
  */
 class GateSplitTest {
     private static final int BATCH = 37;
@@ -50,6 +51,27 @@ class GateSplitTest {
         Kernels.sum(actual, 3, a, 2, b, 1, len);
         assertArrayEquals(expected, actual, "sum");
         assertTrue(expected[3] == a[2] + b[1] && expected[len + 2] == a[len + 1] + b[len], "sum adds the ranges given");
+    }
+
+    @Test
+    void swapAxes() {
+        SplittableRandom random = new SplittableRandom(5);
+        int steps = 7, width = 41; // BATCH·steps·width above the split threshold
+        float[] batchFirst = random(random, BATCH * steps * width + 3, -1, 1);
+        float[] timeMajor = new float[steps * BATCH * width + 2], byHand = new float[steps * BATCH * width + 2];
+        for (int b = 0; b < BATCH; b++) {
+            for (int t = 0; t < steps; t++) {
+                for (int j = 0; j < width; j++) {
+                    byHand[2 + (t * BATCH + b) * width + j] = batchFirst[3 + (b * steps + t) * width + j];
+                }
+            }
+        }
+        Kernels.swapAxes(timeMajor, 2, batchFirst, 3, BATCH, steps, width);
+        assertArrayEquals(byHand, timeMajor, "batch-first into time-major");
+        float[] back = new float[BATCH * steps * width + 3];
+        Kernels.swapAxes(back, 3, timeMajor, 2, steps, BATCH, width);
+        assertArrayEquals(java.util.Arrays.copyOfRange(batchFirst, 3, batchFirst.length),
+                java.util.Arrays.copyOfRange(back, 3, back.length), "and back");
     }
 
     @Test
