@@ -136,6 +136,13 @@ public final class Kernels {
     public static void addRowVector(float[] c, int cOff, float[] bias, int biasOff, int m, int n) {
         assert range("c", c, cOff, (long) m * n) && range("bias", bias, biasOff, n);
         if (SIMD) {
+            GateTask task = GateTask.of(GateTask.ADD_ROW_VECTOR, (long) m * n);
+            if (task != null) {
+                // a pass bound by memory, which two cores get through faster than one
+                task.arrays(c, bias, null, null, null, null, null).offsets(cOff, biasOff, 0, 0, 0, 0, 0);
+                task.batchRows(m, n);
+                return;
+            }
             SimdKernels.addRowVector(c, cOff, bias, biasOff, m, n);
         } else {
             ScalarKernels.addRowVector(c, cOff, bias, biasOff, m, n);
@@ -378,14 +385,15 @@ public final class Kernels {
     // ---------------------------------------------------------------- gate math over two threads
 
     /**
-     * One call of a gate kernel (or of the row softmax, or of {@link #sum}), its arguments held in fields so that
-     * {@link Parallel#rows} can share its batch rows (or, for flat ranges, chunks of elements) between the
-     * threads without allocating: one instance per calling thread, refilled at each call. The
-     * results do not depend on the split; the kernels have no sums across rows.
+     * One call of a gate kernel (or of the row softmax, {@link #sum}, {@link #swapAxes} or
+     * {@link #addRowVector}), its arguments held in fields so that {@link Parallel#rows} can share
+     * its batch rows (or chunks of elements) between the threads without allocating: one instance
+     * per calling thread, refilled at each call. The results do not depend on the split; the
+     * kernels have no sums across rows.
      */
     static final class GateTask implements Parallel.RowTask {
         static final int RNN_ACTIVATE = 0, RNN_ACTIVATE_BACKWARD = 1, LSTM_FORWARD = 2, LSTM_BACKWARD = 3,
-                GRU_FORWARD = 4, GRU_BACKWARD = 5, SOFTMAX_ROWS = 6, SUM = 7, SWAP_AXES = 8;
+                GRU_FORWARD = 4, GRU_BACKWARD = 5, SOFTMAX_ROWS = 6, SUM = 7, SWAP_AXES = 8, ADD_ROW_VECTOR = 9;
         /**
          * Elements below which a gate kernel stays on one thread. A hand-over costs well under a
          * microsecond to an awake helper; from B·H = 2048 (B = 32, H = 64) the split pays, since
@@ -501,6 +509,9 @@ public final class Kernels {
                     SimdKernels.sum(x0, o0 + start, x1, o1 + start, x2, o2 + start, len);
                     break;
                 }
+                case ADD_ROW_VECTOR:
+                    SimdKernels.addRowVector(x0, o0 + from * h, x1, o1, rows, h);
+                    break;
                 case SWAP_AXES:
                     swapAxes(x0, o0, x1, o1, n0, n1, h, from, to);
                     break;

@@ -7,10 +7,10 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * Gate kernels (and the row softmax, the sum of two ranges and the swap of the batch and time
- * axes) big enough for the facade to share their rows between two threads give exactly the bits
- * of the same kernel run on one thread, for every cell, forward and backward, at offsets other
- * than zero and with a batch that does not split evenly.
+ * Gate kernels (and the row softmax, the sum of two ranges, the bias added to every row and the
+ * swap of the batch and time axes) big enough for the facade to share their rows between two
+ * threads give exactly the bits of the same kernel run on one thread, for every cell, forward and
+ * backward, at offsets other than zero and with a batch that does not split evenly.
  */
 class GateSplitTest {
     private static final int BATCH = 37;
@@ -72,6 +72,18 @@ class GateSplitTest {
         Kernels.swapAxes(back, 3, timeMajor, 2, steps, BATCH, width);
         assertArrayEquals(java.util.Arrays.copyOfRange(batchFirst, 3, batchFirst.length),
                 java.util.Arrays.copyOfRange(back, 3, back.length), "and back");
+    }
+
+    @Test
+    void addRowVector() {
+        SplittableRandom random = new SplittableRandom(6);
+        float[] c = random(random, BATCH * HIDDEN + 4, -3, 3), bias = random(random, HIDDEN + 1, -1, 1);
+        float[] expected = c.clone(), actual = c.clone();
+        SimdKernels.addRowVector(expected, 4, bias, 1, BATCH, HIDDEN);
+        Kernels.addRowVector(actual, 4, bias, 1, BATCH, HIDDEN);
+        assertArrayEquals(expected, actual, "addRowVector");
+        assertTrue(expected[4 + (BATCH - 1) * HIDDEN + 9] == c[4 + (BATCH - 1) * HIDDEN + 9] + bias[10],
+                "addRowVector adds the bias to the last row too");
     }
 
     @Test
