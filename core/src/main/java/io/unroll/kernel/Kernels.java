@@ -249,13 +249,11 @@ public final class Kernels {
         swapAxes(dst, dstOff, src, srcOff, n0, n1, width, 0, n0);
     }
 
-    /** {@link #swapAxes} for {@code i} in {@code [from, to)}. */
+    /** {@link #swapAxes} for {@code i} in {@code [from, to)}: the n1 rows of src's i scatter to rows n0 apart. */
     private static void swapAxes(float[] dst, int dstOff, float[] src, int srcOff, int n0, int n1, int width,
                                  int from, int to) {
         for (int i = from; i < to; i++) {
-            for (int j = 0; j < n1; j++) {
-                System.arraycopy(src, srcOff + (i * n1 + j) * width, dst, dstOff + (j * n0 + i) * width, width);
-            }
+            ScalarKernels.copyRows(dst, dstOff + i * width, n0 * width, src, srcOff + i * n1 * width, width, n1, width);
         }
     }
 

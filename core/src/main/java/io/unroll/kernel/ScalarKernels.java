@@ -46,18 +46,31 @@ public final class ScalarKernels {
 
     /** B {@code [k, n]} (or {@code srcᵀ} for {@code src [n, k]}) into the panel layout of {@link Kernels#packPanels}. */
     public static void packPanels(float[] dst, int dstOff, float[] src, int srcOff, int k, int n, boolean transposed) {
+        if (!transposed) {
+            packPanels(dst, dstOff, src, srcOff, n, k, n);
+            return;
+        }
         int w = Kernels.PANEL_COLUMNS;
         for (int j0 = 0; j0 < n; j0 += w) {
             int width = Math.min(w, n - j0);
-            int panel = dstOff + j0 * k;
-            if (transposed) {
-                // rows j0 .. j0 + width of src [n, k], transposed into the panel [k, width]
-                transpose(dst, panel, width, src, srcOff + j0 * k, width, k);
-            } else {
-                for (int p = 0; p < k; p++) {
-                    System.arraycopy(src, srcOff + p * n + j0, dst, panel + p * width, width);
-                }
-            }
+            // rows j0 .. j0 + width of src [n, k], transposed into the panel [k, width]
+            transpose(dst, dstOff + j0 * k, width, src, srcOff + j0 * k, width, k);
+        }
+    }
+
+    /** {@code [k, n]} with rows {@code ldSrc} apart into the panel layout of {@link Kernels#packPanels}. */
+    static void packPanels(float[] dst, int dstOff, float[] src, int srcOff, int ldSrc, int k, int n) {
+        int w = Kernels.PANEL_COLUMNS;
+        for (int j0 = 0; j0 < n; j0 += w) {
+            int width = Math.min(w, n - j0);
+            copyRows(dst, dstOff + j0 * k, width, src, srcOff + j0, ldSrc, k, width);
+        }
+    }
+
+    /** {@code rows} rows of {@code width} floats, {@code ldSrc} apart in src, into dst {@code ldDst} apart. */
+    static void copyRows(float[] dst, int dstOff, int ldDst, float[] src, int srcOff, int ldSrc, int rows, int width) {
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(src, srcOff + r * ldSrc, dst, dstOff + r * ldDst, width);
         }
     }
 
@@ -179,9 +192,7 @@ public final class ScalarKernels {
 
     /** {@code y[i] += x[i]}. */
     public static void add(float[] y, int yOff, float[] x, int xOff, int len) {
-        for (int i = 0; i < len; i++) {
-            y[yOff + i] += x[xOff + i];
-        }
+        sum(y, yOff, y, yOff, x, xOff, len);
     }
 
     /** {@code dst[i] = a[i] + b[i]}. */

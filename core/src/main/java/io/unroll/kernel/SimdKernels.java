@@ -219,17 +219,14 @@ public final class SimdKernels {
         for (int p0 = 0; p0 < k; p0 += kBlock) {
             int kc = Math.min(kBlock, k - p0);
             if (copyB) {
-                for (int j = 0; j < n; j += Kernels.PANEL_COLUMNS) {
-                    int width = Math.min(Kernels.PANEL_COLUMNS, n - j);
-                    copyRows(bPanels, j * kc, b, bOff + p0 * ldb + j, ldb, kc, width);
-                }
+                ScalarKernels.packPanels(bPanels, 0, b, bOff + p0 * ldb, ldb, kc, n);
             }
             for (int i = 0; i < m; i += M_BLOCK) {
                 int rows = Math.min(M_BLOCK, m - i);
                 float[] aRead = a;
                 int aAt = aOff + p0 * lda + i, aStride = lda;
                 if (copyA) {
-                    copyRows(aBlock, 0, a, aAt, lda, kc, rows);
+                    ScalarKernels.copyRows(aBlock, 0, rows, a, aAt, lda, kc, rows);
                     aRead = aBlock;
                     aAt = 0;
                     aStride = rows;
@@ -316,20 +313,6 @@ public final class SimdKernels {
                     }
                     c[at] = sum;
                 }
-            }
-        }
-    }
-
-    /** {@code dst[r, 0..width)} (rows {@code width} apart) {@code = src[r, 0..width)} (rows {@code srcStride} apart). */
-    private static void copyRows(float[] dst, int dstOff, float[] src, int srcOff, int srcStride, int rows, int width) {
-        int wv = F.loopBound(width);
-        for (int r = 0; r < rows; r++, dstOff += width, srcOff += srcStride) {
-            int q = 0;
-            for (; q < wv; q += L) {
-                FloatVector.fromArray(F, src, srcOff + q).intoArray(dst, dstOff + q);
-            }
-            for (; q < width; q++) {
-                dst[dstOff + q] = src[srcOff + q];
             }
         }
     }
@@ -718,13 +701,7 @@ public final class SimdKernels {
 
     /** {@code y[i] += x[i]}; y and x must be the same range or not overlap. */
     public static void add(float[] y, int yOff, float[] x, int xOff, int len) {
-        int i = 0;
-        for (int bound = F.loopBound(len); i < bound; i += L) {
-            FloatVector.fromArray(F, y, yOff + i).add(FloatVector.fromArray(F, x, xOff + i)).intoArray(y, yOff + i);
-        }
-        for (; i < len; i++) {
-            y[yOff + i] += x[xOff + i];
-        }
+        sum(y, yOff, y, yOff, x, xOff, len);
     }
 
     /** {@code dst[i] = a[i] + b[i]}; dst must be the same range as a or b or overlap neither. */
@@ -1163,7 +1140,7 @@ public final class SimdKernels {
 
     // ---------------------------------------------------------------- warm-up
 
-    /** Rounds of {@link #warmUp}: each runs every GEMM micro-kernel, the row softmax and the copy loop once on a small block. */
+    /** Rounds of {@link #warmUp}: each runs every GEMM micro-kernel, the row softmax and the sum once on a small block. */
     private static final int WARM_UP_ROUNDS = 300;
 
     static {
@@ -1186,8 +1163,7 @@ public final class SimdKernels {
      *
      * <p>The row softmax of the loss, whose first call covers all B·T rows, fell into the same trap
      * on its own: 2 of 76 such JVMs allocated 2.56 MB per step in its {@code add} and {@code mul}
-     * until it joined the warm-up. The copies of {@link #gemmTNPacked}, whose first call runs over
-     * a block of 256 rows, join it for the same reason.
+     * until it joined the warm-up.
      */
     private static void warmUp() {
         int k = 16;
@@ -1203,7 +1179,6 @@ public final class SimdKernels {
             gemmBroadcast(c, 0, n, a, 0, 1, rows, b, 0, n, rows, n, k, accumulate); // A transposed
             gemmBroadcast(c, 0, n, a, 0, k, 1, b, 0, n, 1, n, k, accumulate); // a lone row
             softmaxRows(c, 0, b, 0, 2, n / 2, logSumExp, 0); // the loss softmax: its first real call is long (B·T rows)
-            copyRows(c, 0, b, 0, n, rows, n); // gemmTNPacked's copies: their first real call covers a block of k
             sum(c, 0, a, 0, b, 0, n); // the gradient reaching h_t: its first real call covers B·H/2 values
         }
     }
