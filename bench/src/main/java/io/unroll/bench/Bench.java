@@ -152,14 +152,14 @@ public final class Bench {
         int h = shape.hidden();
         int b = shape.batch();
         int t = config.steps();
-        double flops = Flops.trainingStep(cell, h, h, b, t);
         TrainingStep step = new TrainingStep(cell, h, b, t, config.classes(), config.seed());
+        double flops = Flops.trainingStep(step.rnn(), b, t);
         ProbedRuns probed = measureProbed(config.trainingTiming(), step::run);
         Measure.Result unroll = probed.result();
         Allocation warm = Measure.settledAllocation(step::run, unroll.measurement().medianNanos(),
                 ALLOCATION_CHUNK_SECONDS, config.trainingTiming().warmupMaxSeconds() / 4);
         long stored = step.storedFloats();
-        long required = Flops.requiredStoredFloats(cell, h, b, t);
+        long required = Flops.requiredStoredFloats(step.rnn(), b, t);
         step = null; // let the workspace go before the peers run
 
         TrainingFigures mine = TrainingFigures.of(unroll.measurement(), flops, b, t, peakGflops);

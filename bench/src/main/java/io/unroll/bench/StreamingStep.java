@@ -28,7 +28,7 @@ public final class StreamingStep {
         Recurrent rnn = new Recurrent(pb, "rnn.", RecurrentConfig.of(cell, inputSize, hidden, 1));
         pb.build();
         Rng rng = Rng.seeded(seed);
-        Init.apply(rnn, InitScheme.PYTORCH, Double.NaN, rng);
+        Init.apply(rnn, InitScheme.PYTORCH, rng);
         this.session = new StreamSession(rnn);
         this.inputs = new float[INPUTS][inputSize];
         for (float[] x : inputs) {

@@ -53,7 +53,7 @@ public final class TrainingStep {
         this.head = new Linear(pb, "head.", hidden, classes);
         this.params = pb.build();
         Rng rng = Rng.seeded(seed);
-        Init.apply(rnn, InitScheme.PYTORCH, Double.NaN, rng);
+        Init.apply(rnn, InitScheme.PYTORCH, rng);
         double bound = 1 / Math.sqrt(hidden);
         Init.uniform(head.weight(), bound, rng);
         Init.uniform(head.bias(), bound, rng);
@@ -88,6 +88,11 @@ public final class TrainingStep {
     }
 
     /** Floats the recurrent layer keeps from forward for backward at this shape (after a step). */
+    /** The recurrent stack being trained. */
+    public Recurrent rnn() {
+        return rnn;
+    }
+
     public long storedFloats() {
         return rnn.storedFloats();
     }

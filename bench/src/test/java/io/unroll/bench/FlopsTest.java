@@ -3,25 +3,39 @@ package io.unroll.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.unroll.cell.CellType;
+import io.unroll.layer.Recurrent;
+import io.unroll.layer.RecurrentConfig;
+import io.unroll.tensor.ParamStore;
 import org.junit.jupiter.api.Test;
 
 /** The standard FLOP count and the floats full BPTT needs, by hand for each cell. */
 class FlopsTest {
 
+    private static Recurrent stack(CellType cell, int input, int hidden, int layers) {
+        ParamStore.Builder pb = ParamStore.builder();
+        Recurrent rnn = new Recurrent(pb, "", RecurrentConfig.of(cell, input, hidden, layers));
+        pb.build();
+        return rnn;
+    }
+
     @Test
     void forwardIsTwoGHTimesInputPlusHiddenTimesBatchTimesSteps() {
         // LSTM, H = I = 256, B = 32, T = 100: 2·4·256·512·32·100
-        assertEquals(3_355_443_200.0, Flops.forward(CellType.LSTM, 256, 256, 32, 100));
-        assertEquals(2.0 * 1 * 64 * (8 + 64) * 1 * 10, Flops.forward(CellType.RNN_TANH, 8, 64, 1, 10));
-        assertEquals(2.0 * 3 * 1024 * 2048 * 32 * 100, Flops.forward(CellType.GRU, 1024, 1024, 32, 100));
+        assertEquals(3_355_443_200.0, Flops.forward(stack(CellType.LSTM, 256, 256, 1), 32, 100));
+        assertEquals(2.0 * 1 * 64 * (8 + 64) * 1 * 10, Flops.forward(stack(CellType.RNN_TANH, 8, 64, 1), 1, 10));
+        assertEquals(2.0 * 3 * 1024 * 2048 * 32 * 100, Flops.forward(stack(CellType.GRU, 1024, 1024, 1), 32, 100));
+        // two layers: the second reads H inputs
+        assertEquals(2.0 * 4 * 16 * (8 + 16) * 2 * 5 + 2.0 * 4 * 16 * (16 + 16) * 2 * 5,
+                Flops.forward(stack(CellType.LSTM, 8, 16, 2), 2, 5));
     }
 
     @Test
     void backwardIsTwiceForwardAndAStepIsThreeTimesForward() {
         for (CellType cell : CellType.values()) {
-            double f = Flops.forward(cell, 64, 64, 32, 100);
-            assertEquals(2 * f, Flops.backward(cell, 64, 64, 32, 100), cell.id());
-            assertEquals(3 * f, Flops.trainingStep(cell, 64, 64, 32, 100), cell.id());
+            Recurrent rnn = stack(cell, 64, 64, 1);
+            double f = Flops.forward(rnn, 32, 100);
+            assertEquals(2 * f, Flops.backward(rnn, 32, 100), cell.id());
+            assertEquals(3 * f, Flops.trainingStep(rnn, 32, 100), cell.id());
         }
     }
 
@@ -32,17 +46,18 @@ class FlopsTest {
         int t = 7;
         long states = 8L * 3 * 5;   // (T+1)·B·H
         long perStep = 7L * 3 * 5;  // T·B·H
-        assertEquals(states, Flops.requiredStoredFloats(CellType.RNN_TANH, h, b, t));
-        assertEquals(states, Flops.requiredStoredFloats(CellType.RNN_RELU, h, b, t));
-        assertEquals(2 * states + 4 * perStep, Flops.requiredStoredFloats(CellType.LSTM, h, b, t));
-        assertEquals(states + 4 * perStep, Flops.requiredStoredFloats(CellType.GRU, h, b, t));
+        assertEquals(states, Flops.requiredStoredFloats(stack(CellType.RNN_TANH, 4, h, 1), b, t));
+        assertEquals(states, Flops.requiredStoredFloats(stack(CellType.RNN_RELU, 4, h, 1), b, t));
+        assertEquals(2 * states + 4 * perStep, Flops.requiredStoredFloats(stack(CellType.LSTM, 4, h, 1), b, t));
+        assertEquals(states + 4 * perStep, Flops.requiredStoredFloats(stack(CellType.GRU, 4, h, 1), b, t));
     }
 
     @Test
-    void theEngineStoresWhatTheFormulaSaysForTheRnn() {
-        // the vanilla RNN's gate activations are its hidden states: nothing beyond h_0..h_T
-        TrainingStep step = new TrainingStep(CellType.RNN_TANH, 6, 2, 4, 3, 1);
-        step.run();
-        assertEquals(Flops.requiredStoredFloats(CellType.RNN_TANH, 6, 2, 4), step.storedFloats());
+    void theEngineStoresWhatTheCellsSayTheyNeed() {
+        for (CellType cell : CellType.values()) {
+            TrainingStep step = new TrainingStep(cell, 6, 2, 4, 3, 1);
+            step.run();
+            assertEquals(Flops.requiredStoredFloats(step.rnn(), 2, 4), step.storedFloats(), cell.id());
+        }
     }
 }

@@ -90,7 +90,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (cells != null) {
             List<CellType> parsed = new ArrayList<>();
             for (String c : cells) {
-                parsed.add(CellType.parse(c));
+                parsed.add(CellType.parse(c, null));
             }
             config = config.withCells(parsed);
         }

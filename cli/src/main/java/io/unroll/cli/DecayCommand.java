@@ -48,13 +48,7 @@ public final class DecayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        CellType type = CellType.parse(cell);
-        if (type.isVanilla()) {
-            type = CellType.vanilla(activation);
-        } else if (!activation.equalsIgnoreCase("tanh")) {
-            throw new IllegalArgumentException("--activation " + activation + " applies to --cell rnn only; "
-                    + type.id() + " has fixed gate non-linearities");
-        }
+        CellType type = CellType.parse(cell, activation);
         GradientDecay.Config config = new GradientDecay.Config(length, hidden, trials, type, InitScheme.parse(init),
                 scale == null ? Double.NaN : scale);
         Rng rng = common.newRng(7);

@@ -182,12 +182,12 @@ public final class TrainCommand implements Callable<Integer> {
             positiveReal("--epochs", epochs);
         }
         if (resume == null) {
-            CellType.parse(cell);
+            CellType.parse(cell, null);
         }
     }
 
     private CellType cellType() {
-        return CellType.parse(cell);
+        return CellType.parse(cell, null);
     }
 
     private Setup fresh(String corpus) {

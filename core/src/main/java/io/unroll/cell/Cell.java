@@ -1,27 +1,283 @@
 package io.unroll.cell;
 
+import io.unroll.kernel.Kernels;
+import io.unroll.tensor.Param;
+import io.unroll.tensor.ParamStore;
+import io.unroll.tensor.Rng;
+import io.unroll.train.InitScheme;
+import java.util.Arrays;
+
 /**
- * One recurrent step, forward and backward, of one layer. The time loop ({@link
- * io.unroll.layer.Recurrent}) has already put the input projection {@code W_ih x_t + b_ih} (plus
- * {@code b_hh} where {@link #foldsHiddenBias()}) of every step into the gate buffer; the cell adds
- * the recurrent part and applies the gate math. Backward mirrors forward in reverse: from the total
- * gradient at h_t it writes the pre-activation gradients of step t and the gradient carried to
- * h_{t-1}. Weight gradients are not the cell's business: the loop computes them in one GEMM over all
- * steps after the backward loop.
+ * One layer's recurrent cell: its parameters under PyTorch's names, the memory a (batch, steps)
+ * shape needs, its bias rules, one step forward and the matching step backward, its weight
+ * gradients, its batch-1 streaming step and its cost. The time loop that calls it lives once, in
+ * {@link io.unroll.layer.Recurrent}; docs/engine.md draws how a forward and a backward pass use
+ * these methods.
+ *
+ * <p>Parameters of layer k, declared here: {@code weight_ih_lk [G·H, I_k]}, {@code weight_hh_lk}
+ * (shape chosen by the cell: {@code [G·H, H]} for a recurrent matrix), {@code bias_ih_lk [G·H]} and
+ * {@code bias_hh_lk [G·H]} when the stack has them.
+ *
+ * <p>What all cells share is here: the input projection {@code X W_ihᵀ + b} of all steps as one
+ * GEMM before the loop, the bias gradients summed step by step while a step's gradients are in
+ * the cache, and {@code dW_ih}, {@code dX} as one GEMM each after the loop. A cell that
+ * {@linkplain #foldsHiddenBias() folds} {@code b_hh} adds it once with the input projection, and
+ * its bias gradient is the input side's.
+ *
+ * <p>A cell instance owns a workspace; {@link #sharingParameters()} makes another over the same
+ * parameters. Not thread-safe.
  */
-public interface Cell {
-    CellType type();
-
-    /** True when {@code b_hh} may be added once with the input projection (RNN, LSTM; not GRU). */
-    boolean foldsHiddenBias();
-
-    /** Step t forward: reads {@code hs[t]} (and {@code cs[t]}), completes {@code gates[t]}, writes {@code hs[t+1]}. */
-    void forward(StepBuffers buf, int t);
+public abstract class Cell {
+    private final CellType type;
+    protected final int inputSize;  // I_k
+    protected final int hidden;     // H
+    protected final int gateWidth;  // G·H
+    protected final Param weightIh; // [GH, I_k]
+    protected final Param weightHh; // the cell's recurrent weight
+    protected final Param biasIh;   // [GH] or null
+    protected final Param biasHh;   // [GH] or null
+    private final boolean foldsHiddenBias;
+    private final float[] weightIhTPanels; // W_ihᵀ [I_k, GH] in panels, packed before each forward
+    private final float[] biasSum;         // [GH]: b_ih + b_hh in forward; Σ_rows dPre_ih in backward
+    private final float[] hiddenBiasSum;   // [GH]: Σ_rows dPre_hh in backward, for cells that do not fold b_hh; else null
+    /** The workspace of the current (batch, steps) shape; null before the first {@link #resize}. */
+    protected StepBuffers buf;
 
     /**
-     * Step t backward: reads {@code dh} (the total gradient at h_t) and the stored activations,
-     * writes {@code dPreIh[t]}, {@code dPreHh[t]} and {@code dhCarry} (the gradient at h_{t-1});
-     * for the LSTM also turns {@code dc} from the gradient at c_t into the one at c_{t-1}.
+     * Declares the layer's parameters on {@code params} under {@code prefix}.
+     *
+     * @param recurrentShape  the shape of {@code weight_hh_lk}
+     * @param foldsHiddenBias whether {@code b_hh} enters the same pre-activation as {@code b_ih}
      */
-    void backward(StepBuffers buf, int t);
+    protected Cell(CellType type, ParamStore.Builder params, String prefix, CellShape shape, int[] recurrentShape,
+                   boolean foldsHiddenBias) {
+        this.type = type;
+        this.inputSize = shape.inputSize();
+        this.hidden = shape.hidden();
+        this.gateWidth = type.gates() * hidden;
+        int k = shape.layer();
+        this.weightIh = params.add(prefix + "weight_ih_l" + k, gateWidth, inputSize);
+        this.weightHh = params.add(prefix + "weight_hh_l" + k, recurrentShape);
+        this.biasIh = shape.biasIh() ? params.add(prefix + "bias_ih_l" + k, gateWidth) : null;
+        this.biasHh = shape.biasHh() ? params.add(prefix + "bias_hh_l" + k, gateWidth) : null;
+        this.foldsHiddenBias = foldsHiddenBias;
+        this.weightIhTPanels = new float[gateWidth * inputSize];
+        this.biasSum = new float[gateWidth];
+        this.hiddenBiasSum = foldsHiddenBias ? null : new float[gateWidth];
+    }
+
+    /** A cell over the parameters of {@code shared}, with a workspace of its own. */
+    protected Cell(Cell shared) {
+        this.type = shared.type;
+        this.inputSize = shared.inputSize;
+        this.hidden = shared.hidden;
+        this.gateWidth = shared.gateWidth;
+        this.weightIh = shared.weightIh;
+        this.weightHh = shared.weightHh;
+        this.biasIh = shared.biasIh;
+        this.biasHh = shared.biasHh;
+        this.foldsHiddenBias = shared.foldsHiddenBias;
+        this.weightIhTPanels = new float[shared.weightIhTPanels.length];
+        this.biasSum = new float[gateWidth];
+        this.hiddenBiasSum = foldsHiddenBias ? null : new float[gateWidth];
+    }
+
+    /** A cell of the same kind over the same parameters (it sees every update to them), with its own workspace. */
+    public abstract Cell sharingParameters();
+
+    public CellType type() {
+        return type;
+    }
+
+    /** {@code weight_ih_lk [G·H, I_k]}. */
+    public Param weightIh() {
+        return weightIh;
+    }
+
+    /** {@code weight_hh_lk}, in the shape the cell declared. */
+    public Param weightHh() {
+        return weightHh;
+    }
+
+    /** {@code bias_ih_lk [G·H]}, or null. */
+    public Param biasIh() {
+        return biasIh;
+    }
+
+    /** {@code bias_hh_lk [G·H]}, or null. */
+    public Param biasHh() {
+        return biasHh;
+    }
+
+    /** Whether {@code b_hh} is added once with the input projection (true unless a gate multiplies the hidden side, as the GRU's r). */
+    public boolean foldsHiddenBias() {
+        return foldsHiddenBias;
+    }
+
+    /** The gate block whose bias is the forget-gate bias (the LSTM's f), or -1 when the cell has none. */
+    public int forgetGateBlock() {
+        return -1;
+    }
+
+    /** The workspace of the current shape. */
+    public StepBuffers buffers() {
+        return buf;
+    }
+
+    /** Sizes the workspace for {@code batch} sequences of {@code steps} steps. */
+    public void resize(int batch, int steps) {
+        buf = newBuffers(batch, steps);
+    }
+
+    /** The workspace of one shape; cells with memory of their own add it here. */
+    protected StepBuffers newBuffers(int batch, int steps) {
+        return new StepBuffers(batch, steps, hidden, gateWidth, type.gates() == 1, type.hasCellState(), !foldsHiddenBias);
+    }
+
+    // ---------------------------------------------------------------- forward
+
+    /**
+     * Before the time loop: {@code gates[0..T) = X W_ihᵀ + b_ih (+ b_hh where folded)} for all T·B
+     * rows at once, and the recurrent weight prepared for the steps.
+     *
+     * @param x {@code [T, B, I_k]} time-major from {@code xOff}
+     */
+    public final void projectInputs(float[] x, int xOff) {
+        int rows = buf.steps * buf.batch;
+        // W_ihᵀ [I_k, GH] as the B of an A·B product, in panels that stream through the cache
+        Kernels.packPanels(weightIhTPanels, 0, weightIh.data(), weightIh.offset(), inputSize, gateWidth, true);
+        prepareRecurrentWeight();
+        Kernels.gemmNNPanels(buf.gates, buf.gatesBase, x, xOff, weightIhTPanels, 0, rows, gateWidth, inputSize);
+        addInputBiases(rows);
+    }
+
+    /** Adds the biases that enter with the input projection: b_ih, b_hh where folded, in one pass. */
+    private void addInputBiases(int rows) {
+        Param folded = foldsHiddenBias ? biasHh : null;
+        if (biasIh != null && folded != null) {
+            System.arraycopy(biasIh.data(), biasIh.offset(), biasSum, 0, gateWidth);
+            Kernels.add(biasSum, 0, folded.data(), folded.offset(), gateWidth);
+            Kernels.addRowVector(buf.gates, buf.gatesBase, biasSum, 0, rows, gateWidth);
+        } else if (biasIh != null || folded != null) {
+            Param only = biasIh != null ? biasIh : folded;
+            Kernels.addRowVector(buf.gates, buf.gatesBase, only.data(), only.offset(), rows, gateWidth);
+        }
+    }
+
+    /** Readies the recurrent weight for this forward and the backward after it (packs it, for a matrix). */
+    protected abstract void prepareRecurrentWeight();
+
+    /** Step t forward: reads {@code hs[t]} (and {@code cs[t]}), completes {@code gates[t]}, writes {@code hs[t+1]} (and {@code cs[t+1]}). */
+    public abstract void forward(int t);
+
+    // ---------------------------------------------------------------- backward
+
+    /** Before the backward loop: the per-step gradient sums start from zero. */
+    public void startBackward() {
+        Arrays.fill(biasSum, 0f);
+        if (hiddenBiasSum != null) {
+            Arrays.fill(hiddenBiasSum, 0f);
+        }
+    }
+
+    /**
+     * Step t backward: from {@code dh} (the total gradient at h_t) and the stored activations,
+     * writes {@code dPreIh[t]}, {@code dPreHh[t]} and {@code dhCarry} (the gradient at h_{t-1});
+     * a cell with a cell state also turns {@code dc} from the gradient at c_t into the one at c_{t-1}.
+     */
+    public abstract void backward(int t);
+
+    /**
+     * After step t's backward (and the padding's corrections to it): adds the step's share of the
+     * parameter gradients that are summed step by step, while the step's gradients are in the
+     * cache: the bias gradients {@code Σ_rows dPre}.
+     */
+    public void sumStepGradients(int t) {
+        if (biasIh != null || biasHh != null && foldsHiddenBias) {
+            Kernels.addColumnSums(biasSum, 0, buf.dPreIh, buf.gateStep(t), buf.batch, gateWidth);
+        }
+        if (biasHh != null && !foldsHiddenBias) {
+            Kernels.addColumnSums(hiddenBiasSum, 0, buf.dPreHh, buf.gateStep(t), buf.batch, gateWidth);
+        }
+    }
+
+    /**
+     * After the backward loop: {@code dW_ih += dPreᵀ X}, the recurrent weight's gradient, the bias
+     * gradients, and {@code dX = dPre W_ih} when {@code dInput} is not null, each over all T·B rows.
+     *
+     * @param x      {@code [T, B, I_k]} time-major from {@code xOff}: the input forward read
+     * @param dInput {@code [T, B, I_k]} written from 0, or null to skip the input gradient
+     */
+    public final void finishBackward(float[] x, int xOff, float[] dInput) {
+        int rows = buf.steps * buf.batch;
+        Kernels.gemmTNAdd(weightIh.grad(), weightIh.offset(), buf.dPreIh, 0, x, xOff, gateWidth, inputSize, rows);
+        addRecurrentWeightGradient();
+        if (biasIh != null) {
+            Kernels.add(biasIh.grad(), biasIh.offset(), biasSum, 0, gateWidth);
+        }
+        if (biasHh != null) {
+            Kernels.add(biasHh.grad(), biasHh.offset(), foldsHiddenBias ? biasSum : hiddenBiasSum, 0, gateWidth);
+        }
+        if (dInput != null) {
+            Kernels.gemmNN(dInput, 0, buf.dPreIh, 0, weightIh.data(), weightIh.offset(), rows, inputSize, gateWidth);
+        }
+    }
+
+    /** Adds the gradient of {@code weight_hh} over all steps (for a matrix, {@code dPre_hhᵀ H_prev} in one GEMM). */
+    protected abstract void addRecurrentWeightGradient();
+
+    // ---------------------------------------------------------------- the rest of what a cell knows
+
+    /** Floats kept from forward for backward at the current shape. */
+    public long storedFloats() {
+        return buf == null ? 0 : buf.storedFloats();
+    }
+
+    /**
+     * Floats that full BPTT strictly has to keep from forward for backward, at this batch and
+     * length: what backward reads and cannot recompute cheaply.
+     */
+    public abstract long requiredStoredFloats(int batch, int steps);
+
+    /**
+     * The standard operation count of a forward pass over {@code [B, T, I_k]}, as papers and
+     * cuDNN's tables count it: one multiply-add per weight per step and row,
+     * {@code 2·B·T·(|W_ih| + |W_hh|)} (the gate math is not counted). Backward is twice that.
+     */
+    public double forwardFlops(int batch, int steps) {
+        return 2.0 * batch * steps * ((double) weightIh.size() + weightHh.size());
+    }
+
+    /**
+     * Initialises {@code weight_hh} by a named scheme ({@link io.unroll.train.Init#apply} does the
+     * rest of the layer).
+     *
+     * @param sigma the scheme's σ, for the schemes that take one
+     */
+    public abstract void initRecurrentWeight(InitScheme scheme, double sigma, Rng rng);
+
+    /** A batch-1 step of this layer for streaming inference, with its own packed copy of the current weights. */
+    public final StreamStep newStreamStep() {
+        StreamStep step = createStreamStep();
+        step.refreshWeights();
+        return step;
+    }
+
+    /** A streaming step whose weights {@link #newStreamStep} then reads in. */
+    protected abstract StreamStep createStreamStep();
+
+    /** One layer of a streaming session: one input row in, the layer's state updated in place. */
+    public interface StreamStep {
+        /** Re-reads the parameters into the packed copy: call it after they change. */
+        void refreshWeights();
+
+        /**
+         * Advances the layer by one step.
+         *
+         * @param x        the input {@code [I_k]} from {@code xOff}
+         * @param h        hidden states, this layer's {@code [H]} from {@code stateOff}: h_{t-1} in, h_t out
+         * @param c        cell states likewise, or null for cells without one
+         */
+        void step(float[] x, int xOff, float[] h, float[] c, int stateOff);
+    }
 }

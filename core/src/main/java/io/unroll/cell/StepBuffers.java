@@ -1,15 +1,18 @@
 package io.unroll.cell;
 
+import io.unroll.tensor.State;
+import java.util.Arrays;
+
 /**
- * The memory of one recurrent layer for one (batch, steps) shape: what forward stores for
- * backward, and backward's per-step scratch. Sized once per shape and reused, so a training step
- * allocates nothing. Everything is time-major: step {@code t} of a {@code [T, B, X]} buffer starts
- * at {@code t * B * X}.
+ * The memory every cell needs for one (batch, steps) shape: what forward stores for backward and
+ * backward's per-step scratch. Sized once per shape and reused, so a training step allocates
+ * nothing. Everything is time-major: step {@code t} of a {@code [T, B, X]} buffer starts at
+ * {@code t * B * X}. What only one kind of cell needs (the GRU's {@code W_hn h + b_hn}) the cell
+ * keeps itself.
  *
- * <p>What is stored is exactly what backward reads: all hidden states {@code hs}; the gate
- * activations (for the vanilla RNN the activation <em>is</em> the next hidden state, so its gate
- * buffer aliases {@code hs} one step ahead and costs nothing); the LSTM cell states; the GRU's
- * {@code W_hn h + b_hn}.
+ * <p>Stored for backward: all hidden states {@code hs}; the gate activations (when the one gate
+ * <em>is</em> the next hidden state, as for the vanilla RNN, the gate buffer aliases {@code hs}
+ * one step ahead and costs nothing); the cell states {@code cs} of cells that have one.
  */
 public final class StepBuffers {
     public final int batch;
@@ -20,65 +23,52 @@ public final class StepBuffers {
 
     /** Gate pre-activations, then activations, {@code [T, B, GH]} starting at {@link #gatesBase}. */
     public final float[] gates;
-    /** Offset of step 0 in {@link #gates} (B·H for the vanilla RNN, whose gates alias {@link #hs}). */
+    /** Offset of step 0 in {@link #gates}: B·H when the gates alias {@link #hs}, else 0. */
     public final int gatesBase;
     /** Hidden states {@code [T+1, B, H]}: slot 0 is the initial state, slot t+1 is h_t. */
     public final float[] hs;
-    /** LSTM cell states {@code [T+1, B, H]}, slot 0 the initial cell; null for other cells. */
+    /** Cell states {@code [T+1, B, H]}, slot 0 the initial cell; null for cells without one. */
     public final float[] cs;
-    /** GRU {@code W_hn h_{t-1} + b_hn} per step {@code [T, B, H]}; null for other cells. */
-    public final float[] hn;
-    /** GRU hidden projection of the current step {@code [B, 3H]}; null for other cells. */
-    public final float[] hProj;
-    /**
-     * {@code W_hhᵀ [H, GH]} in the panel layout of {@code Kernels.packPanels}, packed by the layer
-     * before each forward: the B of a step's {@code h_{t-1} W_hhᵀ}.
-     */
-    public final float[] weightHhTPanels;
-    /**
-     * {@code W_hh [GH, H]} in the panel layout, packed with {@link #weightHhTPanels}: the B of a
-     * step's {@code dh_{t-1} = dGates_t W_hh} in backward (the weights forward used).
-     */
-    public final float[] weightHhPanels;
 
     /** Gradient of the input-side pre-activations {@code [T, B, GH]}. */
     public final float[] dPreIh;
-    /** Gradient of the hidden-side pre-activations {@code [T, B, GH]}; the same array as
-     * {@link #dPreIh} except for the GRU, whose n block differs between the two sides. */
+    /**
+     * Gradient of the hidden-side pre-activations {@code [T, B, GH]}: its own array for a cell
+     * whose two sides differ (the GRU), else the same array as {@link #dPreIh}.
+     */
     public final float[] dPreHh;
     /** Total gradient reaching h_t at the current step {@code [B, H]}. */
     public final float[] dh;
     /** Gradient passed back to h_{t-1} {@code [B, H]}. */
     public final float[] dhCarry;
-    /** LSTM gradient carried along the cell state {@code [B, H]}; null for other cells. */
+    /** Gradient carried along the cell state {@code [B, H]}; null for cells without one. */
     public final float[] dc;
+    private final boolean gatesAreHidden;
 
-    public StepBuffers(CellType type, int batch, int steps, int hidden) {
+    /**
+     * @param gatesAreHidden         the one gate activation is the next hidden state (G = 1), so gates alias {@code hs}
+     * @param cellState              the cell carries a cell state c
+     * @param separateHiddenGradient the hidden-side pre-activation gradient differs from the input side's
+     */
+    public StepBuffers(int batch, int steps, int hidden, int gateWidth, boolean gatesAreHidden, boolean cellState,
+                       boolean separateHiddenGradient) {
         this.batch = batch;
         this.steps = steps;
         this.hidden = hidden;
-        this.gateWidth = type.gates() * hidden;
+        this.gateWidth = gateWidth;
+        this.gatesAreHidden = gatesAreHidden;
         int bh = batch * hidden;
         int states = Math.multiplyExact(steps + 1, bh);
         int gateValues = Math.multiplyExact(Math.multiplyExact(steps, batch), gateWidth);
         this.hs = new float[states];
-        if (type.isVanilla()) {
-            this.gates = hs;
-            this.gatesBase = bh;
-        } else {
-            this.gates = new float[gateValues];
-            this.gatesBase = 0;
-        }
-        this.cs = type == CellType.LSTM ? new float[states] : null;
-        this.hn = type == CellType.GRU ? new float[steps * bh] : null;
-        this.hProj = type == CellType.GRU ? new float[batch * gateWidth] : null;
-        this.weightHhTPanels = new float[hidden * gateWidth];
-        this.weightHhPanels = new float[hidden * gateWidth];
+        this.gates = gatesAreHidden ? hs : new float[gateValues];
+        this.gatesBase = gatesAreHidden ? bh : 0;
+        this.cs = cellState ? new float[states] : null;
         this.dPreIh = new float[gateValues];
-        this.dPreHh = type == CellType.GRU ? new float[gateValues] : dPreIh;
+        this.dPreHh = separateHiddenGradient ? new float[gateValues] : dPreIh;
         this.dh = new float[bh];
         this.dhCarry = new float[bh];
-        this.dc = type == CellType.LSTM ? new float[bh] : null;
+        this.dc = cellState ? new float[bh] : null;
     }
 
     /** Offset of step t in a {@code [T, B, GH]} gate buffer (gradients; add {@link #gatesBase} for {@link #gates}). */
@@ -91,18 +81,58 @@ public final class StepBuffers {
         return s * batch * hidden;
     }
 
+    /** Slot 0 (h_{-1}, c_{-1}) from layer {@code layer} of {@code initial}, or zeros when it is null. */
+    public void setInitialState(State initial, int layer) {
+        copySlice(hs, 0, initial == null ? null : initial.h(), layer);
+        if (cs != null) {
+            copySlice(cs, 0, initial == null ? null : initial.c(), layer);
+        }
+    }
+
+    /** The state after the last step into layer {@code layer} of {@code target}. */
+    public void storeFinalState(State target, int layer) {
+        int bh = batch * hidden;
+        System.arraycopy(hs, stateSlot(steps), target.h(), layer * bh, bh);
+        if (cs != null) {
+            System.arraycopy(cs, stateSlot(steps), target.c(), layer * bh, bh);
+        }
+    }
+
+    /** The gradient arriving at the final state, from layer {@code layer} of {@code dFinal} or zeros. */
+    public void setFinalStateGradient(State dFinal, int layer) {
+        copySlice(dhCarry, 0, dFinal == null ? null : dFinal.h(), layer);
+        if (dc != null) {
+            copySlice(dc, 0, dFinal == null ? null : dFinal.c(), layer);
+        }
+    }
+
+    /** The gradient that reached the initial state, after the backward loop, into layer {@code layer} of {@code target}. */
+    public void storeInitialStateGradient(State target, int layer) {
+        int bh = batch * hidden;
+        System.arraycopy(dhCarry, 0, target.h(), layer * bh, bh);
+        if (dc != null) {
+            System.arraycopy(dc, 0, target.c(), layer * bh, bh);
+        }
+    }
+
     /** Number of floats held for backward (the stored activations, not the scratch). */
     public long storedFloats() {
         long n = hs.length;
-        if (gates != hs) {
+        if (!gatesAreHidden) {
             n += gates.length;
         }
         if (cs != null) {
             n += cs.length;
         }
-        if (hn != null) {
-            n += hn.length;
-        }
         return n;
+    }
+
+    private void copySlice(float[] dst, int dstOff, float[] state, int layer) {
+        int bh = batch * hidden;
+        if (state == null) {
+            Arrays.fill(dst, dstOff, dstOff + bh, 0f);
+        } else {
+            System.arraycopy(state, layer * bh, dst, dstOff, bh);
+        }
     }
 }

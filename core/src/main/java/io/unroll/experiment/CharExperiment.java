@@ -89,7 +89,7 @@ public final class CharExperiment {
         ParamStore params = pb.build();
         // PyTorch's defaults: nn.Embedding N(0, 1); nn.RNN and nn.Linear U(±1/√fan_in)
         Init.gaussian(model.embedding().weight(), 1.0, rng);
-        Init.apply(model.rnn(), io.unroll.train.InitScheme.PYTORCH, Double.NaN, rng);
+        Init.apply(model.rnn(), io.unroll.train.InitScheme.PYTORCH, rng);
         Init.uniform(model.head().weight(), 1 / Math.sqrt(hidden), rng);
         Init.uniform(model.head().bias(), 1 / Math.sqrt(hidden), rng);
         return new CharExperiment(text, model, params, Adam.adam(1e-2), 5.0, Clipping.PYTORCH_EPSILON, epochs, 100, 40);

@@ -81,7 +81,8 @@ public final class GradientDecay {
         float[] input = new float[t];                                   // [1, T, 1]
         float[] seed = new float[h];                                    // [1, 1, H]
         Arrays.fill(seed, (float) (1 / Math.sqrt(h)));
-        State dFinal = new State(1, 1, h, seed, config.cell().hasCellState() ? new float[h] : null);
+        State dFinal = rnn.zeroState(1);
+        System.arraycopy(seed, 0, dFinal.h(), 0, h);
         double[][] perTrial = new double[config.trials()][];
         double[] mean = new double[t];
         for (int trial = 0; trial < config.trials(); trial++) {

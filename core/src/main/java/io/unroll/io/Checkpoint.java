@@ -140,7 +140,7 @@ public final class Checkpoint {
             }
             float[] values = f.floats(p.name());
             io.unroll.tensor.Check.finite(file + ": " + p.name(), values);
-            p.set(values);
+            p.set(shape, values);
         }
         String chars = meta.get("unroll.vocabulary");
         CharVocabulary vocabulary = chars == null ? null : CharVocabulary.of(chars);

@@ -1,10 +1,7 @@
 package io.unroll.layer;
 
 import io.unroll.cell.Cell;
-import io.unroll.cell.CellType;
-import io.unroll.cell.GruCell;
-import io.unroll.cell.LstmCell;
-import io.unroll.cell.RnnCell;
+import io.unroll.cell.CellShape;
 import io.unroll.cell.StepBuffers;
 import io.unroll.kernel.Kernels;
 import io.unroll.tensor.Check;
@@ -17,55 +14,60 @@ import java.util.Objects;
 /**
  * A stack of L recurrent layers with PyTorch semantics and names ({@code nn.RNN}, {@code nn.LSTM},
  * {@code nn.GRU} with {@code batch_first=True}), trained by full backpropagation through time.
- * Layer k's input is layer k-1's output sequence. Parameters, per layer k, in PyTorch's layout:
- * {@code weight_ih_lk [G·H, I_k]}, {@code weight_hh_lk [G·H, H]}, {@code bias_ih_lk [G·H]},
- * {@code bias_hh_lk [G·H]}.
+ * Layer k's input is layer k-1's output sequence; each layer is one {@link Cell}, which declares
+ * the layer's parameters ({@code weight_ih_lk}, {@code weight_hh_lk}, {@code bias_ih_lk},
+ * {@code bias_hh_lk}).
  *
  * <p>This class holds the one time loop of the library, run the way cuDNN runs it: the input
- * projection {@code X W_ihᵀ + b} of all T steps is one GEMM before the loop; each step adds only
- * {@code h_{t-1} W_hhᵀ} and the cell's gate math; backward walks the steps in reverse, and the
- * weight gradients {@code dW_ih += dGatesᵀ X}, {@code dW_hh += dGatesᵀ H_prev} and the input
- * gradient {@code dX = dGates W_ih} (left out for data inputs, {@link InputGradient#SKIP}) are
- * again one GEMM each over all steps. The bias gradients {@code Σ dGates} are summed inside the
- * loop, step by step, while a step's gate gradients are still in the cache: a pass over all of
- * them afterwards read them back from memory (4-6 ms of a 170-230 ms LSTM or GRU step at H = 256,
- * B = 128, against 1-2 ms now).
+ * projection of all T steps is one GEMM before the loop, each step adds only the recurrent part
+ * and the gate math, backward walks the steps in reverse, and the weight and input gradients are
+ * again one GEMM each over all steps (docs/engine.md draws it).
  *
  * <p>Workspaces are sized for the last (batch, steps) shape and reused: repeated calls with one
- * shape allocate nothing. Arrays returned by {@link #forward} and {@link #backward} belong to that
- * workspace and stay valid until the next call; copy them to keep them. Not thread-safe.
+ * shape allocate nothing. The arrays in {@link Output} and {@link Gradients} are views into that
+ * workspace, valid until the next call; {@link Output#copy()} and {@link Gradients#copy()} keep
+ * them. Not thread-safe.
  */
 public final class Recurrent {
     private final RecurrentConfig config;
-    private final Layer[] layers;
+    private final Cell[] cells;
+    private final Padding padding = new Padding();
 
     // Workspace for the current shape; see ensureShape.
     private int batch;
     private int steps;
-    private float[] inputTimeMajor; // [T, B, I]
-    private float[] output;         // [B, T, H]
-    private float[] hFinal;         // [L, B, H]
-    private float[] cFinal;         // [L, B, H] or null
-    private float[] dTopTimeMajor;  // [T, B, H]
-    private float[] dInput;         // [B, T, I]
-    private float[] dhInitial;      // [L, B, H]
-    private float[] dcInitial;      // [L, B, H] or null
-    private int[] lengths;          // [B] valid steps per sequence
-    private boolean padded;         // some sequence is shorter than the batch's steps
-    private float[] dcKeep;         // [B, H] LSTM cell gradient of padded rows, kept across a backward step
+    private float[] inputTimeMajor;  // [T, B, I]
+    private float[] output;          // [B, T, H]
+    private float[] dTopTimeMajor;   // [T, B, H]
+    private float[] dInput;          // [B, T, I]
+    private float[][] layerDInput;   // per layer k [T, B, I_k] time-major
     private Output forwardResult;
     private Gradients backwardResult;
     private Gradients backwardResultWithoutInput; // the same state gradients, dInput null
     private boolean forwardDone;
 
-    /** Result of {@link #forward}: the top layer's outputs {@code [B, T, H]} and the final state. */
-    public record Output(float[] output, State finalState) {}
+    /**
+     * Result of {@link #forward}: the top layer's outputs {@code [B, T, H]} and the final state.
+     * Both are views into the stack's workspace, overwritten by the next forward: {@link #copy()} to keep them.
+     */
+    public record Output(float[] output, State finalState) {
+        /** A deep copy that later calls do not change. */
+        public Output copy() {
+            return new Output(output.clone(), finalState.copy());
+        }
+    }
 
     /**
      * Result of {@link #backward}: the gradients of the input {@code [B, T, I]} (null when
-     * {@link InputGradient#SKIP} was asked for) and of the initial state.
+     * {@link InputGradient#SKIP} was asked for) and of the initial state. Both are views into the
+     * stack's workspace, overwritten by the next backward: {@link #copy()} to keep them.
      */
-    public record Gradients(float[] dInput, State dInitialState) {}
+    public record Gradients(float[] dInput, State dInitialState) {
+        /** A deep copy that later calls do not change. */
+        public Gradients copy() {
+            return new Gradients(dInput == null ? null : dInput.clone(), dInitialState.copy());
+        }
+    }
 
     /**
      * Whether {@link #backward} computes the gradient of the input sequence. An input that is data
@@ -80,58 +82,24 @@ public final class Recurrent {
         SKIP
     }
 
-    /** One layer's parameters, cell and buffers. */
-    private static final class Layer {
-        final int inputSize;
-        final Param weightIh; // [GH, I_k]
-        final Param weightHh; // [GH, H]
-        final Param biasIh;   // [GH] or null
-        final Param biasHh;   // [GH] or null
-        final Cell cell;
-        final float[] weightIhTPanels; // W_ihᵀ [I_k, GH] in panels, packed before each forward
-        final float[] biasScratch; // [GH]: b_ih + b_hh in forward, Σ_rows dPre_ih in backward
-        final float[] biasScratchHh; // [GH]: Σ_rows dPre_hh in backward when it differs from dPre_ih (the GRU)
-        StepBuffers buf;
-        float[] dInput;       // [T, B, I_k] time-major
-
-        Layer(int inputSize, Param weightIh, Param weightHh, Param biasIh, Param biasHh, Cell cell) {
-            this.inputSize = inputSize;
-            this.weightIh = weightIh;
-            this.weightHh = weightHh;
-            this.biasIh = biasIh;
-            this.biasHh = biasHh;
-            this.cell = cell;
-            this.weightIhTPanels = new float[weightIh.size()];
-            this.biasScratch = new float[weightIh.rows()];
-            this.biasScratchHh = new float[weightIh.rows()];
-        }
-    }
-
     /**
      * Declares the parameters on {@code params} under {@code prefix} (e.g. {@code "rnn."}, or
      * {@code ""} for the bare PyTorch module names). They are zero until initialised.
      */
     public Recurrent(ParamStore.Builder params, String prefix, RecurrentConfig config) {
         this.config = config;
-        int h = config.hiddenSize();
-        int gh = config.cell().gates() * h;
-        this.layers = new Layer[config.layers()];
-        for (int k = 0; k < config.layers(); k++) {
-            int in = config.layerInputSize(k);
-            Param wIh = params.add(prefix + "weight_ih_l" + k, gh, in);
-            Param wHh = params.add(prefix + "weight_hh_l" + k, gh, h);
-            Param bIh = config.biasIh() ? params.add(prefix + "bias_ih_l" + k, gh) : null;
-            Param bHh = config.biasHh() ? params.add(prefix + "bias_hh_l" + k, gh) : null;
-            layers[k] = new Layer(in, wIh, wHh, bIh, bHh, newCell(config.cell(), bHh));
+        this.cells = new Cell[config.layers()];
+        for (int k = 0; k < cells.length; k++) {
+            cells[k] = config.cell().create(params, prefix,
+                    new CellShape(k, config.layerInputSize(k), config.hiddenSize(), config.biasIh(), config.biasHh()));
         }
     }
 
     private Recurrent(Recurrent shared) {
         this.config = shared.config;
-        this.layers = new Layer[shared.layers.length];
-        for (int k = 0; k < layers.length; k++) {
-            Layer l = shared.layers[k];
-            layers[k] = new Layer(l.inputSize, l.weightIh, l.weightHh, l.biasIh, l.biasHh, l.cell);
+        this.cells = new Cell[shared.cells.length];
+        for (int k = 0; k < cells.length; k++) {
+            cells[k] = shared.cells[k].sharingParameters();
         }
     }
 
@@ -143,40 +111,36 @@ public final class Recurrent {
         return new Recurrent(this);
     }
 
-    private static Cell newCell(CellType type, Param biasHh) {
-        switch (type) {
-            case RNN_TANH:
-            case RNN_RELU:
-                return new RnnCell(type);
-            case LSTM:
-                return new LstmCell();
-            case GRU:
-                return new GruCell(biasHh);
-            default:
-                throw new AssertionError(type);
-        }
-    }
-
     public RecurrentConfig config() {
         return config;
     }
 
+    /** Layer k's cell, with its parameters. */
+    public Cell cell(int layer) {
+        return cells[layer];
+    }
+
     public Param weightIh(int layer) {
-        return layers[layer].weightIh;
+        return cells[layer].weightIh();
     }
 
     public Param weightHh(int layer) {
-        return layers[layer].weightHh;
+        return cells[layer].weightHh();
     }
 
     /** {@code bias_ih_lk}, or null when the stack has none. */
     public Param biasIh(int layer) {
-        return layers[layer].biasIh;
+        return cells[layer].biasIh();
     }
 
     /** {@code bias_hh_lk}, or null when the stack has none. */
     public Param biasHh(int layer) {
-        return layers[layer].biasHh;
+        return cells[layer].biasHh();
+    }
+
+    /** An all-zero state for {@code batch} sequences: {@code [L, B, H]}, with a cell state where the cell has one. */
+    public State zeroState(int batch) {
+        return State.zeros(config.layers(), batch, config.hiddenSize(), config.cell().hasCellState());
     }
 
     /** {@link #forward(float[], int, int, State, int[])} with every sequence {@code steps} long. */
@@ -200,68 +164,28 @@ public final class Recurrent {
     public Output forward(float[] input, int batch, int steps, State initial, int[] lengths) {
         Check.positive("batch", batch);
         Check.positive("steps", steps);
-        int in = config.inputSize();
-        int h = config.hiddenSize();
-        Check.shape("input [batch, steps, input size]", input, batch, steps, in);
+        Check.shape("input [batch, steps, input size]", input, batch, steps, config.inputSize());
         Check.finite("input", input);
         checkState("initial state", initial, batch);
         checkLengths(lengths, batch, steps);
         ensureShape(batch, steps);
-        padded = false;
-        for (int b = 0; b < batch; b++) {
-            this.lengths[b] = lengths == null ? steps : lengths[b];
-            padded |= this.lengths[b] < steps;
-        }
+        padding.set(lengths);
 
-        Kernels.swapAxes(inputTimeMajor, 0, input, 0, batch, steps, in);
-        int bh = batch * h;
-        for (int k = 0; k < layers.length; k++) {
-            Layer layer = layers[k];
-            StepBuffers buf = layer.buf;
-            float[] x = k == 0 ? inputTimeMajor : layers[k - 1].buf.hs;
-            int xOff = k == 0 ? 0 : bh;
-            copyStateSlice(buf.hs, initial == null ? null : initial.h(), k * bh, bh);
-            if (buf.cs != null) {
-                copyStateSlice(buf.cs, initial == null ? null : initial.c(), k * bh, bh);
-            }
-            // the weights as the B of A·B products, in panels that stream through the cache:
-            // W_ihᵀ [I_k, GH]; W_hhᵀ [H, GH] for the steps forward and W_hh [GH, H] for backward's
-            Kernels.packPanels(layer.weightIhTPanels, 0, layer.weightIh.data(), layer.weightIh.offset(),
-                    layer.inputSize, buf.gateWidth, true);
-            Kernels.packPanels(buf.weightHhTPanels, 0, layer.weightHh.data(), layer.weightHh.offset(), h, buf.gateWidth, true);
-            Kernels.packPanels(buf.weightHhPanels, 0, layer.weightHh.data(), layer.weightHh.offset(), buf.gateWidth, h, false);
-            // gates[t] = x_t W_ihᵀ + b_ih (+ b_hh) for all steps at once
-            int rows = steps * batch;
-            Kernels.gemmNNPanels(buf.gates, buf.gatesBase, x, xOff, layer.weightIhTPanels, 0, rows, buf.gateWidth,
-                    layer.inputSize);
-            boolean foldHh = layer.biasHh != null && layer.cell.foldsHiddenBias();
-            if (layer.biasIh != null && foldHh) {
-                // one pass over the gates with b_ih + b_hh
-                System.arraycopy(layer.biasIh.data(), layer.biasIh.offset(), layer.biasScratch, 0, buf.gateWidth);
-                Kernels.add(layer.biasScratch, 0, layer.biasHh.data(), layer.biasHh.offset(), buf.gateWidth);
-                Kernels.addRowVector(buf.gates, buf.gatesBase, layer.biasScratch, 0, rows, buf.gateWidth);
-            } else if (layer.biasIh != null) {
-                Kernels.addRowVector(buf.gates, buf.gatesBase, layer.biasIh.data(), layer.biasIh.offset(), rows, buf.gateWidth);
-            } else if (foldHh) {
-                Kernels.addRowVector(buf.gates, buf.gatesBase, layer.biasHh.data(), layer.biasHh.offset(), rows, buf.gateWidth);
-            }
+        Kernels.swapAxes(inputTimeMajor, 0, input, 0, batch, steps, config.inputSize());
+        for (int k = 0; k < cells.length; k++) {
+            Cell cell = cells[k];
+            StepBuffers buf = cell.buffers();
+            buf.setInitialState(initial, k);
+            cell.projectInputs(layerInput(k), layerInputOffset(k));
             for (int t = 0; t < steps; t++) {
-                layer.cell.forward(buf, t);
-                if (padded) {
-                    holdStateOfEndedSequences(buf, t);
-                }
+                cell.forward(t);
+                padding.holdEndedSequences(buf, t);
             }
-            System.arraycopy(buf.hs, buf.stateSlot(steps), hFinal, k * bh, bh);
-            if (cFinal != null) {
-                System.arraycopy(buf.cs, buf.stateSlot(steps), cFinal, k * bh, bh);
-            }
+            buf.storeFinalState(forwardResult.finalState(), k);
         }
-        Kernels.swapAxes(output, 0, layers[layers.length - 1].buf.hs, bh, steps, batch, h);
-        if (padded) {
-            for (int b = 0; b < batch; b++) {
-                Arrays.fill(output, (b * steps + this.lengths[b]) * h, (b + 1) * steps * h, 0f);
-            }
-        }
+        int bh = batch * config.hiddenSize();
+        Kernels.swapAxes(output, 0, top().hs, bh, steps, batch, config.hiddenSize());
+        padding.zeroPaddedOutputs(output);
         forwardDone = true;
         return forwardResult;
     }
@@ -293,92 +217,86 @@ public final class Recurrent {
             throw new IllegalStateException("backward called before forward: run forward on the batch first");
         }
         int h = config.hiddenSize();
+        checkOutputGradient(dOutput, dFinal);
         if (dOutput != null) {
-            Check.shape("output gradient [batch, steps, hidden size]", dOutput, batch, steps, h);
-            Check.finite("output gradient", dOutput);
             Kernels.swapAxes(dTopTimeMajor, 0, dOutput, 0, batch, steps, h);
         } else {
             Arrays.fill(dTopTimeMajor, 0f);
         }
-        checkState("final-state gradient", dFinal, batch);
-        if (dFinal != null) {
-            Check.finite("final-state gradient h", dFinal.h());
-            if (dFinal.c() != null) {
-                Check.finite("final-state gradient c", dFinal.c());
-            }
-        }
         int bh = batch * h;
-        int rows = steps * batch;
-        for (int k = layers.length - 1; k >= 0; k--) {
-            Layer layer = layers[k];
-            StepBuffers buf = layer.buf;
-            float[] dOut = k == layers.length - 1 ? dTopTimeMajor : layers[k + 1].dInput; // [T, B, H]
-            copyStateSlice(buf.dhCarry, 0, dFinal == null ? null : dFinal.h(), k * bh, bh);
-            if (buf.dc != null) {
-                copyStateSlice(buf.dc, 0, dFinal == null ? null : dFinal.c(), k * bh, bh);
-            }
-            // the bias gradients Σ_rows dPre, summed step by step while a step's dPre is in the cache
-            boolean sharedPre = buf.dPreHh == buf.dPreIh;
-            boolean sumIh = layer.biasIh != null || layer.biasHh != null && sharedPre;
-            boolean sumHh = layer.biasHh != null && !sharedPre;
-            Arrays.fill(layer.biasScratch, 0f);
-            Arrays.fill(layer.biasScratchHh, 0f);
+        for (int k = cells.length - 1; k >= 0; k--) {
+            Cell cell = cells[k];
+            StepBuffers buf = cell.buffers();
+            float[] dOut = k == cells.length - 1 ? dTopTimeMajor : layerDInput[k + 1]; // [T, B, H]
+            buf.setFinalStateGradient(dFinal, k);
+            cell.startBackward();
             for (int t = steps - 1; t >= 0; t--) {
                 // dh_t = ∂L/∂output_t + the gradient carried back from step t+1
                 Kernels.sum(buf.dh, 0, buf.dhCarry, 0, dOut, t * bh, bh);
-                boolean someEnded = padded && endedBefore(t);
-                if (someEnded) {
-                    beforePaddedStepBackward(buf, t);
-                }
+                padding.beforeStepBackward(buf, t);
                 observer.onStep(k, t, buf.dh, batch, h);
-                layer.cell.backward(buf, t);
-                if (someEnded) {
-                    afterPaddedStepBackward(buf, t);
-                }
-                if (sumIh) {
-                    Kernels.addColumnSums(layer.biasScratch, 0, buf.dPreIh, buf.gateStep(t), batch, buf.gateWidth);
-                }
-                if (sumHh) {
-                    Kernels.addColumnSums(layer.biasScratchHh, 0, buf.dPreHh, buf.gateStep(t), batch, buf.gateWidth);
-                }
+                cell.backward(t);
+                padding.afterStepBackward(buf, t);
+                cell.sumStepGradients(t);
             }
-            System.arraycopy(buf.dhCarry, 0, dhInitial, k * bh, bh);
-            if (buf.dc != null) {
-                System.arraycopy(buf.dc, 0, dcInitial, k * bh, bh);
-            }
-            // weight and input gradients: one GEMM each over all T·B rows
-            float[] x = k == 0 ? inputTimeMajor : layers[k - 1].buf.hs;
-            int xOff = k == 0 ? 0 : bh;
-            Kernels.gemmTNAdd(layer.weightIh.grad(), layer.weightIh.offset(), buf.dPreIh, 0, x, xOff,
-                    buf.gateWidth, layer.inputSize, rows);
-            Kernels.gemmTNAdd(layer.weightHh.grad(), layer.weightHh.offset(), buf.dPreHh, 0, buf.hs, 0,
-                    buf.gateWidth, h, rows);
-            if (layer.biasIh != null) {
-                Kernels.add(layer.biasIh.grad(), layer.biasIh.offset(), layer.biasScratch, 0, buf.gateWidth);
-            }
-            if (layer.biasHh != null) {
-                Kernels.add(layer.biasHh.grad(), layer.biasHh.offset(), sharedPre ? layer.biasScratch : layer.biasScratchHh,
-                        0, buf.gateWidth);
-            }
-            if (k > 0 || inputGradient == InputGradient.COMPUTE) {
-                Kernels.gemmNN(layer.dInput, 0, buf.dPreIh, 0, layer.weightIh.data(), layer.weightIh.offset(),
-                        rows, layer.inputSize, buf.gateWidth);
-            }
+            buf.storeInitialStateGradient(backwardResult.dInitialState(), k);
+            boolean inputNeeded = k > 0 || inputGradient == InputGradient.COMPUTE;
+            cell.finishBackward(layerInput(k), layerInputOffset(k), inputNeeded ? layerDInput[k] : null);
         }
         if (inputGradient == InputGradient.SKIP) {
             return backwardResultWithoutInput;
         }
-        Kernels.swapAxes(dInput, 0, layers[0].dInput, 0, steps, batch, config.inputSize());
+        Kernels.swapAxes(dInput, 0, layerDInput[0], 0, steps, batch, config.inputSize());
         return backwardResult;
     }
 
     /** Floats kept from forward for backward at the current shape, over all layers. */
     public long storedFloats() {
         long n = 0;
-        for (Layer layer : layers) {
-            n += layer.buf == null ? 0 : layer.buf.storedFloats();
+        for (Cell cell : cells) {
+            n += cell.storedFloats();
         }
         return n;
+    }
+
+    /** Floats that full BPTT strictly has to keep from forward for backward at this shape, over all layers. */
+    public long requiredStoredFloats(int batch, int steps) {
+        long n = 0;
+        for (Cell cell : cells) {
+            n += cell.requiredStoredFloats(batch, steps);
+        }
+        return n;
+    }
+
+    /** The standard operation count of a forward pass over {@code [B, T, I]}, all layers ({@link Cell#forwardFlops}). */
+    public double forwardFlops(int batch, int steps) {
+        double n = 0;
+        for (Cell cell : cells) {
+            n += cell.forwardFlops(batch, steps);
+        }
+        return n;
+    }
+
+    private StepBuffers top() {
+        return cells[cells.length - 1].buffers();
+    }
+
+    /** Layer k's input sequence {@code [T, B, I_k]}: the stack's input, or the hidden states of the layer below. */
+    private float[] layerInput(int k) {
+        return k == 0 ? inputTimeMajor : cells[k - 1].buffers().hs;
+    }
+
+    /** Where layer k's input starts in {@link #layerInput}: slot 1 of the layer below (slot 0 is its initial state). */
+    private int layerInputOffset(int k) {
+        return k == 0 ? 0 : batch * config.hiddenSize();
+    }
+
+    private void checkOutputGradient(float[] dOutput, State dFinal) {
+        if (dOutput != null) {
+            Check.shape("output gradient [batch, steps, hidden size]", dOutput, batch, steps, config.hiddenSize());
+            Check.finite("output gradient", dOutput);
+        }
+        checkState("final-state gradient", dFinal, batch);
     }
 
     private static void checkLengths(int[] lengths, int batch, int steps) {
@@ -396,62 +314,6 @@ public final class Recurrent {
         }
     }
 
-    /** True when some sequence's last real step comes before step t. */
-    private boolean endedBefore(int t) {
-        for (int b = 0; b < batch; b++) {
-            if (t >= lengths[b]) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** Forward at a padded step t: a sequence that has ended keeps its state, {@code h_t = h_{t-1}}. */
-    private void holdStateOfEndedSequences(StepBuffers buf, int t) {
-        int h = config.hiddenSize();
-        for (int b = 0; b < batch; b++) {
-            if (t >= lengths[b]) {
-                System.arraycopy(buf.hs, buf.stateSlot(t) + b * h, buf.hs, buf.stateSlot(t + 1) + b * h, h);
-                if (buf.cs != null) {
-                    System.arraycopy(buf.cs, buf.stateSlot(t) + b * h, buf.cs, buf.stateSlot(t + 1) + b * h, h);
-                }
-            }
-        }
-    }
-
-    /** Backward at a padded step t, before the cell: the loss does not see an ended sequence here. */
-    private void beforePaddedStepBackward(StepBuffers buf, int t) {
-        int h = config.hiddenSize();
-        for (int b = 0; b < batch; b++) {
-            if (t >= lengths[b]) {
-                System.arraycopy(buf.dhCarry, b * h, buf.dh, b * h, h);
-            }
-        }
-        if (buf.dc != null) {
-            System.arraycopy(buf.dc, 0, dcKeep, 0, dcKeep.length);
-        }
-    }
-
-    /**
-     * Backward at a padded step t, after the cell: the step was an identity for an ended sequence,
-     * so its gradient passes through unchanged and none reaches the weights.
-     */
-    private void afterPaddedStepBackward(StepBuffers buf, int t) {
-        int h = config.hiddenSize();
-        int gw = buf.gateWidth;
-        int g0 = buf.gateStep(t);
-        for (int b = 0; b < batch; b++) {
-            if (t >= lengths[b]) {
-                Arrays.fill(buf.dPreIh, g0 + b * gw, g0 + (b + 1) * gw, 0f);
-                Arrays.fill(buf.dPreHh, g0 + b * gw, g0 + (b + 1) * gw, 0f);
-                System.arraycopy(buf.dh, b * h, buf.dhCarry, b * h, h);
-                if (buf.dc != null) {
-                    System.arraycopy(dcKeep, b * h, buf.dc, b * h, h);
-                }
-            }
-        }
-    }
-
     private void checkState(String what, State state, int batch) {
         if (state == null) {
             return;
@@ -464,8 +326,9 @@ public final class Recurrent {
         }
         boolean needsCell = config.cell().hasCellState();
         if (state.hasCell() != needsCell) {
-            throw new IllegalArgumentException(what + (needsCell ? " has no cell state c, which an LSTM needs"
-                    : " has a cell state c, which only an LSTM has") + "; the likely cause is a state from another cell type");
+            throw new IllegalArgumentException(what + (needsCell ? " has no cell state c, which a " + config.cell().id() + " needs"
+                    : " has a cell state c, which a " + config.cell().id() + " does not have")
+                    + "; the likely cause is a state from another cell type");
         }
         Check.finite(what, " h", state.h());
         if (state.c() != null) {
@@ -480,38 +343,21 @@ public final class Recurrent {
         int in = config.inputSize();
         int h = config.hiddenSize();
         int l = config.layers();
-        for (Layer layer : layers) {
-            layer.buf = new StepBuffers(config.cell(), batch, steps, h);
-            layer.dInput = new float[steps * batch * layer.inputSize];
+        layerDInput = new float[l][];
+        for (int k = 0; k < l; k++) {
+            cells[k].resize(batch, steps);
+            layerDInput[k] = new float[steps * batch * config.layerInputSize(k)];
         }
         inputTimeMajor = new float[steps * batch * in];
         output = new float[batch * steps * h];
-        hFinal = new float[l * batch * h];
-        boolean cell = config.cell().hasCellState();
-        cFinal = cell ? new float[l * batch * h] : null;
         dTopTimeMajor = new float[steps * batch * h];
         dInput = new float[batch * steps * in];
-        dhInitial = new float[l * batch * h];
-        dcInitial = cell ? new float[l * batch * h] : null;
-        lengths = new int[batch];
-        dcKeep = cell ? new float[batch * h] : null;
-        forwardResult = new Output(output, new State(l, batch, h, hFinal, cFinal));
-        backwardResult = new Gradients(dInput, new State(l, batch, h, dhInitial, dcInitial));
+        padding.resize(batch, steps, h, config.cell().hasCellState());
+        forwardResult = new Output(output, zeroState(batch));
+        backwardResult = new Gradients(dInput, zeroState(batch));
         backwardResultWithoutInput = new Gradients(null, backwardResult.dInitialState());
         this.batch = batch;
         this.steps = steps;
         forwardDone = false;
-    }
-
-    private static void copyStateSlice(float[] dst, float[] state, int stateOff, int len) {
-        copyStateSlice(dst, 0, state, stateOff, len);
-    }
-
-    private static void copyStateSlice(float[] dst, int dstOff, float[] state, int stateOff, int len) {
-        if (state == null) {
-            Arrays.fill(dst, dstOff, dstOff + len, 0f);
-        } else {
-            System.arraycopy(state, stateOff, dst, dstOff, len);
-        }
     }
 }

@@ -6,20 +6,17 @@ import io.unroll.tensor.Check;
 /**
  * The shape of a recurrent stack, as PyTorch's {@code nn.RNN/LSTM/GRU(input_size, hidden_size,
  * num_layers, bias)} with {@code batch_first=True}. {@code biasIh}/{@code biasHh} say which bias
- * vectors exist: PyTorch has both or neither; the from-scratch RNN of SPEC §4 experiment 1 has a
- * single hidden bias, which is {@code biasIh} alone.
+ * vectors exist: PyTorch has both or neither; the from-scratch RNN of the "hello world!" experiment
+ * (docs/spec.md) has a single hidden bias, which is {@code biasIh} alone.
  */
 public record RecurrentConfig(CellType cell, int inputSize, int hiddenSize, int layers, boolean biasIh, boolean biasHh) {
     public RecurrentConfig {
         if (cell == null) {
-            throw new IllegalArgumentException("cell type is missing (null), expected rnn_tanh, rnn_relu, lstm or gru");
+            throw new IllegalArgumentException("cell type is missing (null), expected one of " + CellType.ids());
         }
         Check.positive("input size", inputSize);
         Check.positive("hidden size", hiddenSize);
         Check.positive("layers", layers);
-        if (cell == CellType.GRU && biasHh && !biasIh) {
-            throw new IllegalArgumentException("a GRU with bias_hh but no bias_ih is not a PyTorch configuration; use both or neither");
-        }
     }
 
     /** PyTorch's default: both biases. */

@@ -1,15 +1,12 @@
 package io.unroll.stream;
 
-import io.unroll.cell.CellType;
-import io.unroll.kernel.Kernels;
+import io.unroll.cell.Cell;
 import io.unroll.layer.Recurrent;
 import io.unroll.layer.RecurrentConfig;
 import io.unroll.tensor.Check;
-import io.unroll.tensor.Param;
 import io.unroll.tensor.State;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.Arrays;
 
 /**
  * One stream of stateful inference on a recurrent stack: {@link #step} takes one input vector and
@@ -17,74 +14,32 @@ import java.util.Arrays;
  * until {@link #reset()}. It computes what {@link Recurrent#forward} computes for that step, with the
  * same cells' gate kernels.
  *
- * <p>Batch-1 streaming is bound by reading weights, so the session keeps each layer's weights
- * packed for a matrix-vector product: {@code [W_ih | W_hh]ᵀ}, {@code [I_k + H, G·H]}, so one pass of
- * broadcast FMAs over {@code [x; h]} gives all gate pre-activations (for the GRU the x and h halves
- * are two passes, as r gates only the hidden side). The packing is a copy taken when the session is
- * made: after the parameters change (training), call {@link #refreshWeights()}. A warm step
- * allocates nothing. Not thread-safe: one session per stream.
+ * <p>Batch-1 streaming is bound by reading weights, so each layer's cell keeps its weights packed
+ * for a matrix-vector product ({@link Cell#newStreamStep()}). The packing is a copy taken when the
+ * session is made: after the parameters change (training), call {@link #refreshWeights()}. A warm
+ * step allocates nothing. Not thread-safe: one session per stream.
  */
 public final class StreamSession {
-    private final Recurrent rnn;
     private final RecurrentConfig config;
-    private final int gateWidth;       // G·H
-    private final float[][] packed;    // per layer [I_k + H, G·H]: [W_ih | W_hh]ᵀ
-    private final float[][] bias;      // per layer [G·H]: b_ih + b_hh (GRU: b_ih)
-    private final float[][] hiddenBias; // per layer [G·H]: GRU b_hh, else null
-    private final float[][] xh;        // per layer [I_k + H]: the step's input, then h_{t-1}
-    private final float[] gates;       // [G·H]
-    private final float[] hProj;       // [G·H] GRU hidden projection
-    private final float[] hn;          // [H] GRU W_hn h + b_hn (kept by the kernel, unused here)
-    private final float[] output;      // [H]
-    private final State state;         // [L, 1, H], carried between steps
+    private final Cell.StreamStep[] layers; // one per layer
+    private final float[] output;           // [H]
+    private final State state;              // [L, 1, H], carried between steps
     private long steps;
 
     public StreamSession(Recurrent model) {
-        this.rnn = model;
         this.config = model.config();
-        int l = config.layers();
-        int h = config.hiddenSize();
-        this.gateWidth = config.cell().gates() * h;
-        this.packed = new float[l][];
-        this.bias = new float[l][gateWidth];
-        this.hiddenBias = new float[l][];
-        this.xh = new float[l][];
-        for (int k = 0; k < l; k++) {
-            packed[k] = new float[(config.layerInputSize(k) + h) * gateWidth];
-            xh[k] = new float[config.layerInputSize(k) + h];
-            hiddenBias[k] = config.cell() == CellType.GRU ? new float[gateWidth] : null;
+        this.layers = new Cell.StreamStep[config.layers()];
+        for (int k = 0; k < layers.length; k++) {
+            layers[k] = model.cell(k).newStreamStep();
         }
-        this.gates = new float[gateWidth];
-        this.hProj = new float[gateWidth];
-        this.hn = new float[h];
-        this.output = new float[h];
-        this.state = State.zeros(l, 1, h, config.cell().hasCellState());
-        refreshWeights();
+        this.output = new float[config.hiddenSize()];
+        this.state = model.zeroState(1);
     }
 
     /** Re-reads the stack's parameters into the packed copy: call it after they change. */
     public void refreshWeights() {
-        int h = config.hiddenSize();
-        for (int k = 0; k < config.layers(); k++) {
-            int in = config.layerInputSize(k);
-            // W_ih [G·H, I_k] into rows 0 .. I_k-1, W_hh [G·H, H] into rows I_k .. I_k+H-1
-            Param wIh = rnn.weightIh(k), wHh = rnn.weightHh(k);
-            Kernels.transpose(packed[k], 0, wIh.data(), wIh.offset(), gateWidth, in);
-            Kernels.transpose(packed[k], in * gateWidth, wHh.data(), wHh.offset(), gateWidth, h);
-            Arrays.fill(bias[k], 0f);
-            addInto(bias[k], rnn.biasIh(k));
-            if (hiddenBias[k] != null) {
-                Arrays.fill(hiddenBias[k], 0f);
-                addInto(hiddenBias[k], rnn.biasHh(k));
-            } else {
-                addInto(bias[k], rnn.biasHh(k));
-            }
-        }
-    }
-
-    private static void addInto(float[] dst, Param b) {
-        if (b != null) {
-            Kernels.add(dst, 0, b.data(), b.offset(), dst.length);
+        for (Cell.StreamStep layer : layers) {
+            layer.refreshWeights();
         }
     }
 
@@ -98,42 +53,14 @@ public final class StreamSession {
         Check.shape("stream input [input size]", input, config.inputSize());
         Check.finite("stream input", input);
         int h = config.hiddenSize();
-        float[] hState = state.h();
-        float[] cState = state.c();
         float[] x = input;
         int xOff = 0;
-        for (int k = 0; k < config.layers(); k++) {
-            int in = config.layerInputSize(k);
-            int hOff = k * h;
-            System.arraycopy(x, xOff, xh[k], 0, in);
-            System.arraycopy(hState, hOff, xh[k], in, h);
-            System.arraycopy(bias[k], 0, gates, 0, gateWidth);
-            switch (config.cell()) {
-                case RNN_TANH:
-                case RNN_RELU:
-                    // h_t = φ(b + [x; h_{t-1}] [W_ih | W_hh]ᵀ)
-                    Kernels.gemmNNAdd(gates, 0, xh[k], 0, packed[k], 0, 1, gateWidth, in + h);
-                    Kernels.rnnActivate(gates, 0, h, config.cell() == CellType.RNN_RELU);
-                    System.arraycopy(gates, 0, hState, hOff, h);
-                    break;
-                case LSTM:
-                    Kernels.gemmNNAdd(gates, 0, xh[k], 0, packed[k], 0, 1, gateWidth, in + h);
-                    // c and h updated in place
-                    Kernels.lstmForward(gates, 0, cState, hOff, cState, hOff, hState, hOff, 1, h);
-                    break;
-                case GRU:
-                    Kernels.gemmNNAdd(gates, 0, xh[k], 0, packed[k], 0, 1, gateWidth, in);
-                    System.arraycopy(hiddenBias[k], 0, hProj, 0, gateWidth);
-                    Kernels.gemmNNAdd(hProj, 0, xh[k], in, packed[k], in * gateWidth, 1, gateWidth, h);
-                    Kernels.gruForward(gates, 0, hProj, 0, hn, 0, hState, hOff, hState, hOff, 1, h);
-                    break;
-                default:
-                    throw new AssertionError(config.cell());
-            }
-            x = hState;
-            xOff = hOff;
+        for (int k = 0; k < layers.length; k++) {
+            layers[k].step(x, xOff, state.h(), state.c(), k * h);
+            x = state.h();
+            xOff = k * h;
         }
-        System.arraycopy(hState, (config.layers() - 1) * h, output, 0, h);
+        System.arraycopy(state.h(), (layers.length - 1) * h, output, 0, h);
         steps++;
         return output;
     }

@@ -75,8 +75,22 @@ public final class Param {
         return Arrays.copyOfRange(grad(), offset, offset + size);
     }
 
-    /** Overwrites this parameter's values; {@code values} must hold exactly {@link #size()} numbers. */
-    public void set(float[] values) {
+    /**
+     * Overwrites this parameter's values with a tensor of the same shape, as PyTorch's
+     * {@code copy_} and {@code load_state_dict} require: a transposed or reshaped array of the
+     * right size is refused, not silently taken.
+     *
+     * @param shape  the shape of {@code values}, e.g. {@code [G·H, I]} for a {@code weight_ih}
+     * @param values row-major, exactly the product of {@code shape} numbers
+     */
+    public void set(int[] shape, float[] values) {
+        if (!Arrays.equals(shape, this.shape)) {
+            boolean transposed = shape != null && shape.length == 2 && this.shape.length == 2
+                    && shape[0] == this.shape[1] && shape[1] == this.shape[0];
+            throw new IllegalArgumentException(name + " has shape " + Arrays.toString(this.shape) + ", given "
+                    + Arrays.toString(shape) + (transposed ? "; the values are transposed (PyTorch stores a weight as [out, in])"
+                    : "; the likely cause is a tensor of another layer or model size"));
+        }
         Check.shape(name, values, shape);
         System.arraycopy(values, 0, data(), offset, size);
     }

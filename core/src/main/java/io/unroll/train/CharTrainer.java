@@ -113,8 +113,8 @@ public final class CharTrainer {
         Rng rng = Rng.create(config.rngMode(), config.seed());
         // PyTorch's defaults: nn.Embedding N(0, 1); nn.LSTM/GRU/RNN and nn.Linear U(±1/√fan_in)
         Init.gaussian(model.embedding().weight(), 1.0, rng);
-        Init.apply(model.rnn(), InitScheme.PYTORCH, Double.NaN, rng);
-        if (config.cell() == CellType.LSTM) {
+        Init.apply(model.rnn(), InitScheme.PYTORCH, rng);
+        if (model.rnn().cell(0).forgetGateBlock() >= 0) {
             Init.forgetGateBias(model.rnn(), 1.0);
         }
         Init.uniform(model.head().weight(), 1 / Math.sqrt(config.hidden()), rng);

@@ -1,7 +1,6 @@
 package io.unroll.train;
 
-import io.unroll.cell.CellType;
-import io.unroll.cell.LstmGate;
+import io.unroll.cell.Cell;
 import io.unroll.layer.Recurrent;
 import io.unroll.tensor.Check;
 import io.unroll.tensor.Param;
@@ -22,45 +21,67 @@ import org.ejml.interfaces.decomposition.QRDecomposition;
 public final class Init {
     private Init() {}
 
-    /** Applies a named scheme to every layer of {@code rnn}; {@code sigma} is the scheme's σ or NaN for its default. */
+    /** σ of {@link InitScheme#GAUSSIAN} unless one is given. */
+    public static final double GAUSSIAN_SIGMA = 0.01;
+    /** σ of the noise added to the identity by {@link InitScheme#IDENTITY} unless one is given (IRNN). */
+    public static final double IDENTITY_NOISE = 0.001;
+    /** σ of {@code W_ih} under {@link InitScheme#IDENTITY}: small, so the recurrence dominates at the start. */
+    private static final double IDENTITY_INPUT_SIGMA = 0.001;
+
+    /**
+     * Applies a named scheme to every layer of {@code rnn}, with the scheme's default σ where it
+     * takes one ({@link #GAUSSIAN_SIGMA}, {@link #IDENTITY_NOISE}). Values are drawn layer by
+     * layer: {@code W_ih}, then {@code W_hh} (as its cell initialises it), then the biases.
+     */
+    public static void apply(Recurrent rnn, InitScheme scheme, Rng rng) {
+        run(rnn, scheme, scheme == InitScheme.IDENTITY ? IDENTITY_NOISE : GAUSSIAN_SIGMA, rng);
+    }
+
+    /**
+     * {@link #apply(Recurrent, InitScheme, Rng)} with a chosen σ: the weights' σ for
+     * {@link InitScheme#GAUSSIAN}, the noise's σ for {@link InitScheme#IDENTITY}; the other
+     * schemes take none.
+     */
     public static void apply(Recurrent rnn, InitScheme scheme, double sigma, Rng rng) {
-        int layers = rnn.config().layers();
+        if (scheme != InitScheme.GAUSSIAN && scheme != InitScheme.IDENTITY) {
+            throw new IllegalArgumentException("the " + scheme.id() + " initialisation takes no sigma (only gaussian and "
+                    + "identity do); call apply(rnn, scheme, rng)");
+        }
+        Check.nonNegative("sigma", sigma);
+        run(rnn, scheme, sigma, rng);
+    }
+
+    private static void run(Recurrent rnn, InitScheme scheme, double sigma, Rng rng) {
         int g = rnn.config().cell().gates();
-        for (int k = 0; k < layers; k++) {
-            Param wIh = rnn.weightIh(k);
-            Param wHh = rnn.weightHh(k);
+        double bound = 1 / Math.sqrt(rnn.config().hiddenSize());
+        for (int k = 0; k < rnn.config().layers(); k++) {
+            Cell cell = rnn.cell(k);
+            Param wIh = cell.weightIh();
             switch (scheme) {
-                case PYTORCH: {
-                    double bound = 1 / Math.sqrt(rnn.config().hiddenSize());
+                case PYTORCH:
                     uniform(wIh, bound, rng);
-                    uniform(wHh, bound, rng);
-                    uniformOrZero(rnn.biasIh(k), bound, rng);
-                    uniformOrZero(rnn.biasHh(k), bound, rng);
-                    continue;
-                }
-                case GAUSSIAN: {
-                    double s = Double.isNaN(sigma) ? 0.01 : sigma;
-                    gaussian(wIh, s, rng);
-                    gaussian(wHh, s, rng);
                     break;
-                }
+                case GAUSSIAN:
+                    gaussian(wIh, sigma, rng);
+                    break;
                 case XAVIER:
-                    xavierUniform(wIh, g, rng);
-                    xavierUniform(wHh, g, rng);
-                    break;
                 case ORTHOGONAL:
                     xavierUniform(wIh, g, rng);
-                    orthogonal(wHh, g, 1.0, rng);
                     break;
                 case IDENTITY:
-                    gaussian(wIh, 0.001, rng);
-                    identity(wHh, g, Double.isNaN(sigma) ? 0.001 : sigma, rng);
+                    gaussian(wIh, IDENTITY_INPUT_SIGMA, rng);
                     break;
                 default:
                     throw new AssertionError(scheme);
             }
-            zero(rnn.biasIh(k));
-            zero(rnn.biasHh(k));
+            cell.initRecurrentWeight(scheme, sigma, rng);
+            if (scheme == InitScheme.PYTORCH) {
+                uniformOrZero(cell.biasIh(), bound, rng);
+                uniformOrZero(cell.biasHh(), bound, rng);
+            } else {
+                zero(cell.biasIh());
+                zero(cell.biasHh());
+            }
         }
     }
 
@@ -195,11 +216,12 @@ public final class Init {
      * {@code b_hh}'s f block is zeroed.
      */
     public static void forgetGateBias(Recurrent rnn, double value) {
-        if (rnn.config().cell() != CellType.LSTM) {
-            throw new IllegalArgumentException("forget-gate bias applies to an LSTM, not " + rnn.config().cell().id());
+        int block = rnn.cell(0).forgetGateBlock();
+        if (block < 0) {
+            throw new IllegalArgumentException("a forget-gate bias needs a cell with a forget gate (an LSTM), not " + rnn.config().cell().id());
         }
         int h = rnn.config().hiddenSize();
-        int from = LstmGate.F.offset(h);
+        int from = block * h;
         for (int k = 0; k < rnn.config().layers(); k++) {
             Param bIh = rnn.biasIh(k);
             Param bHh = rnn.biasHh(k);

@@ -27,7 +27,7 @@ class ReadmeExampleTest {
         ParamStore.Builder pb = ParamStore.builder();
         Recurrent lstm = new Recurrent(pb, "", RecurrentConfig.of(CellType.LSTM, 8, 32, 2)); // nn.LSTM(8, 32, 2)
         ParamStore params = pb.build();                   // weight_ih_l0, weight_hh_l0, bias_ih_l0, ...
-        Init.apply(lstm, InitScheme.ORTHOGONAL, Double.NaN, Rng.seeded(42));
+        Init.apply(lstm, InitScheme.ORTHOGONAL, Rng.seeded(42));
 
         float[] x = new float[4 * 50 * 8];                // [B=4, T=50, I=8], batch-first
         Rng.seeded(1).fillGaussian(x, 0, x.length, 1.0);

@@ -36,7 +36,7 @@ class PyTorchGoldenTest {
     private static int load(ParamStore store, Safetensors.Contents f) {
         int loaded = 0;
         for (Param p : store.params()) {
-            p.set(f.floats(p.name()));
+            p.set(f.shape(p.name()), f.floats(p.name()));
             loaded++;
         }
         return loaded;

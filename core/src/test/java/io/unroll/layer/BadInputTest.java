@@ -82,7 +82,9 @@ class BadInputTest {
     @Test
     void unknownCellAndInitNamesListTheValidOnes() {
         rejects(() -> CellType.parse("lstn"), "unknown cell 'lstn'", "lstm", "gru");
-        rejects(() -> CellType.vanilla("sigmoid"), "unknown activation 'sigmoid'", "tanh or relu");
+        rejects(() -> CellType.parse("rnn", "sigmoid"), "unknown activation 'sigmoid'", "tanh or relu");
+        rejects(() -> CellType.parse("rnn"), "needs an activation", "rnn_tanh", "rnn_relu");
+        rejects(() -> CellType.parse("lstm", "relu"), "does not apply to cell lstm", "fixed");
         rejects(() -> InitScheme.parse("he"), "unknown init 'he'", "orthogonal", "identity");
     }
 

@@ -56,13 +56,13 @@ class FastPathVsReferenceTest {
                 ref.biasIh, ref.biasHh));
         ParamStore store = pb.build();
         for (int k = 0; k < ref.layers; k++) {
-            rnn.weightIh(k).set(toFloat(ref.wIh[k]));
-            rnn.weightHh(k).set(toFloat(ref.wHh[k]));
+            rnn.weightIh(k).set(rnn.weightIh(k).shape(), toFloat(ref.wIh[k]));
+            rnn.weightHh(k).set(rnn.weightHh(k).shape(), toFloat(ref.wHh[k]));
             if (ref.biasIh) {
-                rnn.biasIh(k).set(toFloat(ref.bIh[k]));
+                rnn.biasIh(k).set(rnn.biasIh(k).shape(), toFloat(ref.bIh[k]));
             }
             if (ref.biasHh) {
-                rnn.biasHh(k).set(toFloat(ref.bHh[k]));
+                rnn.biasHh(k).set(rnn.biasHh(k).shape(), toFloat(ref.bHh[k]));
             }
         }
         State initial = new State(ref.layers, c.batch, ref.hidden, toFloat(c.h0), c.c0 == null ? null : toFloat(c.c0));

@@ -62,7 +62,7 @@ class FreshJvmAllocationTest {
             Linear head = new Linear(pb, "head.", hidden, classes);
             ParamStore params = pb.build();
             Rng rng = Rng.seeded(3);
-            Init.apply(rnn, InitScheme.PYTORCH, Double.NaN, rng);
+            Init.apply(rnn, InitScheme.PYTORCH, rng);
             Init.uniform(head.weight(), 0.05, rng);
             float[] input = new float[batch * steps * hidden]; // [B, T, I]
             rng.fillGaussian(input, 0, input.length, 1.0);

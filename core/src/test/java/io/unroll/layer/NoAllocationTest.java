@@ -30,7 +30,7 @@ class NoAllocationTest {
         ParamStore params = pb.build();
         Rng rng = Rng.seeded(1);
         Init.gaussian(model.embedding().weight(), 1.0, rng);
-        Init.apply(model.rnn(), InitScheme.PYTORCH, Double.NaN, rng);
+        Init.apply(model.rnn(), InitScheme.PYTORCH, rng);
         Init.uniform(model.head().weight(), 0.2, rng);
         int[] tokens = new int[batch * steps];
         int[] targets = new int[batch * steps];

@@ -38,7 +38,7 @@ class PaddedBatchTest {
         ParamStore.Builder pb = ParamStore.builder();
         Recurrent rnn = new Recurrent(pb, "", RecurrentConfig.of(cell, in, hidden, layers));
         ParamStore store = pb.build();
-        Init.apply(rnn, InitScheme.PYTORCH, Double.NaN, rng);
+        Init.apply(rnn, InitScheme.PYTORCH, rng);
         int[] lengths = new int[batch];
         for (int b = 0; b < batch; b++) {
             lengths[b] = 1 + rng.nextInt(steps);

@@ -37,7 +37,7 @@ class SkipInputGradientTest {
         ParamStore.Builder pb = ParamStore.builder();
         Recurrent rnn = new Recurrent(pb, "", RecurrentConfig.of(cell, in, hidden, layers));
         ParamStore store = pb.build();
-        Init.apply(rnn, InitScheme.PYTORCH, Double.NaN, rng);
+        Init.apply(rnn, InitScheme.PYTORCH, rng);
         float[] x = gaussian(rng, batch * steps * in);
         float[] dOut = gaussian(rng, batch * steps * hidden);
         int states = layers * batch * hidden;

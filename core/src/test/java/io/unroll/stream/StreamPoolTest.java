@@ -28,7 +28,7 @@ class StreamPoolTest {
         ParamStore.Builder pb = ParamStore.builder();
         Recurrent rnn = new Recurrent(pb, "", RecurrentConfig.of(cell, I, H, 2));
         pb.build();
-        Init.apply(rnn, InitScheme.PYTORCH, Double.NaN, Rng.seeded(4));
+        Init.apply(rnn, InitScheme.PYTORCH, Rng.seeded(4));
         return rnn;
     }
 

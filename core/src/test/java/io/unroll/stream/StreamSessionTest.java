@@ -21,7 +21,7 @@ class StreamSessionTest {
         ParamStore.Builder pb = ParamStore.builder();
         Recurrent rnn = new Recurrent(pb, "", RecurrentConfig.of(cell, 5, 19, 2));
         pb.build();
-        Init.apply(rnn, InitScheme.PYTORCH, Double.NaN, Rng.seeded(8));
+        Init.apply(rnn, InitScheme.PYTORCH, Rng.seeded(8));
         return rnn;
     }
 

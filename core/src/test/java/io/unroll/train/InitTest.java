@@ -36,7 +36,7 @@ class InitTest {
     @Test
     void orthogonalBlocksHaveOrthonormalColumnsAndSpectralRadiusOne() {
         Recurrent rnn = stack(CellType.GRU, 5, 8, 1);
-        Init.apply(rnn, InitScheme.ORTHOGONAL, Double.NaN, Rng.seeded(3));
+        Init.apply(rnn, InitScheme.ORTHOGONAL, Rng.seeded(3));
         Param w = rnn.weightHh(0);
         for (int blk = 0; blk < 3; blk++) {
             for (int i = 0; i < 8; i++) {
@@ -83,7 +83,7 @@ class InitTest {
     @Test
     void pytorchDefaultStaysWithinOneOverRootH() {
         Recurrent rnn = stack(CellType.LSTM, 3, 16, 2);
-        Init.apply(rnn, InitScheme.PYTORCH, Double.NaN, Rng.seeded(9));
+        Init.apply(rnn, InitScheme.PYTORCH, Rng.seeded(9));
         float max = 0;
         for (int k = 0; k < 2; k++) {
             for (Param p : new Param[] {rnn.weightIh(k), rnn.weightHh(k), rnn.biasIh(k), rnn.biasHh(k)}) {
@@ -107,7 +107,7 @@ class InitTest {
     @Test
     void forgetGateBiasSetsTheEffectiveBiasOfTheForgetBlockOnly() {
         Recurrent rnn = stack(CellType.LSTM, 2, 4, 1);
-        Init.apply(rnn, InitScheme.PYTORCH, Double.NaN, Rng.seeded(4));
+        Init.apply(rnn, InitScheme.PYTORCH, Rng.seeded(4));
         Init.forgetGateBias(rnn, 1.0);
         float[] bIh = rnn.biasIh(0).copyValues();
         float[] bHh = rnn.biasHh(0).copyValues();
@@ -123,8 +123,8 @@ class InitTest {
     void theSameSeedGivesTheSameWeights() {
         Recurrent a = stack(CellType.GRU, 3, 5, 2);
         Recurrent b = stack(CellType.GRU, 3, 5, 2);
-        Init.apply(a, InitScheme.XAVIER, Double.NaN, Rng.seeded(77));
-        Init.apply(b, InitScheme.XAVIER, Double.NaN, Rng.seeded(77));
+        Init.apply(a, InitScheme.XAVIER, Rng.seeded(77));
+        Init.apply(b, InitScheme.XAVIER, Rng.seeded(77));
         assertArrayEquals(a.weightHh(1).copyValues(), b.weightHh(1).copyValues());
         float bound = (float) Math.sqrt(6.0 / (5 + 5));
         for (float v : a.weightHh(1).copyValues()) {

@@ -25,7 +25,7 @@ class TruncatedBpttTest {
         ParamStore params = pb.build();
         Rng rng = Rng.seeded(12);
         Init.gaussian(model.embedding().weight(), 1.0, rng);
-        Init.apply(model.rnn(), InitScheme.PYTORCH, Double.NaN, rng);
+        Init.apply(model.rnn(), InitScheme.PYTORCH, rng);
         Init.uniform(model.head().weight(), 0.4, rng);
         return new Setup(model, params);
     }

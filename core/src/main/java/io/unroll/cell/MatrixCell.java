@@ -1,0 +1,111 @@
+package io.unroll.cell;
+
+import io.unroll.kernel.Kernels;
+import io.unroll.tensor.Param;
+import io.unroll.tensor.ParamStore;
+import io.unroll.tensor.Rng;
+import io.unroll.train.Init;
+import io.unroll.train.InitScheme;
+import java.util.Arrays;
+
+/**
+ * What the cells with a recurrent <em>matrix</em> {@code weight_hh_lk [G·H, H]} share (the vanilla
+ * RNN, the LSTM, the GRU): the weight packed into panels before each forward, for the steps'
+ * {@code h_{t-1} W_hhᵀ} and backward's {@code dPre_hh W_hh}; its gradient
+ * {@code dW_hh += dPre_hhᵀ H_prev} as one GEMM over all steps after the loop; the initialisers,
+ * per gate block; and the streaming layout {@code [W_ih | W_hh]ᵀ}, one matrix-vector product over
+ * {@code [x; h]} per step.
+ */
+abstract class MatrixCell extends Cell {
+    /** {@code W_hhᵀ [H, GH]} in the panel layout of {@link Kernels#packPanels}: the B of a step's {@code h_{t-1} W_hhᵀ}. */
+    protected final float[] weightHhTPanels;
+    /** {@code W_hh [GH, H]} in the panel layout: the B of a step's {@code dh_{t-1} = dPre_hh W_hh} in backward. */
+    protected final float[] weightHhPanels;
+
+    MatrixCell(CellType type, ParamStore.Builder params, String prefix, CellShape shape, boolean foldsHiddenBias) {
+        super(type, params, prefix, shape, new int[] {type.gates() * shape.hidden(), shape.hidden()}, foldsHiddenBias);
+        this.weightHhTPanels = new float[gateWidth * hidden];
+        this.weightHhPanels = new float[gateWidth * hidden];
+    }
+
+    MatrixCell(MatrixCell shared) {
+        super(shared);
+        this.weightHhTPanels = new float[gateWidth * hidden];
+        this.weightHhPanels = new float[gateWidth * hidden];
+    }
+
+    @Override
+    protected void prepareRecurrentWeight() {
+        Kernels.packPanels(weightHhTPanels, 0, weightHh.data(), weightHh.offset(), hidden, gateWidth, true);
+        Kernels.packPanels(weightHhPanels, 0, weightHh.data(), weightHh.offset(), gateWidth, hidden, false);
+    }
+
+    @Override
+    protected void addRecurrentWeightGradient() {
+        Kernels.gemmTNAdd(weightHh.grad(), weightHh.offset(), buf.dPreHh, 0, buf.hs, 0, gateWidth, hidden,
+                buf.steps * buf.batch);
+    }
+
+    @Override
+    public void initRecurrentWeight(InitScheme scheme, double sigma, Rng rng) {
+        int g = type().gates();
+        switch (scheme) {
+            case PYTORCH:
+                Init.uniform(weightHh, 1 / Math.sqrt(hidden), rng);
+                break;
+            case GAUSSIAN:
+                Init.gaussian(weightHh, sigma, rng);
+                break;
+            case XAVIER:
+                Init.xavierUniform(weightHh, g, rng);
+                break;
+            case ORTHOGONAL:
+                Init.orthogonal(weightHh, g, 1.0, rng);
+                break;
+            case IDENTITY:
+                Init.identity(weightHh, g, sigma, rng);
+                break;
+            default:
+                throw new AssertionError(scheme);
+        }
+    }
+
+    /**
+     * The streaming step of a matrix cell: the layer's weights packed as {@code [W_ih | W_hh]ᵀ},
+     * {@code [I_k + H, G·H]}, so one pass of broadcast FMAs over {@code [x; h]} gives every gate
+     * pre-activation (a cell whose gate multiplies the hidden side, the GRU, runs the two halves
+     * apart). Batch-1 streaming is bound by reading these weights.
+     */
+    abstract class PackedStep implements StreamStep {
+        protected final float[] packed = new float[(inputSize + hidden) * gateWidth]; // [I_k + H, GH]: [W_ih | W_hh]ᵀ
+        protected final float[] bias = new float[gateWidth];        // [GH]: b_ih + b_hh, or b_ih where b_hh is not folded
+        protected final float[] xh = new float[inputSize + hidden];  // [I_k + H]: the step's input, then h_{t-1}
+        protected final float[] gates = new float[gateWidth];       // [GH]
+
+        @Override
+        public void refreshWeights() {
+            // W_ih [GH, I_k] into rows 0 .. I_k-1, W_hh [GH, H] into rows I_k .. I_k+H-1
+            Kernels.transpose(packed, 0, weightIh.data(), weightIh.offset(), gateWidth, inputSize);
+            Kernels.transpose(packed, inputSize * gateWidth, weightHh.data(), weightHh.offset(), gateWidth, hidden);
+            Arrays.fill(bias, 0f);
+            addInto(bias, biasIh);
+            if (foldsHiddenBias()) {
+                addInto(bias, biasHh);
+            }
+        }
+
+        /** {@code xh = [x; h_{t-1}]} and {@code gates = bias}: what every step starts from. */
+        protected void load(float[] x, int xOff, float[] h, int hOff) {
+            System.arraycopy(x, xOff, xh, 0, inputSize);
+            System.arraycopy(h, hOff, xh, inputSize, hidden);
+            System.arraycopy(bias, 0, gates, 0, gateWidth);
+        }
+    }
+
+    /** {@code dst += p}, or nothing for an absent bias. */
+    static void addInto(float[] dst, Param p) {
+        if (p != null) {
+            Kernels.add(dst, 0, p.data(), p.offset(), dst.length);
+        }
+    }
+}
