@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""Float64 NumPy references for Unroll's seeded Rng and for SPEC.md section 4,
-experiments 1 (hello-world character RNN) and 3 (gradient decay).
+"""Float64 NumPy references for Unroll's seeded Rng, for the from-scratch next-character
+RNN on "hello world! hello world! hello world!" and for the gradient-decay experiment.
 
 Writes into core/src/test/resources/reference/:
   numpy_rng.safetensors     NumPy legacy RandomState streams (MT19937 + polar gaussian)
-  numpy_hello.safetensors   experiment 1, every epoch's loss and pre-clip gradient norm
-  numpy_decay.safetensors   experiment 3, per-timestep backward norms, tanh and relu
+  numpy_hello.safetensors   the hello-world character RNN: every epoch's loss and pre-clip
+                            gradient norm
+  numpy_decay.safetensors   gradient decay: per-timestep backward norms, tanh and relu
 
 Run from anywhere:  /usr/bin/python3 tools/reference/make_numpy_reference.py
 Deterministic: rerunning gives byte-identical files with the same NumPy build.

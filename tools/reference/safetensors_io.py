@@ -13,7 +13,7 @@ order given, which is what the reference (Rust) implementation writes too, so
 files are byte-for-byte reproducible. Only the dtypes Unroll reads are
 supported: F32, F64, I32, I64.
 
-Used by make_numpy_reference.py and make_golden.py; no dependency other than
+Used by every script in this folder; no dependency other than
 NumPy (the `safetensors` Python package is not needed).
 """
 
