@@ -17,14 +17,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code unroll decay}: SPEC §4 experiment 3, the mean gradient norm reaching every timestep after
- * a unit gradient is injected at the last one, as a table of landmark steps and a log-scale chart.
+ * {@code unroll decay}: the gradient-decay experiment (docs/spec.md#gradient-decay), the mean
+ * gradient norm reaching every timestep after a unit gradient is injected at the last one, as a
+ * table of landmark steps and a log-scale chart.
  */
 @Command(name = "decay", mixinStandardHelpOptions = true, description = {
-    "Experiment 3: how much gradient survives the trip back through time. Per trial: random",
+    "How much gradient survives the trip back through time. Per trial: random",
     "W_hh, W_ih ~ N(0,1)*0.1, scalar inputs x_t ~ N(0,1); forward, then backward from",
     "dL/dh_T = ones/sqrt(H); the norm reaching each step is averaged over trials.",
-    "Defaults are the lesson's: T=80, H=64, 20 trials, seed 7, tanh RNN, W_hh ~ N(0,1)*0.9/sqrt(H)."})
+    "Defaults: T=80, H=64, 20 trials, seed 7, tanh RNN, W_hh ~ N(0,1)*0.9/sqrt(H).",
+    "The procedure and what it gives: docs/spec.md#gradient-decay."})
 public final class DecayCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
@@ -56,7 +58,7 @@ public final class DecayCommand implements Callable<Integer> {
         double[] norm = result.meanNorm();
         int last = length - 1;
         TreeSet<Integer> landmarks = new TreeSet<>(java.util.Comparator.reverseOrder());
-        // the lesson's rows for T = 80: 79, 60, 40, 20, 0
+        // the report rows of docs/spec.md#gradient-decay for T = 80: 79, 60, 40, 20, 0
         for (int t : new int[] {last, length * 3 / 4, length / 2, length / 4, 0}) {
             landmarks.add(Math.min(t, last));
         }

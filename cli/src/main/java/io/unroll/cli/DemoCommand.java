@@ -14,11 +14,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code unroll demo hello} and {@code unroll demo lm}: the first two reference experiments of
- * SPEC §4, printed epoch by epoch as they train.
+ * {@code unroll demo hello} and {@code unroll demo lm}: the hello-world and character language model
+ * reference experiments (docs/spec.md#reference-experiments), printed epoch by epoch as they train.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Run a reference experiment of the RNN lesson.",
+        description = "Run a reference experiment: a small character RNN trained from scratch or framework style.",
         subcommands = {DemoCommand.Hello.class, DemoCommand.LanguageModel.class})
 public final class DemoCommand implements Callable<Integer> {
     @Spec
@@ -31,10 +31,11 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     @Command(name = "hello", mixinStandardHelpOptions = true, description = {
-        "Experiment 1: next-character prediction, from scratch. A tanh RNN (H=64, one-hot inputs,",
+        "Next-character prediction, from scratch. A tanh RNN (H=64, one-hot inputs,",
         "weights N(0,1)*0.01) learns \"hello world! hello world! hello world!\" with full BPTT,",
         "clipping at 5.0 and plain SGD (lr 0.05). Every 50 epochs: loss, pre-clip gradient norm,",
-        "and the first 20 predicted vs target characters. --rng numpy starts from NumPy's weights."})
+        "and the first 20 predicted vs target characters. --rng numpy starts from NumPy's weights.",
+        "The procedure in full: docs/spec.md#hello-world."})
     static final class Hello implements Callable<Integer> {
         @Mixin
         CommonOptions common;
@@ -49,16 +50,17 @@ public final class DemoCommand implements Callable<Integer> {
         public Integer call() {
             Rng rng = common.newRng(42);
             return DemoCommand.run(spec.commandLine().getOut(), common, "hello",
-                    "next-character prediction, from scratch (SPEC §4 experiment 1)",
+                    "next-character prediction, from scratch",
                     String.format(Locale.ROOT, "tanh RNN, H=%d, one-hot inputs, single hidden bias, SGD lr 0.05, clip 5.0, %d epochs", hidden, epochs),
                     CharExperiment.helloWorld(epochs, hidden, rng), rng);
         }
     }
 
     @Command(name = "lm", mixinStandardHelpOptions = true, description = {
-        "Experiment 2: a character language model, framework style. Embedding (dim = H = 128),",
+        "A character language model, framework style. Embedding (dim = H = 128),",
         "one tanh RNN layer, linear head, cross-entropy, Adam (lr 0.01), clip 5.0, 500 epochs on",
-        "the hello-world text repeated five times; a report every 100 epochs."})
+        "the hello-world text repeated five times; a report every 100 epochs.",
+        "The procedure in full: docs/spec.md#character-language-model."})
     static final class LanguageModel implements Callable<Integer> {
         @Mixin
         CommonOptions common;
@@ -73,7 +75,7 @@ public final class DemoCommand implements Callable<Integer> {
         public Integer call() {
             Rng rng = common.newRng(42);
             return DemoCommand.run(spec.commandLine().getOut(), common, "lm",
-                    "character language model, framework style (SPEC §4 experiment 2)",
+                    "character language model, framework style",
                     String.format(Locale.ROOT, "embedding %d -> tanh RNN H=%d -> linear head, Adam lr 0.01, clip 5.0, %d epochs", hidden, hidden, epochs),
                     CharExperiment.languageModel(epochs, hidden, rng), rng);
         }

@@ -4,8 +4,8 @@ import java.util.Arrays;
 
 /**
  * A character vocabulary: the sorted distinct Unicode code points of a text, id = rank. Sorting
- * makes the ids independent of where characters first appear, as in the reference experiments
- * (SPEC §4: "sorted vocabulary").
+ * makes the ids independent of where characters first appear, as the reference experiments and their
+ * NumPy programs number them ({@code sorted(set(text))}; docs/spec.md#hello-world).
  */
 public final class CharVocabulary {
     private final int[] codePoints; // [V], ascending

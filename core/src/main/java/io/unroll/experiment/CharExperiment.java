@@ -18,7 +18,8 @@ import java.util.function.Consumer;
 
 /**
  * Next-character prediction on one short text, trained on the whole text as a single sequence with
- * full BPTT: the first two reference experiments of SPEC §4.
+ * full BPTT: the hello-world and character language model reference experiments
+ * (docs/spec.md#reference-experiments).
  * <ol>
  *   <li>{@link #helloWorld}: from-scratch style. "hello world! hello world! hello world!", one-hot
  *   inputs, a tanh RNN with a single hidden bias, H = 64, every weight {@code N(0, 1)·0.01} drawn in
@@ -32,7 +33,7 @@ import java.util.function.Consumer;
  * The loss and gradient norm recorded for an epoch are those computed before its update.
  */
 public final class CharExperiment {
-    /** The text of experiment 1. */
+    /** The text of the hello-world experiment. */
     public static final String HELLO = "hello world! hello world! hello world!";
 
     /** What is shown for a report epoch. */
@@ -66,7 +67,10 @@ public final class CharExperiment {
         this.shownChars = shownChars;
     }
 
-    /** Experiment 1 with the given number of epochs and random source (SPEC: 300 epochs, {@code Rng.numpy(42)}). */
+    /**
+     * The hello-world experiment with the given number of epochs and random source; the reference run is
+     * 300 epochs from {@code Rng.numpy(42)}, the weights of {@code np.random.seed(42)}.
+     */
     public static CharExperiment helloWorld(int epochs, int hidden, Rng rng) {
         int v = CharVocabulary.of(HELLO).size();
         ParamStore.Builder pb = ParamStore.builder();
@@ -80,7 +84,7 @@ public final class CharExperiment {
         return new CharExperiment(HELLO, model, params, new Sgd(0.05), 5.0, 1e-8, epochs, 50, 20);
     }
 
-    /** Experiment 2 with the given number of epochs and random source (SPEC: 500 epochs). */
+    /** The character language model with the given number of epochs and random source; the reference run is 500 epochs. */
     public static CharExperiment languageModel(int epochs, int hidden, Rng rng) {
         String text = (HELLO + " ").repeat(5);
         int v = CharVocabulary.of(text).size();

@@ -1,7 +1,7 @@
 /**
- * The reference experiments of SPEC §4 as library code: the from-scratch next-character RNN
- * (experiment 1), the framework-style character language model (experiment 2). They report
- * through callbacks and never print; the CLI shows them. The gradient-decay experiment
- * (experiment 3) is {@link io.unroll.flow.GradientDecay}.
+ * The reference experiments (docs/spec.md#reference-experiments) as library code: the
+ * from-scratch next-character RNN on "hello world!" and the framework-style character language
+ * model. They report through callbacks and never print; the CLI shows them. The gradient-decay
+ * experiment is {@link io.unroll.flow.GradientDecay}.
  */
 package io.unroll.experiment;

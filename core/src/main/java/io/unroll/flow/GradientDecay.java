@@ -14,8 +14,8 @@ import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * The gradient-decay experiment (SPEC §4, experiment 3): how much of a gradient injected at the last
- * step survives the trip back to each earlier step.
+ * The gradient-decay experiment (docs/spec.md#gradient-decay): how much of a gradient injected at
+ * the last step survives the trip back to each earlier step.
  *
  * <p>Per trial: draw {@code W_hh} (scheme below), then {@code W_ih [G·H, 1] ~ N(0, 1)·0.1}, then the
  * scalar inputs {@code x_t ~ N(0, 1)} for T steps; biases are zero and {@code h_{-1} = 0}. Run the
@@ -24,7 +24,7 @@ import java.util.Locale;
  * BPTT loop. The norm at step T-1 is therefore exactly 1. Norms are averaged over trials.
  *
  * <p>{@code W_hh} schemes, each multiplied by {@code scale}: {@code gaussian} {@code N(0, 1/H)}
- * (default scale 0.9, the lesson's setting); {@code orthogonal} per gate block; {@code identity}
+ * (default scale 0.9, the reference setting); {@code orthogonal} per gate block; {@code identity}
  * per gate block; {@code pytorch} {@code U(±1/√H)}; {@code xavier}. For the vanilla RNN the
  * Jacobian is {@code diag(φ'(z_t)) W_hh}, so the decay is bounded by {@code (γ_W γ_φ)^(T-1-t)}.
  */
@@ -45,7 +45,7 @@ public final class GradientDecay {
             }
         }
 
-        /** SPEC's setting: T = 80, H = 64, 20 trials, tanh RNN, gaussian W_hh scaled by 0.9. */
+        /** The reference setting: T = 80, H = 64, 20 trials, tanh RNN, gaussian W_hh scaled by 0.9. */
         public static Config lesson() {
             return new Config(80, 64, 20, CellType.RNN_TANH, InitScheme.GAUSSIAN, Double.NaN);
         }

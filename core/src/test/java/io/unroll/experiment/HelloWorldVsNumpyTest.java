@@ -13,9 +13,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * SPEC §4 experiment 1 on the float32 engine against a float64 NumPy run of the same program
- * ({@code tools/reference/make_numpy_reference.py}): identical initial weights from
- * {@code np.random.seed(42)}, and every one of the 300 epoch losses within 5e-5.
+ * The hello-world experiment (docs/spec.md#hello-world) on the float32 engine against a float64
+ * NumPy run of the same program ({@code tools/reference/make_numpy_reference.py}): identical
+ * initial weights from {@code np.random.seed(42)}, and every one of the 300 epoch losses within
+ * 5e-5.
  */
 class HelloWorldVsNumpyTest {
     private static Safetensors.Contents fixture() throws IOException {

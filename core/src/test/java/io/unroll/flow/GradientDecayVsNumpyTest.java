@@ -13,9 +13,9 @@ import java.io.IOException;
 import org.junit.jupiter.api.Test;
 
 /**
- * SPEC §4 experiment 3 through the engine's ordinary BPTT loop and observer, against a float64
- * NumPy computation of the same procedure with the same draws: every step's mean norm within
- * 1e-4 relative, for tanh and relu.
+ * The gradient-decay experiment (docs/spec.md#gradient-decay) through the engine's ordinary BPTT
+ * loop and observer, against a float64 NumPy computation of the same procedure with the same
+ * draws: every step's mean norm within 1e-4 relative, for tanh and relu.
  */
 class GradientDecayVsNumpyTest {
     private static Safetensors.Contents fixture() throws IOException {

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Checkpoints cross the border to PyTorch and back (issue 4, section 2), against the fixtures of
+ * Checkpoints cross the border to PyTorch and back (docs/spec.md#interchange), against the fixtures of
  * tools/reference/make_checkpoint_roundtrip.py in core/src/test/resources/interchange/:
  * <ul>
  *   <li>PyTorch → Unroll: {@code torch_<cell>.safetensors}, the float32 state_dict of a trained

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Checkpoint writes survive a real crash (issue 4, section 2): a child JVM saves checkpoints of a
+ * Checkpoint writes survive a real crash (docs/spec.md#interchange): a child JVM saves checkpoints of a
  * ~6 MB LSTM model over and over, every value of generation g equal to g, and is killed with SIGKILL
  * ({@link Process#destroyForcibly()} on Linux) at random moments, then restarted. After every kill
  * {@link Checkpoint#load} of the target must succeed and give one complete generation, never an

@@ -204,7 +204,7 @@ class GoldenFixturesTest {
         assertTensor(c, "relu_per_trial_norm", new int[] {20, 80}, Safetensors.Dtype.F64);
         double[] mean = c.doubles("mean_norm");
         assertEquals(1.0, mean[79], 1e-15, "the norm is recorded before the first step back");
-        assertEquals(3.2e-3, mean[0] / mean[79], 0.1e-3, "SPEC section 4, experiment 3");
+        assertEquals(3.2e-3, mean[0] / mean[79], 0.1e-3, "the gradient-decay ratio NumPy gives (docs/spec.md#gradient-decay)");
         assertTrue(c.metadata().get("numpy_calls").contains("np.random.randn(64, 64) * 0.9 / np.sqrt(64)"));
     }
 

@@ -19,11 +19,11 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * SPEC §2: a padded sequence in a batch gives exactly the outputs, final state and gradients it
- * gives alone. For random lengths, every cell kind, 1 and 2 layers, a non-zero initial state and
- * a loss on outputs and final state: the batch against each sequence run by itself, with
- * parameter gradients of the batch equal to the sum of the sequences' own (to float rounding:
- * {@code 1e-5·|x| + 1e-6}).
+ * Padding never touches the result (docs/spec.md#padded-batches): a padded sequence in a batch
+ * gives exactly the outputs, final state and gradients it gives alone. For random lengths, every
+ * cell kind, 1 and 2 layers, a non-zero initial state and a loss on outputs and final state: the
+ * batch against each sequence run by itself, with parameter gradients of the batch equal to the
+ * sum of the sequences' own (to float rounding: {@code 1e-5·|x| + 1e-6}).
  */
 class PaddedBatchTest {
     static Stream<Arguments> cases() {
