@@ -21,20 +21,7 @@ public final class MeanSquaredError {
         Check.shape("prediction [positions, width]", prediction, positions, width);
         Check.shape("target [positions, width]", target, positions, width);
         Check.finite("target", target);
-        if (mask != null) {
-            Check.shape("mask [positions]", mask, positions);
-        }
-        int counted = 0;
-        for (int n = 0; n < positions; n++) {
-            float m = mask == null ? 1f : mask[n];
-            if (m != 0f && m != 1f) {
-                throw new IllegalArgumentException("mask holds " + m + " at position " + n + ", expected 0 or 1");
-            }
-            counted += (int) m;
-        }
-        if (counted == 0) {
-            throw new IllegalArgumentException("the mask counts no position, expected at least one 1");
-        }
+        int counted = Check.mask(mask, positions);
         if (dPrediction == null || dPrediction.length != prediction.length) {
             dPrediction = new float[prediction.length];
         }

@@ -30,25 +30,12 @@ public final class SoftmaxCrossEntropy {
         Check.positive("classes", classes);
         Check.shape("logits [positions, classes]", logits, positions, classes);
         Check.shape("targets [positions]", targets, positions);
-        if (mask != null) {
-            Check.shape("mask [positions]", mask, positions);
-        }
-        int counted = 0;
+        int counted = Check.mask(mask, positions);
         for (int n = 0; n < positions; n++) {
-            float m = mask == null ? 1f : mask[n];
-            if (m != 0f && m != 1f) {
-                throw new IllegalArgumentException("mask holds " + m + " at position " + n + ", expected 0 or 1");
+            if ((mask == null || mask[n] == 1f) && (targets[n] < 0 || targets[n] >= classes)) {
+                throw new IllegalArgumentException("targets hold " + targets[n] + " at position " + n
+                        + ", expected a class id in [0, " + classes + "); the likely cause is a vocabulary that does not match the model");
             }
-            if (m == 1f) {
-                counted++;
-                if (targets[n] < 0 || targets[n] >= classes) {
-                    throw new IllegalArgumentException("targets hold " + targets[n] + " at position " + n
-                            + ", expected a class id in [0, " + classes + "); the likely cause is a vocabulary that does not match the model");
-                }
-            }
-        }
-        if (counted == 0) {
-            throw new IllegalArgumentException("the mask counts no position, expected at least one 1");
         }
         if (probabilities == null || probabilities.length != logits.length) {
             probabilities = new float[logits.length];

@@ -149,4 +149,27 @@ public final class Check {
         }
         return "";
     }
+
+    /**
+     * Validates a loss mask {@code [positions]} of 0s and 1s (null counts every position) and
+     * returns how many positions it counts, at least one.
+     */
+    public static int mask(float[] mask, int positions) {
+        if (mask == null) {
+            return positions;
+        }
+        shape("mask [positions]", mask, positions);
+        int counted = 0;
+        for (int n = 0; n < positions; n++) {
+            float m = mask[n];
+            if (m != 0f && m != 1f) {
+                throw new IllegalArgumentException("mask holds " + m + " at position " + n + ", expected 0 or 1");
+            }
+            counted += (int) m;
+        }
+        if (counted == 0) {
+            throw new IllegalArgumentException("the mask counts no position, expected at least one 1");
+        }
+        return counted;
+    }
 }
