@@ -41,8 +41,8 @@ import picocli.CommandLine.Spec;
     "512x64, 1024x32. Streaming: batch 1, one step per call, H = 32, 64, 128, 256.",
     "RNN (tanh), LSTM and GRU; with the measured FMA peak, 1 thread vs N, bytes",
     "allocated per warm step, memory kept for backward, and every performance",
-    "target with PASS or MISS. Method and targets: docs/benchmarks.md. Progress on",
-    "stderr, report on stdout."})
+    "target with PASS or MISS. Weights and data from --seed (default here: 1).",
+    "Method and targets: docs/benchmarks.md. Progress on stderr, report on stdout."})
 public final class BenchCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
