@@ -228,7 +228,7 @@ public final class Bench {
         List<String> notes = new ArrayList<>();
         Object blas = info.get("blas");
         if (blas == null || !String.valueOf(blas).contains("openblas")) {
-            notes.add("PyTorch is not using OpenBLAS (" + blas + "); install libopenblas0-openmp for the comparison the issue describes");
+            notes.add("PyTorch is not using OpenBLAS (" + blas + "); the comparison is made against its OpenMP build (docs/benchmarks.md, PyTorch setup): install libopenblas0-openmp");
         } else if (!String.valueOf(blas).contains("openmp")) {
             notes.add("PyTorch uses an OpenBLAS that is not the OpenMP build (" + blas + "); install libopenblas0-openmp");
         }

@@ -6,7 +6,7 @@ import java.util.List;
 /**
  * What {@link Bench#run} measures and how.
  *
- * @param cells            the cells, each over the whole grid (issue 3: RNN tanh, LSTM, GRU)
+ * @param cells            the cells, each over the whole grid (by default RNN tanh, LSTM, GRU)
  * @param trainingShapes   the (H, B) rows of the training grid
  * @param steps            T of a training batch (100)
  * @param classes          the head's classes (64)
@@ -55,12 +55,12 @@ public record BenchConfig(List<CellType> cells, List<Shape> trainingShapes, int 
         }
     }
 
-    /** The cells of issue 3. */
+    /** The cells benchmarked by default. */
     public static final List<CellType> CELLS = List.of(CellType.RNN_TANH, CellType.LSTM, CellType.GRU);
-    /** The training grid of issue 3. */
+    /** The default training grid (docs/benchmarks.md, What is timed). */
     public static final List<Shape> GRID = List.of(new Shape(64, 32), new Shape(256, 32), new Shape(256, 128),
             new Shape(512, 64), new Shape(1024, 32));
-    /** The streaming sizes of issue 3. */
+    /** The default streaming hidden sizes. */
     public static final List<Integer> STREAMING_HIDDEN = List.of(32, 64, 128, 256);
 
     public BenchConfig {
@@ -80,7 +80,7 @@ public record BenchConfig(List<CellType> cells, List<Shape> trainingShapes, int 
         }
     }
 
-    /** The whole of issue 3: every cell, the five grid rows, four streaming sizes. */
+    /** The full benchmark: every cell, the five grid rows, four streaming sizes. */
     public static BenchConfig full(int threads) {
         return new BenchConfig(CELLS, GRID, 100, 64, STREAMING_HIDDEN, true, true, threads, false,
                 PythonPeer.defaultPython(), true, 256, Timing.training(), Timing.streaming(), 0.25, 1);

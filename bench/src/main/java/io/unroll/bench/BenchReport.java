@@ -16,7 +16,7 @@ import java.util.Map;
  * @param coreToCoreMaxNs the longest of them
  * @param training  the training rows, in the order run
  * @param streaming the streaming rows, in the order run
- * @param targets   the targets of issue 3 checked against these figures
+ * @param targets   the performance targets ({@link Targets}) checked against these figures
  * @param notes     things the reader must know (e.g. a peer not on OpenBLAS, a busy machine)
  * @param loadStart the system's 1-minute load average when the run began (other work competing
  *                  for the cores makes every figure low and noisy), or -1 if unknown

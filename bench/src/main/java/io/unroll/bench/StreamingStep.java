@@ -36,7 +36,7 @@ public final class StreamingStep {
         }
     }
 
-    /** The input size the issue prescribes for streaming: 8 for H <= 64, else H. */
+    /** The input size of a streaming row: 8 for H <= 64, else H (docs/benchmarks.md, What is timed). */
     public static int inputSizeFor(int hidden) {
         return hidden <= 64 ? 8 : hidden;
     }

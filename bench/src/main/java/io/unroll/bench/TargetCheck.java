@@ -1,7 +1,7 @@
 package io.unroll.bench;
 
 /**
- * One target of issue 3 (section 2) checked against one figure.
+ * One performance target ({@link Targets}) checked against one figure.
  *
  * @param target     which target, e.g. {@code training-vs-pytorch}
  * @param subject    what it was checked on, e.g. {@code lstm H=256 B=32}

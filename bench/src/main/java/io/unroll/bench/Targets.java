@@ -4,9 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The targets of issue 3, section 2, and their evaluation against a run's figures. They are
- * reported, never asserted by a test (timings are not behaviour), except the allocation target,
- * which a core test asserts because allocation counts are exact.
+ * The performance targets of {@code unroll bench} (listed in docs/benchmarks.md, Performance
+ * targets) and their evaluation against a run's figures. They are reported, never asserted by a
+ * test (timings are not behaviour), except the allocation target, which a core test asserts
+ * because allocation counts are exact.
  */
 public final class Targets {
     private Targets() {}
@@ -37,7 +38,7 @@ public final class Targets {
         return hidden == 64 ? SPEEDUP_H64 : hidden <= 256 ? SPEEDUP_H256 : SPEEDUP_ANY;
     }
 
-    /** Every target that the figures of a run can be checked against, in the order of the issue. */
+    /** Every target that the figures of a run can be checked against, in the order of the list in docs/benchmarks.md. */
     public static List<TargetCheck> evaluate(List<TrainingRow> training, List<StreamingRow> streaming) {
         List<TargetCheck> checks = new ArrayList<>();
         for (TrainingRow r : training) {

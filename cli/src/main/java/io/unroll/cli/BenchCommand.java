@@ -3,6 +3,7 @@ package io.unroll.cli;
 import io.unroll.bench.Bench;
 import io.unroll.bench.BenchConfig;
 import io.unroll.bench.BenchReport;
+import io.unroll.bench.BenchText;
 import io.unroll.bench.JvmPeer;
 import io.unroll.bench.PeerException;
 import io.unroll.bench.PythonPeer;
@@ -27,18 +28,21 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code unroll bench}: issue 3's benchmarks. Training steps over the (H, B) grid and batch-1
- * streaming steps, each row on Unroll and (with {@code --vs pytorch}) on PyTorch right after, the
- * machine's FMA peak, one thread against several, allocation per warm step, memory stored for
- * backward, and the targets with PASS or MISS. The method is in docs/benchmarks.md.
+ * {@code unroll bench}: maps the options onto a {@link BenchConfig}, runs {@link Bench} and prints
+ * its report ({@link BenchText}, or JSON). What is measured (training steps over the (H, B) grid,
+ * batch-1 streaming steps, each row on Unroll and with {@code --vs pytorch} on PyTorch right
+ * after, the FMA peak, one thread against several, allocation, memory for backward, the
+ * performance targets with PASS or MISS) is the {@code bench} module's; the method is in
+ * docs/benchmarks.md.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = {
-    "Benchmarks (issue 3). Training steps: T=100, I=H, head to 64 classes,",
+    "Speed benchmarks. Training steps: T=100, I=H, head to 64 classes,",
     "cross-entropy, BPTT, clip 5.0, Adam, at (H, B) = 64x32, 256x32, 256x128,",
     "512x64, 1024x32. Streaming: batch 1, one step per call, H = 32, 64, 128, 256.",
     "RNN (tanh), LSTM and GRU; with the measured FMA peak, 1 thread vs N, bytes",
-    "allocated per warm step, memory kept for backward, and every target with",
-    "PASS or MISS. Method: docs/benchmarks.md. Progress on stderr, report on stdout."})
+    "allocated per warm step, memory kept for backward, and every performance",
+    "target with PASS or MISS. Weights and data from --seed (default here: 1).",
+    "Method and targets: docs/benchmarks.md. Progress on stderr, report on stdout."})
 public final class BenchCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
@@ -60,7 +64,7 @@ public final class BenchCommand implements Callable<Integer> {
     Integer threads;
     @Option(names = "--runs", paramLabel = "<n>", description = "Timed runs per row (default: as many as fit a time budget per row, at least 5).")
     Integer runs;
-    @Option(names = "--grid", split = ",", paramLabel = "<HxB>", description = "Training rows instead of the issue's grid, e.g. 128x16,512x32.")
+    @Option(names = "--grid", split = ",", paramLabel = "<HxB>", description = "Training rows instead of the default grid, e.g. 128x16,512x32.")
     List<String> grid;
     @Option(names = "--steps", paramLabel = "<T>", description = "Sequence length T of the training rows (default: 100).")
     Integer steps;
@@ -140,7 +144,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (common.json()) {
             Json.write(out, report);
         } else {
-            out.print(BenchText.render(report));
+            out.print(BenchText.report(report));
             if (saveJson != null) {
                 out.println("JSON report: " + saveJson.toAbsolutePath());
             }
@@ -184,26 +188,13 @@ public final class BenchCommand implements Callable<Integer> {
 
         @Override
         public void trainingRow(TrainingRow r) {
-            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "bench: training %s H=%d B=%d: Unroll %s ms",
-                    r.cell(), r.hidden(), r.batch(), BenchText.num(r.unroll().medianMs())));
-            if (r.pytorch() != null) {
-                line.append(String.format(Locale.ROOT, ", PyTorch %s ms, %.2fx", BenchText.num(r.pytorch().medianMs()), r.speedup()));
-            }
-            if (r.unrollOneThread() != null) {
-                line.append(String.format(Locale.ROOT, ", 1 thread %s ms", BenchText.num(r.unrollOneThread().medianMs())));
-            }
-            err.println(line);
+            err.println("bench: " + BenchText.progress(r));
             err.flush();
         }
 
         @Override
         public void streamingRow(StreamingRow r) {
-            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "bench: streaming %s H=%d: Unroll %s ns",
-                    r.cell(), r.hidden(), BenchText.num(r.unrollNs())));
-            if (r.pytorchNs() != null) {
-                line.append(String.format(Locale.ROOT, ", PyTorch %s ns, %.1fx", BenchText.num(r.pytorchNs()), r.speedup()));
-            }
-            err.println(line);
+            err.println("bench: " + BenchText.progress(r));
             err.flush();
         }
     }

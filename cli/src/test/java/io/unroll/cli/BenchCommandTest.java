@@ -35,7 +35,7 @@ class BenchCommandTest {
                 "--stream-hidden", "4", "--runs", "2", "--save-json", json.toString());
         assertEquals(0, o.exitCode(), o.err());
         for (String part : List.of("Machine", "JDK", "JVM flags", "Kernels", "FMA peak", "Training step", "lstm", "rnn_tanh",
-                "Threads: not compared", "bytes/step", "Streaming", "c2c ns =", "Targets of issue 3", "memory-stored-vs-needed",
+                "Threads: not compared", "bytes/step", "Streaming", "c2c ns =", "Performance targets", "memory-stored-vs-needed",
                 "JSON report: " + json.toAbsolutePath())) {
             assertTrue(o.out().contains(part), "missing '" + part + "' in\n" + o.out());
         }

@@ -1,33 +1,25 @@
-package io.unroll.cli;
+package io.unroll.bench;
 
-import io.unroll.bench.Allocation;
-import io.unroll.bench.BenchReport;
-import io.unroll.bench.FmaPeak;
-import io.unroll.bench.MachineInfo;
-import io.unroll.bench.Stats;
-import io.unroll.bench.StreamingRow;
-import io.unroll.bench.TargetCheck;
-import io.unroll.bench.Targets;
-import io.unroll.bench.TrainingFigures;
-import io.unroll.bench.TrainingRow;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * The text report of {@code unroll bench}: the setup, then one table per section with the target
- * of issue 3 beside each figure (PASS or MISS), then a summary of every target. Returns text;
- * prints nothing.
+ * A {@link BenchReport} as text for the terminal: the setup, then one table per section with
+ * the target beside each figure (PASS or MISS), then a summary of every target (the list is in
+ * docs/benchmarks.md, Performance targets); and the one-line summaries of finished rows that a
+ * {@link Bench.Listener} can show as progress. Returns text; prints nothing.
  */
-final class BenchText {
+public final class BenchText {
     private BenchText() {}
 
     /** The legend of the column {@code c2c ns} in both speed tables. */
     private static final String CORE_LEGEND = "c2c ns = round trip between two cores, the longer of two probes right before and"
             + " after Unroll's runs (where it is long, the cores were far apart and Unroll's two-thread figure is low)";
 
-    static String render(BenchReport r) {
+    /** The whole report, every line ending in {@code \n}. */
+    public static String report(BenchReport r) {
         StringBuilder s = new StringBuilder();
         header(s, r);
         if (!r.training().isEmpty()) {
@@ -83,15 +75,17 @@ final class BenchText {
         s.append(String.format(Locale.ROOT, "Training step: forward [B, %d, H] (I = H) -> linear head to %d classes -> cross-entropy -> BPTT -> clip 5.0 -> Adam%n",
                 r.config().steps(), r.config().classes()));
         s.append("ms per step: median (min-max) of the timed runs; ksps = thousand timesteps x batch per second;\n");
-        s.append("GFLOP/s by 6*G*H*(I+H)*B*T (head not counted); % peak of the measured FMA peak (target >= 70% at H >= 512);\n");
-        s.append("speedup = Unroll throughput / PyTorch throughput (target >= 3x at H = 64, >= 2x at H <= 256, >= 1.4x everywhere);\n");
+        s.append(String.format(Locale.ROOT, "GFLOP/s by 6*G*H*(I+H)*B*T (head not counted); %% peak of the measured FMA peak (target >= %.0f%% at H >= %d);%n",
+                100 * Targets.PEAK_SHARE, Targets.PEAK_MIN_HIDDEN));
+        s.append(String.format(Locale.ROOT, "speedup = Unroll throughput / PyTorch throughput (target >= %.0fx at H = 64, >= %.0fx at H <= 256, >= %.1fx everywhere);%n",
+                Targets.SPEEDUP_H64, Targets.SPEEDUP_H256, Targets.SPEEDUP_ANY));
         s.append("others = share of the CPU time other processes took while the row ran (above 5% the row is not trustworthy);\n");
         s.append(CORE_LEGEND).append("\n\n");
         boolean torch = r.pytorch() != null;
-        Table t = torch
-                ? new Table("cell", "H", "B", "Unroll ms", "runs", "ksps", "GFLOP/s", "% peak", "PyTorch ms", "runs", "GFLOP/s",
+        TextTable t = torch
+                ? new TextTable("cell", "H", "B", "Unroll ms", "runs", "ksps", "GFLOP/s", "% peak", "PyTorch ms", "runs", "GFLOP/s",
                         "speedup", "target", "others", "c2c ns")
-                : new Table("cell", "H", "B", "Unroll ms", "runs", "ksps", "GFLOP/s", "% peak", "others", "c2c ns");
+                : new TextTable("cell", "H", "B", "Unroll ms", "runs", "ksps", "GFLOP/s", "% peak", "others", "c2c ns");
         for (TrainingRow row : r.training()) {
             TrainingFigures u = row.unroll();
             String peak = String.format(Locale.ROOT, "%.1f", 100 * u.peakShare());
@@ -127,7 +121,7 @@ final class BenchText {
         }
         s.append(String.format(Locale.ROOT, "Threads: %d vs 1 (the 1-thread run in a child JVM with -Dunroll.threads=1); target >= %.1fx at H >= %d%n%n",
                 r.threads(), Targets.THREAD_SCALING, Targets.SCALING_MIN_HIDDEN));
-        Table t = new Table("cell", "H", "B", "1 thread ms", r.threads() + " threads ms", "speedup", "target");
+        TextTable t = new TextTable("cell", "H", "B", "1 thread ms", r.threads() + " threads ms", "speedup", "target");
         for (TrainingRow row : rows) {
             t.addRow(row.cell(), row.hidden(), row.batch(), msRange(row.unrollOneThread()), msRange(row.unroll()),
                     String.format(Locale.ROOT, "%.2fx", row.threadScaling()),
@@ -140,7 +134,7 @@ final class BenchText {
     private static void memory(StringBuilder s, BenchReport r) {
         s.append(String.format(Locale.ROOT, "Allocation per training step once warm (all threads; target 0) and floats stored for backward vs what BPTT needs (target <= %.2fx)%n%n",
                 Targets.MEMORY_RATIO));
-        Table t = new Table("cell", "H", "B", "bytes/step", "alloc", "stored floats", "needed floats", "stored/needed", "memory");
+        TextTable t = new TextTable("cell", "H", "B", "bytes/step", "alloc", "stored floats", "needed floats", "stored/needed", "memory");
         for (TrainingRow row : r.training()) {
             Allocation a = row.allocation();
             t.addRow(row.cell(), row.hidden(), row.batch(), a == null ? "n/a" : num(a.allThreads()),
@@ -157,9 +151,9 @@ final class BenchText {
                 Targets.STREAM_LSTM64_NS, Targets.STREAM_SPEEDUP));
         s.append(CORE_LEGEND).append("\n\n");
         boolean torch = r.pytorch() != null;
-        Table t = torch
-                ? new Table("cell", "H", "I", "Unroll ns", "latency", "bytes/step", "PyTorch ns", "speedup", "target", "others", "c2c ns")
-                : new Table("cell", "H", "I", "Unroll ns", "latency", "bytes/step", "others", "c2c ns");
+        TextTable t = torch
+                ? new TextTable("cell", "H", "I", "Unroll ns", "latency", "bytes/step", "PyTorch ns", "speedup", "target", "others", "c2c ns")
+                : new TextTable("cell", "H", "I", "Unroll ns", "latency", "bytes/step", "others", "c2c ns");
         for (StreamingRow row : r.streaming()) {
             String latency = row.cell().equals("lstm") && row.hidden() == 64
                     ? (row.unrollNs() <= Targets.STREAM_LSTM64_NS ? "PASS" : "MISS") : "";
@@ -195,11 +189,11 @@ final class BenchText {
                 worst.put(c.target(), c);
             }
         }
-        s.append(String.format(Locale.ROOT, "Targets of issue 3: %d of %d checks met%n%n", met, r.targets().size()));
+        s.append(String.format(Locale.ROOT, "Performance targets (listed in docs/benchmarks.md): %d of %d checks met%n%n", met, r.targets().size()));
         if (r.targets().isEmpty()) {
             return;
         }
-        Table t = new Table("target", "met", "worst row", "value", "target", "short by");
+        TextTable t = new TextTable("target", "met", "worst row", "value", "target", "short by");
         for (Map.Entry<String, int[]> e : counts.entrySet()) {
             TargetCheck w = worst.get(e.getKey());
             t.addRow(e.getKey(), e.getValue()[0] + "/" + e.getValue()[1], w.subject(), value(w.value(), w.unit()),
@@ -207,6 +201,29 @@ final class BenchText {
                     w.pass() ? "" : Double.isInfinite(w.shortfall()) ? "n/a" : String.format(Locale.ROOT, "%.2fx", w.shortfall()));
         }
         s.append(t.render()).append('\n');
+    }
+
+    /** A finished training row in one line, e.g. {@code training lstm H=256 B=32: Unroll 8.12 ms, PyTorch 20.4 ms, 2.51x}. */
+    public static String progress(TrainingRow r) {
+        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "training %s H=%d B=%d: Unroll %s ms",
+                r.cell(), r.hidden(), r.batch(), num(r.unroll().medianMs())));
+        if (r.pytorch() != null) {
+            line.append(String.format(Locale.ROOT, ", PyTorch %s ms, %.2fx", num(r.pytorch().medianMs()), r.speedup()));
+        }
+        if (r.unrollOneThread() != null) {
+            line.append(String.format(Locale.ROOT, ", 1 thread %s ms", num(r.unrollOneThread().medianMs())));
+        }
+        return line.toString();
+    }
+
+    /** A finished streaming row in one line, e.g. {@code streaming lstm H=64: Unroll 950 ns, PyTorch 31200 ns, 32.8x}. */
+    public static String progress(StreamingRow r) {
+        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "streaming %s H=%d: Unroll %s ns",
+                r.cell(), r.hidden(), num(r.unrollNs())));
+        if (r.pytorchNs() != null) {
+            line.append(String.format(Locale.ROOT, ", PyTorch %s ns, %.1fx", num(r.pytorchNs()), r.speedup()));
+        }
+        return line.toString();
     }
 
     private static String value(double v, String unit) {

@@ -1,0 +1,168 @@
+package io.unroll.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The text report of a hand-made {@link BenchReport}: each figure with its target's PASS or MISS
+ * beside it, the summary of the targets with the worst row of each, the progress lines, number
+ * formatting and table alignment.
+ */
+class BenchTextTest {
+
+    private static final MachineInfo MACHINE = new MachineInfo("Test CPU", 2, "Linux 6.1 amd64", "17.0.15", "Debian",
+            "OpenJDK 64-Bit Server VM 17.0.15", List.of("--add-modules=jdk.incubator.vector"), "Species[float, 16, S_512_BIT]",
+            1L << 30, "simd (S_512_BIT, 16 floats)", 2);
+    private static final FmaPeak PEAK = new FmaPeak("Species[float, 16, S_512_BIT]", 512, 116.0, 230.0, 2);
+
+    /** Figures of a training row: the median ms, min and max 10% either side, {@code runs} samples. */
+    private static TrainingFigures figures(double medianMs, double peakShare, int runs) {
+        double[] samples = new double[runs];
+        Arrays.fill(samples, medianMs * 1e6);
+        Measurement m = new Measurement(samples, Stats.of(samples), 1, 10, 1.5);
+        return new TrainingFigures(medianMs, 0.9 * medianMs, 1.1 * medianMs, 1000, 50, peakShare, m);
+    }
+
+    private static Measurement streamingSamples(double medianNs) {
+        double[] samples = {medianNs - 100, medianNs, medianNs + 100};
+        return new Measurement(samples, Stats.of(samples), 10_000, 100_000, 1.0);
+    }
+
+    // lstm H=64: 4x PyTorch (target 3x, PASS), no peak target below H = 512, nothing allocated, memory as needed
+    private static final TrainingRow LSTM_64 = new TrainingRow("lstm", 64, 32, 100, 1.0, figures(2, 0.10, 7), figures(8, 0.02, 5),
+            4.0, null, null, new Allocation(0, 0, 100), new Allocation(0, 0, 7), 1000, 1000, 1.0, 0.01, 70);
+    // gru H=512: 1.2x PyTorch (target 1.4x, MISS), 75% of peak (PASS), 1.6x on two threads (MISS), 48 B per step
+    // (MISS), 1.2x the floats needed (MISS)
+    private static final TrainingRow GRU_512 = new TrainingRow("gru", 512, 64, 100, 10.0, figures(10, 0.75, 6), figures(12, 0.6, 5),
+            1.2, figures(16, 0.9, 5), 1.6, new Allocation(48, 48, 100), new Allocation(64, 64, 6), 1200, 1000, 1.2, 0.02, 340);
+    // lstm H=64 streaming: 1200 ns (target 1500, PASS), 30x PyTorch (target 10x, PASS), nothing allocated
+    private static final StreamingRow STREAM_LSTM_64 = new StreamingRow("lstm", 64, 8, 1200, streamingSamples(1200),
+            36000.0, streamingSamples(36000), 30.0, new Allocation(0, 0, 1_000_000), new Allocation(0, 0, 30_000), 0.01, 70);
+
+    private static BenchReport report(int threads, List<TrainingRow> training, List<StreamingRow> streaming,
+                                      Map<String, Object> pytorch) {
+        return new BenchReport(MACHINE, threads, pytorch, PEAK, BenchConfig.full(threads), 70, 340, training, streaming,
+                Targets.evaluate(training, streaming), List.of("a note for the reader"), 0.5, 1.5, 0.02, 42);
+    }
+
+    private static final Map<String, Object> TORCH = Map.of("version", "1.13.0", "python", "3.11.2", "threads", 2,
+            "coretype", "SkylakeX", "blas", "libopenblasp-r0.3.21 (openmp)");
+
+    /**
+     * The cells of the first line of {@code text} whose cells (split at runs of two or more
+     * spaces) begin with {@code leading}.
+     */
+    private static List<String> row(String text, String... leading) {
+        return text.lines().map(l -> List.of(l.split(" {2,}")))
+                .filter(cells -> cells.size() >= leading.length && cells.subList(0, leading.length).equals(List.of(leading)))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no line starting with " + List.of(leading) + " in\n" + text));
+    }
+
+    @Test
+    void eachFigureHasItsTargetBesideIt() {
+        String text = BenchText.report(report(2, List.of(LSTM_64, GRU_512), List.of(STREAM_LSTM_64), TORCH));
+
+        assertTrue(text.startsWith("Unroll bench: 2 threads, side by side with PyTorch on as many\n"), text);
+        assertTrue(text.contains("FMA peak  116.0 GFLOP/s on 1 core, 230.0 GFLOP/s on 2 cores at once (Vector API, 512-bit FMA"), text);
+        assertTrue(text.contains("PyTorch   1.13.0 on Python 3.11.2, 2 threads, OPENBLAS_CORETYPE=SkylakeX"), text);
+        assertTrue(text.contains("(target >= 70% at H >= 512)"), text);
+        assertTrue(text.contains("(target >= 3x at H = 64, >= 2x at H <= 256, >= 1.4x everywhere)"), text);
+
+        // training: cell H B "Unroll ms" runs ksps GFLOP/s "% peak" "PyTorch ms" runs GFLOP/s speedup target others c2c
+        assertEquals(List.of("lstm", "64", "32", "2.00 (1.80-2.20)", "7", "1.00", "50.0", "10.0", "8.00 (7.20-8.80)", "5", "50.0",
+                "4.00x", ">=3.0x PASS", "1%", "70"), row(text, "lstm", "64", "32", "2.00 (1.80-2.20)"));
+        assertEquals(List.of("gru", "512", "64", "10.0 (9.00-11.0)", "6", "1.00", "50.0", "75.0 PASS", "12.0 (10.8-13.2)", "5", "50.0",
+                "1.20x", ">=1.4x MISS", "2%", "340"), row(text, "gru", "512", "64", "10.0 (9.00-11.0)"));
+        // threads: only the row measured on one thread
+        assertTrue(text.contains("Threads: 2 vs 1 (the 1-thread run in a child JVM with -Dunroll.threads=1); target >= 1.7x at H >= 256"), text);
+        assertEquals(List.of("gru", "512", "64", "16.0 (14.4-17.6)", "10.0 (9.00-11.0)", "1.60x", ">=1.7x MISS"), row(text, "gru", "512", "64", "16.0 (14.4-17.6)"));
+        // memory: bytes/step, alloc, stored, needed, ratio, memory
+        assertEquals(List.of("lstm", "64", "32", "0", "PASS", "1000", "1000", "1.000", "PASS"), row(text, "lstm", "64", "32", "0"));
+        assertEquals(List.of("gru", "512", "64", "48.0", "MISS", "1200", "1000", "1.200", "MISS"), row(text, "gru", "512", "64", "48.0"));
+        // streaming: cell H I "Unroll ns" latency bytes/step "PyTorch ns" speedup target others c2c
+        assertEquals(List.of("lstm", "64", "8", "1200 (1100-1300)", "PASS", "0 PASS", "36000 (35900-36100)", "30.0x", ">=10x PASS",
+                "1%", "70"), row(text, "lstm", "64", "8"));
+
+        assertTrue(text.contains("Note: a note for the reader\n"), text);
+        assertTrue(text.endsWith("\nTotal time 42 s.\n"), text);
+    }
+
+    @Test
+    void theSummaryCountsEveryCheckAndNamesTheWorstRowOfEachTarget() {
+        String text = BenchText.report(report(2, List.of(LSTM_64, GRU_512), List.of(STREAM_LSTM_64), TORCH));
+        // 2 speed-up checks (1 met), peak, latency, streaming speed-up, threads (missed), 2 training allocations
+        // (1 met), streaming allocation, 2 memory checks (1 met)
+        assertTrue(text.contains("Performance targets (listed in docs/benchmarks.md): 7 of 11 checks met\n"), text);
+        assertEquals(List.of("training-vs-pytorch", "1/2", "gru H=512 B=64", "1.20x", ">= 1.40x", "1.17x"),
+                row(text, "training-vs-pytorch"));
+        assertEquals(List.of("training-peak-share", "1/1", "gru H=512 B=64", "75.0%", ">= 70.0%"), row(text, "training-peak-share"));
+        assertEquals(List.of("streaming-lstm64-latency", "1/1", "lstm H=64 I=8", "1200 ns", "<= 1500 ns"),
+                row(text, "streaming-lstm64-latency"));
+        assertEquals(List.of("threads-scaling", "0/1", "gru H=512 B=64", "1.60x", ">= 1.70x", "1.06x"), row(text, "threads-scaling"));
+        assertEquals(List.of("allocation-training", "1/2", "gru H=512 B=64", "48.0 B", "<= 0 B", "n/a"), row(text, "allocation-training"));
+        assertEquals(List.of("memory-stored-vs-needed", "1/2", "gru H=512 B=64", "1.20x", "<= 1.10x", "1.09x"),
+                row(text, "memory-stored-vs-needed"));
+    }
+
+    @Test
+    void withoutAPeerOrASecondThreadTheirColumnsAndComparisonsAreLeftOut() {
+        TrainingRow alone = new TrainingRow("rnn_tanh", 64, 32, 100, 1.0, figures(2, 0.10, 7), null, null, null, null,
+                null, null, 1000, 1000, 1.0, Double.NaN, Double.NaN);
+        String text = BenchText.report(report(1, List.of(alone), List.of(), null));
+        assertTrue(text.startsWith("Unroll bench: 1 thread\n"), text);
+        assertFalse(text.contains("PyTorch ms") || text.contains("PyTorch ns") || text.contains("\nPyTorch "), text);
+        assertFalse(text.contains("Streaming:"), text);
+        assertTrue(text.contains("Threads: not compared (running on 1 thread).\n"), text);
+        assertEquals(List.of("rnn_tanh", "64", "32", "2.00 (1.80-2.20)", "7", "1.00", "50.0", "10.0", "n/a", "n/a"),
+                row(text, "rnn_tanh", "64", "32", "2.00 (1.80-2.20)"));
+        assertEquals(List.of("rnn_tanh", "64", "32", "n/a", "n/a", "1000", "1000", "1.000", "PASS"), row(text, "rnn_tanh", "64", "32", "n/a"));
+        assertTrue(text.contains("Performance targets (listed in docs/benchmarks.md): 1 of 1 checks met\n"), text);
+    }
+
+    @Test
+    void progressLinesSummariseAFinishedRow() {
+        assertEquals("training gru H=512 B=64: Unroll 10.0 ms, PyTorch 12.0 ms, 1.20x, 1 thread 16.0 ms", BenchText.progress(GRU_512));
+        assertEquals("streaming lstm H=64: Unroll 1200 ns, PyTorch 36000 ns, 30.0x", BenchText.progress(STREAM_LSTM_64));
+        TrainingRow alone = new TrainingRow("lstm", 8, 2, 4, 1.0, figures(0.4951, 0.1, 2), null, null, null, null,
+                null, null, 1, 1, 1.0, Double.NaN, Double.NaN);
+        assertEquals("training lstm H=8 B=2: Unroll 0.495 ms", BenchText.progress(alone));
+    }
+
+    @Test
+    void numbersKeepThreeOrFourSignificantDigitsAndNoExponent() {
+        assertEquals("0", BenchText.num(0));
+        assertEquals("123457", BenchText.num(123456.7));
+        assertEquals("12.3", BenchText.num(12.34));
+        assertEquals("1.23", BenchText.num(1.234));
+        assertEquals("0.0123", BenchText.num(0.01234));
+        assertEquals("-4.50", BenchText.num(-4.5));
+        assertEquals("NaN", BenchText.num(Double.NaN));
+        assertEquals("Infinity", BenchText.num(Double.POSITIVE_INFINITY));
+    }
+
+    @Test
+    void tablesRightAlignNumberColumnsAndLeftAlignTheRest() {
+        String table = new TextTable("cell", "H", "share", "ratio").addRow("lstm", 64, "5%", "1.2 PASS").addRow("rnn_tanh", 1024, "NaN", "")
+                .render();
+        assertEquals("""
+                cell         H  share  ratio
+                --------  ----  -----  --------
+                lstm        64     5%  1.2 PASS
+                rnn_tanh  1024    NaN
+                """, table);
+    }
+
+    @Test
+    void aTableRowWithTheWrongNumberOfCellsSaysWhatWasExpected() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new TextTable("a", "b").addRow(1));
+        assertEquals("table row has 1 cells, expected 2 (a, b)", e.getMessage());
+    }
+}
