@@ -65,7 +65,8 @@ public final class BenchText {
         if (r.pytorch() != null) {
             Map<String, Object> t = r.pytorch();
             s.append("PyTorch   ").append(t.get("version")).append(" on Python ").append(t.get("python"))
-                    .append(", ").append(t.get("threads")).append(" threads, OPENBLAS_CORETYPE=").append(t.get("coretype"))
+                    .append(", ").append(t.get("threads")).append(" threads, ")
+                    .append(t.get("coretype") == null ? "OPENBLAS_CORETYPE unset (OpenBLAS chooses)" : "OPENBLAS_CORETYPE=" + t.get("coretype"))
                     .append(", BLAS ").append(t.get("blas")).append('\n');
         }
         s.append('\n');

@@ -13,7 +13,9 @@ import java.util.Optional;
 /**
  * Starts the PyTorch peer, {@code peers/pytorch_bench.py} (shipped inside this jar and written to
  * a temporary file), as {@code <python> pytorch_bench.py --server}, with
- * {@code OPENBLAS_CORETYPE=SkylakeX} in that child's environment only, and shakes hands. A missing
+ * {@code OPENBLAS_CORETYPE=SkylakeX} in that child's environment only when the CPU has AVX-512
+ * (OpenBLAS 0.3.21 mistakes such a CPU for an old one; on a CPU without AVX-512 those kernels stop
+ * on an illegal instruction, and its own choice is right), and shakes hands. A missing
  * Python or PyTorch fails with a one-line {@link PeerException} that says what to install; the
  * comparison never silently goes away.
  */
@@ -22,7 +24,7 @@ public final class PythonPeer {
 
     /** System property naming the Python executable (the {@code --python} option sets it too). */
     public static final String PYTHON_PROPERTY = "unroll.bench.python";
-    /** The OpenBLAS kernel family forced for the peer: this machine's AVX-512 kernels. */
+    /** The OpenBLAS kernel family forced for the peer on a CPU with AVX-512. */
     public static final String CORETYPE = "SkylakeX";
     /** What to install when the peer cannot run. */
     public static final String INSTALL_HINT =
@@ -44,6 +46,20 @@ public final class PythonPeer {
         return Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
     }
 
+    /** Whether {@code /proc/cpuinfo} lists the {@code avx512f} flag (false where it cannot be read). */
+    static boolean hasAvx512() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("flags")) {
+                    return (" " + line + " ").contains(" avx512f ");
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // no cpuinfo (not Linux): leave OpenBLAS to choose
+        }
+        return false;
+    }
+
     /** A started PyTorch peer and what it said about itself. */
     public record Started(PeerProcess process, Map<String, Object> info) {}
 
@@ -61,7 +77,7 @@ public final class PythonPeer {
         PeerProcess process;
         try {
             process = PeerProcess.start(NAME, List.of(executable.toString(), script.toString(), "--server"),
-                    Map.of("OPENBLAS_CORETYPE", CORETYPE));
+                    hasAvx512() ? Map.of("OPENBLAS_CORETYPE", CORETYPE) : Map.of());
         } catch (IOException e) {
             throw new PeerException("--vs pytorch could not start " + executable + " (" + e.getMessage() + "); " + INSTALL_HINT, e);
         }
