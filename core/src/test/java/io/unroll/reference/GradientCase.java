@@ -37,10 +37,10 @@ public final class GradientCase {
         int states = layers * batch * hidden;
         input = fill(new double[batch * steps * inputSize], rnd, 1.0);
         h0 = fill(new double[states], rnd, 0.5);
-        c0 = type == CellType.LSTM ? fill(new double[states], rnd, 0.5) : null;
+        c0 = type.hasCellState() ? fill(new double[states], rnd, 0.5) : null;
         wOut = fill(new double[batch * steps * hidden], rnd, 0.5);
         wH = fill(new double[states], rnd, 0.5);
-        wC = type == CellType.LSTM ? fill(new double[states], rnd, 0.5) : null;
+        wC = type.hasCellState() ? fill(new double[states], rnd, 0.5) : null;
     }
 
     private static double[] fill(double[] a, Random rnd, double scale) {

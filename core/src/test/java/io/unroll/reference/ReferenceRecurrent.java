@@ -1,9 +1,10 @@
 package io.unroll.reference;
 
+import io.unroll.cell.Activation;
 import io.unroll.cell.CellType;
 
 /**
- * The double-precision oracle: a recurrent stack written straight from the equations of SPEC §1 as
+ * The double-precision oracle: a recurrent stack written straight from the equations of docs/spec.md as
  * plain loops, one batch row and one step at a time, with a hand-written backward that mirrors
  * forward step by step. Nothing here shares code with the production path; finite differences
  * check this class, and this class checks the float32 engine.
@@ -19,7 +20,7 @@ public final class ReferenceRecurrent {
     public final boolean biasIh;
     public final boolean biasHh;
     public final double[][] wIh; // [L][G·H · I_k]
-    public final double[][] wHh; // [L][G·H · H]
+    public final double[][] wHh; // [L][G·H · H], or [L][H] for the IndRNN's recurrent vector u
     public final double[][] bIh; // [L][G·H] (zeros and unused without bias)
     public final double[][] bHh; // [L][G·H]
 
@@ -46,8 +47,13 @@ public final class ReferenceRecurrent {
         bHh = new double[layers][gh];
         for (int k = 0; k < layers; k++) {
             wIh[k] = new double[gh * inputSize(k)];
-            wHh[k] = new double[gh * hidden];
+            wHh[k] = new double[diagonal() ? hidden : gh * hidden];
         }
+    }
+
+    /** Whether the recurrent weight is a vector, one weight per unit (the IndRNN): {@code u ⊙ h}. */
+    private boolean diagonal() {
+        return type.family().equals("indrnn");
     }
 
     public int inputSize(int k) {
@@ -101,8 +107,12 @@ public final class ReferenceRecurrent {
                             sx += wIh[k][r * in + i] * x[xOff + i];
                         }
                         double sh = biasHh ? bHh[k][r] : 0;
-                        for (int m = 0; m < h; m++) {
-                            sh += wHh[k][r * h + m] * hs[k][prev + m];
+                        if (diagonal()) {
+                            sh += wHh[k][r] * hs[k][prev + r];
+                        } else {
+                            for (int m = 0; m < h; m++) {
+                                sh += wHh[k][r * h + m] * hs[k][prev + m];
+                            }
                         }
                         ax[r] = sx;
                         ah[r] = sh;
@@ -110,10 +120,15 @@ public final class ReferenceRecurrent {
                     for (int j = 0; j < h; j++) {
                         double hPrev = hs[k][prev + j];
                         double hNew;
-                        switch (type) {
-                            case RNN_TANH: hNew = Math.tanh(ax[j] + ah[j]); acts[k][aOff + j] = hNew; break;
-                            case RNN_RELU: hNew = Math.max(0, ax[j] + ah[j]); acts[k][aOff + j] = hNew; break;
-                            case LSTM: {
+                        switch (type.gates() == 1 ? "single" : type.family()) {
+                            case "single": {
+                                // the vanilla RNN and the IndRNN: h = φ(z)
+                                double z = ax[j] + ah[j];
+                                hNew = type.activation() == Activation.RELU ? Math.max(0, z) : Math.tanh(z);
+                                acts[k][aOff + j] = hNew;
+                                break;
+                            }
+                            case "lstm": {
                                 double ig = sigmoid(ax[j] + ah[j]);
                                 double fg = sigmoid(ax[h + j] + ah[h + j]);
                                 double gg = Math.tanh(ax[2 * h + j] + ah[2 * h + j]);
@@ -127,7 +142,7 @@ public final class ReferenceRecurrent {
                                 acts[k][aOff + 3 * h + j] = og;
                                 break;
                             }
-                            case GRU: {
+                            case "gru": {
                                 double rg = sigmoid(ax[j] + ah[j]);
                                 double zg = sigmoid(ax[h + j] + ah[h + j]);
                                 double ng = Math.tanh(ax[2 * h + j] + rg * ah[2 * h + j]);
@@ -151,7 +166,7 @@ public final class ReferenceRecurrent {
             }
             x = out;
         }
-        return new Result(x, hN, type == CellType.LSTM ? cN : null);
+        return new Result(x, hN, type.hasCellState() ? cN : null);
     }
 
     /** Backpropagation through time for the last forward, from dL/doutput, dL/dh_N and dL/dc_N (nullable). */
@@ -170,7 +185,7 @@ public final class ReferenceRecurrent {
             int in = inputSize(k);
             double[] x = layerInput[k];
             dWIh[k] = new double[g * h * in];
-            dWHh[k] = new double[g * h * h];
+            dWHh[k] = new double[wHh[k].length];
             dX = new double[batch * steps * in];
             for (int b = 0; b < batch; b++) {
                 double[] dhCarry = new double[h];
@@ -189,18 +204,13 @@ public final class ReferenceRecurrent {
                     double[] dhPrev = new double[h];
                     for (int j = 0; j < h; j++) {
                         double dh = dhCarry[j] + dOut[(b * steps + t) * h + j];
-                        switch (type) {
-                            case RNN_TANH: {
+                        switch (type.gates() == 1 ? "single" : type.family()) {
+                            case "single": {
                                 double hv = acts[k][aOff + j];
-                                dAx[j] = dAh[j] = dh * (1 - hv * hv);
+                                dAx[j] = dAh[j] = type.activation() == Activation.RELU ? (hv > 0 ? dh : 0) : dh * (1 - hv * hv);
                                 break;
                             }
-                            case RNN_RELU: {
-                                double hv = acts[k][aOff + j];
-                                dAx[j] = dAh[j] = hv > 0 ? dh : 0;
-                                break;
-                            }
-                            case LSTM: {
+                            case "lstm": {
                                 double ig = acts[k][aOff + j], fg = acts[k][aOff + h + j];
                                 double gg = acts[k][aOff + 2 * h + j], og = acts[k][aOff + 3 * h + j];
                                 double tc = Math.tanh(cs[k][next + j]);
@@ -212,7 +222,7 @@ public final class ReferenceRecurrent {
                                 dcCarry[j] = dc * fg;
                                 break;
                             }
-                            case GRU: {
+                            case "gru": {
                                 double rg = acts[k][aOff + j], zg = acts[k][aOff + h + j], ng = acts[k][aOff + 2 * h + j];
                                 double hPrevJ = hs[k][prev + j];
                                 double dn = dh * (1 - zg) * (1 - ng * ng);
@@ -233,9 +243,14 @@ public final class ReferenceRecurrent {
                             dWIh[k][r * in + i] += dAx[r] * x[xOff + i];
                             dX[xOff + i] += dAx[r] * wIh[k][r * in + i];
                         }
-                        for (int m = 0; m < h; m++) {
-                            dWHh[k][r * h + m] += dAh[r] * hs[k][prev + m];
-                            dhPrev[m] += dAh[r] * wHh[k][r * h + m];
+                        if (diagonal()) {
+                            dWHh[k][r] += dAh[r] * hs[k][prev + r];
+                            dhPrev[r] += dAh[r] * wHh[k][r];
+                        } else {
+                            for (int m = 0; m < h; m++) {
+                                dWHh[k][r * h + m] += dAh[r] * hs[k][prev + m];
+                                dhPrev[m] += dAh[r] * wHh[k][r * h + m];
+                            }
                         }
                         if (biasIh) {
                             dBIh[k][r] += dAx[r];
@@ -253,6 +268,6 @@ public final class ReferenceRecurrent {
             }
             dOut = dX;
         }
-        return new Grads(dX, dh0, type == CellType.LSTM ? dc0 : null, dWIh, dWHh, dBIh, dBHh);
+        return new Grads(dX, dh0, type.hasCellState() ? dc0 : null, dWIh, dWHh, dBIh, dBHh);
     }
 }
