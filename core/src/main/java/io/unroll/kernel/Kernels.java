@@ -59,6 +59,49 @@ public final class Kernels {
         return SIMD ? Parallel.THREADS : 1;
     }
 
+    // ---------------------------------------------------------------- row-wise kernels shared between the threads
+
+    /**
+     * Elements below which a row-wise kernel stays on one thread. A hand-over costs well under a
+     * microsecond to an awake helper; from B·H = 2048 (B = 32, H = 64) the split pays, since each
+     * core then updates the batch rows whose gates it computed (see
+     * {@link Parallel#ROW_SPLIT_MAX_B_FLOATS} and docs/engine.md#two-threads).
+     */
+    static final long MIN_SPLIT_ELEMENTS = 2048;
+    /** Elements per row of a flat range split (the vanilla RNN's activations, {@link #sum}). */
+    static final int CHUNK = 256;
+
+    /** Whether a row-wise kernel over {@code elements} values is shared between the threads. */
+    private static boolean splits(long elements) {
+        return Parallel.THREADS > 1 && elements >= MIN_SPLIT_ELEMENTS;
+    }
+
+    /** Rows of {@link #CHUNK} elements that cover a flat range of {@code length}. */
+    private static int chunks(int length) {
+        return (length + CHUNK - 1) / CHUNK;
+    }
+
+    /**
+     * One call of a kernel whose rows {@link Parallel#rows} shares between the threads, its
+     * arguments in the typed fields of a subclass (one per kernel, beside its facade method). Each
+     * subclass keeps one instance per calling thread and refills it at each call, so a split
+     * allocates nothing. The kernels have no sums across rows: the results do not depend on the
+     * split.
+     */
+    private abstract static class RowSplit implements Parallel.RowTask {
+        /** Runs over rows {@code [0, rows)}, then drops the array references so no buffer is kept alive. */
+        final void runRows(int rows) {
+            try {
+                Parallel.rows(this, rows);
+            } finally {
+                clear();
+            }
+        }
+
+        /** Sets the array fields to null. */
+        abstract void clear();
+    }
+
     // ---------------------------------------------------------------- GEMM
 
     /** {@code C[m,n] = A[m,k] · B[k,n]}. */
@@ -707,49 +750,6 @@ public final class Kernels {
             dh = null;
             dhPrev = null;
         }
-    }
-
-    // ---------------------------------------------------------------- sharing a kernel's rows between the threads
-
-    /**
-     * Elements below which a row-wise kernel stays on one thread. A hand-over costs well under a
-     * microsecond to an awake helper; from B·H = 2048 (B = 32, H = 64) the split pays, since each
-     * core then updates the batch rows whose gates it computed (see
-     * {@link Parallel#ROW_SPLIT_MAX_B_FLOATS} and docs/engine.md#two-threads).
-     */
-    static final long MIN_SPLIT_ELEMENTS = 2048;
-    /** Elements per row of a flat range split (the vanilla RNN's activations, {@link #sum}). */
-    static final int CHUNK = 256;
-
-    /** Whether a row-wise kernel over {@code elements} values is shared between the threads. */
-    private static boolean splits(long elements) {
-        return Parallel.THREADS > 1 && elements >= MIN_SPLIT_ELEMENTS;
-    }
-
-    /** Rows of {@link #CHUNK} elements that cover a flat range of {@code length}. */
-    private static int chunks(int length) {
-        return (length + CHUNK - 1) / CHUNK;
-    }
-
-    /**
-     * One call of a kernel whose rows {@link Parallel#rows} shares between the threads, its
-     * arguments in the typed fields of a subclass (one per kernel, beside its facade method). Each
-     * subclass keeps one instance per calling thread and refills it at each call, so a split
-     * allocates nothing. The kernels have no sums across rows: the results do not depend on the
-     * split.
-     */
-    private abstract static class RowSplit implements Parallel.RowTask {
-        /** Runs over rows {@code [0, rows)}, then drops the array references so no buffer is kept alive. */
-        final void runRows(int rows) {
-            try {
-                Parallel.rows(this, rows);
-            } finally {
-                clear();
-            }
-        }
-
-        /** Sets the array fields to null. */
-        abstract void clear();
     }
 
     // ---------------------------------------------------------------- argument checks (under assert)

@@ -32,8 +32,8 @@ final class Parallel {
     /** Threads a split call may use, the caller included. */
     static final int THREADS = threadsFromProperty(System.getProperty("unroll.threads"));
     /**
-     * Multiply-adds below which splitting does not pay: about 10 µs of work on one thread, little
-     * next to handing a share to a helper, let alone waking a parked one.
+     * Multiply-adds below which splitting does not pay: the work on one thread is then too short
+     * for what handing a share to a helper costs, let alone waking a parked one.
      */
     static final long MIN_SPLIT_WORK = 1L << 18;
     /**

@@ -9,9 +9,10 @@ import jdk.incubator.vector.VectorSpecies;
  * Every method computes what its {@link ScalarKernels} namesake documents, with the same aliasing
  * rules; the activations are those of {@link SimdActivations}.
  *
- * <p>These loops keep to what JDK 17's C2 compiles without boxing (docs/engine.md#jdk-17-and-the-vector-api):
- * no lane masks, constants made once as vectors, no {@code neg()} and no scalar operands, and
- * methods small enough to stay under C2's live-node cutoff in a JVM that has run other kernels.
+ * <p>These loops keep to what JDK 17's C2 compiles without boxing: no lane masks, constants made
+ * once as vectors, no {@code neg()} and no scalar operands, and methods small enough to stay
+ * under C2's live-node cutoff in a JVM that has run other kernels
+ * (docs/engine.md#jdk-17-and-the-vector-api).
  */
 final class SimdGates {
     private SimdGates() {}

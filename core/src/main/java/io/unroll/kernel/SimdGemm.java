@@ -28,7 +28,10 @@ final class SimdGemm {
     static final int BROADCAST_TILE_COLUMNS = 4 * L;
     /** Columns of C per tile when C has fewer rows than a tile (a streaming step): eight vectors. */
     static final int WIDE_ROW_COLUMNS = 8 * L;
-    /** Steps of k per block of the broadcast GEMMs: the block's 4-vector panel of B (128 KB at 16 lanes) stays in L2. */
+    /**
+     * Steps of k per block of the broadcast GEMMs: the block's 4-vector panel of B (128 KB at 16
+     * lanes) stays in the L2 cache.
+     */
     private static final int K_BLOCK = 512;
     /**
      * Rows of C per block of the big products ({@link #gemmRowBlocks}, {@link #gemmPanelRowBlocks},
