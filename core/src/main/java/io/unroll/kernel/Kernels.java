@@ -3,17 +3,23 @@ package io.unroll.kernel;
 /**
  * The kernel facade: every float32 hot loop of the library goes through here.
  *
- * <p>Shapes use the letters of the DESIGN: a GEMM computes {@code C[m,n]} from {@code A} and
- * {@code B} with inner dimension {@code k}; gate kernels work on {@code batch} rows of
- * {@code hidden} units. See {@link ScalarKernels} for the exact arithmetic of each method.
+ * <p>Shapes: a GEMM computes {@code C[m,n]} from {@code A} and {@code B} with inner dimension
+ * {@code k}, as in BLAS; gate kernels work on {@code batch} rows of {@code hidden} units. See
+ * {@link ScalarKernels} for the exact arithmetic of each method.
  *
  * <p>The implementation is chosen once per JVM by the system property
- * {@code unroll.kernels}: {@code simd} (the default, {@link SimdKernels}, with GEMMs big enough to
- * pay for it split over {@link #threads()} threads by {@link Parallel}) or {@code scalar}
- * ({@link ScalarKernels}, single-threaded, for tests and comparison). Any other value fails the
- * initialisation of this class with an {@link IllegalStateException}. The SIMD kernels agree with
- * the scalar ones to float rounding; they are deterministic: the same inputs give the same bits
- * whatever the thread count, the batch size or the moment the JIT compiles them.
+ * {@code unroll.kernels}: {@code simd} (the default, {@link SimdKernels}, with products and
+ * row-wise kernels big enough to pay for it split over {@link #threads()} threads by
+ * {@link Parallel}) or {@code scalar} ({@link ScalarKernels}, single-threaded, for tests and
+ * comparison). Any other value fails the initialisation of this class with an
+ * {@link IllegalStateException}. Choosing the SIMD kernels runs {@link SimdWarmUp} once, when this
+ * class initialises, before any kernel is used. The SIMD kernels agree with the scalar ones to
+ * float rounding; they are deterministic: the same inputs give the same bits whatever the thread
+ * count, the batch size or the moment the JIT compiles them.
+ *
+ * <p>A kernel that {@link Parallel#rows} shares between the threads has a small task class
+ * beside its facade method (see {@link RowSplit}): adding one means its facade method, its task,
+ * and its bodies in {@link ScalarKernels} and a SIMD class.
  *
  * <p>Aliasing: a GEMM's C must not overlap A or B; {@code lstmForward} may update the cell state
  * in place ({@code c} the same range as {@code cPrev}) and {@code gruForward} the hidden state
@@ -24,6 +30,12 @@ public final class Kernels {
     private Kernels() {}
 
     private static final boolean SIMD = simdFromProperty(System.getProperty("unroll.kernels"));
+
+    static {
+        if (SIMD) {
+            SimdWarmUp.run();
+        }
+    }
 
     /** Whether {@code unroll.kernels} selects the SIMD kernels; unset means yes. */
     static boolean simdFromProperty(String value) {
@@ -42,9 +54,52 @@ public final class Kernels {
         return SIMD ? "simd (" + SimdKernels.species() + ")" : "scalar";
     }
 
-    /** Threads a big GEMM is split over, the caller included (1 for the scalar kernels). */
+    /** Threads a big kernel call is split over, the caller included (1 for the scalar kernels). */
     public static int threads() {
         return SIMD ? Parallel.THREADS : 1;
+    }
+
+    // ---------------------------------------------------------------- row-wise kernels shared between the threads
+
+    /**
+     * Elements below which a row-wise kernel stays on one thread. A hand-over costs well under a
+     * microsecond to an awake helper; from B·H = 2048 (B = 32, H = 64) the split pays, since each
+     * core then updates the batch rows whose gates it computed (see
+     * {@link Parallel#ROW_SPLIT_MAX_B_FLOATS} and docs/engine.md#two-threads).
+     */
+    static final long MIN_SPLIT_ELEMENTS = 2048;
+    /** Elements per row of a flat range split (the vanilla RNN's activations, {@link #sum}). */
+    static final int CHUNK = 256;
+
+    /** Whether a row-wise kernel over {@code elements} values is shared between the threads. */
+    private static boolean splits(long elements) {
+        return Parallel.THREADS > 1 && elements >= MIN_SPLIT_ELEMENTS;
+    }
+
+    /** Rows of {@link #CHUNK} elements that cover a flat range of {@code length}. */
+    private static int chunks(int length) {
+        return (length + CHUNK - 1) / CHUNK;
+    }
+
+    /**
+     * One call of a kernel whose rows {@link Parallel#rows} shares between the threads, its
+     * arguments in the typed fields of a subclass (one per kernel, beside its facade method). Each
+     * subclass keeps one instance per calling thread and refills it at each call, so a split
+     * allocates nothing. The kernels have no sums across rows: the results do not depend on the
+     * split.
+     */
+    private abstract static class RowSplit implements Parallel.RowTask {
+        /** Runs over rows {@code [0, rows)}, then drops the array references so no buffer is kept alive. */
+        final void runRows(int rows) {
+            try {
+                Parallel.rows(this, rows);
+            } finally {
+                clear();
+            }
+        }
+
+        /** Sets the array fields to null. */
+        abstract void clear();
     }
 
     // ---------------------------------------------------------------- GEMM
@@ -74,7 +129,7 @@ public final class Kernels {
      * consecutive column panels, panel q holding columns {@code [64q, 64q + w)} (w = 64, or what
      * is left in the last one) as a contiguous {@code [k, w]} block. A product then reads B
      * straight through, which matters once B no longer fits in the L2 cache (a time step's
-     * {@code h W_hhᵀ} at H = 1024 runs about twice as fast).
+     * {@code h W_hhᵀ} at H = 1024 runs about twice as fast, docs/engine.md#products).
      */
     public static final int PANEL_COLUMNS = 64;
 
@@ -135,17 +190,42 @@ public final class Kernels {
     /** {@code C[i, j] += bias[j]} for every row. */
     public static void addRowVector(float[] c, int cOff, float[] bias, int biasOff, int m, int n) {
         assert range("c", c, cOff, (long) m * n) && range("bias", bias, biasOff, n);
-        if (SIMD) {
-            GateTask task = GateTask.of(GateTask.ADD_ROW_VECTOR, (long) m * n);
-            if (task != null) {
-                // a pass bound by memory, which two cores get through faster than one
-                task.arrays(c, bias, null, null, null, null, null).offsets(cOff, biasOff, 0, 0, 0, 0, 0);
-                task.batchRows(m, n);
-                return;
-            }
-            SimdKernels.addRowVector(c, cOff, bias, biasOff, m, n);
-        } else {
+        if (!SIMD) {
             ScalarKernels.addRowVector(c, cOff, bias, biasOff, m, n);
+        } else if (splits((long) m * n)) {
+            // a pass bound by memory, which two cores get through faster than one
+            AddRowVector.split(c, cOff, bias, biasOff, m, n);
+        } else {
+            SimdRows.addRowVector(c, cOff, bias, biasOff, m, n);
+        }
+    }
+
+    /** {@link #addRowVector} shared by rows of C. */
+    private static final class AddRowVector extends RowSplit {
+        private static final ThreadLocal<AddRowVector> PER_THREAD = ThreadLocal.withInitial(AddRowVector::new);
+        private float[] c;    // [m, n]
+        private float[] bias; // [n]
+        private int cOff, biasOff, n;
+
+        static void split(float[] c, int cOff, float[] bias, int biasOff, int m, int n) {
+            AddRowVector task = PER_THREAD.get();
+            task.c = c;
+            task.cOff = cOff;
+            task.bias = bias;
+            task.biasOff = biasOff;
+            task.n = n;
+            task.runRows(m);
+        }
+
+        @Override
+        public void run(int from, int to) {
+            SimdRows.addRowVector(c, cOff + from * n, bias, biasOff, to - from, n);
+        }
+
+        @Override
+        void clear() {
+            c = null;
+            bias = null;
         }
     }
 
@@ -153,7 +233,7 @@ public final class Kernels {
     public static void addColumnSums(float[] dst, int dstOff, float[] a, int aOff, int m, int n) {
         assert range("dst", dst, dstOff, n) && range("a", a, aOff, (long) m * n);
         if (SIMD) {
-            SimdKernels.addColumnSums(dst, dstOff, a, aOff, m, n);
+            SimdRows.addColumnSums(dst, dstOff, a, aOff, m, n);
         } else {
             ScalarKernels.addColumnSums(dst, dstOff, a, aOff, m, n);
         }
@@ -162,7 +242,7 @@ public final class Kernels {
     /** {@code Σ x²} in double. */
     public static double sumOfSquares(float[] x, int off, int len) {
         assert range("x", x, off, len);
-        return SIMD ? SimdKernels.sumOfSquares(x, off, len) : ScalarKernels.sumOfSquares(x, off, len);
+        return SIMD ? SimdRows.sumOfSquares(x, off, len) : ScalarKernels.sumOfSquares(x, off, len);
     }
 
     /**
@@ -172,31 +252,57 @@ public final class Kernels {
     public static void softmaxRows(float[] dst, int dOff, float[] src, int sOff, int rows, int cols, double[] logSumExp) {
         assert range("dst", dst, dOff, (long) rows * cols) && range("src", src, sOff, (long) rows * cols)
                 && logSumExp.length >= rows;
-        if (SIMD) {
-            GateTask task = GateTask.of(GateTask.SOFTMAX_ROWS, (long) rows * cols);
-            if (task != null) {
-                task.arrays(dst, src, null, null, null, null, null).offsets(dOff, sOff, 0, 0, 0, 0, 0);
-                task.logSumExp = logSumExp;
-                task.batchRows(rows, cols);
-                return;
-            }
-            SimdKernels.softmaxRows(dst, dOff, src, sOff, rows, cols, logSumExp);
-        } else {
+        if (!SIMD) {
             ScalarKernels.softmaxRows(dst, dOff, src, sOff, rows, cols, logSumExp);
+        } else if (splits((long) rows * cols)) {
+            SoftmaxRows.split(dst, dOff, src, sOff, rows, cols, logSumExp);
+        } else {
+            SimdRows.softmaxRows(dst, dOff, src, sOff, rows, cols, logSumExp);
+        }
+    }
+
+    /** {@link #softmaxRows} shared by rows. */
+    private static final class SoftmaxRows extends RowSplit {
+        private static final ThreadLocal<SoftmaxRows> PER_THREAD = ThreadLocal.withInitial(SoftmaxRows::new);
+        private float[] dst, src;   // [rows, cols]
+        private double[] logSumExp; // [rows]
+        private int dOff, sOff, cols;
+
+        static void split(float[] dst, int dOff, float[] src, int sOff, int rows, int cols, double[] logSumExp) {
+            SoftmaxRows task = PER_THREAD.get();
+            task.dst = dst;
+            task.dOff = dOff;
+            task.src = src;
+            task.sOff = sOff;
+            task.cols = cols;
+            task.logSumExp = logSumExp;
+            task.runRows(rows);
+        }
+
+        @Override
+        public void run(int from, int to) {
+            SimdRows.softmaxRows(dst, dOff + from * cols, src, sOff + from * cols, to - from, cols, logSumExp, from);
+        }
+
+        @Override
+        void clear() {
+            dst = null;
+            src = null;
+            logSumExp = null;
         }
     }
 
     /** Whether every value of {@code x[off, off + len)} is finite (no NaN, no infinity). */
     public static boolean allFinite(float[] x, int off, int len) {
         assert range("x", x, off, len);
-        return SIMD ? SimdKernels.allFinite(x, off, len) : ScalarKernels.allFinite(x, off, len);
+        return SIMD ? SimdRows.allFinite(x, off, len) : ScalarKernels.allFinite(x, off, len);
     }
 
     /** {@code x *= s}. */
     public static void scale(float[] x, int off, int len, float s) {
         assert range("x", x, off, len);
         if (SIMD) {
-            SimdKernels.scale(x, off, len, s);
+            SimdRows.scale(x, off, len, s);
         } else {
             ScalarKernels.scale(x, off, len, s);
         }
@@ -206,7 +312,7 @@ public final class Kernels {
     public static void add(float[] y, int yOff, float[] x, int xOff, int len) {
         assert range("y", y, yOff, len) && range("x", x, xOff, len);
         if (SIMD) {
-            SimdKernels.add(y, yOff, x, xOff, len);
+            SimdRows.add(y, yOff, x, xOff, len);
         } else {
             ScalarKernels.add(y, yOff, x, xOff, len);
         }
@@ -219,16 +325,44 @@ public final class Kernels {
      */
     public static void sum(float[] dst, int dOff, float[] a, int aOff, float[] b, int bOff, int len) {
         assert range("dst", dst, dOff, len) && range("a", a, aOff, len) && range("b", b, bOff, len);
-        if (SIMD) {
-            GateTask task = GateTask.of(GateTask.SUM, len);
-            if (task != null) {
-                task.arrays(dst, a, b, null, null, null, null).offsets(dOff, aOff, bOff, 0, 0, 0, 0);
-                task.split(len);
-                return;
-            }
-            SimdKernels.sum(dst, dOff, a, aOff, b, bOff, len);
-        } else {
+        if (!SIMD) {
             ScalarKernels.sum(dst, dOff, a, aOff, b, bOff, len);
+        } else if (splits(len)) {
+            Sum.split(dst, dOff, a, aOff, b, bOff, len);
+        } else {
+            SimdRows.sum(dst, dOff, a, aOff, b, bOff, len);
+        }
+    }
+
+    /** {@link #sum} shared by chunks of the range. */
+    private static final class Sum extends RowSplit {
+        private static final ThreadLocal<Sum> PER_THREAD = ThreadLocal.withInitial(Sum::new);
+        private float[] dst, a, b; // [len]
+        private int dOff, aOff, bOff, len;
+
+        static void split(float[] dst, int dOff, float[] a, int aOff, float[] b, int bOff, int len) {
+            Sum task = PER_THREAD.get();
+            task.dst = dst;
+            task.dOff = dOff;
+            task.a = a;
+            task.aOff = aOff;
+            task.b = b;
+            task.bOff = bOff;
+            task.len = len;
+            task.runRows(chunks(len));
+        }
+
+        @Override
+        public void run(int from, int to) {
+            int start = from * CHUNK, count = Math.min(len, to * CHUNK) - start;
+            SimdRows.sum(dst, dOff + start, a, aOff + start, b, bOff + start, count);
+        }
+
+        @Override
+        void clear() {
+            dst = null;
+            a = null;
+            b = null;
         }
     }
 
@@ -240,13 +374,11 @@ public final class Kernels {
      */
     public static void swapAxes(float[] dst, int dstOff, float[] src, int srcOff, int n0, int n1, int width) {
         assert range("dst", dst, dstOff, (long) n0 * n1 * width) && range("src", src, srcOff, (long) n0 * n1 * width);
-        GateTask task = SIMD ? GateTask.of(GateTask.SWAP_AXES, (long) n0 * n1 * width) : null;
-        if (task != null) {
-            task.arrays(dst, src, null, null, null, null, null).offsets(dstOff, srcOff, 0, 0, 0, 0, 0);
-            task.axes(n0, n1, width);
-            return;
+        if (SIMD && splits((long) n0 * n1 * width)) {
+            SwapAxes.split(dst, dstOff, src, srcOff, n0, n1, width);
+        } else {
+            swapAxes(dst, dstOff, src, srcOff, n0, n1, width, 0, n0);
         }
-        swapAxes(dst, dstOff, src, srcOff, n0, n1, width, 0, n0);
     }
 
     /** {@link #swapAxes} for {@code i} in {@code [from, to)}: the n1 rows of src's i scatter to rows n0 apart. */
@@ -257,22 +389,76 @@ public final class Kernels {
         }
     }
 
+    /** {@link #swapAxes} shared by src's first axis. */
+    private static final class SwapAxes extends RowSplit {
+        private static final ThreadLocal<SwapAxes> PER_THREAD = ThreadLocal.withInitial(SwapAxes::new);
+        private float[] dst; // [n1, n0, width]
+        private float[] src; // [n0, n1, width]
+        private int dstOff, srcOff, n0, n1, width;
+
+        static void split(float[] dst, int dstOff, float[] src, int srcOff, int n0, int n1, int width) {
+            SwapAxes task = PER_THREAD.get();
+            task.dst = dst;
+            task.dstOff = dstOff;
+            task.src = src;
+            task.srcOff = srcOff;
+            task.n0 = n0;
+            task.n1 = n1;
+            task.width = width;
+            task.runRows(n0);
+        }
+
+        @Override
+        public void run(int from, int to) {
+            swapAxes(dst, dstOff, src, srcOff, n0, n1, width, from, to);
+        }
+
+        @Override
+        void clear() {
+            dst = null;
+            src = null;
+        }
+    }
+
     // ---------------------------------------------------------------- cells
 
     /** Vanilla RNN activation in place (tanh or relu). */
     public static void rnnActivate(float[] pre, int off, int len, boolean relu) {
         assert range("pre", pre, off, len);
-        if (SIMD) {
-            GateTask task = GateTask.of(GateTask.RNN_ACTIVATE, len);
-            if (task != null) {
-                task.arrays(pre, null, null, null, null, null, null).offsets(off, 0, 0, 0, 0, 0, 0);
-                task.relu = relu;
-                task.split(len);
-                return;
-            }
-            SimdKernels.rnnActivate(pre, off, len, relu);
-        } else {
+        if (!SIMD) {
             ScalarKernels.rnnActivate(pre, off, len, relu);
+        } else if (splits(len)) {
+            RnnActivate.split(pre, off, len, relu);
+        } else {
+            SimdGates.rnnActivate(pre, off, len, relu);
+        }
+    }
+
+    /** {@link #rnnActivate} shared by chunks of the range. */
+    private static final class RnnActivate extends RowSplit {
+        private static final ThreadLocal<RnnActivate> PER_THREAD = ThreadLocal.withInitial(RnnActivate::new);
+        private float[] pre; // [len]
+        private int off, len;
+        private boolean relu;
+
+        static void split(float[] pre, int off, int len, boolean relu) {
+            RnnActivate task = PER_THREAD.get();
+            task.pre = pre;
+            task.off = off;
+            task.len = len;
+            task.relu = relu;
+            task.runRows(chunks(len));
+        }
+
+        @Override
+        public void run(int from, int to) {
+            int start = from * CHUNK, count = Math.min(len, to * CHUNK) - start;
+            SimdGates.rnnActivate(pre, off + start, count, relu);
+        }
+
+        @Override
+        void clear() {
+            pre = null;
         }
     }
 
@@ -280,17 +466,47 @@ public final class Kernels {
     public static void rnnActivateBackward(float[] dPre, int dPreOff, float[] h, int hOff,
                                            float[] dh, int dhOff, int len, boolean relu) {
         assert range("dPre", dPre, dPreOff, len) && range("h", h, hOff, len) && range("dh", dh, dhOff, len);
-        if (SIMD) {
-            GateTask task = GateTask.of(GateTask.RNN_ACTIVATE_BACKWARD, len);
-            if (task != null) {
-                task.arrays(dPre, h, dh, null, null, null, null).offsets(dPreOff, hOff, dhOff, 0, 0, 0, 0);
-                task.relu = relu;
-                task.split(len);
-                return;
-            }
-            SimdKernels.rnnActivateBackward(dPre, dPreOff, h, hOff, dh, dhOff, len, relu);
-        } else {
+        if (!SIMD) {
             ScalarKernels.rnnActivateBackward(dPre, dPreOff, h, hOff, dh, dhOff, len, relu);
+        } else if (splits(len)) {
+            RnnActivateBackward.split(dPre, dPreOff, h, hOff, dh, dhOff, len, relu);
+        } else {
+            SimdGates.rnnActivateBackward(dPre, dPreOff, h, hOff, dh, dhOff, len, relu);
+        }
+    }
+
+    /** {@link #rnnActivateBackward} shared by chunks of the range. */
+    private static final class RnnActivateBackward extends RowSplit {
+        private static final ThreadLocal<RnnActivateBackward> PER_THREAD =
+                ThreadLocal.withInitial(RnnActivateBackward::new);
+        private float[] dPre, h, dh; // [len]
+        private int dPreOff, hOff, dhOff, len;
+        private boolean relu;
+
+        static void split(float[] dPre, int dPreOff, float[] h, int hOff, float[] dh, int dhOff, int len, boolean relu) {
+            RnnActivateBackward task = PER_THREAD.get();
+            task.dPre = dPre;
+            task.dPreOff = dPreOff;
+            task.h = h;
+            task.hOff = hOff;
+            task.dh = dh;
+            task.dhOff = dhOff;
+            task.len = len;
+            task.relu = relu;
+            task.runRows(chunks(len));
+        }
+
+        @Override
+        public void run(int from, int to) {
+            int start = from * CHUNK, count = Math.min(len, to * CHUNK) - start;
+            SimdGates.rnnActivateBackward(dPre, dPreOff + start, h, hOff + start, dh, dhOff + start, count, relu);
+        }
+
+        @Override
+        void clear() {
+            dPre = null;
+            h = null;
+            dh = null;
         }
     }
 
@@ -300,16 +516,50 @@ public final class Kernels {
         long bh = (long) batch * hidden;
         assert range("gates", gates, gOff, 4 * bh) && range("cPrev", cPrev, cPrevOff, bh)
                 && range("c", c, cOff, bh) && range("h", h, hOff, bh);
-        if (SIMD) {
-            GateTask task = GateTask.of(GateTask.LSTM_FORWARD, bh);
-            if (task != null) {
-                task.arrays(gates, cPrev, c, h, null, null, null).offsets(gOff, cPrevOff, cOff, hOff, 0, 0, 0);
-                task.batchRows(batch, hidden);
-                return;
-            }
-            SimdKernels.lstmForward(gates, gOff, cPrev, cPrevOff, c, cOff, h, hOff, batch, hidden);
-        } else {
+        if (!SIMD) {
             ScalarKernels.lstmForward(gates, gOff, cPrev, cPrevOff, c, cOff, h, hOff, batch, hidden);
+        } else if (splits(bh)) {
+            LstmForward.split(gates, gOff, cPrev, cPrevOff, c, cOff, h, hOff, batch, hidden);
+        } else {
+            SimdGates.lstmForward(gates, gOff, cPrev, cPrevOff, c, cOff, h, hOff, batch, hidden);
+        }
+    }
+
+    /** {@link #lstmForward} shared by batch rows. */
+    private static final class LstmForward extends RowSplit {
+        private static final ThreadLocal<LstmForward> PER_THREAD = ThreadLocal.withInitial(LstmForward::new);
+        private float[] gates;       // [B, 4H]
+        private float[] cPrev, c, h; // [B, H]
+        private int gOff, cPrevOff, cOff, hOff, hidden;
+
+        static void split(float[] gates, int gOff, float[] cPrev, int cPrevOff,
+                          float[] c, int cOff, float[] h, int hOff, int batch, int hidden) {
+            LstmForward task = PER_THREAD.get();
+            task.gates = gates;
+            task.gOff = gOff;
+            task.cPrev = cPrev;
+            task.cPrevOff = cPrevOff;
+            task.c = c;
+            task.cOff = cOff;
+            task.h = h;
+            task.hOff = hOff;
+            task.hidden = hidden;
+            task.runRows(batch);
+        }
+
+        @Override
+        public void run(int from, int to) {
+            int row = from * hidden;
+            SimdGates.lstmForward(gates, gOff + 4 * row, cPrev, cPrevOff + row, c, cOff + row, h, hOff + row,
+                    to - from, hidden);
+        }
+
+        @Override
+        void clear() {
+            gates = null;
+            cPrev = null;
+            c = null;
+            h = null;
         }
     }
 
@@ -321,16 +571,56 @@ public final class Kernels {
         assert range("dGates", dGates, dgOff, 4 * bh) && range("gates", gates, gOff, 4 * bh)
                 && range("cPrev", cPrev, cPrevOff, bh) && range("c", c, cOff, bh)
                 && range("dh", dh, dhOff, bh) && range("dc", dc, dcOff, bh);
-        if (SIMD) {
-            GateTask task = GateTask.of(GateTask.LSTM_BACKWARD, bh);
-            if (task != null) {
-                task.arrays(dGates, gates, cPrev, c, dh, dc, null).offsets(dgOff, gOff, cPrevOff, cOff, dhOff, dcOff, 0);
-                task.batchRows(batch, hidden);
-                return;
-            }
-            SimdKernels.lstmBackward(dGates, dgOff, gates, gOff, cPrev, cPrevOff, c, cOff, dh, dhOff, dc, dcOff, batch, hidden);
-        } else {
+        if (!SIMD) {
             ScalarKernels.lstmBackward(dGates, dgOff, gates, gOff, cPrev, cPrevOff, c, cOff, dh, dhOff, dc, dcOff, batch, hidden);
+        } else if (splits(bh)) {
+            LstmBackward.split(dGates, dgOff, gates, gOff, cPrev, cPrevOff, c, cOff, dh, dhOff, dc, dcOff, batch, hidden);
+        } else {
+            SimdGates.lstmBackward(dGates, dgOff, gates, gOff, cPrev, cPrevOff, c, cOff, dh, dhOff, dc, dcOff, batch, hidden);
+        }
+    }
+
+    /** {@link #lstmBackward} shared by batch rows. */
+    private static final class LstmBackward extends RowSplit {
+        private static final ThreadLocal<LstmBackward> PER_THREAD = ThreadLocal.withInitial(LstmBackward::new);
+        private float[] dGates, gates;      // [B, 4H]
+        private float[] cPrev, c, dh, dc;   // [B, H]
+        private int dgOff, gOff, cPrevOff, cOff, dhOff, dcOff, hidden;
+
+        static void split(float[] dGates, int dgOff, float[] gates, int gOff, float[] cPrev, int cPrevOff,
+                          float[] c, int cOff, float[] dh, int dhOff, float[] dc, int dcOff, int batch, int hidden) {
+            LstmBackward task = PER_THREAD.get();
+            task.dGates = dGates;
+            task.dgOff = dgOff;
+            task.gates = gates;
+            task.gOff = gOff;
+            task.cPrev = cPrev;
+            task.cPrevOff = cPrevOff;
+            task.c = c;
+            task.cOff = cOff;
+            task.dh = dh;
+            task.dhOff = dhOff;
+            task.dc = dc;
+            task.dcOff = dcOff;
+            task.hidden = hidden;
+            task.runRows(batch);
+        }
+
+        @Override
+        public void run(int from, int to) {
+            int row = from * hidden;
+            SimdGates.lstmBackward(dGates, dgOff + 4 * row, gates, gOff + 4 * row, cPrev, cPrevOff + row,
+                    c, cOff + row, dh, dhOff + row, dc, dcOff + row, to - from, hidden);
+        }
+
+        @Override
+        void clear() {
+            dGates = null;
+            gates = null;
+            cPrev = null;
+            c = null;
+            dh = null;
+            dc = null;
         }
     }
 
@@ -341,16 +631,53 @@ public final class Kernels {
         assert range("gates", gates, gOff, 3 * bh) && range("hProj", hProj, hpOff, 3 * bh)
                 && range("hnCache", hnCache, hnOff, bh) && range("hPrev", hPrev, hPrevOff, bh)
                 && range("h", h, hOff, bh);
-        if (SIMD) {
-            GateTask task = GateTask.of(GateTask.GRU_FORWARD, bh);
-            if (task != null) {
-                task.arrays(gates, hProj, hnCache, hPrev, h, null, null).offsets(gOff, hpOff, hnOff, hPrevOff, hOff, 0, 0);
-                task.batchRows(batch, hidden);
-                return;
-            }
-            SimdKernels.gruForward(gates, gOff, hProj, hpOff, hnCache, hnOff, hPrev, hPrevOff, h, hOff, batch, hidden);
-        } else {
+        if (!SIMD) {
             ScalarKernels.gruForward(gates, gOff, hProj, hpOff, hnCache, hnOff, hPrev, hPrevOff, h, hOff, batch, hidden);
+        } else if (splits(bh)) {
+            GruForward.split(gates, gOff, hProj, hpOff, hnCache, hnOff, hPrev, hPrevOff, h, hOff, batch, hidden);
+        } else {
+            SimdGates.gruForward(gates, gOff, hProj, hpOff, hnCache, hnOff, hPrev, hPrevOff, h, hOff, batch, hidden);
+        }
+    }
+
+    /** {@link #gruForward} shared by batch rows. */
+    private static final class GruForward extends RowSplit {
+        private static final ThreadLocal<GruForward> PER_THREAD = ThreadLocal.withInitial(GruForward::new);
+        private float[] gates, hProj;     // [B, 3H]
+        private float[] hnCache, hPrev, h; // [B, H]
+        private int gOff, hpOff, hnOff, hPrevOff, hOff, hidden;
+
+        static void split(float[] gates, int gOff, float[] hProj, int hpOff, float[] hnCache, int hnOff,
+                          float[] hPrev, int hPrevOff, float[] h, int hOff, int batch, int hidden) {
+            GruForward task = PER_THREAD.get();
+            task.gates = gates;
+            task.gOff = gOff;
+            task.hProj = hProj;
+            task.hpOff = hpOff;
+            task.hnCache = hnCache;
+            task.hnOff = hnOff;
+            task.hPrev = hPrev;
+            task.hPrevOff = hPrevOff;
+            task.h = h;
+            task.hOff = hOff;
+            task.hidden = hidden;
+            task.runRows(batch);
+        }
+
+        @Override
+        public void run(int from, int to) {
+            int row = from * hidden;
+            SimdGates.gruForward(gates, gOff + 3 * row, hProj, hpOff + 3 * row, hnCache, hnOff + row,
+                    hPrev, hPrevOff + row, h, hOff + row, to - from, hidden);
+        }
+
+        @Override
+        void clear() {
+            gates = null;
+            hProj = null;
+            hnCache = null;
+            hPrev = null;
+            h = null;
         }
     }
 
@@ -364,162 +691,64 @@ public final class Kernels {
                 && range("gates", gates, gOff, 3 * bh) && range("hnCache", hnCache, hnOff, bh)
                 && range("hPrev", hPrev, hPrevOff, bh) && range("dh", dh, dhOff, bh)
                 && range("dhPrev", dhPrev, dhPrevOff, bh);
-        if (SIMD) {
-            GateTask task = GateTask.of(GateTask.GRU_BACKWARD, bh);
-            if (task != null) {
-                task.arrays(dPreIh, dPreHh, gates, hnCache, hPrev, dh, dhPrev)
-                        .offsets(dIhOff, dHhOff, gOff, hnOff, hPrevOff, dhOff, dhPrevOff);
-                task.batchRows(batch, hidden);
-                return;
-            }
-            SimdKernels.gruBackward(dPreIh, dIhOff, dPreHh, dHhOff, gates, gOff, hnCache, hnOff,
+        if (!SIMD) {
+            ScalarKernels.gruBackward(dPreIh, dIhOff, dPreHh, dHhOff, gates, gOff, hnCache, hnOff,
+                    hPrev, hPrevOff, dh, dhOff, dhPrev, dhPrevOff, batch, hidden);
+        } else if (splits(bh)) {
+            GruBackward.split(dPreIh, dIhOff, dPreHh, dHhOff, gates, gOff, hnCache, hnOff,
                     hPrev, hPrevOff, dh, dhOff, dhPrev, dhPrevOff, batch, hidden);
         } else {
-            ScalarKernels.gruBackward(dPreIh, dIhOff, dPreHh, dHhOff, gates, gOff, hnCache, hnOff,
+            SimdGates.gruBackward(dPreIh, dIhOff, dPreHh, dHhOff, gates, gOff, hnCache, hnOff,
                     hPrev, hPrevOff, dh, dhOff, dhPrev, dhPrevOff, batch, hidden);
         }
     }
 
-    // ---------------------------------------------------------------- gate math over two threads
+    /** {@link #gruBackward} shared by batch rows. */
+    private static final class GruBackward extends RowSplit {
+        private static final ThreadLocal<GruBackward> PER_THREAD = ThreadLocal.withInitial(GruBackward::new);
+        private float[] dPreIh, dPreHh, gates;        // [B, 3H]
+        private float[] hnCache, hPrev, dh, dhPrev;   // [B, H]
+        private int dIhOff, dHhOff, gOff, hnOff, hPrevOff, dhOff, dhPrevOff, hidden;
 
-    /**
-     * One call of a gate kernel (or of the row softmax, {@link #sum}, {@link #swapAxes} or
-     * {@link #addRowVector}), its arguments held in fields so that {@link Parallel#rows} can share
-     * its batch rows (or chunks of elements) between the threads without allocating: one instance
-     * per calling thread, refilled at each call. The results do not depend on the split; the
-     * kernels have no sums across rows.
-     */
-    static final class GateTask implements Parallel.RowTask {
-        static final int RNN_ACTIVATE = 0, RNN_ACTIVATE_BACKWARD = 1, LSTM_FORWARD = 2, LSTM_BACKWARD = 3,
-                GRU_FORWARD = 4, GRU_BACKWARD = 5, SOFTMAX_ROWS = 6, SUM = 7, SWAP_AXES = 8, ADD_ROW_VECTOR = 9;
-        /**
-         * Elements below which a gate kernel stays on one thread. A hand-over costs well under a
-         * microsecond to an awake helper; from B·H = 2048 (B = 32, H = 64) the split pays, since
-         * each core then updates the batch rows whose gates it computed (see
-         * {@code Parallel.ROW_SPLIT_MAX_B_FLOATS}).
-         */
-        static final long MIN_SPLIT_ELEMENTS = 2048;
-        /** Elements per row of the flat ranges (the vanilla RNN's and {@link #sum}'s). */
-        static final int CHUNK = 256;
-        private static final ThreadLocal<GateTask> PER_THREAD = ThreadLocal.withInitial(GateTask::new);
-
-        int kind;
-        float[] x0, x1, x2, x3, x4, x5, x6;
-        int o0, o1, o2, o3, o4, o5, o6;
-        double[] logSumExp;
-        int hidden, length;
-        int n0, n1;        // swapAxes: src [n0, n1, hidden]
-        boolean relu;
-
-        /** This thread's task for {@code kind}, or null when {@code elements} do not pay for a split. */
-        static GateTask of(int kind, long elements) {
-            if (Parallel.THREADS < 2 || elements < MIN_SPLIT_ELEMENTS) {
-                return null;
-            }
-            GateTask task = PER_THREAD.get();
-            task.kind = kind;
-            return task;
-        }
-
-        GateTask arrays(float[] x0, float[] x1, float[] x2, float[] x3, float[] x4, float[] x5, float[] x6) {
-            this.x0 = x0;
-            this.x1 = x1;
-            this.x2 = x2;
-            this.x3 = x3;
-            this.x4 = x4;
-            this.x5 = x5;
-            this.x6 = x6;
-            return this;
-        }
-
-        GateTask offsets(int o0, int o1, int o2, int o3, int o4, int o5, int o6) {
-            this.o0 = o0;
-            this.o1 = o1;
-            this.o2 = o2;
-            this.o3 = o3;
-            this.o4 = o4;
-            this.o5 = o5;
-            this.o6 = o6;
-            return this;
-        }
-
-        /** Runs {@link Kernels#swapAxes} over the {@code n0} rows of src's first axis. */
-        void axes(int n0, int n1, int width) {
-            this.n0 = n0;
-            this.n1 = n1;
-            this.hidden = width;
-            run(n0);
-        }
-
-        /** Runs over {@code batch} rows of {@code hidden} units. */
-        void batchRows(int batch, int hidden) {
-            this.hidden = hidden;
-            run(batch);
-        }
-
-        /** Runs over a flat range of {@code length} elements, in chunks of {@link #CHUNK}. */
-        void split(int length) {
-            this.length = length;
-            run((length + CHUNK - 1) / CHUNK);
-        }
-
-        private void run(int rows) {
-            try {
-                Parallel.rows(this, rows);
-            } finally {
-                arrays(null, null, null, null, null, null, null); // keep no arrays alive
-                logSumExp = null;
-            }
+        static void split(float[] dPreIh, int dIhOff, float[] dPreHh, int dHhOff, float[] gates, int gOff,
+                          float[] hnCache, int hnOff, float[] hPrev, int hPrevOff, float[] dh, int dhOff,
+                          float[] dhPrev, int dhPrevOff, int batch, int hidden) {
+            GruBackward task = PER_THREAD.get();
+            task.dPreIh = dPreIh;
+            task.dIhOff = dIhOff;
+            task.dPreHh = dPreHh;
+            task.dHhOff = dHhOff;
+            task.gates = gates;
+            task.gOff = gOff;
+            task.hnCache = hnCache;
+            task.hnOff = hnOff;
+            task.hPrev = hPrev;
+            task.hPrevOff = hPrevOff;
+            task.dh = dh;
+            task.dhOff = dhOff;
+            task.dhPrev = dhPrev;
+            task.dhPrevOff = dhPrevOff;
+            task.hidden = hidden;
+            task.runRows(batch);
         }
 
         @Override
         public void run(int from, int to) {
-            int h = hidden, rows = to - from;
-            switch (kind) {
-                case RNN_ACTIVATE: {
-                    int start = from * CHUNK, len = Math.min(length, to * CHUNK) - start;
-                    SimdKernels.rnnActivate(x0, o0 + start, len, relu);
-                    break;
-                }
-                case RNN_ACTIVATE_BACKWARD: {
-                    int start = from * CHUNK, len = Math.min(length, to * CHUNK) - start;
-                    SimdKernels.rnnActivateBackward(x0, o0 + start, x1, o1 + start, x2, o2 + start, len, relu);
-                    break;
-                }
-                case LSTM_FORWARD:
-                    SimdKernels.lstmForward(x0, o0 + from * 4 * h, x1, o1 + from * h, x2, o2 + from * h,
-                            x3, o3 + from * h, rows, h);
-                    break;
-                case LSTM_BACKWARD:
-                    SimdKernels.lstmBackward(x0, o0 + from * 4 * h, x1, o1 + from * 4 * h, x2, o2 + from * h,
-                            x3, o3 + from * h, x4, o4 + from * h, x5, o5 + from * h, rows, h);
-                    break;
-                case GRU_FORWARD:
-                    SimdKernels.gruForward(x0, o0 + from * 3 * h, x1, o1 + from * 3 * h, x2, o2 + from * h,
-                            x3, o3 + from * h, x4, o4 + from * h, rows, h);
-                    break;
-                case GRU_BACKWARD:
-                    SimdKernels.gruBackward(x0, o0 + from * 3 * h, x1, o1 + from * 3 * h, x2, o2 + from * 3 * h,
-                            x3, o3 + from * h, x4, o4 + from * h, x5, o5 + from * h, x6, o6 + from * h, rows, h);
-                    break;
-                case SUM: {
-                    int start = from * CHUNK, len = Math.min(length, to * CHUNK) - start;
-                    SimdKernels.sum(x0, o0 + start, x1, o1 + start, x2, o2 + start, len);
-                    break;
-                }
-                case ADD_ROW_VECTOR:
-                    SimdKernels.addRowVector(x0, o0 + from * h, x1, o1, rows, h);
-                    break;
-                case SWAP_AXES:
-                    swapAxes(x0, o0, x1, o1, n0, n1, h, from, to);
-                    break;
-                case SOFTMAX_ROWS:
-                    // hidden is the row width here; logSumExp is indexed by row
-                    SimdKernels.softmaxRows(x0, o0 + from * h, x1, o1 + from * h, rows, h, logSumExp, from);
-                    break;
-                default:
-                    throw new AssertionError(kind);
-            }
+            int row = from * hidden;
+            SimdGates.gruBackward(dPreIh, dIhOff + 3 * row, dPreHh, dHhOff + 3 * row, gates, gOff + 3 * row,
+                    hnCache, hnOff + row, hPrev, hPrevOff + row, dh, dhOff + row, dhPrev, dhPrevOff + row,
+                    to - from, hidden);
+        }
+
+        @Override
+        void clear() {
+            dPreIh = null;
+            dPreHh = null;
+            gates = null;
+            hnCache = null;
+            hPrev = null;
+            dh = null;
+            dhPrev = null;
         }
     }
 

@@ -4,11 +4,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Deterministic multi-threading of the big {@link SimdKernels} GEMMs.
+ * Deterministic multi-threading of the big {@link SimdGemm} products, and of row-wise kernels
+ * ({@link #rows}).
  *
- * <p>A call is split into disjoint ranges of C's rows (or, when C has too few rows, of its
+ * <p>A product is split into disjoint ranges of C's rows (or, when C has too few rows, of its
  * columns), cut at multiples of the kernels' register tiles; every element of C is computed by
- * exactly one thread. Since {@link SimdKernels} computes each element with the same sequence of
+ * exactly one thread. Since {@link SimdGemm} computes each element with the same sequence of
  * operations wherever it falls, the result is bit-identical to the single-thread one, whatever the
  * number of threads and from run to run. There are no shared sums to race on.
  *
@@ -22,24 +23,23 @@ import java.util.concurrent.locks.LockSupport;
  * result.
  *
  * <p>The system property {@code unroll.threads} (default: the number of available processors)
- * sets the thread count, the caller included; 1 disables the helpers.
+ * sets the thread count, the caller included; 1 disables the helpers. The thresholds below were
+ * measured on two cores; the figures are in docs/engine.md#two-threads.
  */
 final class Parallel {
     private Parallel() {}
 
-    /** Threads a GEMM may use, the caller included. */
+    /** Threads a split call may use, the caller included. */
     static final int THREADS = threadsFromProperty(System.getProperty("unroll.threads"));
     /**
-     * Multiply-adds below which splitting does not pay: about 10 µs of single-thread work for the
-     * shapes of a recurrent step, against well under a microsecond for a hand-over to an awake
-     * helper and tens of microseconds to wake a parked one.
+     * Multiply-adds below which splitting does not pay: the work on one thread is then too short
+     * for what handing a share to a helper costs, let alone waking a parked one.
      */
     static final long MIN_SPLIT_WORK = 1L << 18;
     /**
      * Multiply-adds above which a lone row ({@code m = 1}, a streaming step) is split after all,
      * if every thread gets a full lone-row tile of columns: it is bound by reading B from the
-     * cache, and two cores, each reading its own half of B from its own L2, read it faster
-     * (measured: 512 KB of B in 3.6-4.0 us instead of 4.8-6.5 us).
+     * cache, and two cores, each reading its own half of B from its own L2, read it faster.
      */
     static final long MIN_SPLIT_ROW_WORK = 1L << 15;
     /**
@@ -55,24 +55,22 @@ final class Parallel {
      * {@code h W_hhᵀ} with m = B) is split by rows after all. Each core then reads all of B, which
      * at 128 KB its own L2 serves cheaply, and computes whole batch rows, the same rows the gate
      * kernels give it next ({@link Kernels}' row split), so a step's gates and hidden state stay
-     * in the cache of the core that made them instead of crossing to the other. Measured on the
-     * LSTM H = 64, B = 32 training step, with the gate kernels split from 2048 elements too:
-     * median 5.4 ms instead of 6.1 over 38-40 blocks of 60 steps; GRU 4.9 instead of 5.3.
+     * in the cache of the core that made them instead of crossing to the other.
      */
     static final long ROW_SPLIT_MAX_B_FLOATS = 32 * 1024;
 
-    /** The GEMM variants of {@link SimdKernels}. */
+    /** The GEMM variants of {@link SimdGemm}. */
     enum Gemm { NN, NN_ADD, TN_ADD, NN_PANELS, NN_PANELS_ADD }
 
     /**
      * Runs {@code op} on {@code C[m,n]}, {@code A}, {@code B} with the arguments of the
-     * {@link SimdKernels} method of the same name, split over {@link #THREADS} threads when it is
+     * {@link Kernels} method of the same name, split over {@link #THREADS} threads when it is
      * big enough.
      */
     static void gemm(Gemm op, float[] c, int cOff, float[] a, int aOff, float[] b, int bOff, int m, int n, int k) {
         long work = (long) m * n * k;
         boolean split = work >= MIN_SPLIT_WORK
-                || m == 1 && work >= MIN_SPLIT_ROW_WORK && n >= THREADS * SimdKernels.WIDE_ROW_COLUMNS;
+                || m == 1 && work >= MIN_SPLIT_ROW_WORK && n >= THREADS * SimdGemm.WIDE_ROW_COLUMNS;
         int parts = THREADS > 1 && split ? THREADS : 1;
         gemm(op, c, cOff, a, aOff, b, bOff, m, n, k, parts);
     }
@@ -133,18 +131,18 @@ final class Parallel {
         switch (op) {
             case NN:
             case NN_ADD:
-                SimdKernels.gemmRowBlocks(c, cAt, n, a, aOff + row * k, k, b, bOff + col, n,
+                SimdGemm.gemmRowBlocks(c, cAt, n, a, aOff + row * k, k, b, bOff + col, n,
                         rows, cols, k, op == Gemm.NN_ADD);
                 break;
             case NN_PANELS:
             case NN_PANELS_ADD:
                 // a column range starts on a panel: the unit of a column split
-                SimdKernels.gemmPanelRowBlocks(c, cAt, n, a, aOff + row * k, k, 1, b, bOff, n, col,
+                SimdGemm.gemmPanelRowBlocks(c, cAt, n, a, aOff + row * k, k, 1, b, bOff, n, col,
                         rows, cols, k, op == Gemm.NN_PANELS_ADD);
                 break;
             case TN_ADD:
                 // A is [k, m]: C's rows are A's columns
-                SimdKernels.gemmTNPacked(c, cAt, n, a, aOff + row, m, b, bOff + col, n, rows, cols, k);
+                SimdGemm.gemmTNPacked(c, cAt, n, a, aOff + row, m, b, bOff + col, n, rows, cols, k);
                 break;
             default:
                 throw new AssertionError(op);
@@ -266,17 +264,17 @@ final class Parallel {
             this.n = n;
             this.k = k;
             boolean panels = op == Gemm.NN_PANELS || op == Gemm.NN_PANELS_ADD;
-            int columnUnit = panels ? Kernels.PANEL_COLUMNS : SimdKernels.BROADCAST_TILE_COLUMNS;
+            int columnUnit = panels ? Kernels.PANEL_COLUMNS : SimdGemm.BROADCAST_TILE_COLUMNS;
             // A thread reads its share of A and all of B when C is split by rows, all of A and its
             // share of B when split by columns: rows read less when m >= n (the input projection,
             // the weight gradients), columns when n > m (a step's h·W_hhᵀ, where each core then
             // keeps only its half of the weights in its own L2), unless B is small enough for
             // each core to keep all of it (ROW_SPLIT_MAX_B_FLOATS). Columns only if they split at all.
-            boolean rowsSplit = m >= parts * SimdKernels.TILE_ROWS
-                    || ceilDiv(m, SimdKernels.TILE_ROWS) >= ceilDiv(n, columnUnit);
+            boolean rowsSplit = m >= parts * SimdGemm.TILE_ROWS
+                    || ceilDiv(m, SimdGemm.TILE_ROWS) >= ceilDiv(n, columnUnit);
             boolean columnsSplit = n >= parts * columnUnit;
             byRows = rowsSplit && (m >= n || !columnsSplit || (long) k * n <= ROW_SPLIT_MAX_B_FLOATS);
-            unit = byRows ? SimdKernels.TILE_ROWS : columnUnit;
+            unit = byRows ? SimdGemm.TILE_ROWS : columnUnit;
             extent = byRows ? m : n;
             units = ceilDiv(extent, unit);
             this.parts = Math.min(parts, units);

@@ -1,13 +1,14 @@
 package io.unroll.kernel;
 
 /**
- * The plain-loop twin of {@link SimdKernels}: readable, obviously correct, and the specification
+ * The plain-loop twin of the SIMD kernels: readable, obviously correct, and the specification
  * every vectorised kernel is tested against. Each method documents its exact arithmetic; see
- * {@link Kernels} for the shapes.
+ * {@link Kernels} for the shapes. Its sections are split into classes on the SIMD side
+ * ({@link SimdKernels}): GEMM, rows and vectors, activations, and the gate math of the cells.
  *
- * <p>Gate math follows PyTorch (SPEC §1). Within a row of a gate buffer the gates are laid out
- * in PyTorch's order, each {@code H} wide: RNN {@code [h]}, LSTM {@code [i | f | g | o]},
- * GRU {@code [r | z | n]}.
+ * <p>Gate math follows PyTorch's {@code nn.RNN}, {@code nn.LSTM} and {@code nn.GRU}. Within a row
+ * of a gate buffer the gates are laid out in PyTorch's order, each {@code H} wide: RNN {@code [h]},
+ * LSTM {@code [i | f | g | o]}, GRU {@code [r | z | n]}.
  */
 public final class ScalarKernels {
     private ScalarKernels() {}
@@ -18,8 +19,7 @@ public final class ScalarKernels {
      * Tiles of {@link #transpose}: 8 rows of the source by 32 columns, written column by column
      * so the destination fills contiguously. Eight rows are at most eight lines of one L1 set
      * when the source's rows are a multiple of 4 KB apart (a weight with 1024 columns), where
-     * 32 x 32 tiles thrashed: measured per float, 1024 x 256 went from 2.95 ns to 0.82,
-     * 4096 x 1024 from 3.6 ns to 1.4.
+     * 32 x 32 tiles thrashed (docs/engine.md#products).
      */
     private static final int TRANSPOSE_ROWS = 8;
     private static final int TRANSPOSE_COLUMNS = 32;

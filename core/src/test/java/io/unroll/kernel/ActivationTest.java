@@ -9,7 +9,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * The vectorised sigmoid and tanh of {@link SimdKernels}: accuracy against double-precision
+ * The vectorised sigmoid and tanh of {@link SimdActivations}: accuracy against double-precision
  * {@link Math} over the whole useful range, finite and saturated results for extreme inputs, and
  * the same bits for a value whether it falls in a vector body or in a scalar tail.
  */
@@ -33,8 +33,8 @@ class ActivationTest {
             x[i] = (float) (random.nextDouble(-1, 1) * Math.pow(10, -random.nextInt(8)));
         }
         float[] sigmoid = new float[x.length], tanh = new float[x.length];
-        SimdKernels.sigmoid(sigmoid, 0, x, 0, x.length);
-        SimdKernels.tanh(tanh, 0, x, 0, x.length);
+        SimdActivations.sigmoid(sigmoid, 0, x, 0, x.length);
+        SimdActivations.tanh(tanh, 0, x, 0, x.length);
         for (int i = 0; i < x.length; i++) {
             double s = 1 / (1 + Math.exp(-x[i]));
             double t = Math.tanh(x[i]);
@@ -51,8 +51,8 @@ class ActivationTest {
     void handValues() {
         float[] x = {0f, 1f, -1f, 2f};
         float[] s = new float[4], t = new float[4];
-        SimdKernels.sigmoid(s, 0, x, 0, 4);
-        SimdKernels.tanh(t, 0, x, 0, 4);
+        SimdActivations.sigmoid(s, 0, x, 0, 4);
+        SimdActivations.tanh(t, 0, x, 0, 4);
         assertEquals(0.5f, s[0]);
         assertEquals(0.7310586f, s[1], 1e-7f);
         assertEquals(0.26894143f, s[2], 1e-7f);
@@ -71,8 +71,8 @@ class ActivationTest {
             x[i] = EXTREMES[i % EXTREMES.length];
         }
         float[] s = new float[x.length], t = new float[x.length];
-        SimdKernels.sigmoid(s, 0, x, 0, x.length);
-        SimdKernels.tanh(t, 0, x, 0, x.length);
+        SimdActivations.sigmoid(s, 0, x, 0, x.length);
+        SimdActivations.tanh(t, 0, x, 0, x.length);
         for (int i = 0; i < x.length; i++) {
             assertTrue(Float.isFinite(s[i]) && s[i] >= 0f && s[i] <= 1f, "sigmoid(" + x[i] + ") = " + s[i]);
             assertTrue(Float.isFinite(t[i]) && t[i] >= -1f && t[i] <= 1f, "tanh(" + x[i] + ") = " + t[i]);
@@ -82,7 +82,7 @@ class ActivationTest {
             }
         }
         float[] nan = {Float.NaN};
-        SimdKernels.sigmoid(nan, 0, nan, 0, 1);
+        SimdActivations.sigmoid(nan, 0, nan, 0, 1);
         assertTrue(Float.isNaN(nan[0]), "NaN stays NaN");
     }
 
@@ -125,10 +125,10 @@ class ActivationTest {
             x[i] = (float) random.nextDouble(-12, 12);
         }
         float[] s0 = new float[len], s1 = new float[len], t0 = new float[len], t1 = new float[len];
-        SimdKernels.sigmoid(s0, 0, x, 0, len);
-        SimdKernels.sigmoid(s1, 0, x, 1, len);
-        SimdKernels.tanh(t0, 0, x, 0, len);
-        SimdKernels.tanh(t1, 0, x, 1, len);
+        SimdActivations.sigmoid(s0, 0, x, 0, len);
+        SimdActivations.sigmoid(s1, 0, x, 1, len);
+        SimdActivations.tanh(t0, 0, x, 0, len);
+        SimdActivations.tanh(t1, 0, x, 1, len);
         for (int i = 1; i < len; i++) {
             assertEquals(Float.floatToIntBits(s0[i]), Float.floatToIntBits(s1[i - 1]), "sigmoid(" + x[i] + ")");
             assertEquals(Float.floatToIntBits(t0[i]), Float.floatToIntBits(t1[i - 1]), "tanh(" + x[i] + ")");
@@ -142,10 +142,10 @@ class ActivationTest {
         int m = 7, n = 5 * L + 3, k = 2 * L + 5;
         float[] a = random(random, m * k), b = random(random, k * n);
         float[] batch = new float[m * n];
-        SimdKernels.gemmNN(batch, 0, a, 0, b, 0, m, n, k);
+        SimdGemm.gemmNN(batch, 0, a, 0, b, 0, m, n, k);
         for (int i = 0; i < m; i++) {
             float[] alone = new float[n];
-            SimdKernels.gemmNN(alone, 0, a, i * k, b, 0, 1, n, k);
+            SimdGemm.gemmNN(alone, 0, a, i * k, b, 0, 1, n, k);
             if (!Arrays.equals(alone, Arrays.copyOfRange(batch, i * n, (i + 1) * n))) {
                 fail("row " + i + " differs when computed alone");
             }

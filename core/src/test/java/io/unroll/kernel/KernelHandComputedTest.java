@@ -9,7 +9,7 @@ import java.lang.reflect.Modifier;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * One case per kernel worked out by hand, run against both implementations. Small matrices check
@@ -38,8 +38,8 @@ class KernelHandComputedTest {
     }
 
     @ParameterizedTest
-    @ValueSource(classes = {SimdKernels.class, ScalarKernels.class})
-    void gemmNN(Class<?> impl) {
+    @EnumSource(Impl.class)
+    void gemmNN(Impl impl) {
         // A = [[1,2],[3,4]], B = [[5,6,7],[8,9,10]]: C = A·B
         float[] c = {-1, -1, -1, -1, -1, -1};
         call(impl, "gemmNN", c, 0, new float[] {1, 2, 3, 4}, 0, new float[] {5, 6, 7, 8, 9, 10}, 0, 2, 3, 2);
@@ -60,8 +60,8 @@ class KernelHandComputedTest {
     }
 
     @ParameterizedTest
-    @ValueSource(classes = {SimdKernels.class, ScalarKernels.class})
-    void gemmTNAdd(Class<?> impl) {
+    @EnumSource(Impl.class)
+    void gemmTNAdd(Impl impl) {
         // A = [[1,2],[3,4]] is [k=2, m=2], so Aᵀ = [[1,3],[2,4]]; B = [[5,6,7],[8,9,10]]
         float[] c = {1, 1, 1, 1, 1, 1};
         call(impl, "gemmTNAdd", c, 0, new float[] {1, 2, 3, 4}, 0, new float[] {5, 6, 7, 8, 9, 10}, 0, 2, 3, 2);
@@ -69,8 +69,8 @@ class KernelHandComputedTest {
     }
 
     @ParameterizedTest
-    @ValueSource(classes = {SimdKernels.class, ScalarKernels.class})
-    void rowsAndVectors(Class<?> impl) {
+    @EnumSource(Impl.class)
+    void rowsAndVectors(Impl impl) {
         float[] c = {1, 2, 3, 4};
         call(impl, "addRowVector", c, 0, new float[] {10, 20}, 0, 2, 2);
         assertArrayEquals(new float[] {11, 22, 13, 24}, c);
@@ -93,8 +93,8 @@ class KernelHandComputedTest {
     }
 
     @ParameterizedTest
-    @ValueSource(classes = {SimdKernels.class, ScalarKernels.class})
-    void rnnActivations(Class<?> impl) {
+    @EnumSource(Impl.class)
+    void rnnActivations(Impl impl) {
         float[] pre = repeat(WIDE, 0f, 0.5f, -1f, 2f);
         float[] tanh = pre.clone();
         call(impl, "rnnActivate", tanh, 0, tanh.length, false);
@@ -114,8 +114,8 @@ class KernelHandComputedTest {
     }
 
     @ParameterizedTest
-    @ValueSource(classes = {SimdKernels.class, ScalarKernels.class})
-    void lstm(Class<?> impl) {
+    @EnumSource(Impl.class)
+    void lstm(Impl impl) {
         int hidden = WIDE;
         // all pre-activations 0: i = f = o = 1/2, g = 0; c = ½·2 + ½·0 = 1; h = ½·tanh(1)
         float[] gates = new float[4 * hidden];
@@ -155,8 +155,8 @@ class KernelHandComputedTest {
     }
 
     @ParameterizedTest
-    @ValueSource(classes = {SimdKernels.class, ScalarKernels.class})
-    void gru(Class<?> impl) {
+    @EnumSource(Impl.class)
+    void gru(Impl impl) {
         int hidden = WIDE;
         // x-side 0, h-side 0 except h_n = 2: r = z = ½, n = tanh(0 + ½·2) = tanh 1, h = ½·tanh 1 + ½·0.8
         float[] gates = new float[3 * hidden];
@@ -192,21 +192,45 @@ class KernelHandComputedTest {
 
     // ---------------------------------------------------------------- helpers
 
-    /** Calls the public static method {@code name} of {@code impl}, chosen by its argument count. */
-    private static Object call(Class<?> impl, String name, Object... args) {
-        for (Method method : impl.getMethods()) {
-            if (method.getName().equals(name) && method.getParameterCount() == args.length
-                    && Modifier.isStatic(method.getModifiers())) {
-                try {
-                    return method.invoke(null, args);
-                } catch (IllegalAccessException e) {
-                    throw new AssertionError(e);
-                } catch (InvocationTargetException e) {
-                    throw new AssertionError(impl.getSimpleName() + "." + name + " threw", e.getCause());
+    /** The kernels of one implementation, by the classes that hold them. */
+    enum Impl {
+        SIMD(SimdGemm.class, SimdRows.class, SimdGates.class),
+        SCALAR(ScalarKernels.class);
+
+        private final Class<?>[] classes;
+
+        Impl(Class<?>... classes) {
+            this.classes = classes;
+        }
+    }
+
+    /** Calls the static method {@code name} of {@code impl}, chosen by its argument count. */
+    private static Object call(Impl impl, String name, Object... args) {
+        Method found = null;
+        for (Class<?> type : impl.classes) {
+            for (Method method : type.getDeclaredMethods()) {
+                int modifiers = method.getModifiers();
+                if (method.getName().equals(name) && method.getParameterCount() == args.length
+                        && Modifier.isStatic(modifiers) && !Modifier.isPrivate(modifiers)) {
+                    if (found != null) {
+                        throw new AssertionError(impl + " has two methods " + name + " with " + args.length
+                                + " arguments: in " + found.getDeclaringClass().getSimpleName()
+                                + " and " + type.getSimpleName());
+                    }
+                    found = method;
                 }
             }
         }
-        throw new AssertionError(impl.getSimpleName() + " has no public static " + name + " with " + args.length + " arguments");
+        if (found == null) {
+            throw new AssertionError(impl + " has no static " + name + " with " + args.length + " arguments");
+        }
+        try {
+            return found.invoke(null, args);
+        } catch (IllegalAccessException e) {
+            throw new AssertionError(e);
+        } catch (InvocationTargetException e) {
+            throw new AssertionError(impl + " " + name + " threw", e.getCause());
+        }
     }
 
     private static float[] filled(int len, float value) {

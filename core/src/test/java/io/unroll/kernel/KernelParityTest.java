@@ -9,7 +9,8 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every {@link SimdKernels} method against its {@link ScalarKernels} twin, for every length from
+ * Every SIMD kernel ({@link SimdGemm}, {@link SimdRows}, {@link SimdGates}) against its
+ * {@link ScalarKernels} twin, for every length from
  * 0 to 3·lanes + 3 along the vectorised dimension (so empty, tail-only, one or more vector bodies
  * with and without tails), at odd offsets into padded arrays whose padding must stay untouched.
  *
@@ -53,7 +54,7 @@ class KernelParityTest {
         for (Gemm op : Gemm.values()) {
             checkGemm(op, 9, 4 * L + 5, 300);
             checkGemm(op, 6, 70, 2 * L + 1);
-            checkGemm(op, 2 * SimdKernels.M_BLOCK + 5, 70, 600);
+            checkGemm(op, 2 * SimdGemm.M_BLOCK + 5, 70, 600);
         }
         // dGatesᵀX with A's rows far apart: A and B copied block by block
         checkGemm(Gemm.TN_ADD, 517, 70, 300);
@@ -95,15 +96,15 @@ class KernelParityTest {
         switch (op) {
             case NN:
                 if (scalar) ScalarKernels.gemmNN(c, cOff, a, aOff, b, bOff, m, n, k);
-                else SimdKernels.gemmNN(c, cOff, a, aOff, b, bOff, m, n, k);
+                else SimdGemm.gemmNN(c, cOff, a, aOff, b, bOff, m, n, k);
                 break;
             case NN_ADD:
                 if (scalar) ScalarKernels.gemmNNAdd(c, cOff, a, aOff, b, bOff, m, n, k);
-                else SimdKernels.gemmNNAdd(c, cOff, a, aOff, b, bOff, m, n, k);
+                else SimdGemm.gemmNNAdd(c, cOff, a, aOff, b, bOff, m, n, k);
                 break;
             case TN_ADD:
                 if (scalar) ScalarKernels.gemmTNAdd(c, cOff, a, aOff, b, bOff, m, n, k);
-                else SimdKernels.gemmTNAdd(c, cOff, a, aOff, b, bOff, m, n, k);
+                else SimdGemm.gemmTNAdd(c, cOff, a, aOff, b, bOff, m, n, k);
                 break;
             default:
                 throw new AssertionError(op);
@@ -119,7 +120,7 @@ class KernelParityTest {
                 float[] c = padded(3, m * n, -2f, 2f), bias = padded(1, n, -2f, 2f);
                 float[] expected = c.clone(), actual = c.clone();
                 ScalarKernels.addRowVector(expected, 3, bias, 1, m, n);
-                SimdKernels.addRowVector(actual, 3, bias, 1, m, n);
+                SimdRows.addRowVector(actual, 3, bias, 1, m, n);
                 // one rounding of the same two operands: identical
                 assertArrayEquals("addRowVector m=" + m + " n=" + n, expected, actual);
             }
@@ -133,7 +134,7 @@ class KernelParityTest {
                 float[] dst = padded(1, n, -2f, 2f), a = padded(3, m * n, -2f, 2f);
                 float[] expected = dst.clone(), actual = dst.clone();
                 ScalarKernels.addColumnSums(expected, 1, a, 3, m, n);
-                SimdKernels.addColumnSums(actual, 1, a, 3, m, n);
+                SimdRows.addColumnSums(actual, 1, a, 3, m, n);
                 // the rows are added in the same order
                 assertArrayEquals("addColumnSums m=" + m + " n=" + n, expected, actual);
             }
@@ -145,7 +146,7 @@ class KernelParityTest {
         for (int len = 0; len <= MAX; len++) {
             float[] x = padded(3, len, -3f, 3f);
             double expected = ScalarKernels.sumOfSquares(x, 3, len);
-            double actual = SimdKernels.sumOfSquares(x, 3, len);
+            double actual = SimdRows.sumOfSquares(x, 3, len);
             assertEquals(expected, actual, 1e-12 * (1 + expected), "sumOfSquares len=" + len);
         }
     }
@@ -156,14 +157,14 @@ class KernelParityTest {
             float[] x = padded(1, len, -3f, 3f), y = padded(2, len, -3f, 3f);
             float[] expected = x.clone(), actual = x.clone();
             ScalarKernels.scale(expected, 1, len, -1.7f);
-            SimdKernels.scale(actual, 1, len, -1.7f);
+            SimdRows.scale(actual, 1, len, -1.7f);
             assertArrayEquals("scale len=" + len, expected, actual);
             ScalarKernels.add(expected, 1, y, 2, len);
-            SimdKernels.add(actual, 1, y, 2, len);
+            SimdRows.add(actual, 1, y, 2, len);
             assertArrayEquals("add len=" + len, expected, actual);
             float[] z = padded(0, len, -3f, 3f);
             ScalarKernels.sum(expected, 1, y, 2, z, 0, len);
-            SimdKernels.sum(actual, 1, y, 2, z, 0, len);
+            SimdRows.sum(actual, 1, y, 2, z, 0, len);
             assertArrayEquals("sum len=" + len, expected, actual);
         }
     }
@@ -177,7 +178,7 @@ class KernelParityTest {
                 float[] expected = padded(1, rows * cols, 0f, 1f), actual = expected.clone();
                 double[] lseExpected = new double[rows], lseActual = new double[rows];
                 ScalarKernels.softmaxRows(expected, 1, src, 2, rows, cols, lseExpected);
-                SimdKernels.softmaxRows(actual, 1, src, 2, rows, cols, lseActual);
+                SimdRows.softmaxRows(actual, 1, src, 2, rows, cols, lseActual);
                 assertClose(what, expected, actual);
                 for (int r = 0; r < rows; r++) {
                     assertEquals(lseExpected[r], lseActual[r], 1e-5, what + " log-sum-exp");
@@ -196,19 +197,19 @@ class KernelParityTest {
                 float[] pre = padded(3, len, -4f, 4f);
                 float[] expected = pre.clone(), actual = pre.clone();
                 ScalarKernels.rnnActivate(expected, 3, len, relu);
-                SimdKernels.rnnActivate(actual, 3, len, relu);
+                SimdGates.rnnActivate(actual, 3, len, relu);
                 assertClose("rnnActivate " + what, expected, actual);
 
                 float[] dh = padded(1, len, -1f, 1f);
                 float[] dPreExpected = padded(2, len, 0f, 0f), dPreActual = dPreExpected.clone();
                 ScalarKernels.rnnActivateBackward(dPreExpected, 2, expected, 3, dh, 1, len, relu);
-                SimdKernels.rnnActivateBackward(dPreActual, 2, expected, 3, dh, 1, len, relu);
+                SimdGates.rnnActivateBackward(dPreActual, 2, expected, 3, dh, 1, len, relu);
                 assertClose("rnnActivateBackward " + what, dPreExpected, dPreActual);
 
                 // dPre written over dh, as the documentation allows
                 float[] inPlaceExpected = dh.clone(), inPlaceActual = dh.clone();
                 ScalarKernels.rnnActivateBackward(inPlaceExpected, 1, expected, 3, inPlaceExpected, 1, len, relu);
-                SimdKernels.rnnActivateBackward(inPlaceActual, 1, expected, 3, inPlaceActual, 1, len, relu);
+                SimdGates.rnnActivateBackward(inPlaceActual, 1, expected, 3, inPlaceActual, 1, len, relu);
                 assertClose("rnnActivateBackward in place " + what, inPlaceExpected, inPlaceActual);
             }
         }
@@ -226,7 +227,7 @@ class KernelParityTest {
                 float[] cExpected = padded(2, bh, 0f, 0f), cActual = cExpected.clone();
                 float[] hExpected = padded(4, bh, 0f, 0f), hActual = hExpected.clone();
                 ScalarKernels.lstmForward(gatesExpected, 3, cPrev, 1, cExpected, 2, hExpected, 4, batch, hidden);
-                SimdKernels.lstmForward(gatesActual, 3, cPrev, 1, cActual, 2, hActual, 4, batch, hidden);
+                SimdGates.lstmForward(gatesActual, 3, cPrev, 1, cActual, 2, hActual, 4, batch, hidden);
                 assertClose("lstmForward gates " + what, gatesExpected, gatesActual);
                 assertClose("lstmForward c " + what, cExpected, cActual);
                 assertClose("lstmForward h " + what, hExpected, hActual);
@@ -235,7 +236,7 @@ class KernelParityTest {
                 float[] stateExpected = cPrev.clone(), stateActual = cPrev.clone();
                 float[] g1 = pre.clone(), g2 = pre.clone();
                 ScalarKernels.lstmForward(g1, 3, stateExpected, 1, stateExpected, 1, hExpected, 4, batch, hidden);
-                SimdKernels.lstmForward(g2, 3, stateActual, 1, stateActual, 1, hActual, 4, batch, hidden);
+                SimdGates.lstmForward(g2, 3, stateActual, 1, stateActual, 1, hActual, 4, batch, hidden);
                 assertClose("lstmForward in place c " + what, stateExpected, stateActual);
 
                 // backward from the scalar forward's activations, so both read the same inputs
@@ -245,7 +246,7 @@ class KernelParityTest {
                 float[] dcExpected = dc.clone(), dcActual = dc.clone();
                 ScalarKernels.lstmBackward(dGatesExpected, 1, gatesExpected, 3, cPrev, 1, cExpected, 2,
                         dh, 2, dcExpected, 3, batch, hidden);
-                SimdKernels.lstmBackward(dGatesActual, 1, gatesExpected, 3, cPrev, 1, cExpected, 2,
+                SimdGates.lstmBackward(dGatesActual, 1, gatesExpected, 3, cPrev, 1, cExpected, 2,
                         dh, 2, dcActual, 3, batch, hidden);
                 assertClose("lstmBackward dGates " + what, dGatesExpected, dGatesActual);
                 assertClose("lstmBackward dc " + what, dcExpected, dcActual);
@@ -266,7 +267,7 @@ class KernelParityTest {
                 float[] hnExpected = padded(4, bh, 0f, 0f), hnActual = hnExpected.clone();
                 float[] hExpected = padded(2, bh, 0f, 0f), hActual = hExpected.clone();
                 ScalarKernels.gruForward(gatesExpected, 3, hProj, 2, hnExpected, 4, hPrev, 1, hExpected, 2, batch, hidden);
-                SimdKernels.gruForward(gatesActual, 3, hProj, 2, hnActual, 4, hPrev, 1, hActual, 2, batch, hidden);
+                SimdGates.gruForward(gatesActual, 3, hProj, 2, hnActual, 4, hPrev, 1, hActual, 2, batch, hidden);
                 assertClose("gruForward gates " + what, gatesExpected, gatesActual);
                 assertArrayEquals("gruForward hnCache " + what, hnExpected, hnActual);
                 assertClose("gruForward h " + what, hExpected, hActual);
@@ -275,7 +276,7 @@ class KernelParityTest {
                 float[] stateExpected = hPrev.clone(), stateActual = hPrev.clone();
                 float[] g1 = xProj.clone(), g2 = xProj.clone();
                 ScalarKernels.gruForward(g1, 3, hProj, 2, hnExpected, 4, stateExpected, 1, stateExpected, 1, batch, hidden);
-                SimdKernels.gruForward(g2, 3, hProj, 2, hnActual, 4, stateActual, 1, stateActual, 1, batch, hidden);
+                SimdGates.gruForward(g2, 3, hProj, 2, hnActual, 4, stateActual, 1, stateActual, 1, batch, hidden);
                 assertClose("gruForward in place h " + what, stateExpected, stateActual);
 
                 float[] dh = padded(3, bh, -1f, 1f);
@@ -284,7 +285,7 @@ class KernelParityTest {
                 float[] dhPrevExpected = padded(4, bh, 0f, 0f), dhPrevActual = dhPrevExpected.clone();
                 ScalarKernels.gruBackward(dIhExpected, 1, dHhExpected, 2, gatesExpected, 3, hnExpected, 4,
                         hPrev, 1, dh, 3, dhPrevExpected, 4, batch, hidden);
-                SimdKernels.gruBackward(dIhActual, 1, dHhActual, 2, gatesExpected, 3, hnExpected, 4,
+                SimdGates.gruBackward(dIhActual, 1, dHhActual, 2, gatesExpected, 3, hnExpected, 4,
                         hPrev, 1, dh, 3, dhPrevActual, 4, batch, hidden);
                 assertClose("gruBackward dPreIh " + what, dIhExpected, dIhActual);
                 assertClose("gruBackward dPreHh " + what, dHhExpected, dHhActual);

@@ -51,7 +51,7 @@ class ParallelTest {
         int m = 96, n = 512, k = 256;
         float[] a = random(m * k), b = random(n * k);
         float[] single = new float[m * n];
-        SimdKernels.gemmNN(single, 0, a, 0, b, 0, m, n, k);
+        SimdGemm.gemmNN(single, 0, a, 0, b, 0, m, n, k);
         for (int run = 0; run < 20; run++) {
             float[] c = new float[m * n];
             Kernels.gemmNN(c, 0, a, 0, b, 0, m, n, k);
@@ -67,7 +67,7 @@ class ParallelTest {
         int m = 64, n = 256, k = 128;
         float[] a = random(m * k), b = random(n * k);
         float[] expected = new float[m * n];
-        SimdKernels.gemmNN(expected, 0, a, 0, b, 0, m, n, k);
+        SimdGemm.gemmNN(expected, 0, a, 0, b, 0, m, n, k);
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Thread[] callers = new Thread[3];
         for (int t = 0; t < callers.length; t++) {
@@ -101,7 +101,7 @@ class ParallelTest {
                 () -> Parallel.gemm(Gemm.NN, c, 0, a, 0, shortB, 0, m, n, k, 2));
 
         float[] b = random(n * k), expected = new float[m * n], actual = new float[m * n];
-        SimdKernels.gemmNN(expected, 0, a, 0, b, 0, m, n, k);
+        SimdGemm.gemmNN(expected, 0, a, 0, b, 0, m, n, k);
         Parallel.gemm(Gemm.NN, actual, 0, a, 0, b, 0, m, n, k, 2);
         assertTrue(Arrays.equals(expected, actual), "the pool works after a failure");
     }

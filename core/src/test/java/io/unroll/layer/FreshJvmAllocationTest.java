@@ -19,10 +19,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A JVM whose very first product is a long one (the input projection of a layer, 3200 x 64 x 64)
- * still trains without allocating once warm. Before {@code SimdKernels} warmed its micro-kernels
- * up on small blocks, such a JVM came out, about one time in three, with C2 code that calls the
- * Vector API's Java fallback for every FMA: megabytes per step, four times slower, for the JVM's
- * whole life (docs/engine.md, Speed). Only a fresh JVM shows this, so each run here is a child
+ * still trains without allocating once warm. Before the SIMD kernels' warm-up ({@code SimdWarmUp},
+ * run when {@code Kernels} initialises) ran the micro-kernels on small blocks, such a JVM came out,
+ * about one time in three, with C2 code that calls the Vector API's Java fallback for every FMA:
+ * megabytes per step, four times slower, for the JVM's whole life
+ * (docs/engine.md#jdk-17-and-the-vector-api). Only a fresh JVM shows this, so each run here is a child
  * JVM; six of them miss a one-in-three failure with probability 0.67^6, under 1 in 10. It also
  * caught the loss's row softmax in the same trap, in about one JVM in 30 (2.56 MB per step), before
  * that kernel joined the warm-up.
