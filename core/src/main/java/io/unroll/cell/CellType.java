@@ -20,7 +20,11 @@ public enum CellType {
     /** Long short-term memory, gate rows i, f, g, o: {@link LstmCell}. */
     LSTM("lstm", null, 4, true, LstmCell::new),
     /** Gated recurrent unit, gate rows r, z, n: {@link GruCell}. */
-    GRU("gru", null, 3, false, GruCell::new);
+    GRU("gru", null, 3, false, GruCell::new),
+    /** {@code h_t = relu(W_ih x_t + b_ih + u ⊙ h_{t-1} + b_hh)}, a recurrent vector u: {@link IndRnnCell}. */
+    INDRNN_RELU("indrnn", Activation.RELU, 1, false, IndRnnCell::new),
+    /** {@code h_t = tanh(W_ih x_t + b_ih + u ⊙ h_{t-1} + b_hh)}: {@link IndRnnCell}. */
+    INDRNN_TANH("indrnn", Activation.TANH, 1, false, IndRnnCell::new);
 
     /** Makes a cell of a kind, declaring its parameters on a store. */
     @FunctionalInterface

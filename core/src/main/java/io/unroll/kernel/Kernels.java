@@ -510,6 +510,132 @@ public final class Kernels {
         }
     }
 
+    /** IndRNN step in place, {@code pre = φ(pre + u ⊙ hPrev)} per batch row; see {@link ScalarKernels#indRnnForward}. */
+    public static void indRnnForward(float[] pre, int off, float[] hPrev, int hPrevOff, float[] u, int uOff,
+                                     int batch, int hidden, boolean relu) {
+        long bh = (long) batch * hidden;
+        assert range("pre", pre, off, bh) && range("hPrev", hPrev, hPrevOff, bh) && range("u", u, uOff, hidden);
+        if (!SIMD) {
+            ScalarKernels.indRnnForward(pre, off, hPrev, hPrevOff, u, uOff, batch, hidden, relu);
+        } else if (splits(bh)) {
+            IndRnnForward.split(pre, off, hPrev, hPrevOff, u, uOff, batch, hidden, relu);
+        } else {
+            SimdGates.indRnnForward(pre, off, hPrev, hPrevOff, u, uOff, batch, hidden, relu);
+        }
+    }
+
+    /** {@link #indRnnForward} shared by batch rows. */
+    private static final class IndRnnForward extends RowSplit {
+        private static final ThreadLocal<IndRnnForward> PER_THREAD = ThreadLocal.withInitial(IndRnnForward::new);
+        private float[] pre, hPrev; // [B, H]
+        private float[] u;          // [H]
+        private int off, hPrevOff, uOff, hidden;
+        private boolean relu;
+
+        static void split(float[] pre, int off, float[] hPrev, int hPrevOff, float[] u, int uOff, int batch, int hidden,
+                          boolean relu) {
+            IndRnnForward task = PER_THREAD.get();
+            task.pre = pre;
+            task.off = off;
+            task.hPrev = hPrev;
+            task.hPrevOff = hPrevOff;
+            task.u = u;
+            task.uOff = uOff;
+            task.hidden = hidden;
+            task.relu = relu;
+            task.runRows(batch);
+        }
+
+        @Override
+        public void run(int from, int to) {
+            int row = from * hidden;
+            SimdGates.indRnnForward(pre, off + row, hPrev, hPrevOff + row, u, uOff, to - from, hidden, relu);
+        }
+
+        @Override
+        void clear() {
+            pre = null;
+            hPrev = null;
+            u = null;
+        }
+    }
+
+    /**
+     * IndRNN step backward from the output h: {@code dPre = dh ⊙ φ'}, {@code dhPrev = dPre ⊙ u};
+     * see {@link ScalarKernels#indRnnBackward}. dPre may be the same range as h or dh; dhPrev overlaps none.
+     */
+    public static void indRnnBackward(float[] dPre, int dPreOff, float[] h, int hOff, float[] dh, int dhOff,
+                                      float[] u, int uOff, float[] dhPrev, int dhPrevOff, int batch, int hidden, boolean relu) {
+        long bh = (long) batch * hidden;
+        assert range("dPre", dPre, dPreOff, bh) && range("h", h, hOff, bh) && range("dh", dh, dhOff, bh)
+                && range("u", u, uOff, hidden) && range("dhPrev", dhPrev, dhPrevOff, bh);
+        if (!SIMD) {
+            ScalarKernels.indRnnBackward(dPre, dPreOff, h, hOff, dh, dhOff, u, uOff, dhPrev, dhPrevOff, batch, hidden, relu);
+        } else if (splits(bh)) {
+            IndRnnBackward.split(dPre, dPreOff, h, hOff, dh, dhOff, u, uOff, dhPrev, dhPrevOff, batch, hidden, relu);
+        } else {
+            SimdGates.indRnnBackward(dPre, dPreOff, h, hOff, dh, dhOff, u, uOff, dhPrev, dhPrevOff, batch, hidden, relu);
+        }
+    }
+
+    /** {@link #indRnnBackward} shared by batch rows. */
+    private static final class IndRnnBackward extends RowSplit {
+        private static final ThreadLocal<IndRnnBackward> PER_THREAD = ThreadLocal.withInitial(IndRnnBackward::new);
+        private float[] dPre, h, dh, dhPrev; // [B, H]
+        private float[] u;                   // [H]
+        private int dPreOff, hOff, dhOff, uOff, dhPrevOff, hidden;
+        private boolean relu;
+
+        static void split(float[] dPre, int dPreOff, float[] h, int hOff, float[] dh, int dhOff, float[] u, int uOff,
+                          float[] dhPrev, int dhPrevOff, int batch, int hidden, boolean relu) {
+            IndRnnBackward task = PER_THREAD.get();
+            task.dPre = dPre;
+            task.dPreOff = dPreOff;
+            task.h = h;
+            task.hOff = hOff;
+            task.dh = dh;
+            task.dhOff = dhOff;
+            task.u = u;
+            task.uOff = uOff;
+            task.dhPrev = dhPrev;
+            task.dhPrevOff = dhPrevOff;
+            task.hidden = hidden;
+            task.relu = relu;
+            task.runRows(batch);
+        }
+
+        @Override
+        public void run(int from, int to) {
+            int row = from * hidden;
+            SimdGates.indRnnBackward(dPre, dPreOff + row, h, hOff + row, dh, dhOff + row, u, uOff,
+                    dhPrev, dhPrevOff + row, to - from, hidden, relu);
+        }
+
+        @Override
+        void clear() {
+            dPre = null;
+            h = null;
+            dh = null;
+            dhPrev = null;
+            u = null;
+        }
+    }
+
+    /**
+     * One step of the IndRNN's recurrent-weight gradient, {@code du[j] += Σ_b dPre[b, j]·hPrev[b, j]},
+     * on one thread (a sum over the batch rows, in their order).
+     */
+    public static void indRnnRecurrentGradient(float[] du, int duOff, float[] dPre, int dPreOff, float[] hPrev, int hPrevOff,
+                                               int batch, int hidden) {
+        long bh = (long) batch * hidden;
+        assert range("du", du, duOff, hidden) && range("dPre", dPre, dPreOff, bh) && range("hPrev", hPrev, hPrevOff, bh);
+        if (SIMD) {
+            SimdGates.indRnnRecurrentGradient(du, duOff, dPre, dPreOff, hPrev, hPrevOff, batch, hidden);
+        } else {
+            ScalarKernels.indRnnRecurrentGradient(du, duOff, dPre, dPreOff, hPrev, hPrevOff, batch, hidden);
+        }
+    }
+
     /** LSTM pointwise forward; see {@link ScalarKernels#lstmForward}. c may be the same range as cPrev. */
     public static void lstmForward(float[] gates, int gOff, float[] cPrev, int cPrevOff,
                                    float[] c, int cOff, float[] h, int hOff, int batch, int hidden) {

@@ -237,6 +237,49 @@ public final class ScalarKernels {
         }
     }
 
+    // ---------------------------------------------------------------- IndRNN
+
+    /**
+     * IndRNN step in place for {@code batch} rows of {@code hidden} units, the input projection
+     * already in {@code pre}: {@code pre[b, j] = φ(pre[b, j] + u[j]·hPrev[b, j])}, φ = tanh or relu.
+     */
+    public static void indRnnForward(float[] pre, int off, float[] hPrev, int hPrevOff, float[] u, int uOff,
+                                     int batch, int hidden, boolean relu) {
+        for (int b = 0; b < batch; b++) {
+            for (int j = 0; j < hidden; j++) {
+                int i = b * hidden + j;
+                pre[off + i] += u[uOff + j] * hPrev[hPrevOff + i];
+            }
+        }
+        rnnActivate(pre, off, batch * hidden, relu);
+    }
+
+    /**
+     * IndRNN step backward from the output h: {@code dPre = dh·φ'} (as {@link #rnnActivateBackward}),
+     * then {@code dhPrev[b, j] = dPre[b, j]·u[j]}, the gradient carried to h_{t-1}.
+     */
+    public static void indRnnBackward(float[] dPre, int dPreOff, float[] h, int hOff, float[] dh, int dhOff,
+                                      float[] u, int uOff, float[] dhPrev, int dhPrevOff, int batch, int hidden, boolean relu) {
+        rnnActivateBackward(dPre, dPreOff, h, hOff, dh, dhOff, batch * hidden, relu);
+        for (int b = 0; b < batch; b++) {
+            for (int j = 0; j < hidden; j++) {
+                int i = b * hidden + j;
+                dhPrev[dhPrevOff + i] = dPre[dPreOff + i] * u[uOff + j];
+            }
+        }
+    }
+
+    /** The IndRNN's recurrent-weight gradient of one step: {@code du[j] += Σ_b dPre[b, j]·hPrev[b, j]}. */
+    public static void indRnnRecurrentGradient(float[] du, int duOff, float[] dPre, int dPreOff, float[] hPrev, int hPrevOff,
+                                               int batch, int hidden) {
+        for (int b = 0; b < batch; b++) {
+            for (int j = 0; j < hidden; j++) {
+                int i = b * hidden + j;
+                du[duOff + j] += dPre[dPreOff + i] * hPrev[hPrevOff + i];
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- LSTM
 
     /**

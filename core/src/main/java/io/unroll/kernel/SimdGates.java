@@ -64,6 +64,63 @@ final class SimdGates {
         }
     }
 
+    // ---------------------------------------------------------------- IndRNN
+
+    /** IndRNN step in place; see {@link ScalarKernels#indRnnForward}. */
+    static void indRnnForward(float[] pre, int off, float[] hPrev, int hPrevOff, float[] u, int uOff,
+                              int batch, int hidden, boolean relu) {
+        int bound = F.loopBound(hidden);
+        for (int b = 0; b < batch; b++) {
+            int row = b * hidden;
+            int j = 0;
+            for (; j < bound; j += L) {
+                FloatVector uv = FloatVector.fromArray(F, u, uOff + j);
+                FloatVector hv = FloatVector.fromArray(F, hPrev, hPrevOff + row + j);
+                uv.fma(hv, FloatVector.fromArray(F, pre, off + row + j)).intoArray(pre, off + row + j);
+            }
+            for (; j < hidden; j++) {
+                pre[off + row + j] = Math.fma(u[uOff + j], hPrev[hPrevOff + row + j], pre[off + row + j]);
+            }
+        }
+        rnnActivate(pre, off, batch * hidden, relu);
+    }
+
+    /** IndRNN step backward; see {@link ScalarKernels#indRnnBackward}. dhPrev must not overlap the others. */
+    static void indRnnBackward(float[] dPre, int dPreOff, float[] h, int hOff, float[] dh, int dhOff,
+                               float[] u, int uOff, float[] dhPrev, int dhPrevOff, int batch, int hidden, boolean relu) {
+        rnnActivateBackward(dPre, dPreOff, h, hOff, dh, dhOff, batch * hidden, relu);
+        int bound = F.loopBound(hidden);
+        for (int b = 0; b < batch; b++) {
+            int row = b * hidden;
+            int j = 0;
+            for (; j < bound; j += L) {
+                FloatVector.fromArray(F, dPre, dPreOff + row + j).mul(FloatVector.fromArray(F, u, uOff + j))
+                        .intoArray(dhPrev, dhPrevOff + row + j);
+            }
+            for (; j < hidden; j++) {
+                dhPrev[dhPrevOff + row + j] = dPre[dPreOff + row + j] * u[uOff + j];
+            }
+        }
+    }
+
+    /** One step of the IndRNN's recurrent-weight gradient; see {@link ScalarKernels#indRnnRecurrentGradient}. */
+    static void indRnnRecurrentGradient(float[] du, int duOff, float[] dPre, int dPreOff, float[] hPrev, int hPrevOff,
+                                        int batch, int hidden) {
+        int bound = F.loopBound(hidden);
+        for (int b = 0; b < batch; b++) {
+            int row = b * hidden;
+            int j = 0;
+            for (; j < bound; j += L) {
+                FloatVector d = FloatVector.fromArray(F, dPre, dPreOff + row + j);
+                d.fma(FloatVector.fromArray(F, hPrev, hPrevOff + row + j), FloatVector.fromArray(F, du, duOff + j))
+                        .intoArray(du, duOff + j);
+            }
+            for (; j < hidden; j++) {
+                du[duOff + j] = Math.fma(dPre[dPreOff + row + j], hPrev[hPrevOff + row + j], du[duOff + j]);
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- LSTM
 
     /**

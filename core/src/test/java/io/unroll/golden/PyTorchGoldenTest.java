@@ -57,7 +57,8 @@ class PyTorchGoldenTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"rnn_tanh_l1", "rnn_tanh_l2", "rnn_relu_l1", "rnn_relu_l2", "lstm_l1", "lstm_l2", "gru_l1", "gru_l2"})
+    @ValueSource(strings = {"rnn_tanh_l1", "rnn_tanh_l2", "rnn_relu_l1", "rnn_relu_l2", "lstm_l1", "lstm_l2", "gru_l1", "gru_l2",
+        "indrnn_relu_l1", "indrnn_relu_l2", "indrnn_tanh_l1", "indrnn_tanh_l2"})
     void recurrentStackMatchesPyTorch(String fixture) throws IOException {
         Safetensors.Contents f = open(fixture);
         CellType cell = CellType.parse(f.metadata().get("cell"));
@@ -71,7 +72,7 @@ class PyTorchGoldenTest {
         ParamStore store = pb.build();
         assertEquals(4 * layers, load(store, f));
 
-        boolean lstm = cell == CellType.LSTM;
+        boolean lstm = cell.hasCellState();
         State initial = new State(layers, batch, hidden, f.floats("h0"), lstm ? f.floats("c0") : null);
         Recurrent.Output out = rnn.forward(f.floats("input"), batch, steps, initial);
         assertClose(fixture + " output", f.doubles("output"), out.output(), REL, ABS);

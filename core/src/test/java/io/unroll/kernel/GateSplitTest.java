@@ -98,6 +98,26 @@ class GateSplitTest {
     }
 
     @Test
+    void indRnn() {
+        SplittableRandom random = new SplittableRandom(9);
+        int bh = BATCH * HIDDEN;
+        for (boolean relu : new boolean[] {false, true}) {
+            float[] pre = random(random, bh + 3, -3, 3), hPrev = random(random, bh + 1, -1, 1), u = random(random, HIDDEN + 2, -1.5, 1.5);
+            float[] expected = pre.clone(), actual = pre.clone();
+            SimdGates.indRnnForward(expected, 3, hPrev, 1, u, 2, BATCH, HIDDEN, relu);
+            Kernels.indRnnForward(actual, 3, hPrev, 1, u, 2, BATCH, HIDDEN, relu);
+            assertArrayEquals(expected, actual, "indRnnForward relu=" + relu);
+            float[] dh = random(random, bh + 1, -1, 1);
+            float[] dExpected = new float[bh + 2], dActual = new float[bh + 2];
+            float[] carryExpected = new float[bh], carryActual = new float[bh];
+            SimdGates.indRnnBackward(dExpected, 2, expected, 3, dh, 1, u, 2, carryExpected, 0, BATCH, HIDDEN, relu);
+            Kernels.indRnnBackward(dActual, 2, actual, 3, dh, 1, u, 2, carryActual, 0, BATCH, HIDDEN, relu);
+            assertArrayEquals(dExpected, dActual, "indRnnBackward dPre relu=" + relu);
+            assertArrayEquals(carryExpected, carryActual, "indRnnBackward dhPrev relu=" + relu);
+        }
+    }
+
+    @Test
     void lstm() {
         SplittableRandom random = new SplittableRandom(2);
         int bh = BATCH * HIDDEN;

@@ -216,6 +216,38 @@ class KernelParityTest {
     }
 
     @Test
+    void indRnnForwardBackwardAndRecurrentGradient() {
+        for (boolean relu : new boolean[] {false, true}) {
+            for (int hidden = 0; hidden <= MAX; hidden++) {
+                for (int batch = 1; batch <= 3; batch++) {
+                    String what = (relu ? "relu" : "tanh") + " batch=" + batch + " hidden=" + hidden;
+                    int bh = batch * hidden;
+                    float[] pre = padded(3, bh, -3f, 3f);
+                    float[] hPrev = padded(1, bh, -1f, 1f);
+                    float[] u = padded(2, hidden, -1.5f, 1.5f);
+                    float[] expected = pre.clone(), actual = pre.clone();
+                    ScalarKernels.indRnnForward(expected, 3, hPrev, 1, u, 2, batch, hidden, relu);
+                    SimdGates.indRnnForward(actual, 3, hPrev, 1, u, 2, batch, hidden, relu);
+                    assertClose("indRnnForward " + what, expected, actual);
+
+                    float[] dh = padded(1, bh, -1f, 1f);
+                    float[] dPreExpected = padded(2, bh, 0f, 0f), dPreActual = dPreExpected.clone();
+                    float[] carryExpected = padded(4, bh, 0f, 0f), carryActual = carryExpected.clone();
+                    ScalarKernels.indRnnBackward(dPreExpected, 2, expected, 3, dh, 1, u, 2, carryExpected, 4, batch, hidden, relu);
+                    SimdGates.indRnnBackward(dPreActual, 2, expected, 3, dh, 1, u, 2, carryActual, 4, batch, hidden, relu);
+                    assertClose("indRnnBackward dPre " + what, dPreExpected, dPreActual);
+                    assertClose("indRnnBackward dhPrev " + what, carryExpected, carryActual);
+
+                    float[] duExpected = padded(1, hidden, -1f, 1f), duActual = duExpected.clone();
+                    ScalarKernels.indRnnRecurrentGradient(duExpected, 1, dPreExpected, 2, hPrev, 1, batch, hidden);
+                    SimdGates.indRnnRecurrentGradient(duActual, 1, dPreExpected, 2, hPrev, 1, batch, hidden);
+                    assertClose("indRnnRecurrentGradient " + what, duExpected, duActual);
+                }
+            }
+        }
+    }
+
+    @Test
     void lstmForwardAndBackward() {
         for (int hidden = 0; hidden <= MAX; hidden++) {
             for (int batch = 1; batch <= 3; batch++) {
