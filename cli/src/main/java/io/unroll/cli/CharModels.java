@@ -4,6 +4,7 @@ import io.unroll.data.CharVocabulary;
 import io.unroll.io.Checkpoint;
 import io.unroll.layer.RecurrentConfig;
 import io.unroll.layer.SequenceModel;
+import io.unroll.train.CheckpointDirectory;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -19,7 +20,7 @@ import java.util.Locale;
  */
 final class CharModels {
     /** The checkpoint {@code unroll train} keeps current in its output directory. */
-    static final String LATEST = "latest.safetensors";
+    static final String LATEST = CheckpointDirectory.LATEST;
 
     private CharModels() {
     }

@@ -2,23 +2,22 @@ package io.unroll.cli;
 
 import io.unroll.cell.CellType;
 import io.unroll.io.Checkpoint;
-import io.unroll.layer.RecurrentConfig;
 import io.unroll.train.CharTrainer;
+import io.unroll.train.CharTrainer.Setting;
+import io.unroll.train.CheckpointDirectory;
+import io.unroll.train.TrainingRun;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
+import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -30,14 +29,16 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code unroll train}: a character language model on a text file, the char-rnn way
- * ({@link CharTrainer}: B contiguous streams, truncated BPTT, Adam, clipping), with a progress
- * display on stderr, a validation pass every {@code --val-every} steps and at the end, and a
+ * ({@link CharTrainer}: B contiguous streams, truncated BPTT, Adam, clipping), run by the core's
+ * {@link TrainingRun}: a validation pass every {@code --val-every} steps and at the end, and a
  * checkpoint at each one named with its validation loss ({@code step-000400-val-1.8123.safetensors},
- * the mean cross-entropy in nats) plus {@code latest.safetensors}, the point to resume from.
+ * the mean cross-entropy in nats) plus {@code latest.safetensors}, the point to resume from. This
+ * class turns options into the run's settings and plan, maps the core's errors to option names,
+ * and shows the run through a listener: a progress display on stderr, a table or JSON on stdout.
  *
  * <p>Stopping: SIGINT (Ctrl-C), SIGTERM or SIGHUP start the JVM's shutdown; a shutdown hook asks
- * the loop to stop at the next step boundary and waits while it saves {@code latest.safetensors}
- * and prints its summary. The process then exits with the JVM's status for the signal, 128 + its
+ * the run to stop at the next step boundary ({@link TrainingRun#requestStop()}) and waits while it
+ * saves {@code latest.safetensors} and prints its summary. The process then exits with the JVM's status for the signal, 128 + its
  * number: 130 for Ctrl-C, 143 for SIGTERM, as any program stopped by a signal does; the
  * checkpoint is complete either way (and written atomically, so even a SIGKILL mid-save leaves the
  * previous one intact).
@@ -67,9 +68,7 @@ public final class TrainCommand implements Callable<Integer> {
     /** Default run length when neither --steps nor --epochs is given. */
     static final double DEFAULT_EPOCHS = 5;
     static final int DEFAULT_VAL_EVERY = 200;
-    /** Steps over which the progress display averages the speed. */
-    private static final int RECENT_STEPS = 50;
-    static final String LATEST = CharModels.LATEST;
+    static final String LATEST = CheckpointDirectory.LATEST;
     /** Exit code after a stop by signal; the JVM's own status for SIGINT is the same. */
     static final int EXIT_INTERRUPTED = 130;
 
@@ -127,8 +126,27 @@ public final class TrainCommand implements Callable<Integer> {
                     + ProgressBar.LINE_INTERVAL_SECONDS + " s), bar, lines or none (default: ${DEFAULT-VALUE}).")
     String progress;
 
-    /** One validation and the checkpoint written with it. */
-    record Validation(long step, double epoch, double loss, double bitsPerChar, double trainLoss, String checkpoint) {}
+    /** One validation and the checkpoint written with it, as {@code --json} reports it. */
+    record Validation(long step, double epoch, double loss, double bitsPerChar, double trainLoss, String checkpoint) {
+        static Validation of(TrainingRun.Validation v) {
+            return new Validation(v.step(), v.epoch(), v.loss(), v.bitsPerToken(), v.trainLoss(), v.checkpoint().toString());
+        }
+    }
+
+    /** One training step, as {@code --json} reports it. */
+    record StepReport(long step, double loss, double bitsPerChar, double preClipNorm, double postClipNorm, int clippedWindows) {
+        static StepReport of(TrainingRun.StepReport r) {
+            return new StepReport(r.step(), r.loss(), r.bitsPerToken(), r.preClipNorm(), r.postClipNorm(), r.clippedWindows());
+        }
+    }
+
+    /** The option that sets each of the run's settings, for messages about them. */
+    private static final Map<Setting, String> OPTIONS = new EnumMap<>(Map.ofEntries(
+            Map.entry(Setting.CELL, "--cell"), Map.entry(Setting.HIDDEN, "--hidden"), Map.entry(Setting.LAYERS, "--layers"),
+            Map.entry(Setting.EMBEDDING, "--embedding"), Map.entry(Setting.SEQ, "--seq"), Map.entry(Setting.TBPTT, "--tbptt"),
+            Map.entry(Setting.BATCH, "--batch"), Map.entry(Setting.LEARNING_RATE, "--lr"), Map.entry(Setting.CLIP, "--clip"),
+            Map.entry(Setting.VALIDATION_FRACTION, "--val-fraction"), Map.entry(Setting.SEED, "--seed"),
+            Map.entry(Setting.RNG, "--rng")));
 
     @Override
     public Integer call() throws IOException {
@@ -137,22 +155,18 @@ public final class TrainCommand implements Callable<Integer> {
         String corpus = TextFiles.read(text, "--text");
         Path dir = outputDirectory();
         Setup setup = resume != null ? resumed(corpus) : fresh(corpus);
-        CharTrainer trainer = setup.trainer;
-        long target = targetSteps(trainer, setup.savedTarget);
-        if (target <= trainer.step()) {
-            throw new IllegalArgumentException("the checkpoint is at step " + trainer.step() + ", already at the target of "
+        TrainingRun run = setup.trainer.run();
+        long target = targetSteps(run, setup.savedTarget);
+        if (target <= run.step()) {
+            throw new IllegalArgumentException("the checkpoint is at step " + run.step() + ", already at the target of "
                     + target + " steps; ask for more with --steps or --epochs");
         }
         try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("--out " + dir + " cannot be created: " + Main.describe(e));
+            CheckpointDirectory.prepare(dir, true);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--out " + e.getMessage(), e);
         }
-        if (!Files.isWritable(dir)) {
-            throw new IllegalArgumentException("--out " + dir + " is not writable");
-        }
-        Map<String, String> info = runInfo(corpus, trainer, target);
-        return new Run(trainer, dir, info, target, setup, progressMode).execute();
+        return new Display(setup, dir, target, progressMode).execute();
     }
 
     // ------------------------------------------------------------------ setup
@@ -186,14 +200,15 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    private CellType cellType() {
-        return CellType.parse(cell, null);
+    /** The settings the options ask for (their defaults where not given). */
+    private CharTrainer.Config requested() {
+        return CharTrainer.Config.builder().cell(CellType.parse(cell, null)).hidden(hidden).layers(layers).embedding(embedding)
+                .seq(seq).tbptt(tbptt).batch(batch).learningRate(lr).clip(clip).valFraction(valFraction)
+                .seed(common.seed()).rngMode(common.rng().cliName()).build();
     }
 
     private Setup fresh(String corpus) {
-        CharTrainer.Config config = new CharTrainer.Config(cellType(), hidden, layers, embedding, seq, tbptt, batch, lr, clip,
-                valFraction, common.seed(), common.rng().cliName());
-        return new Setup(CharTrainer.create(corpus, config), null, -1);
+        return new Setup(CharTrainer.create(textName(), corpus, requested()), null, -1);
     }
 
     private Setup resumed(String corpus) {
@@ -203,42 +218,44 @@ public final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--resume " + saved.file() + " holds a model but no training state"
                     + " (optimizer, step); only checkpoints written by 'unroll train' can be resumed");
         }
-        Map<String, String> info = checkpoint.metadata();
-        RecurrentConfig rc = checkpoint.model().rnn().config();
-        sameAsCheckpoint("--cell", rc.cell().id(), given("--cell") ? cellType().id() : null);
-        sameAsCheckpoint("--hidden", rc.hiddenSize(), given("--hidden") ? hidden : null);
-        sameAsCheckpoint("--layers", rc.layers(), given("--layers") ? layers : null);
-        sameAsCheckpoint("--embedding", rc.inputSize(), given("--embedding") ? embedding : null);
-        int runSeq = setting(info, "seq", "--seq", seq);
-        int runTbptt = setting(info, "tbptt", "--tbptt", tbptt);
-        int runBatch = setting(info, "batch", "--batch", batch);
-        double runLr = setting(info, "lr", "--lr", lr);
-        double runClip = setting(info, "clip", "--clip", clip);
-        double runValFraction = setting(info, "val_fraction", "--val-fraction", valFraction);
-        String fingerprint = info.get("text_sha256");
-        if (fingerprint != null && !fingerprint.equals(sha256(corpus)) && !force) {
+        CharTrainer.Config requested = requested();
+        CharTrainer.Config recorded = CharTrainer.Config.recordedIn(checkpoint, requested);
+        Set<Setting> named = EnumSet.noneOf(Setting.class);
+        OPTIONS.forEach((setting, option) -> {
+            if (given(option)) {
+                named.add(setting);
+            }
+        });
+        for (CharTrainer.Difference d : recorded.differencesFrom(requested, named)) {
+            String option = OPTIONS.get(d.setting());
+            throw new IllegalArgumentException(option + " " + d.requested() + " differs from the checkpoint's " + d.recorded()
+                    + "; a resumed run keeps the model and settings of its checkpoint (leave " + option + " out)");
+        }
+        CharTrainer.TextFingerprint trainedOn = CharTrainer.TextFingerprint.recordedIn(checkpoint.metadata());
+        if (trainedOn != null && !trainedOn.sameText(CharTrainer.TextFingerprint.of(textName(), corpus)) && !force) {
             throw new IllegalArgumentException("--text " + text + " is not the text the checkpoint was trained on ("
-                    + info.getOrDefault("text", "unknown") + ", " + info.getOrDefault("text_characters", "?")
-                    + " characters); resume on that text, or pass --force to continue on this one");
+                    + trainedOn.describe() + "); resume on that text, or pass --force to continue on this one");
         }
         TextFiles.requireKnown(saved.vocabulary(), corpus, "--text " + text);
-        CharTrainer.Config config = new CharTrainer.Config(rc.cell(), rc.hiddenSize(), rc.layers(), rc.inputSize(), runSeq,
-                runTbptt, runBatch, runLr, runClip, runValFraction, common.seed(), common.rng().cliName());
-        long savedTarget = parseLong(info.get("target_steps"), -1);
-        return new Setup(CharTrainer.resume(corpus, checkpoint, config), saved.file(), savedTarget);
+        return new Setup(CharTrainer.resume(textName(), corpus, checkpoint, recorded), saved.file(),
+                TrainingRun.recordedTargetSteps(checkpoint.metadata()));
     }
 
-    private long targetSteps(CharTrainer trainer, long savedTarget) {
+    private String textName() {
+        return text.getFileName().toString();
+    }
+
+    private long targetSteps(TrainingRun run, long savedTarget) {
         if (steps != null) {
             return steps;
         }
         if (epochs == null && savedTarget > 0) {
             return savedTarget;
         }
-        double e = epochs != null ? epochs : DEFAULT_EPOCHS;
-        return Math.max(1, Math.round(e * trainer.batchesPerEpoch()));
+        return run.stepsFor(epochs != null ? epochs : DEFAULT_EPOCHS);
     }
 
+    /** The directory for the checkpoints, checked (not created) before anything else happens. */
     private Path outputDirectory() throws IOException {
         Path dir = out;
         if (dir == null) {
@@ -249,82 +266,41 @@ public final class TrainCommand implements Callable<Integer> {
                 dir = Path.of("runs", baseName(text));
             }
         }
-        if (Files.exists(dir) && !Files.isDirectory(dir)) {
-            throw new IllegalArgumentException("--out " + dir + " is a file, expected a directory for the checkpoints");
-        }
-        if (resume == null && !force && Files.isDirectory(dir)) {
-            List<String> existing = checkpointsIn(dir);
-            if (!existing.isEmpty()) {
-                throw new IllegalArgumentException("--out " + dir + " already holds " + existing.size() + " checkpoint"
-                        + (existing.size() == 1 ? "" : "s") + " (" + String.join(", ", existing.subList(0, Math.min(3, existing.size())))
-                        + (existing.size() > 3 ? ", ..." : "") + "); continue that run with --resume " + dir.resolve(LATEST)
-                        + ", start over with --force, or choose another --out");
-            }
+        try {
+            CheckpointDirectory.check(dir, resume != null || force);
+        } catch (CheckpointDirectory.OccupiedException e) {
+            throw new IllegalArgumentException("--out " + dir + " already holds "
+                    + CheckpointDirectory.OccupiedException.describe(e.checkpoints()) + "; continue that run with --resume "
+                    + dir.resolve(LATEST) + ", start over with --force, or choose another --out", e);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--out " + e.getMessage(), e);
         }
         return dir;
     }
 
-    private static List<String> checkpointsIn(Path dir) throws IOException {
-        List<String> names = new ArrayList<>();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.safetensors")) {
-            for (Path f : files) {
-                names.add(f.getFileName().toString());
-            }
-        }
-        names.sort(null);
-        return names;
-    }
-
-    /** What every checkpoint of this run records besides the model: enough to resume with the same settings. */
-    private Map<String, String> runInfo(String corpus, CharTrainer trainer, long target) {
-        CharTrainer.Config c = trainer.config();
-        Map<String, String> info = new LinkedHashMap<>();
-        info.put("text", text.getFileName().toString());
-        info.put("text_characters", Long.toString(corpus.codePointCount(0, corpus.length())));
-        info.put("text_sha256", sha256(corpus));
-        info.put("seq", Integer.toString(c.seq()));
-        info.put("tbptt", Integer.toString(c.tbptt()));
-        info.put("batch", Integer.toString(c.batch()));
-        info.put("lr", Double.toString(c.learningRate()));
-        info.put("clip", Double.toString(c.clip()));
-        info.put("val_fraction", Double.toString(c.valFraction()));
-        info.put("seed", Long.toString(c.seed()));
-        info.put("rng", c.rngMode());
-        info.put("target_steps", Long.toString(target));
-        return info;
-    }
-
     // ------------------------------------------------------------------ the run
 
-    /** The training loop with its progress, validations, checkpoints and stop handling. */
-    private final class Run {
+    /** Runs the training and shows it: the header, a progress display, a row per validation, the summary or JSON. */
+    private final class Display implements TrainingRun.Listener {
         private final CharTrainer trainer;
-        private final Path dir;
-        private final Map<String, String> info;
-        private final long target;
+        private final TrainingRun run;
         private final Setup setup;
+        private final Path dir;
+        private final long target;
+        private final long startStep;
         private final PrintWriter stdout = spec.commandLine().getOut();
         private final ProgressBar bar;
         private final boolean json = common.json();
-        private final List<Validation> validations = new ArrayList<>();
-        private final List<CharTrainer.StepReport> reports = new ArrayList<>();
-        private final long startStep;
-        private double trainNanos;
-        /** Durations of the last steps (ns): the speed and ETA follow the recent rate, not the JIT's warm-up. */
-        private final long[] recent = new long[RECENT_STEPS];
-        private long recentSum;
-        private int recentCount;
-        private double lastValidationNanos;
-        private CharTrainer.StepReport last;
+        private final List<StepReport> reports = new ArrayList<>();
 
-        Run(CharTrainer trainer, Path dir, Map<String, String> info, long target, Setup setup, ProgressBar.Mode mode) {
-            this.trainer = trainer;
-            this.dir = dir;
-            this.info = info;
-            this.target = target;
+        Display(Setup setup, Path dir, long target, ProgressBar.Mode mode) {
+            this.trainer = setup.trainer;
+            this.run = trainer.run();
             this.setup = setup;
+            this.dir = dir;
+            this.target = target;
+            this.startStep = run.step();
             this.bar = new ProgressBar(spec.commandLine().getErr(), mode);
-            this.startStep = trainer.step();
         }
 
         int execute() throws IOException {
@@ -332,162 +308,103 @@ public final class TrainCommand implements Callable<Integer> {
                 printHeader();
             }
             long start = System.nanoTime();
-            boolean stopped;
-            try (StopOnSignal stop = new StopOnSignal(bar)) {
-                stopped = loop(stop);
-                if (stopped) {
-                    save(LATEST);
+            TrainingRun.Plan plan = TrainingRun.Plan.to(target).validateEvery(valEvery).checkpointsIn(dir).overwrite(force)
+                    .listener(this).build();
+            TrainingRun.Result result;
+            try (StopOnSignal stop = new StopOnSignal(bar, run)) {
+                result = run.run(plan);
+                if (result.outcome() == TrainingRun.Outcome.DIVERGED) {
+                    throw diverged(result);
+                }
+                if (result.outcome() == TrainingRun.Outcome.STOPPED) {
                     bar.close();
-                    spec.commandLine().getErr().println("unroll: stopped at step " + trainer.step() + " of " + target
+                    spec.commandLine().getErr().println("unroll: stopped at step " + run.step() + " of " + target
                             + "; saved " + dir.resolve(LATEST) + "; continue with: unroll train --text " + text
                             + " --resume " + dir.resolve(LATEST));
                     spec.commandLine().getErr().flush();
-                } else {
-                    finish(stop);
                 }
                 bar.close();
-                printSummary((System.nanoTime() - start) / 1e9, stopped);
+                printSummary((System.nanoTime() - start) / 1e9, result);
             } finally {
                 bar.close();
             }
-            return stopped ? EXIT_INTERRUPTED : 0;
+            return result.outcome() == TrainingRun.Outcome.STOPPED ? EXIT_INTERRUPTED : 0;
         }
 
-        /** Trains to the target; returns whether a signal stopped it first. */
-        private boolean loop(StopOnSignal stop) throws IOException {
-            while (trainer.step() < target) {
-                if (stop.requested()) {
-                    return true;
-                }
-                long t0 = System.nanoTime();
-                CharTrainer.StepReport report = trainer.trainStep();
-                long nanos = System.nanoTime() - t0;
-                trainNanos += nanos;
-                int slot = (int) (report.step() % RECENT_STEPS);
-                recentSum += nanos - (recentCount == RECENT_STEPS ? recent[slot] : 0);
-                recent[slot] = nanos;
-                recentCount = Math.min(recentCount + 1, RECENT_STEPS);
-                if (!Double.isFinite(report.loss()) || !Double.isFinite(report.preClipNorm())) {
-                    throw diverged(report);
-                }
-                last = report;
-                reports.add(report);
-                bar.update(report.step(), target, fields(report));
-                if (report.step() % valEvery == 0 && report.step() < target && !stop.requested()) {
-                    validate();
-                }
-            }
-            return false;
+        @Override
+        public void onStep(TrainingRun.StepReport report, TrainingRun.Pace pace) {
+            reports.add(StepReport.of(report));
+            bar.update(report.step(), target, fields(report, pace));
         }
 
-        /** The last validation (unless this step already had one) and the final checkpoint. */
-        private void finish(StopOnSignal stop) throws IOException {
-            boolean validated = !validations.isEmpty() && validations.get(validations.size() - 1).step() == trainer.step();
-            if (!validated && !stop.requested()) {
-                validate();
-            } else if (!validated) {
-                save(LATEST);
-            }
-        }
-
-        private void validate() throws IOException {
-            long t0 = System.nanoTime();
-            double loss = trainer.validationLoss();
-            lastValidationNanos = System.nanoTime() - t0;
-            String name = Double.isNaN(loss)
-                    ? String.format(Locale.ROOT, "step-%06d.safetensors", trainer.step())
-                    : String.format(Locale.ROOT, "step-%06d-val-%.4f.safetensors", trainer.step(), loss);
-            Validation v = new Validation(trainer.step(), epoch(trainer.step()), loss, loss / Math.log(2),
-                    last == null ? Double.NaN : last.loss(), dir.resolve(name).toString());
-            info.put("val_step", Long.toString(trainer.step()));
-            info.put("val_loss", Double.toString(loss));
-            info.put("val_bits_per_char", Double.toString(v.bitsPerChar()));
-            save(name);
-            save(LATEST);
-            validations.add(v);
+        @Override
+        public void onValidation(TrainingRun.Validation v) {
             if (!json) {
+                boolean none = Double.isNaN(v.loss());
                 bar.println(stdout, String.format(Locale.ROOT, "%7d  %6.2f  %10.4f  %8s  %7s  %s", v.step(), v.epoch(),
-                        v.trainLoss(), Double.isNaN(loss) ? "-" : String.format(Locale.ROOT, "%.4f", loss),
-                        Double.isNaN(loss) ? "-" : String.format(Locale.ROOT, "%.3f", v.bitsPerChar()), name));
+                        v.trainLoss(), none ? "-" : String.format(Locale.ROOT, "%.4f", v.loss()),
+                        none ? "-" : String.format(Locale.ROOT, "%.3f", v.bitsPerToken()), v.checkpoint().getFileName()));
             }
         }
 
-        private void save(String name) throws IOException {
-            info.put("step", Long.toString(trainer.step()));
-            info.put("epoch", String.format(Locale.ROOT, "%.4f", epoch(trainer.step())));
-            if (last != null) {
-                info.put("train_loss", Double.toString(last.loss()));
-            }
-            trainer.save(dir.resolve(name), info);
-        }
-
-        private double epoch(long step) {
-            return (double) step / trainer.batchesPerEpoch();
-        }
-
-        private IllegalArgumentException diverged(CharTrainer.StepReport report) {
-            String kept = validations.isEmpty()
-                    ? (setup.resumedFrom != null ? "the checkpoint it resumed from, " + setup.resumedFrom + ", is unchanged" : "nothing was saved")
-                    : "the last good checkpoint is " + validations.get(validations.size() - 1).checkpoint();
+        private IllegalArgumentException diverged(TrainingRun.Result result) {
+            TrainingRun.StepReport report = result.diverged();
+            Path good = result.lastGoodCheckpoint();
+            String kept = good != null ? "the last good checkpoint is " + good
+                    : setup.resumedFrom != null ? "the checkpoint it resumed from, " + setup.resumedFrom + ", is unchanged"
+                    : "nothing was saved";
             return new IllegalArgumentException(String.format(Locale.ROOT,
                     "training diverged: the loss became %s at step %d (pre-clip gradient norm %s); %s; try a lower --lr or --clip",
                     report.loss(), report.step(), report.preClipNorm(), kept));
         }
 
         /** {@code loss 1.9123 bpc 2.759 norm 3.21>5.00 11.8k char/s ETA 2m10s}. */
-        private String fields(CharTrainer.StepReport r) {
-            double perStep = recentSum / 1e9 / recentCount;
-            long remaining = target - r.step();
-            long validationsLeft = remaining / valEvery + 1;
-            double eta = remaining * perStep + validationsLeft * lastValidationNanos / 1e9;
+        private String fields(TrainingRun.StepReport r, TrainingRun.Pace pace) {
             String norm = r.clippedWindows() > 0
                     ? String.format(Locale.ROOT, "%.2f>%.2f", r.preClipNorm(), r.postClipNorm())
                     : String.format(Locale.ROOT, "%.2f", r.preClipNorm());
-            return String.format(Locale.ROOT, "loss %.4f  bpc %.3f  norm %s  %s char/s  ETA %s", r.loss(), r.bitsPerChar(), norm,
-                    ProgressBar.count(trainer.charactersPerStep() / perStep), ProgressBar.duration(eta));
+            return String.format(Locale.ROOT, "loss %.4f  bpc %.3f  norm %s  %s char/s  ETA %s", r.loss(), r.bitsPerToken(), norm,
+                    ProgressBar.count(pace.tokensPerSecond()), ProgressBar.duration(pace.secondsLeft()));
         }
 
         private void printHeader() {
             CharTrainer.Config c = trainer.config();
             int vocab = trainer.vocabulary().size();
             stdout.printf(Locale.ROOT, "Training a %s character model: %d layer%s of %d, embedding %d, vocabulary %d (%,d parameters)%n",
-                    c.cell().id(), c.layers(), c.layers() == 1 ? "" : "s", c.hidden(), c.embedding(), vocab, trainer.params().size());
+                    c.cell().id(), c.layers(), c.layers() == 1 ? "" : "s", c.hidden(), c.embedding(), vocab, run.params().size());
             stdout.printf(Locale.ROOT, "text: %s, %,d training + %,d validation characters%n", text,
-                    trainer.trainingCharacters(), trainer.validationCharacters());
+                    trainer.text().trainingCharacters(), trainer.text().validationCharacters());
             stdout.printf(Locale.ROOT, "steps of %d streams x %d characters (tbptt %d), %,d per epoch; Adam lr %s, clip %s, %s rng seed %d%n",
-                    c.batch(), c.seq(), Math.min(c.tbptt(), c.seq()), trainer.batchesPerEpoch(), num(c.learningRate()), num(c.clip()),
+                    c.batch(), c.seq(), run.window(), run.stepsPerEpoch(), num(c.learningRate()), num(c.clip()),
                     c.rngMode(), c.seed());
             stdout.printf(Locale.ROOT, "%s to step %,d (%.2f epochs), validating every %d steps; checkpoints in %s%n",
                     setup.resumedFrom == null ? "training" : "resuming " + setup.resumedFrom + " at step " + startStep + ",",
-                    target, epoch(target), valEvery, dir);
+                    target, run.epoch(target), valEvery, dir);
             stdout.println();
             stdout.println("   step   epoch  train loss  val loss  val bpc  checkpoint");
             stdout.flush();
         }
 
-        private void printSummary(double seconds, boolean stopped) {
-            Validation best = null;
-            for (Validation v : validations) {
-                if (!Double.isNaN(v.loss()) && (best == null || v.loss() < best.loss())) {
-                    best = v;
-                }
-            }
-            long trained = trainer.step() - startStep;
-            double charsPerSecond = trainNanos > 0 ? trained * trainer.charactersPerStep() / (trainNanos / 1e9) : Double.NaN;
+        private void printSummary(double seconds, TrainingRun.Result result) {
+            boolean stopped = result.outcome() == TrainingRun.Outcome.STOPPED;
+            TrainingRun.Validation best = result.best();
+            TrainingRun.StepReport last = result.last();
+            long trained = run.step() - startStep;
+            double charsPerSecond = result.trainingSeconds() > 0 ? trained * run.tokensPerStep() / result.trainingSeconds() : Double.NaN;
             if (json) {
                 Map<String, Object> doc = new LinkedHashMap<>();
                 CharTrainer.Config c = trainer.config();
                 doc.put("text", text.toString());
-                doc.put("trainingCharacters", trainer.trainingCharacters());
-                doc.put("validationCharacters", trainer.validationCharacters());
+                doc.put("trainingCharacters", trainer.text().trainingCharacters());
+                doc.put("validationCharacters", trainer.text().validationCharacters());
                 doc.put("vocabularySize", trainer.vocabulary().size());
                 doc.put("cell", c.cell().id());
                 doc.put("hidden", c.hidden());
                 doc.put("layers", c.layers());
                 doc.put("embedding", c.embedding());
-                doc.put("parameters", trainer.params().size());
+                doc.put("parameters", run.params().size());
                 doc.put("seq", c.seq());
-                doc.put("tbptt", Math.min(c.tbptt(), c.seq()));
+                doc.put("tbptt", run.window());
                 doc.put("batch", c.batch());
                 doc.put("lr", c.learningRate());
                 doc.put("clip", c.clip());
@@ -495,21 +412,21 @@ public final class TrainCommand implements Callable<Integer> {
                 doc.put("valEvery", valEvery);
                 doc.put("seed", c.seed());
                 doc.put("rng", c.rngMode());
-                doc.put("stepsPerEpoch", trainer.batchesPerEpoch());
-                doc.put("charactersPerStep", trainer.charactersPerStep());
+                doc.put("stepsPerEpoch", run.stepsPerEpoch());
+                doc.put("charactersPerStep", run.tokensPerStep());
                 doc.put("resumedFrom", setup.resumedFrom == null ? null : setup.resumedFrom.toString());
                 doc.put("startStep", startStep);
-                doc.put("step", trainer.step());
+                doc.put("step", run.step());
                 doc.put("targetSteps", target);
-                doc.put("epochs", epoch(trainer.step()));
+                doc.put("epochs", run.epoch(run.step()));
                 doc.put("interrupted", stopped);
                 doc.put("seconds", seconds);
-                doc.put("trainingSeconds", trainNanos / 1e9);
+                doc.put("trainingSeconds", result.trainingSeconds());
                 doc.put("charactersPerSecond", charsPerSecond);
                 doc.put("trainLoss", last == null ? Double.NaN : last.loss());
-                doc.put("trainBitsPerChar", last == null ? Double.NaN : last.bitsPerChar());
-                doc.put("validations", validations);
-                doc.put("best", best);
+                doc.put("trainBitsPerChar", last == null ? Double.NaN : last.bitsPerToken());
+                doc.put("validations", result.validations().stream().map(Validation::of).toList());
+                doc.put("best", best == null ? null : Validation.of(best));
                 doc.put("latest", dir.resolve(LATEST).toString());
                 doc.put("reports", reports);
                 Json.write(stdout, doc);
@@ -517,11 +434,11 @@ public final class TrainCommand implements Callable<Integer> {
             }
             stdout.println();
             stdout.printf(Locale.ROOT, "%s: %,d steps (%.2f epochs) in %s, %s characters/s%n",
-                    stopped ? "stopped" : "done", trained, (double) trained / trainer.batchesPerEpoch(),
+                    stopped ? "stopped" : "done", trained, (double) trained / run.stepsPerEpoch(),
                     ProgressBar.duration(seconds), ProgressBar.count(charsPerSecond));
             if (best != null) {
                 stdout.printf(Locale.ROOT, "best validation loss %.4f (%.3f bits per character) at step %d: %s%n",
-                        best.loss(), best.bitsPerChar(), best.step(), best.checkpoint());
+                        best.loss(), best.bitsPerToken(), best.step(), best.checkpoint());
             }
             stdout.printf("latest: %s%n", dir.resolve(LATEST));
             stdout.flush();
@@ -529,18 +446,17 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     /**
-     * Turns the JVM's shutdown (SIGINT, SIGTERM, SIGHUP) into a request to stop at the next step
-     * boundary: the hook sets the flag and then waits until the run has saved and printed, which
+     * Turns the JVM's shutdown (SIGINT, SIGTERM, SIGHUP) into {@link TrainingRun#requestStop()}:
+     * the hook asks the run to stop and then waits until it has saved and printed, which
      * {@link #close()} signals. The JVM exits when the hook returns, with 128 + the signal number.
      */
     static final class StopOnSignal implements AutoCloseable {
         private final Thread hook;
         private final CountDownLatch finished = new CountDownLatch(1);
-        private volatile boolean requested;
 
-        StopOnSignal(ProgressBar bar) {
+        StopOnSignal(ProgressBar bar, TrainingRun run) {
             this.hook = new Thread(() -> {
-                requested = true;
+                run.requestStop();
                 bar.message("unroll: stopping: finishing the current step and saving a checkpoint...");
                 try {
                     finished.await();
@@ -549,10 +465,6 @@ public final class TrainCommand implements Callable<Integer> {
                 }
             }, "unroll-train-stop");
             Runtime.getRuntime().addShutdownHook(hook);
-        }
-
-        boolean requested() {
-            return requested;
         }
 
         /** The run has saved what it needs to: let the JVM go if it is shutting down, else unregister. */
@@ -589,41 +501,6 @@ public final class TrainCommand implements Callable<Integer> {
         return spec.commandLine().getParseResult().hasMatchedOption(option);
     }
 
-    private void sameAsCheckpoint(String option, Object saved, Object requested) {
-        if (requested != null && !requested.equals(saved)) {
-            throw new IllegalArgumentException(option + " " + requested + " differs from the checkpoint's " + saved
-                    + "; a resumed run keeps the model and settings of its checkpoint (leave " + option + " out)");
-        }
-    }
-
-    private int setting(Map<String, String> info, String key, String option, int value) {
-        String saved = info.get(key);
-        if (saved == null) {
-            return value;
-        }
-        int s = Integer.parseInt(saved);
-        sameAsCheckpoint(option, s, given(option) ? value : null);
-        return s;
-    }
-
-    private double setting(Map<String, String> info, String key, String option, double value) {
-        String saved = info.get(key);
-        if (saved == null) {
-            return value;
-        }
-        double s = Double.parseDouble(saved);
-        sameAsCheckpoint(option, s, given(option) ? value : null);
-        return s;
-    }
-
-    private static long parseLong(String s, long otherwise) {
-        try {
-            return s == null ? otherwise : Long.parseLong(s);
-        } catch (NumberFormatException e) {
-            return otherwise;
-        }
-    }
-
     private static String baseName(Path file) {
         String name = file.getFileName() == null ? "text" : file.getFileName().toString();
         int dot = name.lastIndexOf('.');
@@ -632,13 +509,5 @@ public final class TrainCommand implements Callable<Integer> {
 
     private static String num(double v) {
         return v == Math.rint(v) && Math.abs(v) < 1e6 ? Long.toString((long) v) : Double.toString(v);
-    }
-
-    static String sha256(String text) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new UncheckedIOException(new IOException("SHA-256 is not available", e));
-        }
     }
 }

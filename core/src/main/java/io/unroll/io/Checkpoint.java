@@ -4,13 +4,13 @@ import io.unroll.cell.CellType;
 import io.unroll.data.CharVocabulary;
 import io.unroll.layer.RecurrentConfig;
 import io.unroll.layer.SequenceModel;
+import io.unroll.tensor.Check;
 import io.unroll.tensor.Param;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.State;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -24,12 +24,19 @@ import java.util.Map;
  * cell, sizes, the character vocabulary, the training step, and the optimizer, random-stream and
  * carried-state bytes (base64) that let a run resume exactly.
  *
- * <p>Loading infers the architecture from the tensor names and shapes, so a file with no Unroll
- * metadata (a PyTorch-trained model) loads too; {@code unroll.cell} only settles tanh against relu.
- * Saving is atomic: the previous file survives a crash mid-save.
+ * <p>Loading reads the cell from {@code unroll.cell} and the sizes from the tensor shapes, then
+ * loads the tensors by name with {@link StateDict} (strict: nothing missing, nothing extra, every
+ * shape exact). A file without {@code unroll.cell}, such as a PyTorch-trained model's
+ * {@code state_dict}, loads when the caller names the cell ({@link #load(Path, CellType)}): the
+ * shapes alone cannot tell a tanh RNN from a relu one. Saving is atomic: the previous file
+ * survives a crash mid-save.
  */
 public final class Checkpoint {
     public static final String FORMAT = "unroll-checkpoint/1";
+    /** The metadata entry that names the cell: rnn_tanh, rnn_relu, lstm or gru. */
+    public static final String CELL = "unroll.cell";
+    /** The prefix of the caller's entries ({@code info} of {@link #save}). */
+    private static final String INFO = "unroll.info.";
 
     private Checkpoint() {}
 
@@ -60,7 +67,7 @@ public final class Checkpoint {
         }
         w.metadata("format", "pt");
         w.metadata("unroll.format", FORMAT);
-        w.metadata("unroll.cell", config.cell().id());
+        w.metadata(CELL, config.cell().id());
         w.metadata("unroll.vocab_size", Integer.toString(model.vocabularySize()));
         w.metadata("unroll.embedding_dim", Integer.toString(config.inputSize()));
         w.metadata("unroll.hidden_size", Integer.toString(config.hiddenSize()));
@@ -69,7 +76,7 @@ public final class Checkpoint {
             w.metadata("unroll.vocabulary", vocabulary.decode(allIds(vocabulary.size())));
         }
         if (info != null) {
-            info.forEach((k, v) -> w.metadata("unroll.info." + k, v));
+            info.forEach((k, v) -> w.metadata(INFO + k, v));
         }
         if (training != null) {
             Base64.Encoder b64 = Base64.getEncoder();
@@ -77,71 +84,74 @@ public final class Checkpoint {
             w.metadata("unroll.optimizer_state", b64.encodeToString(training.optimizer()));
             w.metadata("unroll.rng_state", b64.encodeToString(training.rng()));
             if (training.carried() != null) {
-                w.metadata("unroll.carried_state", b64.encodeToString(stateBytes(training.carried())));
+                w.metadata("unroll.carried_state", b64.encodeToString(training.carried().toBytes()));
             }
         }
         w.write(file);
     }
 
-    /** Reads a checkpoint, or a PyTorch {@code state_dict} of the same module shape. */
+    /**
+     * Reads a checkpoint that names its cell ({@code unroll.cell}, which every checkpoint Unroll
+     * writes has).
+     *
+     * @throws IllegalArgumentException if the file does not name its cell (a bare PyTorch
+     *                                  {@code state_dict}: use {@link #load(Path, CellType)}), or is
+     *                                  not the state of such a model
+     */
     public static Loaded load(Path file) throws IOException {
+        return load(file, null);
+    }
+
+    /**
+     * Reads a checkpoint or a PyTorch {@code state_dict} of the module of the class comment, as a
+     * model with the given cell. The sizes come from the tensor shapes; the cell cannot (a tanh and
+     * a relu RNN have the same shapes), so a file without {@code unroll.cell} loads only through
+     * this method, and a file that names another cell than {@code cell} is refused.
+     *
+     * @param cell the architecture of the saved module, or null to take it from {@code unroll.cell}
+     */
+    public static Loaded load(Path file, CellType cell) throws IOException {
         Safetensors.Contents f = Safetensors.read(file);
         Map<String, String> meta = f.metadata();
         require(f, "embedding.weight");
         require(f, "rnn.weight_ih_l0");
         require(f, "rnn.weight_hh_l0");
-        require(f, "head.weight");
-        int[] embedding = f.shape("embedding.weight");
-        int[] hh = f.shape("rnn.weight_hh_l0");
-        if (embedding.length != 2 || hh.length != 2 || hh[1] == 0 || hh[0] % hh[1] != 0) {
-            throw new IllegalArgumentException(file + ": embedding.weight " + java.util.Arrays.toString(embedding)
-                    + " and rnn.weight_hh_l0 " + java.util.Arrays.toString(hh) + " are not the shapes of an "
-                    + "embedding [V, E] and a recurrent weight [G*H, H]");
+        CellType declared = null;
+        if (meta.containsKey(CELL)) {
+            try {
+                declared = CellType.parse(meta.get(CELL));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(file + ": " + CELL + " says " + e.getMessage(), e);
+            }
         }
-        int hidden = hh[1];
-        int gates = hh[0] / hidden;
-        CellType cell = cellOf(gates, meta.get("unroll.cell"), file);
+        if (declared == null && cell == null) {
+            throw new IllegalArgumentException(file + " does not say which cell its model has (no " + CELL
+                    + " metadata, as in a state_dict saved by PyTorch); a tanh and a relu RNN have the same shapes, so the"
+                    + " cell must be named by the caller: Checkpoint.load(file, cell)");
+        }
+        if (declared != null && cell != null && declared != cell) {
+            throw new IllegalArgumentException(file + " holds a " + declared.id() + " model (" + CELL + "), not the "
+                    + cell.id() + " asked for");
+        }
+        CellType type = declared != null ? declared : cell;
+        int[] embedding = f.shape("embedding.weight");
+        int[] ih = f.shape("rnn.weight_ih_l0");
+        if (embedding.length != 2 || ih.length != 2 || ih[0] == 0 || ih[0] % type.gates() != 0) {
+            throw new IllegalArgumentException(file + ": embedding.weight " + Arrays.toString(embedding)
+                    + " and rnn.weight_ih_l0 " + Arrays.toString(ih) + " are not the shapes of an embedding [V, E] and the"
+                    + " input weight [G*H, E] of a " + type.id() + " (G = " + type.gates() + " gate blocks)");
+        }
+        int hidden = ih[0] / type.gates();
         int layers = 0;
         while (f.has("rnn.weight_ih_l" + layers)) {
             layers++;
         }
-        boolean bias = f.has("rnn.bias_ih_l0");
-        RecurrentConfig config = RecurrentConfig.of(cell, embedding[1], hidden, layers).withBiases(bias, f.has("rnn.bias_hh_l0"));
+        RecurrentConfig config = RecurrentConfig.of(type, embedding[1], hidden, layers)
+                .withBiases(f.has("rnn.bias_ih_l0"), f.has("rnn.bias_hh_l0"));
         ParamStore.Builder pb = ParamStore.builder();
         SequenceModel model = SequenceModel.embedded(pb, embedding[0], config);
         ParamStore params = pb.build();
-        java.util.List<String> missing = new java.util.ArrayList<>();
-        for (Param p : params.params()) {
-            if (!f.has(p.name())) {
-                missing.add(p.name());
-            }
-        }
-        java.util.List<String> unexpected = new java.util.ArrayList<>();
-        for (String name : f.names()) {
-            if (!params.has(name)) {
-                unexpected.add(name);
-            }
-        }
-        if (!missing.isEmpty() || !unexpected.isEmpty()) {
-            throw new IllegalArgumentException(file + " does not hold the " + params.params().size() + " tensors of a "
-                    + layers + "-layer " + cell.id() + " model (" + names(params) + "): "
-                    + (missing.isEmpty() ? "" : "missing " + missing + (unexpected.isEmpty() ? "" : ", "))
-                    + (unexpected.isEmpty() ? "" : "unexpected " + unexpected)
-                    + (unexpected.isEmpty() ? "; the file is incomplete or its layers disagree"
-                            : "; the likely cause is a module with other attributes than embedding, rnn and head,"
-                            + " or other options (bidirectional, proj_size)"));
-        }
-        for (Param p : params.params()) {
-            require(f, p.name());
-            int[] shape = f.shape(p.name());
-            if (!java.util.Arrays.equals(shape, p.shape())) {
-                throw new IllegalArgumentException(file + ": " + p.name() + " has shape " + java.util.Arrays.toString(shape)
-                        + ", expected " + java.util.Arrays.toString(p.shape()) + " for this architecture");
-            }
-            float[] values = f.floats(p.name());
-            io.unroll.tensor.Check.finite(file + ": " + p.name(), values);
-            p.set(shape, values);
-        }
+        StateDict.load(f, params);
         String chars = meta.get("unroll.vocabulary");
         CharVocabulary vocabulary = chars == null ? null : CharVocabulary.of(chars);
         if (vocabulary != null && vocabulary.size() != embedding[0]) {
@@ -155,12 +165,12 @@ public final class Checkpoint {
             training = new TrainingState(Long.parseLong(meta.get("unroll.step")),
                     b64.decode(meta.getOrDefault("unroll.optimizer_state", "")),
                     b64.decode(meta.getOrDefault("unroll.rng_state", "")),
-                    carried == null ? null : stateOf(b64.decode(carried), config));
+                    carried == null ? null : carried(file, b64.decode(carried), config));
         }
         Map<String, String> info = new LinkedHashMap<>();
         meta.forEach((k, v) -> {
-            if (k.startsWith("unroll.info.")) {
-                info.put(k.substring("unroll.info.".length()), v);
+            if (k.startsWith(INFO)) {
+                info.put(k.substring(INFO.length()), v);
             }
         });
         return new Loaded(model, params, vocabulary, info, training);
@@ -173,29 +183,22 @@ public final class Checkpoint {
         }
     }
 
-    private static CellType cellOf(int gates, String declared, Path file) {
-        if (declared != null) {
-            CellType c = CellType.parse(declared);
-            if (c.gates() != gates) {
-                throw new IllegalArgumentException(file + " says cell " + declared + " but its weights have " + gates + " gate blocks");
-            }
-            return c;
+    /** The carried state of {@code unroll.carried_state}: any batch, the model's layers, hidden size and cell. */
+    private static State carried(Path file, byte[] bytes, RecurrentConfig config) {
+        State s;
+        try {
+            s = State.fromBytes(bytes);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": the carried state (unroll.carried_state) is unreadable: "
+                    + e.getMessage(), e);
         }
-        switch (gates) {
-            case 1: return CellType.RNN_TANH;
-            case 3: return CellType.GRU;
-            case 4: return CellType.LSTM;
-            default: throw new IllegalArgumentException(file + ": rnn.weight_hh_l0 has " + gates
-                    + " blocks of rows, expected 1 (RNN), 3 (GRU) or 4 (LSTM)");
+        if (s.layers() != config.layers() || s.hidden() != config.hiddenSize() || s.hasCell() != config.cell().hasCellState()) {
+            throw new IllegalArgumentException(file + ": the carried state (unroll.carried_state) has shape "
+                    + Check.describe(s.layers(), s.batch(), s.hidden()) + (s.hasCell() ? " with" : " without")
+                    + " a cell state, which does not fit the " + config.layers() + "-layer " + config.cell().id() + " model of "
+                    + config.hiddenSize() + " units: the file is corrupt");
         }
-    }
-
-    private static String names(ParamStore params) {
-        StringBuilder sb = new StringBuilder();
-        for (Param p : params.params()) {
-            sb.append(sb.length() == 0 ? "" : ", ").append(p.name());
-        }
-        return sb.toString();
+        return s;
     }
 
     private static int[] allIds(int n) {
@@ -204,48 +207,5 @@ public final class Checkpoint {
             ids[i] = i;
         }
         return ids;
-    }
-
-    private static byte[] stateBytes(State s) {
-        int n = s.h().length;
-        ByteBuffer out = ByteBuffer.allocate(4 * 4 + 4 * n * (s.c() == null ? 1 : 2)).order(ByteOrder.LITTLE_ENDIAN);
-        out.putInt(s.layers()).putInt(s.batch()).putInt(s.hidden()).putInt(s.c() == null ? 0 : 1);
-        for (float v : s.h()) {
-            out.putFloat(v);
-        }
-        if (s.c() != null) {
-            for (float v : s.c()) {
-                out.putFloat(v);
-            }
-        }
-        return out.array();
-    }
-
-    private static State stateOf(byte[] bytes, RecurrentConfig config) {
-        if (bytes.length < 16) {
-            throw new IllegalArgumentException("the carried state in the checkpoint has " + bytes.length
-                    + " bytes, fewer than its 16-byte header: the file is corrupt");
-        }
-        ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        int layers = in.getInt();
-        int batch = in.getInt();
-        int hidden = in.getInt();
-        boolean cell = in.getInt() == 1;
-        if (layers != config.layers() || hidden != config.hiddenSize() || cell != config.cell().hasCellState()
-                || batch <= 0 || (long) layers * batch * hidden * 4 * (cell ? 2 : 1) != in.remaining()) {
-            throw new IllegalArgumentException("the carried state in the checkpoint does not fit the model (layers " + layers
-                    + ", batch " + batch + ", hidden " + hidden + "): the file is corrupt");
-        }
-        float[] h = new float[layers * batch * hidden];
-        float[] c = cell ? new float[h.length] : null;
-        for (int i = 0; i < h.length; i++) {
-            h[i] = in.getFloat();
-        }
-        if (c != null) {
-            for (int i = 0; i < c.length; i++) {
-                c[i] = in.getFloat();
-            }
-        }
-        return new State(layers, batch, hidden, h, c);
     }
 }

@@ -81,57 +81,77 @@ public final class StreamSession {
         return state.copy();
     }
 
-    /** The state and step count as bytes: h, then c for an LSTM, little-endian float32, after a small header. */
+    /**
+     * The state and step count as bytes: a magic number, the step count (int64) and the state's
+     * {@link State#toBytes()} form, little-endian.
+     */
     public byte[] snapshot() {
-        int n = state.h().length;
-        int floats = state.c() == null ? n : 2 * n;
-        ByteBuffer buf = ByteBuffer.allocate(16 + 4 * floats).order(ByteOrder.LITTLE_ENDIAN);
-        buf.putInt(MAGIC).putInt(floats).putLong(steps);
-        for (float v : state.h()) {
-            buf.putFloat(v);
-        }
-        if (state.c() != null) {
-            for (float v : state.c()) {
-                buf.putFloat(v);
-            }
-        }
+        byte[] stateBytes = state.toBytes();
+        ByteBuffer buf = ByteBuffer.allocate(SNAPSHOT_HEADER + stateBytes.length).order(ByteOrder.LITTLE_ENDIAN);
+        buf.putInt(MAGIC).putLong(steps).put(stateBytes);
         return buf.array();
     }
 
-    /** Restores a {@link #snapshot()} of a session of the same shape. */
+    /**
+     * Restores a {@link #snapshot()} of a session of the same shape. Snapshots of the earlier
+     * layout (magic, value count, step count, then the values alone) are read too.
+     */
     public void restore(byte[] snapshot) {
-        int n = state.h().length;
-        int floats = state.c() == null ? n : 2 * n;
-        if (snapshot == null || snapshot.length != 16 + 4 * floats) {
+        int expectedBytes = SNAPSHOT_HEADER + State.HEADER_BYTES + 4 * state.h().length * (state.hasCell() ? 2 : 1);
+        if (snapshot == null || snapshot.length < SNAPSHOT_HEADER) {
             throw new IllegalArgumentException("stream snapshot has " + (snapshot == null ? "no" : snapshot.length)
-                    + " bytes, expected " + (16 + 4 * floats) + " for " + config.cell().id() + " with "
-                    + config.layers() + " layers of " + config.hiddenSize() + " units; the likely cause is a snapshot of another model");
+                    + " bytes, expected " + expectedBytes + " for " + describeModel() + "; the likely cause is a snapshot of another model");
         }
         ByteBuffer buf = ByteBuffer.wrap(snapshot).order(ByteOrder.LITTLE_ENDIAN);
-        if (buf.getInt() != MAGIC || buf.getInt() != floats) {
-            throw new IllegalArgumentException("stream snapshot header is not a StreamSession snapshot of this model");
-        }
-        long restoredSteps = buf.getLong();
-        float[] h = new float[n];
-        float[] c = state.c() == null ? null : new float[n];
-        for (int i = 0; i < n; i++) {
-            h[i] = buf.getFloat();
-        }
-        if (c != null) {
-            for (int i = 0; i < n; i++) {
-                c[i] = buf.getFloat();
+        int magic = buf.getInt();
+        long restoredSteps;
+        byte[] stateBytes;
+        if (magic == MAGIC) {
+            restoredSteps = buf.getLong();
+            stateBytes = new byte[buf.remaining()];
+            buf.get(stateBytes);
+        } else if (magic == FLAT_MAGIC) {
+            int floats = buf.getInt();
+            restoredSteps = buf.getLong();
+            int expectedFloats = state.h().length * (state.hasCell() ? 2 : 1);
+            if (floats != expectedFloats || buf.remaining() != 4L * floats) {
+                throw new IllegalArgumentException("stream snapshot holds " + floats + " values in " + buf.remaining()
+                        + " bytes, expected " + expectedFloats + " for " + describeModel()
+                        + "; the likely cause is a snapshot of another model");
             }
+            // the values alone are this session's state: give them the header they imply
+            ByteBuffer withHeader = ByteBuffer.allocate(State.HEADER_BYTES + buf.remaining()).order(ByteOrder.LITTLE_ENDIAN);
+            withHeader.putInt(state.layers()).putInt(1).putInt(state.hidden()).putInt(state.hasCell() ? 1 : 0).put(buf);
+            stateBytes = withHeader.array();
+        } else {
+            throw new IllegalArgumentException("stream snapshot starts with 0x" + Integer.toHexString(magic)
+                    + ", expected a StreamSession snapshot (0x" + Integer.toHexString(MAGIC) + ")");
         }
-        Check.finite("snapshot h", h);
-        if (c != null) {
-            Check.finite("snapshot c", c);
+        State restored;
+        try {
+            restored = State.fromBytes(stateBytes);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("stream snapshot: " + e.getMessage(), e);
         }
-        System.arraycopy(h, 0, state.h(), 0, n);
-        if (c != null) {
-            System.arraycopy(c, 0, state.c(), 0, n);
+        if (restored.layers() != state.layers() || restored.batch() != 1 || restored.hidden() != state.hidden()
+                || restored.hasCell() != state.hasCell()) {
+            throw new IllegalArgumentException("stream snapshot holds a state of shape "
+                    + Check.describe(restored.layers(), restored.batch(), restored.hidden())
+                    + (restored.hasCell() ? " with" : " without") + " a cell state, expected "
+                    + Check.describe(state.layers(), 1, state.hidden()) + " for " + describeModel()
+                    + "; the likely cause is a snapshot of another model");
         }
+        state.copyFrom(restored);
         steps = restoredSteps;
     }
 
-    private static final int MAGIC = 0x554e5353; // "UNSS"
+    private String describeModel() {
+        return config.cell().id() + " with " + config.layers() + " layers of " + config.hiddenSize() + " units";
+    }
+
+    /** Magic number and step count before the state's bytes. */
+    private static final int SNAPSHOT_HEADER = 12;
+    private static final int MAGIC = 0x32534e55; // "UNS2" in the little-endian bytes
+    /** The earlier layout: magic, value count, step count, values. */
+    private static final int FLAT_MAGIC = 0x554e5353;
 }

@@ -8,25 +8,41 @@ import io.unroll.layer.SequenceModel;
 import io.unroll.tensor.Check;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.Rng;
-import io.unroll.tensor.State;
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.Arrays;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * Character language modelling the char-rnn way (Karpathy 2015): the training text is cut into
- * B contiguous streams; each training step takes the next {@code seq} characters of every stream,
- * trains on them with truncated BPTT (window {@code tbptt}, an Adam update per window, clipping by
- * global norm) and carries the state on, so the model sees each stream as one long sequence. At the
- * end of an epoch the streams start over from zero state. The last {@code valFraction} of the text
- * is held out and scored the same way, without updates.
+ * Character language modelling the char-rnn way (Karpathy 2015): an embedding, a recurrent stack
+ * and a linear head over the characters of a text, trained on the {@link TextStreams} of the text
+ * by a {@link TrainingRun} (truncated BPTT, Adam, clipping by global norm).
  *
- * <p>Everything that decides the next step (weights, Adam moments, carried state, step count) is in
- * a checkpoint, so N steps, save, resume and M more steps give the same weights as N + M in one run.
+ * <p>{@link #create} starts a run with PyTorch's default initialisation; {@link #resume} continues
+ * one from its checkpoint. Every checkpoint records the text ({@link TextFingerprint}) and the
+ * {@link Config} in its metadata, and a resumed run keeps them: see docs/training.md.
  */
 public final class CharTrainer {
-    /** The settings of a run; {@link #defaults()} trains a useful Shakespeare model in minutes on 2 cores. */
+    private final Config config;
+    private final TextStreams text;
+    private final TrainingRun run;
+
+    /**
+     * The settings of a character model's run; {@link #defaults()} trains a useful Shakespeare
+     * model in minutes on 2 cores. Build one with {@link #builder()}.
+     *
+     * @param seq          characters of every stream per step
+     * @param tbptt        the truncated-BPTT window (at most {@code seq} is used)
+     * @param batch        parallel streams through the text
+     * @param valFraction  the share of the text, at its end, held out for validation, in [0, 0.5)
+     * @param rngMode      the random stream the seed drives ({@link Rng#create})
+     */
     public record Config(CellType cell, int hidden, int layers, int embedding, int seq, int tbptt, int batch,
                          double learningRate, double clip, double valFraction, long seed, String rngMode) {
         public Config {
@@ -37,75 +53,306 @@ public final class CharTrainer {
             Check.positive("layers", layers);
             Check.positive("embedding size", embedding);
             Check.positive("sequence length", seq);
-            Check.positive("tbptt window", tbptt);
-            Check.positive("batch", batch);
+            Check.positive("truncated-BPTT window", tbptt);
+            Check.positive("batch (parallel streams)", batch);
             Check.positive("learning rate", learningRate);
-            Check.positive("clip", clip);
+            Check.positive("clipping norm", clip);
             Check.inRange("validation fraction", valFraction, 0, 0.5);
+            if (rngMode == null) {
+                throw new IllegalArgumentException("random stream is required");
+            }
         }
 
+        /** LSTM, 1 layer of 256, embedding 64, seq 100, tbptt 50, batch 32, Adam lr 3e-3, clip 5, validation 5%, seed 42. */
         public static Config defaults() {
-            return new Config(CellType.LSTM, 256, 1, 64, 100, 50, 32, 3e-3, 5.0, 0.05, 42, "default");
+            return builder().build();
+        }
+
+        /** A builder starting from {@link #defaults()}. */
+        public static Builder builder() {
+            return new Builder();
+        }
+
+        /** A builder starting from these settings. */
+        public Builder toBuilder() {
+            return new Builder().cell(cell).hidden(hidden).layers(layers).embedding(embedding).seq(seq).tbptt(tbptt)
+                    .batch(batch).learningRate(learningRate).clip(clip).valFraction(valFraction).seed(seed).rngMode(rngMode);
+        }
+
+        /** Writes the settings that have a metadata entry ({@link Setting#key()}), in {@link Setting} order. */
+        public void writeTo(Map<String, String> info) {
+            for (Setting s : Setting.values()) {
+                if (s.key() != null) {
+                    info.put(s.key(), s.valueIn(this));
+                }
+            }
+        }
+
+        /**
+         * The settings of the run saved in {@code checkpoint}: the model's sizes and cell from the
+         * model itself, the others from its metadata, and those it does not record from
+         * {@code fallback}.
+         *
+         * @throws IllegalArgumentException if a recorded value is malformed
+         */
+        public static Config recordedIn(Checkpoint.Loaded checkpoint, Config fallback) {
+            RecurrentConfig rc = checkpoint.model().rnn().config();
+            Builder b = fallback.toBuilder().cell(rc.cell()).hidden(rc.hiddenSize()).layers(rc.layers()).embedding(rc.inputSize());
+            Map<String, String> info = checkpoint.metadata();
+            for (Setting s : Setting.values()) {
+                if (s.key() != null && info.containsKey(s.key())) {
+                    s.read(b, info.get(s.key()));
+                }
+            }
+            return b.build();
+        }
+
+        /** The settings among {@code settings} whose value in {@code requested} is not this config's, in {@link Setting} order. */
+        public List<Difference> differencesFrom(Config requested, Set<Setting> settings) {
+            List<Difference> out = new ArrayList<>();
+            for (Setting s : Setting.values()) {
+                if (settings.contains(s) && !s.valueIn(this).equals(s.valueIn(requested))) {
+                    out.add(new Difference(s, s.valueIn(this), s.valueIn(requested)));
+                }
+            }
+            return out;
         }
     }
 
-    /** One training step: mean loss, bits per character, mean pre- and post-clip gradient norm over its windows. */
-    public record StepReport(long step, double loss, double bitsPerChar, double preClipNorm, double postClipNorm, int clippedWindows) {}
+    /** Builds a {@link Config} by name; unset settings keep their defaults. */
+    public static final class Builder {
+        private CellType cell = CellType.LSTM;
+        private int hidden = 256;
+        private int layers = 1;
+        private int embedding = 64;
+        private int seq = 100;
+        private int tbptt = 50;
+        private int batch = 32;
+        private double learningRate = 3e-3;
+        private double clip = 5.0;
+        private double valFraction = 0.05;
+        private long seed = 42;
+        private String rngMode = "default";
 
-    private final Config config;
-    private final CharVocabulary vocabulary;
-    private final int[] train;   // [N_train] ids
-    private final int[] valid;   // [N_val] ids
-    private final SequenceModel model;
-    private final ParamStore params;
-    private final Optimizer optimizer;
-    private final Rng rng;
-    private final TruncatedBptt tbptt;
-    private final int streamLength;
-    private final int batchesPerEpoch;
-    private final int[] tokens;  // [B, seq]
-    private final int[] targets; // [B, seq]
-    private final State validState; // [L, B, H] carried along the validation streams
-    private long step;
-    // per-step accumulators of the window listener
-    private double normSum;
-    private double clippedNormSum;
-    private int windows;
-    private int clippedWindows;
-    private final TruncatedBptt.ChunkListener windowListener = this::onWindow;
+        private Builder() {}
 
-    private CharTrainer(Config config, String text, CharVocabulary vocabulary, SequenceModel model, ParamStore params,
-                        Optimizer optimizer, Rng rng) {
+        public Builder cell(CellType cell) {
+            this.cell = cell;
+            return this;
+        }
+
+        public Builder hidden(int hidden) {
+            this.hidden = hidden;
+            return this;
+        }
+
+        public Builder layers(int layers) {
+            this.layers = layers;
+            return this;
+        }
+
+        public Builder embedding(int embedding) {
+            this.embedding = embedding;
+            return this;
+        }
+
+        public Builder seq(int seq) {
+            this.seq = seq;
+            return this;
+        }
+
+        public Builder tbptt(int tbptt) {
+            this.tbptt = tbptt;
+            return this;
+        }
+
+        public Builder batch(int batch) {
+            this.batch = batch;
+            return this;
+        }
+
+        public Builder learningRate(double learningRate) {
+            this.learningRate = learningRate;
+            return this;
+        }
+
+        public Builder clip(double clip) {
+            this.clip = clip;
+            return this;
+        }
+
+        public Builder valFraction(double valFraction) {
+            this.valFraction = valFraction;
+            return this;
+        }
+
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        public Builder rngMode(String rngMode) {
+            this.rngMode = rngMode;
+            return this;
+        }
+
+        public Config build() {
+            return new Config(cell, hidden, layers, embedding, seq, tbptt, batch, learningRate, clip, valFraction, seed, rngMode);
+        }
+    }
+
+    /**
+     * The settings of a {@link Config}, in the order they are checked and recorded, each with its
+     * {@code unroll.info.*} metadata key (null for the model's sizes and cell, which the tensors
+     * and {@code unroll.cell} record) and the words that name it in messages.
+     */
+    public enum Setting {
+        CELL(null, "cell"),
+        HIDDEN(null, "hidden size"),
+        LAYERS(null, "layers"),
+        EMBEDDING(null, "embedding size"),
+        SEQ("seq", "sequence length (characters per stream per step)"),
+        TBPTT("tbptt", "truncated-BPTT window"),
+        BATCH("batch", "batch (parallel streams)"),
+        LEARNING_RATE("lr", "learning rate"),
+        CLIP("clip", "clipping norm"),
+        VALIDATION_FRACTION("val_fraction", "validation fraction"),
+        SEED("seed", "seed"),
+        RNG("rng", "random stream");
+
+        private final String key;
+        private final String concept;
+
+        Setting(String key, String concept) {
+            this.key = key;
+            this.concept = concept;
+        }
+
+        /** The {@code unroll.info.*} entry that records it, or null. */
+        public String key() {
+            return key;
+        }
+
+        /** What it is, in words: {@code batch (parallel streams)}. */
+        public String concept() {
+            return concept;
+        }
+
+        /** Its value in {@code c} as recorded and shown: {@code lstm}, {@code 32}, {@code 0.003}. */
+        public String valueIn(Config c) {
+            switch (this) {
+                case CELL: return c.cell().id();
+                case HIDDEN: return Integer.toString(c.hidden());
+                case LAYERS: return Integer.toString(c.layers());
+                case EMBEDDING: return Integer.toString(c.embedding());
+                case SEQ: return Integer.toString(c.seq());
+                case TBPTT: return Integer.toString(c.tbptt());
+                case BATCH: return Integer.toString(c.batch());
+                case LEARNING_RATE: return Double.toString(c.learningRate());
+                case CLIP: return Double.toString(c.clip());
+                case VALIDATION_FRACTION: return Double.toString(c.valFraction());
+                case SEED: return Long.toString(c.seed());
+                case RNG: return c.rngMode();
+                default: throw new AssertionError(this);
+            }
+        }
+
+        /** Sets the value recorded as {@code text} on {@code b}. */
+        private void read(Builder b, String text) {
+            try {
+                switch (this) {
+                    case SEQ: b.seq(Integer.parseInt(text)); break;
+                    case TBPTT: b.tbptt(Integer.parseInt(text)); break;
+                    case BATCH: b.batch(Integer.parseInt(text)); break;
+                    case LEARNING_RATE: b.learningRate(Double.parseDouble(text)); break;
+                    case CLIP: b.clip(Double.parseDouble(text)); break;
+                    case VALIDATION_FRACTION: b.valFraction(Double.parseDouble(text)); break;
+                    case SEED: b.seed(Long.parseLong(text)); break;
+                    case RNG: b.rngMode(text); break;
+                    default: throw new AssertionError(this + " has no metadata entry");
+                }
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("the checkpoint records the " + concept + " as '" + text
+                        + "' (unroll.info." + key + "), expected a number: the file is corrupt");
+            }
+        }
+    }
+
+    /** A setting whose requested value is not the one a checkpoint recorded. */
+    public record Difference(Setting setting, String recorded, String requested) {
+        /** {@code batch (parallel streams) 4 differs from the checkpoint's 2}. */
+        public String describe() {
+            return setting.concept() + " " + requested + " differs from the checkpoint's " + recorded;
+        }
+    }
+
+    /**
+     * Which text a run trains on, as its checkpoints record it: a name (the file name), its length
+     * in characters (code points) and the SHA-256 of its UTF-8 bytes, which tells whether a resumed
+     * run has the same text.
+     */
+    public record TextFingerprint(String name, long characters, String sha256) {
+        private static final String NAME = "text";
+        private static final String CHARACTERS = "text_characters";
+        private static final String SHA256 = "text_sha256";
+
+        public static TextFingerprint of(String name, String text) {
+            return new TextFingerprint(name, text.codePointCount(0, text.length()), sha256(text));
+        }
+
+        /** The fingerprint a checkpoint's metadata records, or null if it records none. */
+        public static TextFingerprint recordedIn(Map<String, String> info) {
+            String sha = info.get(SHA256);
+            if (sha == null) {
+                return null;
+            }
+            long characters;
+            try {
+                characters = Long.parseLong(info.getOrDefault(CHARACTERS, "-1"));
+            } catch (NumberFormatException e) {
+                characters = -1;
+            }
+            return new TextFingerprint(info.getOrDefault(NAME, "unknown"), characters, sha);
+        }
+
+        public void writeTo(Map<String, String> info) {
+            info.put(NAME, name);
+            info.put(CHARACTERS, Long.toString(characters));
+            info.put(SHA256, sha256);
+        }
+
+        /** Whether both are the same text (whatever their names). */
+        public boolean sameText(TextFingerprint other) {
+            return sha256.equals(other.sha256);
+        }
+
+        /** {@code tiny.txt, 3,000 characters}. */
+        public String describe() {
+            return name + ", " + (characters < 0 ? "?" : Long.toString(characters)) + " characters";
+        }
+
+        private static String sha256(String text) {
+            try {
+                return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("SHA-256 is not available in this Java runtime", e);
+            }
+        }
+    }
+
+    private CharTrainer(Config config, TextStreams text, TrainingRun.Builder run, TextFingerprint fingerprint) {
         this.config = config;
-        this.vocabulary = vocabulary;
-        int[] ids = vocabulary.encode(text);
-        int validLength = (int) Math.floor(ids.length * config.valFraction());
-        this.train = Arrays.copyOfRange(ids, 0, ids.length - validLength);
-        this.valid = Arrays.copyOfRange(ids, ids.length - validLength, ids.length);
-        this.streamLength = (train.length - 1) / config.batch();
-        this.batchesPerEpoch = streamLength / config.seq();
-        if (batchesPerEpoch == 0) {
-            throw new IllegalArgumentException("the training text has " + train.length + " characters, too few for "
-                    + config.batch() + " streams of " + config.seq() + " characters plus one; use a smaller --batch or --seq, or a longer text");
-        }
-        if (validLength > 0 && (validLength - 1) / config.batch() < config.seq()) {
-            throw new IllegalArgumentException("the validation text has " + validLength + " characters, too few for "
-                    + config.batch() + " streams of " + config.seq() + "; raise --val-fraction or lower --batch/--seq");
-        }
-        this.model = model;
-        this.params = params;
-        this.optimizer = optimizer;
-        this.rng = rng;
-        this.tbptt = new TruncatedBptt(model, params, optimizer, config.batch(), Math.min(config.tbptt(), config.seq()), config.clip());
-        this.tokens = new int[config.batch() * config.seq()];
-        this.targets = new int[config.batch() * config.seq()];
-        RecurrentConfig rc = model.rnn().config();
-        this.validState = State.zeros(rc.layers(), config.batch(), rc.hiddenSize(), rc.cell().hasCellState());
+        this.text = text;
+        Map<String, String> info = new LinkedHashMap<>();
+        fingerprint.writeTo(info);
+        config.writeTo(info);
+        this.run = run.data(text).tbptt(config.tbptt()).clip(config.clip()).taskInfo(info).build();
     }
 
-    /** A new model on {@code text}, initialised from {@code config.seed()}. */
-    public static CharTrainer create(String text, Config config) {
+    /** A new model on {@code text} (called {@code textName} in its checkpoints), initialised from {@code config.seed()}. */
+    public static CharTrainer create(String textName, String text, Config config) {
         CharVocabulary vocabulary = CharVocabulary.of(text);
+        TextStreams streams = new TextStreams(vocabulary.encode(text), config.batch(), config.seq(), config.valFraction());
         ParamStore.Builder pb = ParamStore.builder();
         SequenceModel model = SequenceModel.embedded(pb, vocabulary.size(),
                 RecurrentConfig.of(config.cell(), config.embedding(), config.hidden(), config.layers()));
@@ -119,127 +366,62 @@ public final class CharTrainer {
         }
         Init.uniform(model.head().weight(), 1 / Math.sqrt(config.hidden()), rng);
         Init.uniform(model.head().bias(), 1 / Math.sqrt(config.hidden()), rng);
-        return new CharTrainer(config, text, vocabulary, model, params, Adam.adam(config.learningRate()), rng);
+        return new CharTrainer(config, streams, TrainingRun.builder().model(model, params).vocabulary(vocabulary)
+                .optimizer(Adam.adam(config.learningRate())).rng(rng), TextFingerprint.of(textName, text));
     }
 
     /**
-     * Continues the run saved in {@code checkpoint} on the same text. The text's vocabulary must be the
-     * checkpoint's; {@code config}'s sizes are replaced by the checkpoint's.
+     * Continues the run saved in {@code checkpoint} on {@code text}, whose characters must be the
+     * checkpoint's vocabulary, with the settings the checkpoint records
+     * ({@link Config#recordedIn}, the defaults where it records none).
      */
-    public static CharTrainer resume(String text, Checkpoint.Loaded checkpoint, Config config) {
+    public static CharTrainer resume(String textName, String text, Checkpoint.Loaded checkpoint) {
+        return resume(textName, text, checkpoint, Config.recordedIn(checkpoint, Config.defaults()));
+    }
+
+    /**
+     * Continues the run saved in {@code checkpoint} on {@code text} with {@code config}, which must
+     * agree with every setting the checkpoint records; a setting it does not record is taken from
+     * {@code config}.
+     *
+     * @throws IllegalArgumentException if the checkpoint holds no vocabulary or training state, the
+     *                                  text's characters are not its vocabulary, or a setting differs
+     */
+    public static CharTrainer resume(String textName, String text, Checkpoint.Loaded checkpoint, Config config) {
         if (checkpoint.vocabulary() == null || checkpoint.training() == null) {
             throw new IllegalArgumentException("the checkpoint holds no " + (checkpoint.vocabulary() == null ? "vocabulary" : "training state")
-                    + "; only checkpoints written by 'unroll train' can be resumed");
+                    + "; only checkpoints saved by a character model's training run can be resumed");
         }
         CharVocabulary vocabulary = CharVocabulary.of(text);
         if (!vocabulary.equals(checkpoint.vocabulary())) {
             throw new IllegalArgumentException("the text's vocabulary (" + vocabulary.size() + " characters) differs from the checkpoint's ("
                     + checkpoint.vocabulary().size() + "); resume on the text the model was trained on");
         }
-        RecurrentConfig rc = checkpoint.model().rnn().config();
-        Config c = new Config(rc.cell(), rc.hiddenSize(), rc.layers(), rc.inputSize(), config.seq(), config.tbptt(),
-                config.batch(), config.learningRate(), config.clip(), config.valFraction(), config.seed(), config.rngMode());
-        Checkpoint.TrainingState t = checkpoint.training();
-        CharTrainer trainer = new CharTrainer(c, text, vocabulary, checkpoint.model(), checkpoint.params(),
-                Optimizer.restoreState(t.optimizer()), Rng.restoreState(t.rng()));
-        trainer.step = t.step();
-        if (t.carried() != null) {
-            trainer.tbptt.restoreState(t.carried());
+        Config recorded = Config.recordedIn(checkpoint, config);
+        List<Difference> differences = recorded.differencesFrom(config, EnumSet.allOf(Setting.class));
+        if (!differences.isEmpty()) {
+            throw new IllegalArgumentException(differences.get(0).describe()
+                    + "; a resumed run keeps the model and settings of its checkpoint");
         }
-        return trainer;
+        TextStreams streams = new TextStreams(vocabulary.encode(text), recorded.batch(), recorded.seq(), recorded.valFraction());
+        return new CharTrainer(recorded, streams, TrainingRun.builder().resumeFrom(checkpoint), TextFingerprint.of(textName, text));
     }
 
     public Config config() {
         return config;
     }
 
+    /** The text's training and validation streams. */
+    public TextStreams text() {
+        return text;
+    }
+
+    /** The run that trains the model: single steps, or {@link TrainingRun#run} to a target. */
+    public TrainingRun run() {
+        return run;
+    }
+
     public CharVocabulary vocabulary() {
-        return vocabulary;
-    }
-
-    public SequenceModel model() {
-        return model;
-    }
-
-    public ParamStore params() {
-        return params;
-    }
-
-    /** Training steps taken (batches of B × seq characters). */
-    public long step() {
-        return step;
-    }
-
-    public int batchesPerEpoch() {
-        return batchesPerEpoch;
-    }
-
-    /** Characters of training text consumed per step. */
-    public long charactersPerStep() {
-        return (long) config.batch() * config.seq();
-    }
-
-    public int trainingCharacters() {
-        return train.length;
-    }
-
-    public int validationCharacters() {
-        return valid.length;
-    }
-
-    /** Trains on the next batch of the streams. */
-    public StepReport trainStep() {
-        int index = (int) (step % batchesPerEpoch);
-        if (index == 0) {
-            tbptt.resetState();
-        }
-        fill(train, streamLength, index);
-        normSum = 0;
-        clippedNormSum = 0;
-        windows = 0;
-        clippedWindows = 0;
-        double loss = tbptt.train(tokens, targets, config.seq(), windowListener);
-        step++;
-        return new StepReport(step, loss, loss / Math.log(2), normSum / windows, clippedNormSum / windows, clippedWindows);
-    }
-
-    private void onWindow(long chunk, double loss, double preClipNorm) {
-        normSum += preClipNorm;
-        clippedNormSum += Math.min(preClipNorm, config.clip());
-        clippedWindows += preClipNorm > config.clip() ? 1 : 0;
-        windows++;
-    }
-
-    /** Mean cross-entropy (nats per character) on the held-out text, state carried along its streams; NaN without one. */
-    public double validationLoss() {
-        if (valid.length == 0) {
-            return Double.NaN;
-        }
-        int validStream = (valid.length - 1) / config.batch();
-        int batches = validStream / config.seq();
-        validState.clear();
-        double total = 0;
-        for (int i = 0; i < batches; i++) {
-            fill(valid, validStream, i);
-            total += model.forward(tokens, targets, null, config.batch(), config.seq(), validState);
-            validState.copyFrom(model.finalState());
-        }
-        return total / batches;
-    }
-
-    /** Saves the model and everything needed to resume, atomically. */
-    public void save(Path file, Map<String, String> info) throws IOException {
-        Checkpoint.save(file, model, params, vocabulary, info,
-                new Checkpoint.TrainingState(step, optimizer.saveState(), rng.saveState(), tbptt.state()));
-    }
-
-    /** Batch {@code index} of the B streams of {@code ids}, each {@code stream} characters long. */
-    private void fill(int[] ids, int stream, int index) {
-        int seq = config.seq();
-        for (int b = 0; b < config.batch(); b++) {
-            int start = b * stream + index * seq;
-            System.arraycopy(ids, start, tokens, b * seq, seq);
-            System.arraycopy(ids, start + 1, targets, b * seq, seq);
-        }
+        return run.vocabulary();
     }
 }

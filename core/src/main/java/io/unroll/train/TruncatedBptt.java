@@ -37,6 +37,7 @@ public final class TruncatedBptt {
     private final int[] targets;   // [B, k]
     private final int[] lengths;   // [B]
     private long chunks;
+    private boolean finite; // whether the last chunk's loss and gradient norm were finite
 
     /**
      * @param window  k, the number of steps between gradient cuts
@@ -75,9 +76,10 @@ public final class TruncatedBptt {
     public void restoreState(State state) {
         if (state.layers() != carried.layers() || state.batch() != carried.batch() || state.hidden() != carried.hidden()
                 || state.hasCell() != carried.hasCell()) {
-            throw new IllegalArgumentException("carried state has shape " + io.unroll.tensor.Check.describe(state.layers(),
-                    state.batch(), state.hidden()) + ", expected " + io.unroll.tensor.Check.describe(carried.layers(),
-                    carried.batch(), carried.hidden()) + "; the likely cause is resuming with another --batch");
+            throw new IllegalArgumentException("carried state has shape " + Check.describe(state.layers(), state.batch(),
+                    state.hidden()) + (state.hasCell() ? " with" : " without") + " a cell state, expected "
+                    + Check.describe(carried.layers(), carried.batch(), carried.hidden()) + (carried.hasCell() ? " with" : " without")
+                    + " one; the likely cause is resuming with another batch size (number of parallel sequences)");
         }
         carried.copyFrom(state);
     }
@@ -88,9 +90,12 @@ public final class TruncatedBptt {
     }
 
     /**
-     * Trains on one batch of sequences {@code [B, T]} in chunks of k, one update per chunk.
+     * Trains on one batch of sequences {@code [B, T]} in chunks of k, one update per chunk. A chunk
+     * whose loss or gradient norm is not finite makes no update and ends the batch (its listener
+     * call reports it, with a NaN norm if the loss was not finite and no gradient was taken).
      *
-     * @return the mean loss over all T steps of the batch (each chunk's mean weighted by its length)
+     * @return the mean loss over the steps trained: all T of the batch unless a chunk was not
+     *         finite (each chunk's mean weighted by its length)
      */
     public double train(int[] inputIds, int[] targetIds, int steps, ChunkListener listener) {
         Check.positive("steps", steps);
@@ -101,6 +106,7 @@ public final class TruncatedBptt {
             return chunk(inputIds, targetIds, null, steps, listener);
         }
         double total = 0;
+        int done = 0;
         for (int start = 0; start < steps; start += window) {
             int n = Math.min(window, steps - start);
             for (int b = 0; b < batch; b++) {
@@ -112,20 +118,32 @@ public final class TruncatedBptt {
                 lengths[b] = n;
             }
             total += chunk(tokens, targets, n < window ? lengths : null, window, listener) * n;
+            done += n;
+            if (!finite) {
+                break; // the model has diverged: the chunks after this one would learn nothing
+            }
         }
-        return total / steps;
+        return total / done;
     }
 
-    /** One chunk from the carried state: forward, backward, clip, carry the final state, update. */
+    /** One chunk from the carried state: forward, backward, clip, carry the final state, update (if finite). */
     private double chunk(int[] chunkTokens, int[] chunkTargets, int[] chunkLengths, int steps, ChunkListener listener) {
         params.zeroGrads();
         double loss = model.forward(chunkTokens, chunkTargets, chunkLengths, batch, steps, carried);
+        if (!Double.isFinite(loss)) {
+            // the forward pass overflowed: no gradient to take, no update, and its final state is not carried on
+            listener.onChunk(chunks, loss, Double.NaN);
+            chunks++;
+            finite = false;
+            return loss;
+        }
         model.backward();
         double norm = Double.isInfinite(maxNorm) ? Clipping.globalNorm(params) : Clipping.clipByGlobalNorm(params, maxNorm);
         carried.copyFrom(model.finalState());
         listener.onChunk(chunks, loss, norm);
         chunks++;
-        if (Double.isFinite(loss) && Double.isFinite(norm)) {
+        finite = Double.isFinite(loss) && Double.isFinite(norm);
+        if (finite) {
             optimizer.step(params);
         }
         return loss;

@@ -13,12 +13,15 @@ import io.unroll.layer.RecurrentConfig;
 import io.unroll.layer.SequenceModel;
 import io.unroll.tensor.Param;
 import io.unroll.tensor.ParamStore;
+import io.unroll.tensor.State;
 import io.unroll.train.CharTrainer;
+import io.unroll.train.TrainingRun;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -56,7 +59,8 @@ class CheckpointInterchangeTest {
     static final int UNROLL_STEPS = 5;
 
     static CharTrainer.Config trainerConfig(CellType cell) {
-        return new CharTrainer.Config(cell, H, LAYERS, E, 12, 5, 4, 1e-2, 1.0, 0.1, 7, "default");
+        return CharTrainer.Config.builder().cell(cell).hidden(H).layers(LAYERS).embedding(E).seq(12).tbptt(5).batch(4)
+                .learningRate(1e-2).clip(1.0).valFraction(0.1).seed(7).build();
     }
 
     @TempDir
@@ -75,7 +79,12 @@ class CheckpointInterchangeTest {
             }
             assertEquals(expectedMeta, raw.metadata(), cell + ": a plain PyTorch file, no Unroll metadata");
 
-            Checkpoint.Loaded loaded = Checkpoint.load(file);
+            if (!cell.equals("rnn_relu")) {
+                IllegalArgumentException unnamed = assertThrows(IllegalArgumentException.class, () -> Checkpoint.load(file), cell);
+                assertTrue(unnamed.getMessage().contains("no unroll.cell") && unnamed.getMessage().contains("Checkpoint.load(file, cell)"),
+                        unnamed.getMessage());
+            }
+            Checkpoint.Loaded loaded = Checkpoint.load(file, CellType.parse(cell));
             RecurrentConfig rc = loaded.model().rnn().config();
             assertEquals(CellType.parse(cell), rc.cell(), cell);
             assertEquals(E, rc.inputSize(), cell);
@@ -96,16 +105,28 @@ class CheckpointInterchangeTest {
     }
 
     @Test
-    void aReluStateDictWithoutUnrollCellIsReadAsTanhAndComputesSomethingElse() throws Exception {
-        // documents why unroll.cell exists: the shapes of a relu RNN are those of a tanh RNN
+    void aStateDictWithoutUnrollCellLoadsOnlyWithTheCellNamed() throws Exception {
+        // why unroll.cell exists: the shapes of a relu RNN are those of a tanh RNN, so they cannot tell
         Safetensors.Contents raw = Safetensors.read(fixture("torch_rnn_relu"));
         Path plain = dir.resolve("relu_without_cell.safetensors");
         copy(raw, m -> m.meta.remove("unroll.cell")).write(plain);
-        Checkpoint.Loaded loaded = Checkpoint.load(plain);
-        assertEquals(CellType.RNN_TANH, loaded.model().rnn().config().cell());
+        IllegalArgumentException unnamed = assertThrows(IllegalArgumentException.class, () -> Checkpoint.load(plain));
+        assertTrue(unnamed.getMessage().contains("no unroll.cell") && unnamed.getMessage().contains("relu"), unnamed.getMessage());
+
         Safetensors.Contents expected = Safetensors.read(fixture("torch_rnn_relu_expected"));
-        loaded.model().forward(expected.ints("tokens"), expected.ints("targets"), null, B, T, null);
-        assertTrue(maxAbsDiff(loaded.model().logits(), expected.doubles("logits_f64")) > 1e-2);
+        Checkpoint.Loaded relu = Checkpoint.load(plain, CellType.RNN_RELU);
+        assertEquals(CellType.RNN_RELU, relu.model().rnn().config().cell());
+        compare("relu named", relu.model(), expected);
+        Checkpoint.Loaded tanh = Checkpoint.load(plain, CellType.RNN_TANH);
+        tanh.model().forward(expected.ints("tokens"), expected.ints("targets"), null, B, T, null);
+        assertTrue(maxAbsDiff(tanh.model().logits(), expected.doubles("logits_f64")) > 1e-2, "the wrong cell computes something else");
+
+        // a file that names its cell refuses another one
+        IllegalArgumentException other = assertThrows(IllegalArgumentException.class,
+                () -> Checkpoint.load(fixture("torch_rnn_relu"), CellType.RNN_TANH));
+        assertTrue(other.getMessage().contains("rnn_relu") && other.getMessage().contains("not the rnn_tanh asked for"), other.getMessage());
+        IllegalArgumentException gates = assertThrows(IllegalArgumentException.class, () -> Checkpoint.load(plain, CellType.GRU));
+        assertTrue(gates.getMessage().contains("1 gate blocks, expected 3"), gates.getMessage());
     }
 
     // ------------------------------------------------------------------ Unroll -> PyTorch
@@ -135,7 +156,7 @@ class CheckpointInterchangeTest {
 
             Checkpoint.Loaded loaded = Checkpoint.load(file);
             assertEquals(CellType.parse(cell), loaded.model().rnn().config().cell());
-            assertEquals(CharTrainer.create(TEXT, trainerConfig(CellType.parse(cell))).vocabulary(), loaded.vocabulary());
+            assertEquals(CharTrainer.create("text", TEXT, trainerConfig(CellType.parse(cell))).vocabulary(), loaded.vocabulary());
             assertEquals(UNROLL_STEPS, loaded.training().step());
             double diff = compare(cell + " unroll->torch", loaded.model(), torch);
             System.out.printf("Unroll -> PyTorch %-8s max |logit - torch f64| %.3e (torch %s, strict load ok)%n",
@@ -155,7 +176,7 @@ class CheckpointInterchangeTest {
         Path out = target == null ? dir.resolve("written") : Path.of(target);
         Files.createDirectories(out);
         for (String cell : CELLS) {
-            CharTrainer trainer = CharTrainer.create(TEXT, trainerConfig(CellType.parse(cell)));
+            TrainingRun trainer = CharTrainer.create("text", TEXT, trainerConfig(CellType.parse(cell))).run();
             for (int i = 0; i < UNROLL_STEPS; i++) {
                 trainer.trainStep();
             }
@@ -174,7 +195,7 @@ class CheckpointInterchangeTest {
     @Test
     void saveThenLoadKeepsParametersVocabularyInfoAndTrainingState() throws Exception {
         for (CellType cell : CellType.values()) {
-            CharTrainer trainer = CharTrainer.create(TEXT, trainerConfig(cell));
+            TrainingRun trainer = CharTrainer.create("text", TEXT, trainerConfig(cell)).run();
             for (int i = 0; i < 3; i++) {
                 trainer.trainStep();
             }
@@ -216,7 +237,7 @@ class CheckpointInterchangeTest {
             assertArrayEquals(Files.readAllBytes(file), Files.readAllBytes(third), cell.id());
 
             // and the loaded model continues the run exactly
-            CharTrainer resumed = CharTrainer.resume(TEXT, a, trainerConfig(cell));
+            TrainingRun resumed = CharTrainer.resume("text", TEXT, a, trainerConfig(cell)).run();
             trainer.trainStep();
             resumed.trainStep();
             assertArrayEquals(bits(trainer.params().values()), bits(resumed.params().values()), cell.id());
@@ -225,7 +246,7 @@ class CheckpointInterchangeTest {
 
     @Test
     void aModelAloneRoundTripsWithoutVocabularyOrTrainingState() throws Exception {
-        Checkpoint.Loaded torch = Checkpoint.load(fixture("torch_lstm"));
+        Checkpoint.Loaded torch = Checkpoint.load(fixture("torch_lstm"), CellType.LSTM);
         Path file = dir.resolve("alone.safetensors");
         Checkpoint.save(file, torch.model(), torch.params(), null, null, null);
         Map<String, String> meta = Safetensors.read(file).metadata();
@@ -244,7 +265,7 @@ class CheckpointInterchangeTest {
         Safetensors.Contents gru = Safetensors.read(fixture("unroll_gru"));
 
         assertBad("missing", copy(gru, m -> m.remove("rnn.bias_hh_l1")), "rnn.bias_hh_l1", "missing");
-        assertBad("missing-head", copy(gru, m -> m.remove("head.weight")), "no tensor head.weight");
+        assertBad("missing-head", copy(gru, m -> m.remove("head.weight")), "missing head.weight");
         assertBad("extra", copy(gru, m -> m.put("rnn.weight_ih_l0_reverse", new int[] {3 * H, E}, new float[3 * H * E])),
                 "rnn.weight_ih_l0_reverse", "unexpected");
         assertBad("renamed", copy(gru, m -> {
@@ -263,12 +284,15 @@ class CheckpointInterchangeTest {
         assertBad("vanilla-contradiction", copy(gru, m -> m.meta.put("unroll.cell", "rnn_relu")), "rnn_relu", "3 gate blocks");
         assertBad("gates", copy(gru, m -> m.put("rnn.weight_hh_l0", new int[] {2 * H, H}, new float[2 * H * H])),
                 "gru", "2 gate blocks");
-        assertBad("gates-plain", copy(gru, m -> {
-            m.put("rnn.weight_hh_l0", new int[] {2 * H, H}, new float[2 * H * H]);
-            m.meta.remove("unroll.cell");
-        }), "rnn.weight_hh_l0", "2 blocks", "expected 1 (RNN), 3 (GRU) or 4 (LSTM)");
+        assertBad("no-cell", copy(gru, m -> m.meta.remove("unroll.cell")), "no unroll.cell", "Checkpoint.load(file, cell)");
         assertBad("vocabulary", copy(gru, m -> m.meta.put("unroll.vocabulary", "abc")), "vocabulary", "3 characters", "28 rows");
-        assertBad("carried", copy(gru, m -> m.meta.put("unroll.carried_state", "AAAA")), "carried state");
+        assertBad("carried", copy(gru, m -> m.meta.put("unroll.carried_state", "AAAA")), "carried state", "fewer than the 16-byte header");
+        assertBad("carried-shape", copy(gru, m -> m.meta.put("unroll.carried_state",
+                Base64.getEncoder().encodeToString(State.zeros(1, 4, H, false).toBytes()))), "carried state", "[1, 4, 9]", "2-layer gru");
+        State nan = State.zeros(LAYERS, 4, H, false);
+        nan.h()[5] = Float.NaN;
+        assertBad("carried-nan", copy(gru, m -> m.meta.put("unroll.carried_state", Base64.getEncoder().encodeToString(nan.toBytes()))),
+                "carried state", "NaN at flat index 5");
         assertBad("not-a-model", Safetensors.writer().putFloats("weight", new int[] {2}, new float[2]), "no tensor embedding.weight");
     }
 
@@ -350,7 +374,7 @@ class CheckpointInterchangeTest {
         return w;
     }
 
-    private static void assertStateEquals(io.unroll.tensor.State a, io.unroll.tensor.State b, String what) {
+    private static void assertStateEquals(State a, State b, String what) {
         assertEquals(a.layers(), b.layers(), what);
         assertEquals(a.batch(), b.batch(), what);
         assertEquals(a.hidden(), b.hidden(), what);

@@ -146,4 +146,21 @@ class TruncatedBpttTest {
         assertEquals(stored, s.model().rnn().storedFloats(), "floats stored for backward");
         assertTrue(Double.isFinite(last[0]));
     }
+
+    @ParameterizedTest
+    @EnumSource(value = CellType.class, names = {"RNN_RELU"})
+    void aChunkThatIsNotFiniteEndsTheBatchWithoutAnUpdate(CellType cell) {
+        Setup s = setup(cell);
+        // W_hh multiplies h by about 1e21 a step: the first chunk overflows, and the state it would carry is infinite
+        java.util.Arrays.fill(s.params().values(), s.model().rnn().weightHh(0).offset(),
+                s.model().rnn().weightHh(0).offset() + s.model().rnn().weightHh(0).size(), 1e20f);
+        float[] before = s.params().values().clone();
+        TruncatedBptt trainer = new TruncatedBptt(s.model(), s.params(), Adam.adam(0.01), B, 4, 1.0);
+        java.util.List<Double> losses = new java.util.ArrayList<>();
+        double loss = trainer.train(ids(1, B * 12), ids(2, B * 12), 12, (c, l, norm) -> losses.add(l));
+        assertEquals(1, losses.size(), "one chunk of three, then the batch ends");
+        assertTrue(Double.isNaN(loss) || Double.isInfinite(loss), "the batch's loss is the chunk's: " + loss);
+        assertArrayEquals(before, s.params().values(), "no update from a chunk that is not finite");
+        assertEquals(1, trainer.chunks());
+    }
 }

@@ -1,0 +1,110 @@
+package io.unroll.io;
+
+import io.unroll.tensor.Check;
+import io.unroll.tensor.Param;
+import io.unroll.tensor.ParamStore;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Loads a PyTorch {@code state_dict} saved as safetensors into a {@link ParamStore}, matching
+ * tensors to parameters by name, as {@code module.load_state_dict(sd, strict=True)} does: every
+ * parameter must be in the file, the file must hold nothing else, and every shape must be exactly
+ * the parameter's. The names are the store's own: {@code rnn.weight_ih_l0} for a model whose
+ * recurrent stack is its attribute {@code rnn}, bare {@code weight_ih_l0} for an {@code nn.LSTM}
+ * saved alone (a {@link io.unroll.layer.Recurrent} built with the prefix {@code ""}).
+ *
+ * <p>F32 tensors load exactly; F64 ones are rounded to float32, as {@code load_state_dict} copies
+ * into a float32 module. Nothing is written to the store unless the whole file fits it, and the
+ * one error lists every missing and unexpected name and every shape that differs.
+ */
+public final class StateDict {
+    private StateDict() {}
+
+    /** Reads {@code file} and loads it into {@code params}; returns the file as read, for its metadata. */
+    public static Safetensors.Contents load(Path file, ParamStore params) throws IOException {
+        Safetensors.Contents contents = Safetensors.read(file);
+        load(contents, params);
+        return contents;
+    }
+
+    /**
+     * Loads {@code contents} into {@code params}.
+     *
+     * @throws IllegalArgumentException if a parameter is missing from the file, the file holds a
+     *                                  tensor the store has no parameter for, a shape differs, a
+     *                                  tensor is not a float tensor, or a value is not finite
+     */
+    public static void load(Safetensors.Contents contents, ParamStore params) {
+        List<String> missing = new ArrayList<>();
+        List<String> unexpected = new ArrayList<>();
+        List<String> mismatched = new ArrayList<>();
+        for (Param p : params.params()) {
+            if (!contents.has(p.name())) {
+                missing.add(p.name());
+            } else if (!Arrays.equals(contents.shape(p.name()), p.shape())) {
+                mismatched.add(p.name() + " has shape " + Arrays.toString(contents.shape(p.name())) + " in the file, "
+                        + Arrays.toString(p.shape()) + " in the model");
+            } else if (contents.dtype(p.name()) != Safetensors.Dtype.F32 && contents.dtype(p.name()) != Safetensors.Dtype.F64) {
+                mismatched.add(p.name() + " has dtype " + contents.dtype(p.name()) + ", expected a float tensor (F32 or F64)");
+            }
+        }
+        for (String name : contents.names()) {
+            if (!params.has(name)) {
+                unexpected.add(name);
+            }
+        }
+        if (!missing.isEmpty() || !unexpected.isEmpty() || !mismatched.isEmpty()) {
+            throw new IllegalArgumentException(contents.file() + " does not fit the model's " + params.params().size()
+                    + " parameters (" + names(params) + "): " + problems(missing, unexpected, mismatched)
+                    + likelyCause(missing, unexpected, mismatched));
+        }
+        List<float[]> values = new ArrayList<>(params.params().size());
+        for (Param p : params.params()) {
+            float[] v = contents.floats(p.name());
+            Check.finite(contents.file() + ": " + p.name(), v);
+            values.add(v);
+        }
+        for (int i = 0; i < values.size(); i++) {
+            Param p = params.params().get(i);
+            p.set(contents.shape(p.name()), values.get(i));
+        }
+    }
+
+    private static String problems(List<String> missing, List<String> unexpected, List<String> mismatched) {
+        List<String> parts = new ArrayList<>();
+        if (!missing.isEmpty()) {
+            parts.add("missing " + String.join(", ", missing));
+        }
+        if (!unexpected.isEmpty()) {
+            parts.add("unexpected " + String.join(", ", unexpected));
+        }
+        parts.addAll(mismatched);
+        return String.join("; ", parts);
+    }
+
+    private static String likelyCause(List<String> missing, List<String> unexpected, List<String> mismatched) {
+        if (!missing.isEmpty() && !unexpected.isEmpty()) {
+            return "; the likely cause is a module whose attributes are named otherwise (a prefix such as 'rnn.' "
+                    + "present on one side only), or built with other options";
+        }
+        if (!unexpected.isEmpty()) {
+            return "; the likely cause is a module with more parts or other options (bidirectional, proj_size)";
+        }
+        if (!missing.isEmpty()) {
+            return "; the file is incomplete, or the model has parts (biases, layers) the saved module lacked";
+        }
+        return "; the likely cause is a model built with other sizes than the saved one";
+    }
+
+    private static String names(ParamStore params) {
+        StringBuilder sb = new StringBuilder();
+        for (Param p : params.params()) {
+            sb.append(sb.length() == 0 ? "" : ", ").append(p.name());
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,572 @@
+package io.unroll.train;
+
+import io.unroll.data.CharVocabulary;
+import io.unroll.io.Checkpoint;
+import io.unroll.layer.SequenceModel;
+import io.unroll.tensor.Check;
+import io.unroll.tensor.ParamStore;
+import io.unroll.tensor.Rng;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A training run of a token model on any {@link BatchSource}: every step takes the source's next
+ * batch {@code [B, T]} and trains on it with {@link TruncatedBptt} (an optimizer update per window
+ * of k steps, clipping by global norm, the state carried on until the source starts new
+ * sequences). {@link #run(Plan)} trains to a target step, validates every n steps and at the end,
+ * and saves a checkpoint with each validation plus {@value CheckpointDirectory#LATEST}; listeners
+ * see every step and every validation and checkpoint.
+ *
+ * <p>Everything that decides the next step (weights, optimizer moments, random stream, carried
+ * state, step count) is in each checkpoint, so N steps, save, resume ({@link Builder#resumeFrom})
+ * and M more give bit for bit the weights of N + M steps in one go.
+ *
+ * <p>A run ends in one of three ways ({@link Outcome}): the target is reached; a stop was requested
+ * ({@link #requestStop()}, from any thread), honoured at the next step boundary, after which the run
+ * saves {@value CheckpointDirectory#LATEST}; or the loss or gradient norm stopped being finite,
+ * after which nothing more is saved and the result names the last good checkpoint. The checkpoint
+ * metadata this class writes is described in docs/training.md.
+ */
+public final class TrainingRun {
+    // the run's entries of a checkpoint's unroll.info.* metadata, after the task's own
+    private static final String TARGET_STEPS = "target_steps";
+    private static final String VAL_STEP = "val_step";
+    private static final String VAL_LOSS = "val_loss";
+    private static final String VAL_BITS = "val_bits_per_char";
+    private static final String STEP = "step";
+    private static final String EPOCH = "epoch";
+    private static final String TRAIN_LOSS = "train_loss";
+    /** Steps over which {@link Pace} averages the step time: it follows the recent rate, not the JIT's warm-up. */
+    static final int RECENT_STEPS = 50;
+
+    private final SequenceModel model;
+    private final ParamStore params;
+    private final CharVocabulary vocabulary;
+    private final Optimizer optimizer;
+    private final Rng rng;
+    private final BatchSource data;
+    private final TruncatedBptt tbptt;
+    private final double clip;
+    private final Map<String, String> taskInfo;
+    private final boolean resumed;
+    private final int[] inputs;  // [B, T]
+    private final int[] targets; // [B, T]
+    private long step;
+    private Path savedIn; // the checkpoint directory of the last run(): this run's own
+    private volatile boolean stopRequested;
+    // the current step's windows, summed by the window listener
+    private double normSum;
+    private double clippedNormSum;
+    private int windows;
+    private int clippedWindows;
+    private final TruncatedBptt.ChunkListener windowListener = this::onWindow;
+
+    /** One training step: mean loss over its windows (nats), its bits, mean pre- and post-clip global norm, how many windows were clipped, and its time. */
+    public record StepReport(long step, double loss, double bitsPerToken, double preClipNorm, double postClipNorm,
+                             int clippedWindows, double seconds) {}
+
+    /** A validation: the loss on held-out data (nats, NaN without any) and the checkpoint saved with it (null without a directory). */
+    public record Validation(long step, double epoch, double loss, double bitsPerToken, double trainLoss, Path checkpoint,
+                             double seconds) {}
+
+    /**
+     * How fast the run goes, from the mean time of its last {@value #RECENT_STEPS} steps: seconds
+     * per step, tokens (characters) per second, and the time left to the target, the remaining
+     * validations counted at the duration of the last one.
+     */
+    public record Pace(double secondsPerStep, double tokensPerSecond, double secondsLeft) {}
+
+    /** Receives a run's progress on the training thread; a listener that throws ends the run with its exception. */
+    public interface Listener {
+        /** After every finite step (a step whose loss or norm is not finite ends the run, see {@link Outcome#DIVERGED}). */
+        default void onStep(StepReport report, Pace pace) {}
+
+        /** After a validation and the checkpoints saved with it. */
+        default void onValidation(Validation validation) {}
+
+        /** After every checkpoint file written. */
+        default void onCheckpoint(long step, Path file) {}
+    }
+
+    /** How a run ended. */
+    public enum Outcome {
+        /** The target step was reached, validated and saved. */
+        COMPLETED,
+        /** {@link #requestStop()} stopped it before the target; {@value CheckpointDirectory#LATEST} holds where it stopped. */
+        STOPPED,
+        /** A step's loss or gradient norm was not finite; nothing was saved after it. */
+        DIVERGED
+    }
+
+    /**
+     * What {@link #run(Plan)} did.
+     *
+     * @param last     the last finite step, or null if none was taken
+     * @param diverged the step whose loss or norm was not finite, for {@link Outcome#DIVERGED}, else null
+     * @param latest   the {@value CheckpointDirectory#LATEST} this run wrote, or null if it wrote none
+     * @param trainingSeconds time spent in training steps, validation excluded
+     */
+    public record Result(Outcome outcome, long startStep, long step, long targetSteps, StepReport last, StepReport diverged,
+                         List<Validation> validations, Path latest, double trainingSeconds) {
+        public Result {
+            validations = List.copyOf(validations);
+        }
+
+        /** The validation with the lowest loss, or null if none had a finite one. */
+        public Validation best() {
+            Validation best = null;
+            for (Validation v : validations) {
+                if (!Double.isNaN(v.loss()) && (best == null || v.loss() < best.loss())) {
+                    best = v;
+                }
+            }
+            return best;
+        }
+
+        /** The newest checkpoint of a validation of this run, or null: after a divergence, the state to go back to. */
+        public Path lastGoodCheckpoint() {
+            return validations.isEmpty() ? null : validations.get(validations.size() - 1).checkpoint();
+        }
+    }
+
+    /**
+     * What {@link #run(Plan)} should do: train to {@code targetSteps} (counted from the start of
+     * the run, resumed steps included), validate every {@code validateEvery} steps and at the end,
+     * keep checkpoints in {@code directory} (none if null), and whether a new run may write into a
+     * directory that already holds checkpoints ({@code overwrite}; a resumed run always may, and so
+     * may a run in the directory of its own previous {@link #run(Plan)}).
+     */
+    public record Plan(long targetSteps, int validateEvery, Path directory, boolean overwrite, List<Listener> listeners) {
+        public Plan {
+            if (targetSteps <= 0) {
+                throw new IllegalArgumentException("target is " + targetSteps + " steps, expected a positive number");
+            }
+            Check.positive("validation interval (steps)", validateEvery);
+            listeners = List.copyOf(listeners);
+        }
+
+        /** A plan to reach {@code targetSteps}: by default validating every 200 steps, no checkpoints, no listeners. */
+        public static PlanBuilder to(long targetSteps) {
+            return new PlanBuilder(targetSteps);
+        }
+    }
+
+    /** Builds a {@link Plan} with named settings. */
+    public static final class PlanBuilder {
+        private final long targetSteps;
+        private int validateEvery = 200;
+        private Path directory;
+        private boolean overwrite;
+        private final List<Listener> listeners = new ArrayList<>();
+
+        private PlanBuilder(long targetSteps) {
+            this.targetSteps = targetSteps;
+        }
+
+        public PlanBuilder validateEvery(int steps) {
+            this.validateEvery = steps;
+            return this;
+        }
+
+        /** Keep checkpoints in {@code dir}, created when the run starts. */
+        public PlanBuilder checkpointsIn(Path dir) {
+            this.directory = dir;
+            return this;
+        }
+
+        /** Whether a new run may write into a directory that holds checkpoints (same-named files are replaced). */
+        public PlanBuilder overwrite(boolean overwrite) {
+            this.overwrite = overwrite;
+            return this;
+        }
+
+        public PlanBuilder listener(Listener listener) {
+            listeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        public Plan build() {
+            return new Plan(targetSteps, validateEvery, directory, overwrite, listeners);
+        }
+    }
+
+    private TrainingRun(Builder b) {
+        this.model = b.model;
+        this.params = b.params;
+        this.vocabulary = b.vocabulary;
+        this.optimizer = b.optimizer;
+        this.rng = b.rng;
+        this.data = b.data;
+        this.clip = b.clip;
+        this.taskInfo = new LinkedHashMap<>(b.taskInfo);
+        this.resumed = b.resumedFrom != null;
+        int batch = data.batchSize();
+        int steps = data.sequenceLength();
+        int window = b.window == 0 ? steps : Math.min(b.window, steps);
+        this.tbptt = new TruncatedBptt(model, params, optimizer, batch, window, clip);
+        this.inputs = new int[batch * steps];
+        this.targets = new int[batch * steps];
+        if (b.resumedFrom != null) {
+            this.step = b.resumedFrom.step();
+            if (b.resumedFrom.carried() != null) {
+                tbptt.restoreState(b.resumedFrom.carried());
+            }
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Assembles a run: the model and its parameters, an optimizer, the random stream, the data; the rest optional. */
+    public static final class Builder {
+        private SequenceModel model;
+        private ParamStore params;
+        private CharVocabulary vocabulary;
+        private Optimizer optimizer;
+        private Rng rng;
+        private BatchSource data;
+        private int window;
+        private double clip = Double.POSITIVE_INFINITY;
+        private Map<String, String> taskInfo = Map.of();
+        private Checkpoint.TrainingState resumedFrom;
+
+        private Builder() {}
+
+        /** The model to train and the store of its parameters (an embedded model, so that it can be saved). */
+        public Builder model(SequenceModel model, ParamStore params) {
+            this.model = model;
+            this.params = params;
+            return this;
+        }
+
+        /** The characters of the token ids, saved in every checkpoint; optional. */
+        public Builder vocabulary(CharVocabulary vocabulary) {
+            this.vocabulary = vocabulary;
+            return this;
+        }
+
+        public Builder optimizer(Optimizer optimizer) {
+            this.optimizer = optimizer;
+            return this;
+        }
+
+        /** The random stream of the run (the one the initialisers drew from), saved so a resumed run continues it. */
+        public Builder rng(Rng rng) {
+            this.rng = rng;
+            return this;
+        }
+
+        public Builder data(BatchSource data) {
+            this.data = data;
+            return this;
+        }
+
+        /** k, the steps between gradient cuts and updates; by default the whole sequence (one update per step). */
+        public Builder tbptt(int window) {
+            this.window = Check.positive("truncated-BPTT window", window);
+            return this;
+        }
+
+        /** Clip the gradient to this global norm before every update; by default no clipping. */
+        public Builder clip(double maxNorm) {
+            this.clip = maxNorm == Double.POSITIVE_INFINITY ? maxNorm : Check.positive("clipping norm", maxNorm);
+            return this;
+        }
+
+        /**
+         * The task's entries of every checkpoint's metadata (its settings and data, in order), written
+         * before the run's own; see docs/training.md.
+         */
+        public Builder taskInfo(Map<String, String> entries) {
+            this.taskInfo = Objects.requireNonNull(entries, "entries");
+            return this;
+        }
+
+        /**
+         * Continues the run saved in {@code checkpoint}: its model, parameters, vocabulary,
+         * optimizer, random stream, step and carried state. The data and the settings are given
+         * as for a new run, and must be the run's.
+         */
+        public Builder resumeFrom(Checkpoint.Loaded checkpoint) {
+            Checkpoint.TrainingState t = checkpoint.training();
+            if (t == null) {
+                throw new IllegalArgumentException("the checkpoint holds a model but no training state (optimizer, step);"
+                        + " only checkpoints saved by a training run can be resumed");
+            }
+            model(checkpoint.model(), checkpoint.params());
+            vocabulary(checkpoint.vocabulary());
+            optimizer(Optimizer.restoreState(t.optimizer()));
+            rng(Rng.restoreState(t.rng()));
+            this.resumedFrom = t;
+            return this;
+        }
+
+        public TrainingRun build() {
+            if (model == null || params == null || optimizer == null || rng == null || data == null) {
+                throw new IllegalArgumentException("a training run needs a model, its parameters, an optimizer, a random stream"
+                        + " and a batch source; missing: " + missing());
+            }
+            return new TrainingRun(this);
+        }
+
+        private String missing() {
+            List<String> names = new ArrayList<>();
+            if (model == null || params == null) {
+                names.add("model");
+            }
+            if (optimizer == null) {
+                names.add("optimizer");
+            }
+            if (rng == null) {
+                names.add("random stream");
+            }
+            if (data == null) {
+                names.add("batch source");
+            }
+            return String.join(", ", names);
+        }
+    }
+
+    public SequenceModel model() {
+        return model;
+    }
+
+    public ParamStore params() {
+        return params;
+    }
+
+    /** The characters of the token ids, or null. */
+    public CharVocabulary vocabulary() {
+        return vocabulary;
+    }
+
+    public BatchSource data() {
+        return data;
+    }
+
+    /** Steps taken since the start of the run (resumed steps included). */
+    public long step() {
+        return step;
+    }
+
+    /** Whether the run continues a checkpoint. */
+    public boolean resumed() {
+        return resumed;
+    }
+
+    /** The truncated-BPTT window k actually used: at most the sequence length. */
+    public int window() {
+        return tbptt.window();
+    }
+
+    public long stepsPerEpoch() {
+        return data.stepsPerEpoch();
+    }
+
+    /** Tokens (characters) trained on per step, B·T. */
+    public long tokensPerStep() {
+        return (long) data.batchSize() * data.sequenceLength();
+    }
+
+    /** {@code step} in epochs. */
+    public double epoch(long step) {
+        return (double) step / data.stepsPerEpoch();
+    }
+
+    /** The steps of {@code epochs} passes over the training data, at least 1. */
+    public long stepsFor(double epochs) {
+        return Math.max(1, Math.round(epochs * data.stepsPerEpoch()));
+    }
+
+    /**
+     * Asks the run to stop at the next step boundary; safe from any thread (a signal handler). A
+     * request made before {@link #run(Plan)} stops it before its first step; {@code run} consumes it.
+     */
+    public void requestStop() {
+        stopRequested = true;
+    }
+
+    /** Trains on the source's next batch. Does not check the result: a non-finite loss is reported as it is. */
+    public StepReport trainStep() {
+        long t0 = System.nanoTime();
+        if (data.fillBatch(step, inputs, targets)) {
+            tbptt.resetState();
+        }
+        normSum = 0;
+        clippedNormSum = 0;
+        windows = 0;
+        clippedWindows = 0;
+        double loss = tbptt.train(inputs, targets, data.sequenceLength(), windowListener);
+        step++;
+        return new StepReport(step, loss, loss / Math.log(2), normSum / windows, clippedNormSum / windows, clippedWindows,
+                (System.nanoTime() - t0) / 1e9);
+    }
+
+    private void onWindow(long chunk, double loss, double preClipNorm) {
+        normSum += preClipNorm;
+        clippedNormSum += Math.min(preClipNorm, clip);
+        clippedWindows += preClipNorm > clip ? 1 : 0;
+        windows++;
+    }
+
+    /** The model's loss on the source's held-out data now; NaN without any. */
+    public double validationLoss() {
+        return data.validationLoss(model);
+    }
+
+    /** Saves the model and everything needed to resume, atomically, with {@code info} as its {@code unroll.info.*} entries. */
+    public void save(Path file, Map<String, String> info) throws IOException {
+        Checkpoint.save(file, model, params, vocabulary, info,
+                new Checkpoint.TrainingState(step, optimizer.saveState(), rng.saveState(), tbptt.state()));
+    }
+
+    /** The target step recorded in a checkpoint's {@code unroll.info.*} entries by the run that saved it, or -1. */
+    public static long recordedTargetSteps(Map<String, String> info) {
+        String s = info.get(TARGET_STEPS);
+        try {
+            return s == null ? -1 : Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Trains to the plan's target; see the class comment for how it ends.
+     *
+     * @throws IllegalArgumentException if the run is already at the target, or the checkpoint
+     *                                  directory cannot be used ({@link CheckpointDirectory#prepare})
+     * @throws IOException              if a checkpoint cannot be written
+     */
+    public Result run(Plan plan) throws IOException {
+        if (plan.targetSteps() <= step) {
+            throw new IllegalArgumentException("the run is at step " + step + ", already at the target of " + plan.targetSteps()
+                    + " steps; set a later target");
+        }
+        if (plan.directory() != null) {
+            CheckpointDirectory.prepare(plan.directory(), resumed || plan.overwrite() || plan.directory().equals(savedIn));
+            savedIn = plan.directory();
+        }
+        try {
+            return new Session(plan).execute();
+        } finally {
+            stopRequested = false;
+        }
+    }
+
+    /** One call of {@link #run(Plan)}: its metadata, validations and timing. */
+    private final class Session {
+        private final Plan plan;
+        private final long startStep = step;
+        private final Map<String, String> info = new LinkedHashMap<>(taskInfo);
+        private final List<Validation> validations = new ArrayList<>();
+        private final long[] recent = new long[RECENT_STEPS]; // ns of the last steps
+        private long recentSum;
+        private int recentCount;
+        private double trainingSeconds;
+        private double lastValidationSeconds;
+        private StepReport last;
+        private Path latest;
+
+        Session(Plan plan) {
+            this.plan = plan;
+            info.put(TARGET_STEPS, Long.toString(plan.targetSteps()));
+        }
+
+        Result execute() throws IOException {
+            boolean stopped = false;
+            while (step < plan.targetSteps()) {
+                if (stopRequested) {
+                    stopped = true;
+                    break;
+                }
+                StepReport report = trainStep();
+                trainingSeconds += report.seconds();
+                Pace pace = pace(report);
+                if (!Double.isFinite(report.loss()) || !Double.isFinite(report.preClipNorm())) {
+                    return result(Outcome.DIVERGED, report);
+                }
+                last = report;
+                for (Listener l : plan.listeners()) {
+                    l.onStep(report, pace);
+                }
+                if (step % plan.validateEvery() == 0 && step < plan.targetSteps() && !stopRequested) {
+                    validate();
+                }
+            }
+            if (stopped) {
+                save(CheckpointDirectory.LATEST);
+                return result(Outcome.STOPPED, null);
+            }
+            boolean validated = !validations.isEmpty() && validations.get(validations.size() - 1).step() == step;
+            if (!validated && !stopRequested) {
+                validate();
+            } else if (!validated) {
+                save(CheckpointDirectory.LATEST);
+            }
+            return result(Outcome.COMPLETED, null);
+        }
+
+        private Result result(Outcome outcome, StepReport diverged) {
+            return new Result(outcome, startStep, step, plan.targetSteps(), last, diverged, validations, latest, trainingSeconds);
+        }
+
+        private Pace pace(StepReport report) {
+            long nanos = Math.round(report.seconds() * 1e9);
+            int slot = (int) (report.step() % RECENT_STEPS);
+            recentSum += nanos - (recentCount == RECENT_STEPS ? recent[slot] : 0);
+            recent[slot] = nanos;
+            recentCount = Math.min(recentCount + 1, RECENT_STEPS);
+            double perStep = recentSum / 1e9 / recentCount;
+            long remaining = plan.targetSteps() - report.step();
+            long validationsLeft = remaining / plan.validateEvery() + 1;
+            return new Pace(perStep, tokensPerStep() / perStep, remaining * perStep + validationsLeft * lastValidationSeconds);
+        }
+
+        private void validate() throws IOException {
+            long t0 = System.nanoTime();
+            double loss = validationLoss();
+            lastValidationSeconds = (System.nanoTime() - t0) / 1e9;
+            String name = CheckpointDirectory.validationFileName(step, loss);
+            double bits = loss / Math.log(2);
+            info.put(VAL_STEP, Long.toString(step));
+            info.put(VAL_LOSS, Double.toString(loss));
+            info.put(VAL_BITS, Double.toString(bits));
+            Path file = save(name);
+            save(CheckpointDirectory.LATEST);
+            Validation v = new Validation(step, epoch(step), loss, bits, last == null ? Double.NaN : last.loss(), file,
+                    lastValidationSeconds);
+            validations.add(v);
+            for (Listener l : plan.listeners()) {
+                l.onValidation(v);
+            }
+        }
+
+        /** Saves the checkpoint {@code name} in the plan's directory; returns it, or null without a directory. */
+        private Path save(String name) throws IOException {
+            if (plan.directory() == null) {
+                return null;
+            }
+            info.put(STEP, Long.toString(step));
+            info.put(EPOCH, String.format(Locale.ROOT, "%.4f", epoch(step)));
+            if (last != null) {
+                info.put(TRAIN_LOSS, Double.toString(last.loss()));
+            }
+            Path file = plan.directory().resolve(name);
+            TrainingRun.this.save(file, info);
+            if (name.equals(CheckpointDirectory.LATEST)) {
+                latest = file;
+            }
+            for (Listener l : plan.listeners()) {
+                l.onCheckpoint(step, file);
+            }
+            return file;
+        }
+    }
+}
