@@ -136,12 +136,21 @@ public final class Checkpoint {
         CellType type = declared != null ? declared : cell;
         int[] embedding = f.shape("embedding.weight");
         int[] ih = f.shape("rnn.weight_ih_l0");
-        if (embedding.length != 2 || ih.length != 2 || ih[0] == 0 || ih[0] % type.gates() != 0) {
+        int[] hh = f.shape("rnn.weight_hh_l0");
+        // H from the recurrent weight: [G*H, H] for a matrix, [H] for a vector (the IndRNN's u)
+        int hidden = hh.length == 2 ? hh[1] : hh.length == 1 ? hh[0] : 0;
+        if (embedding.length != 2 || ih.length != 2 || hidden == 0 || (hh.length == 2 ? hh[0] : ih[0]) % hidden != 0) {
             throw new IllegalArgumentException(file + ": embedding.weight " + Arrays.toString(embedding)
-                    + " and rnn.weight_ih_l0 " + Arrays.toString(ih) + " are not the shapes of an embedding [V, E] and the"
-                    + " input weight [G*H, E] of a " + type.id() + " (G = " + type.gates() + " gate blocks)");
+                    + ", rnn.weight_ih_l0 " + Arrays.toString(ih) + " and rnn.weight_hh_l0 " + Arrays.toString(hh)
+                    + " are not the shapes of an embedding [V, E], an input weight [G*H, E] and a recurrent weight"
+                    + " [G*H, H] (or [H])");
         }
-        int hidden = ih[0] / type.gates();
+        int gates = (hh.length == 2 ? hh[0] : ih[0]) / hidden;
+        if (gates != type.gates()) {
+            throw new IllegalArgumentException(file + " holds a " + type.id() + " model" + (declared != null ? " (" + CELL + ")" : "")
+                    + " but its weights have " + gates + " gate blocks, expected " + type.gates()
+                    + " (rnn.weight_hh_l0 is " + Arrays.toString(hh) + ")");
+        }
         int layers = 0;
         while (f.has("rnn.weight_ih_l" + layers)) {
             layers++;

@@ -113,7 +113,7 @@ class TrainingRunTest {
         ParamStore params = pb.build();
         Rng rng = Rng.seeded(3);
         Init.gaussian(model.embedding().weight(), 1.0, rng);
-        Init.apply(model.rnn(), InitScheme.PYTORCH, Double.NaN, rng);
+        Init.apply(model.rnn(), InitScheme.PYTORCH, rng);
         Init.uniform(model.head().weight(), 0.3, rng);
         return TrainingRun.builder().model(model, params).optimizer(Adam.adam(0.05)).rng(rng).data(data).tbptt(3).clip(1.0)
                 .taskInfo(Map.of("task", "counting")).build();
