@@ -121,7 +121,7 @@ class ExperimentCommandsTest {
         assertTrue(init.err().contains("unknown init 'he'") && init.err().contains("orthogonal"), init.err());
 
         Outcome activation = run("decay", "--cell", "lstm", "--activation", "relu");
-        assertTrue(activation.err().contains("--activation relu applies to --cell rnn only"), activation.err());
+        assertTrue(activation.err().contains("activation relu does not apply to cell lstm"), activation.err());
 
         Outcome epochs = run("demo", "hello", "--epochs", "-3");
         assertEquals(1, epochs.errLines().size(), epochs.err());
