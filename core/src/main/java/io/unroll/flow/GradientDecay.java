@@ -1,5 +1,6 @@
 package io.unroll.flow;
 
+import io.unroll.cell.Cell;
 import io.unroll.cell.CellType;
 import io.unroll.layer.Recurrent;
 import io.unroll.layer.RecurrentConfig;
@@ -74,7 +75,6 @@ public final class GradientDecay {
     public static Result run(Config config, Rng rng) {
         int t = config.length();
         int h = config.hidden();
-        int g = config.cell().gates();
         ParamStore.Builder pb = ParamStore.builder();
         Recurrent rnn = new Recurrent(pb, "", RecurrentConfig.of(config.cell(), 1, h, 1).withBiases(false, false));
         pb.build();
@@ -86,7 +86,7 @@ public final class GradientDecay {
         double[][] perTrial = new double[config.trials()][];
         double[] mean = new double[t];
         for (int trial = 0; trial < config.trials(); trial++) {
-            drawRecurrentWeights(rnn.weightHh(0), g, h, config, rng);
+            drawRecurrentWeights(rnn.cell(0), h, config, rng);
             Init.gaussian(rnn.weightIh(0), 0.1, rng);
             rng.fillGaussian(input, 0, t, 1.0);
             rnn.forward(input, 1, t, null);
@@ -100,27 +100,23 @@ public final class GradientDecay {
         return new Result(config, mean, perTrial);
     }
 
-    private static void drawRecurrentWeights(Param wHh, int gates, int hidden, Config config, Rng rng) {
+    /**
+     * W_hh by the experiment's scheme: gaussian {@code N(0, (scale/√H)²)} and orthogonal with gain
+     * {@code scale}, as the lesson draws them; any other scheme (or orthogonal for a recurrent
+     * vector, which the cell refuses) as the cell applies it, without noise, then times {@code scale}.
+     */
+    private static void drawRecurrentWeights(Cell cell, int hidden, Config config, Rng rng) {
+        Param wHh = cell.weightHh();
         double scale = config.effectiveScale();
-        switch (config.init()) {
-            case GAUSSIAN:
-                Init.gaussian(wHh, scale / Math.sqrt(hidden), rng);
-                return;
-            case ORTHOGONAL:
-                Init.orthogonal(wHh, gates, scale, rng);
-                return;
-            case IDENTITY:
-                Init.identity(wHh, gates, 0, rng);
-                break;
-            case PYTORCH:
-                Init.uniform(wHh, 1 / Math.sqrt(hidden), rng);
-                break;
-            case XAVIER:
-                Init.xavierUniform(wHh, gates, rng);
-                break;
-            default:
-                throw new AssertionError(config.init());
+        if (config.init() == InitScheme.GAUSSIAN) {
+            Init.gaussian(wHh, scale / Math.sqrt(hidden), rng);
+            return;
         }
+        if (config.init() == InitScheme.ORTHOGONAL && wHh.shape().length == 2) {
+            Init.orthogonal(wHh, cell.type().gates(), scale, rng);
+            return;
+        }
+        cell.initRecurrentWeight(config.init(), 0, rng);
         float[] w = wHh.data();
         for (int i = wHh.offset(); i < wHh.offset() + wHh.size(); i++) {
             w[i] *= (float) scale;
