@@ -38,9 +38,10 @@ public final class DecayCommand implements Callable<Integer> {
     int hidden;
     @Option(names = "--trials", defaultValue = "20", description = "Random trials to average (default: ${DEFAULT-VALUE}).")
     int trials;
-    @Option(names = "--cell", defaultValue = "rnn", description = "rnn, lstm or gru (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--cell", defaultValue = "rnn", completionCandidates = CellNames.class,
+            description = "One of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     String cell;
-    @Option(names = "--activation", defaultValue = "tanh", description = "tanh or relu, for --cell rnn (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--activation", defaultValue = "tanh", description = "tanh or relu, for a cell family with a choice (rnn, indrnn) (default: ${DEFAULT-VALUE}).")
     String activation;
     @Option(names = "--init", defaultValue = "gaussian",
             description = "W_hh init: gaussian, orthogonal, identity, pytorch, xavier (default: ${DEFAULT-VALUE}).")

@@ -90,7 +90,8 @@ public final class TrainCommand implements Callable<Integer> {
             + "unless the new run writes a file of the same name).")
     boolean force;
 
-    @Option(names = "--cell", paramLabel = "<cell>", description = "lstm, gru, rnn (tanh) or rnn_relu (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--cell", paramLabel = "<cell>", completionCandidates = CellNames.class,
+            description = "One of ${COMPLETION-CANDIDATES}; a family alone (rnn, indrnn) means tanh (default: ${DEFAULT-VALUE}).")
     String cell = CORE.cell().id();
     @Option(names = "--hidden", paramLabel = "<n>", description = "Hidden units per layer (default: ${DEFAULT-VALUE}).")
     int hidden = CORE.hidden();
