@@ -67,8 +67,7 @@ public final class LstmCell extends MatrixCell {
         return new PackedStep() {
             @Override
             public void step(float[] x, int xOff, float[] h, float[] c, int stateOff) {
-                load(x, xOff, h, stateOff);
-                Kernels.gemmNNAdd(gates, 0, xh, 0, packed, 0, 1, gateWidth, inputSize + hidden);
+                project(x, xOff, h, stateOff);
                 // c and h updated in place
                 Kernels.lstmForward(gates, 0, c, stateOff, c, stateOff, h, stateOff, 1, hidden);
             }

@@ -94,6 +94,12 @@ abstract class MatrixCell extends Cell {
             }
         }
 
+        /** {@code gates = bias + [x; h_{t-1}] [W_ih | W_hh]ᵀ}: every gate pre-activation in one pass over the weights. */
+        protected void project(float[] x, int xOff, float[] h, int hOff) {
+            load(x, xOff, h, hOff);
+            Kernels.gemmNNAdd(gates, 0, xh, 0, packed, 0, 1, gateWidth, inputSize + hidden);
+        }
+
         /** {@code xh = [x; h_{t-1}]} and {@code gates = bias}: what every step starts from. */
         protected void load(float[] x, int xOff, float[] h, int hOff) {
             System.arraycopy(x, xOff, xh, 0, inputSize);

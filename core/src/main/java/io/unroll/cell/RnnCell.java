@@ -59,9 +59,8 @@ public final class RnnCell extends MatrixCell {
         return new PackedStep() {
             @Override
             public void step(float[] x, int xOff, float[] h, float[] c, int stateOff) {
-                load(x, xOff, h, stateOff);
                 // h_t = φ(b + [x; h_{t-1}] [W_ih | W_hh]ᵀ)
-                Kernels.gemmNNAdd(gates, 0, xh, 0, packed, 0, 1, gateWidth, inputSize + hidden);
+                project(x, xOff, h, stateOff);
                 Kernels.rnnActivate(gates, 0, hidden, relu);
                 System.arraycopy(gates, 0, h, stateOff, hidden);
             }
