@@ -91,11 +91,7 @@ public final class StepBuffers {
 
     /** The state after the last step into layer {@code layer} of {@code target}. */
     public void storeFinalState(State target, int layer) {
-        int bh = batch * hidden;
-        System.arraycopy(hs, stateSlot(steps), target.h(), layer * bh, bh);
-        if (cs != null) {
-            System.arraycopy(cs, stateSlot(steps), target.c(), layer * bh, bh);
-        }
+        store(hs, cs, stateSlot(steps), target, layer);
     }
 
     /** The gradient arriving at the final state, from layer {@code layer} of {@code dFinal} or zeros. */
@@ -108,10 +104,15 @@ public final class StepBuffers {
 
     /** The gradient that reached the initial state, after the backward loop, into layer {@code layer} of {@code target}. */
     public void storeInitialStateGradient(State target, int layer) {
+        store(dhCarry, dc, 0, target, layer);
+    }
+
+    /** {@code [B, H]} of h (and of c, where the cell has one) from {@code offset} into layer {@code layer} of {@code target}. */
+    private void store(float[] h, float[] c, int offset, State target, int layer) {
         int bh = batch * hidden;
-        System.arraycopy(dhCarry, 0, target.h(), layer * bh, bh);
-        if (dc != null) {
-            System.arraycopy(dc, 0, target.c(), layer * bh, bh);
+        System.arraycopy(h, offset, target.h(), layer * bh, bh);
+        if (c != null) {
+            System.arraycopy(c, offset, target.c(), layer * bh, bh);
         }
     }
 
