@@ -348,14 +348,14 @@ public final class TrainCommand implements Callable<Integer> {
         }
 
         private IllegalArgumentException diverged(TrainingRun.Result result) {
-            TrainingRun.StepReport report = result.diverged();
+            TrainingRun.Divergence d = result.diverged();
             Path good = result.lastGoodCheckpoint();
             String kept = good != null ? "the last good checkpoint is " + good
                     : setup.resumedFrom != null ? "the checkpoint it resumed from, " + setup.resumedFrom + ", is unchanged"
                     : "nothing was saved";
             return new IllegalArgumentException(String.format(Locale.ROOT,
-                    "training diverged: the loss became %s at step %d (pre-clip gradient norm %s); %s; try a lower --lr or --clip",
-                    report.loss(), report.step(), report.preClipNorm(), kept));
+                    "training diverged: the %s became %s at step %d (pre-clip gradient norm %s); %s; try a lower --lr or --clip",
+                    d.validation() ? "validation loss" : "loss", d.loss(), d.step(), d.preClipNorm(), kept));
         }
 
         /** {@code loss 1.9123 bpc 2.759 norm 3.21>5.00 11.8k char/s ETA 2m10s}. */
