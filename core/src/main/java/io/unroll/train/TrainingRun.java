@@ -159,47 +159,47 @@ public final class TrainingRun {
         }
 
         /** A plan to reach {@code targetSteps}: by default validating every 200 steps, no checkpoints, no listeners. */
-        public static PlanBuilder to(long targetSteps) {
-            return new PlanBuilder(targetSteps);
-        }
-    }
-
-    /** Builds a {@link Plan} with named settings. */
-    public static final class PlanBuilder {
-        private final long targetSteps;
-        private int validateEvery = 200;
-        private Path directory;
-        private boolean overwrite;
-        private final List<Listener> listeners = new ArrayList<>();
-
-        private PlanBuilder(long targetSteps) {
-            this.targetSteps = targetSteps;
+        public static Builder to(long targetSteps) {
+            return new Builder(targetSteps);
         }
 
-        public PlanBuilder validateEvery(int steps) {
-            this.validateEvery = steps;
-            return this;
-        }
+        /** Builds a {@link Plan} with named settings. */
+        public static final class Builder {
+            private final long targetSteps;
+            private int validateEvery = 200;
+            private Path directory;
+            private boolean overwrite;
+            private final List<Listener> listeners = new ArrayList<>();
 
-        /** Keep checkpoints in {@code dir}, created when the run starts. */
-        public PlanBuilder checkpointsIn(Path dir) {
-            this.directory = dir;
-            return this;
-        }
+            private Builder(long targetSteps) {
+                this.targetSteps = targetSteps;
+            }
 
-        /** Whether a new run may write into a directory that holds checkpoints (same-named files are replaced). */
-        public PlanBuilder overwrite(boolean overwrite) {
-            this.overwrite = overwrite;
-            return this;
-        }
+            public Builder validateEvery(int steps) {
+                this.validateEvery = steps;
+                return this;
+            }
 
-        public PlanBuilder listener(Listener listener) {
-            listeners.add(Objects.requireNonNull(listener, "listener"));
-            return this;
-        }
+            /** Keep checkpoints in {@code dir}, created when the run starts. */
+            public Builder checkpointsIn(Path dir) {
+                this.directory = dir;
+                return this;
+            }
 
-        public Plan build() {
-            return new Plan(targetSteps, validateEvery, directory, overwrite, listeners);
+            /** Whether a new run may write into a directory that holds checkpoints (same-named files are replaced). */
+            public Builder overwrite(boolean overwrite) {
+                this.overwrite = overwrite;
+                return this;
+            }
+
+            public Builder listener(Listener listener) {
+                listeners.add(Objects.requireNonNull(listener, "listener"));
+                return this;
+            }
+
+            public Plan build() {
+                return new Plan(targetSteps, validateEvery, directory, overwrite, listeners);
+            }
         }
     }
 
