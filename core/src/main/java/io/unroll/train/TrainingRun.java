@@ -67,11 +67,19 @@ public final class TrainingRun {
     private int clippedWindows;
     private final TruncatedBptt.ChunkListener windowListener = this::onWindow;
 
-    /** One training step: mean loss over its windows (nats), its bits, mean pre- and post-clip global norm, how many windows were clipped, and its time. */
+    /**
+     * One training step: its number (1 for the first), the mean loss over its windows (nats) and
+     * in bits (bits per character for a character model), the mean pre- and post-clip global
+     * gradient norm, how many windows were clipped, and its wall time.
+     */
     public record StepReport(long step, double loss, double bitsPerToken, double preClipNorm, double postClipNorm,
                              int clippedWindows, double seconds) {}
 
-    /** A validation: the loss on held-out data (nats, NaN without any) and the checkpoint saved with it (null without a directory). */
+    /**
+     * A validation after {@code step}: the loss on held-out data (nats, NaN without any), in bits,
+     * the step's training loss, the checkpoint saved with it (null without a directory) and how
+     * long the validation took.
+     */
     public record Validation(long step, double epoch, double loss, double bitsPerToken, double trainLoss, Path checkpoint,
                              double seconds) {}
 
