@@ -38,15 +38,16 @@ import picocli.CommandLine.Spec;
  *
  * <p>Stopping: SIGINT (Ctrl-C), SIGTERM or SIGHUP start the JVM's shutdown; a shutdown hook asks
  * the run to stop at the next step boundary ({@link TrainingRun#requestStop()}) and waits while it
- * saves {@code latest.safetensors} and prints its summary. The process then exits with the JVM's status for the signal, 128 + its
- * number: 130 for Ctrl-C, 143 for SIGTERM, as any program stopped by a signal does; the
- * checkpoint is complete either way (and written atomically, so even a SIGKILL mid-save leaves the
- * previous one intact).
+ * saves {@code latest.safetensors} and prints its summary. The process then exits with the JVM's
+ * status for the signal, 128 + its number: 130 for Ctrl-C, 143 for SIGTERM, as any program stopped
+ * by a signal does; the checkpoint is complete either way (and written atomically, so even a
+ * SIGKILL mid-save leaves the previous one intact).
  *
  * <p>Nothing is overwritten by mistake: every option and the text are checked before anything is
  * written, an output directory that already holds checkpoints is refused unless the run resumes
  * ({@code --resume}) or {@code --force} says so, and a run whose loss stops being finite stops
- * without saving the broken weights.
+ * without saving the broken weights. A resumed run keeps the settings of its checkpoint (an option
+ * given with another value is an error) and its text, unless {@code --force}.
  */
 @Command(name = "train", sortOptions = false, mixinStandardHelpOptions = true, description = {
     "Train a character language model on a UTF-8 text file.",
@@ -349,14 +350,14 @@ public final class TrainCommand implements Callable<Integer> {
         }
 
         private IllegalArgumentException diverged(TrainingRun.Result result) {
-            TrainingRun.StepReport report = result.diverged();
+            TrainingRun.Divergence d = result.diverged();
             Path good = result.lastGoodCheckpoint();
             String kept = good != null ? "the last good checkpoint is " + good
                     : setup.resumedFrom != null ? "the checkpoint it resumed from, " + setup.resumedFrom + ", is unchanged"
                     : "nothing was saved";
             return new IllegalArgumentException(String.format(Locale.ROOT,
-                    "training diverged: the loss became %s at step %d (pre-clip gradient norm %s); %s; try a lower --lr or --clip",
-                    report.loss(), report.step(), report.preClipNorm(), kept));
+                    "training diverged: the %s became %s at step %d (pre-clip gradient norm %s); %s; try a lower --lr or --clip",
+                    d.validation() ? "validation loss" : "loss", d.loss(), d.step(), d.preClipNorm(), kept));
         }
 
         /** {@code loss 1.9123 bpc 2.759 norm 3.21>5.00 11.8k char/s ETA 2m10s}. */

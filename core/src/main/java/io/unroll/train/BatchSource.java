@@ -28,9 +28,13 @@ public interface BatchSource {
      */
     boolean fillBatch(long step, int[] inputs, int[] targets);
 
+    /** Whether there is held-out data: without any, {@link #validationLoss} is not called and validations report NaN. */
+    boolean hasValidationData();
+
     /**
      * The model's mean loss per target on the held-out data (nats), without changing its
-     * parameters; NaN when there is no held-out data.
+     * parameters. A loss that is not finite (the model overflowed) may be returned as soon as it
+     * is seen: the run treats it as a divergence.
      */
     double validationLoss(SequenceModel model);
 }

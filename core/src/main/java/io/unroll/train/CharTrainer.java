@@ -117,87 +117,87 @@ public final class CharTrainer {
             }
             return out;
         }
-    }
 
-    /** Builds a {@link Config} by name; unset settings keep their defaults. */
-    public static final class Builder {
-        private CellType cell = CellType.LSTM;
-        private int hidden = 256;
-        private int layers = 1;
-        private int embedding = 64;
-        private int seq = 100;
-        private int tbptt = 50;
-        private int batch = 32;
-        private double learningRate = 3e-3;
-        private double clip = 5.0;
-        private double valFraction = 0.05;
-        private long seed = 42;
-        private String rngMode = "default";
+        /** Builds a {@link Config} by name; unset settings keep their defaults. */
+        public static final class Builder {
+            private CellType cell = CellType.LSTM;
+            private int hidden = 256;
+            private int layers = 1;
+            private int embedding = 64;
+            private int seq = 100;
+            private int tbptt = 50;
+            private int batch = 32;
+            private double learningRate = 3e-3;
+            private double clip = 5.0;
+            private double valFraction = 0.05;
+            private long seed = 42;
+            private String rngMode = "default";
 
-        private Builder() {}
+            private Builder() {}
 
-        public Builder cell(CellType cell) {
-            this.cell = cell;
-            return this;
-        }
+            public Builder cell(CellType cell) {
+                this.cell = cell;
+                return this;
+            }
 
-        public Builder hidden(int hidden) {
-            this.hidden = hidden;
-            return this;
-        }
+            public Builder hidden(int hidden) {
+                this.hidden = hidden;
+                return this;
+            }
 
-        public Builder layers(int layers) {
-            this.layers = layers;
-            return this;
-        }
+            public Builder layers(int layers) {
+                this.layers = layers;
+                return this;
+            }
 
-        public Builder embedding(int embedding) {
-            this.embedding = embedding;
-            return this;
-        }
+            public Builder embedding(int embedding) {
+                this.embedding = embedding;
+                return this;
+            }
 
-        public Builder seq(int seq) {
-            this.seq = seq;
-            return this;
-        }
+            public Builder seq(int seq) {
+                this.seq = seq;
+                return this;
+            }
 
-        public Builder tbptt(int tbptt) {
-            this.tbptt = tbptt;
-            return this;
-        }
+            public Builder tbptt(int tbptt) {
+                this.tbptt = tbptt;
+                return this;
+            }
 
-        public Builder batch(int batch) {
-            this.batch = batch;
-            return this;
-        }
+            public Builder batch(int batch) {
+                this.batch = batch;
+                return this;
+            }
 
-        public Builder learningRate(double learningRate) {
-            this.learningRate = learningRate;
-            return this;
-        }
+            public Builder learningRate(double learningRate) {
+                this.learningRate = learningRate;
+                return this;
+            }
 
-        public Builder clip(double clip) {
-            this.clip = clip;
-            return this;
-        }
+            public Builder clip(double clip) {
+                this.clip = clip;
+                return this;
+            }
 
-        public Builder valFraction(double valFraction) {
-            this.valFraction = valFraction;
-            return this;
-        }
+            public Builder valFraction(double valFraction) {
+                this.valFraction = valFraction;
+                return this;
+            }
 
-        public Builder seed(long seed) {
-            this.seed = seed;
-            return this;
-        }
+            public Builder seed(long seed) {
+                this.seed = seed;
+                return this;
+            }
 
-        public Builder rngMode(String rngMode) {
-            this.rngMode = rngMode;
-            return this;
-        }
+            public Builder rngMode(String rngMode) {
+                this.rngMode = rngMode;
+                return this;
+            }
 
-        public Config build() {
-            return new Config(cell, hidden, layers, embedding, seq, tbptt, batch, learningRate, clip, valFraction, seed, rngMode);
+            public Config build() {
+                return new Config(cell, hidden, layers, embedding, seq, tbptt, batch, learningRate, clip, valFraction, seed, rngMode);
+            }
         }
     }
 
@@ -258,7 +258,7 @@ public final class CharTrainer {
         }
 
         /** Sets the value recorded as {@code text} on {@code b}. */
-        private void read(Builder b, String text) {
+        private void read(Config.Builder b, String text) {
             try {
                 switch (this) {
                     case SEQ: b.seq(Integer.parseInt(text)); break;

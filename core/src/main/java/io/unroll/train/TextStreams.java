@@ -87,9 +87,15 @@ public final class TextStreams implements BatchSource {
     }
 
     @Override
+    public boolean hasValidationData() {
+        return valid.length > 0;
+    }
+
+    /** The mean over the validation batches, the state carried along the streams; the first loss that is not finite ends it. */
+    @Override
     public double validationLoss(SequenceModel model) {
         if (valid.length == 0) {
-            return Double.NaN;
+            throw new IllegalStateException("no text is held out for validation (validation fraction 0)");
         }
         RecurrentConfig rc = model.rnn().config();
         boolean withCell = rc.cell().hasCellState();
@@ -103,7 +109,11 @@ public final class TextStreams implements BatchSource {
         double total = 0;
         for (int i = 0; i < batches; i++) {
             fill(valid, validStream, i, validInputs, validTargets);
-            total += model.forward(validInputs, validTargets, null, batch, seq, validState);
+            double loss = model.forward(validInputs, validTargets, null, batch, seq, validState);
+            if (!Double.isFinite(loss)) {
+                return loss;
+            }
+            total += loss;
             validState.copyFrom(model.finalState());
         }
         return total / batches;

@@ -29,9 +29,9 @@ import java.util.Objects;
  *
  * <p>A run ends in one of three ways ({@link Outcome}): the target is reached; a stop was requested
  * ({@link #requestStop()}, from any thread), honoured at the next step boundary, after which the run
- * saves {@value CheckpointDirectory#LATEST}; or the loss or gradient norm stopped being finite,
- * after which nothing more is saved and the result names the last good checkpoint. The checkpoint
- * metadata this class writes is described in docs/training.md.
+ * saves {@value CheckpointDirectory#LATEST}; or a step's loss or gradient norm, or a validation
+ * loss, stopped being finite, after which nothing more is saved and the result names the last
+ * good checkpoint. The checkpoint metadata this class writes is described in docs/training.md.
  */
 public final class TrainingRun {
     // the run's entries of a checkpoint's unroll.info.* metadata, after the task's own
@@ -67,11 +67,19 @@ public final class TrainingRun {
     private int clippedWindows;
     private final TruncatedBptt.ChunkListener windowListener = this::onWindow;
 
-    /** One training step: mean loss over its windows (nats), its bits, mean pre- and post-clip global norm, how many windows were clipped, and its time. */
+    /**
+     * One training step: its number (1 for the first), the mean loss over its windows (nats) and
+     * in bits (bits per character for a character model), the mean pre- and post-clip global
+     * gradient norm, how many windows were clipped, and its wall time.
+     */
     public record StepReport(long step, double loss, double bitsPerToken, double preClipNorm, double postClipNorm,
                              int clippedWindows, double seconds) {}
 
-    /** A validation: the loss on held-out data (nats, NaN without any) and the checkpoint saved with it (null without a directory). */
+    /**
+     * A validation after {@code step}: the loss on held-out data (nats, NaN without any), in bits,
+     * the step's training loss, the checkpoint saved with it (null without a directory) and how
+     * long the validation took.
+     */
     public record Validation(long step, double epoch, double loss, double bitsPerToken, double trainLoss, Path checkpoint,
                              double seconds) {}
 
@@ -94,13 +102,20 @@ public final class TrainingRun {
         default void onCheckpoint(long step, Path file) {}
     }
 
+    /**
+     * Where a run diverged: the step, and the loss that stopped being finite, of that step's
+     * training (with its mean pre-clip norm, NaN if no gradient was taken) or of the validation
+     * after it ({@code validation}; the norm is then the step's).
+     */
+    public record Divergence(long step, double loss, double preClipNorm, boolean validation) {}
+
     /** How a run ended. */
     public enum Outcome {
         /** The target step was reached, validated and saved. */
         COMPLETED,
         /** {@link #requestStop()} stopped it before the target; {@value CheckpointDirectory#LATEST} holds where it stopped. */
         STOPPED,
-        /** A step's loss or gradient norm was not finite; nothing was saved after it. */
+        /** A step's loss or gradient norm, or a validation loss, was not finite; nothing was saved after it. */
         DIVERGED
     }
 
@@ -108,11 +123,11 @@ public final class TrainingRun {
      * What {@link #run(Plan)} did.
      *
      * @param last     the last finite step, or null if none was taken
-     * @param diverged the step whose loss or norm was not finite, for {@link Outcome#DIVERGED}, else null
+     * @param diverged what was not finite, for {@link Outcome#DIVERGED}, else null
      * @param latest   the {@value CheckpointDirectory#LATEST} this run wrote, or null if it wrote none
      * @param trainingSeconds time spent in training steps, validation excluded
      */
-    public record Result(Outcome outcome, long startStep, long step, long targetSteps, StepReport last, StepReport diverged,
+    public record Result(Outcome outcome, long startStep, long step, long targetSteps, StepReport last, Divergence diverged,
                          List<Validation> validations, Path latest, double trainingSeconds) {
         public Result {
             validations = List.copyOf(validations);
@@ -152,47 +167,47 @@ public final class TrainingRun {
         }
 
         /** A plan to reach {@code targetSteps}: by default validating every 200 steps, no checkpoints, no listeners. */
-        public static PlanBuilder to(long targetSteps) {
-            return new PlanBuilder(targetSteps);
-        }
-    }
-
-    /** Builds a {@link Plan} with named settings. */
-    public static final class PlanBuilder {
-        private final long targetSteps;
-        private int validateEvery = 200;
-        private Path directory;
-        private boolean overwrite;
-        private final List<Listener> listeners = new ArrayList<>();
-
-        private PlanBuilder(long targetSteps) {
-            this.targetSteps = targetSteps;
+        public static Builder to(long targetSteps) {
+            return new Builder(targetSteps);
         }
 
-        public PlanBuilder validateEvery(int steps) {
-            this.validateEvery = steps;
-            return this;
-        }
+        /** Builds a {@link Plan} with named settings. */
+        public static final class Builder {
+            private final long targetSteps;
+            private int validateEvery = 200;
+            private Path directory;
+            private boolean overwrite;
+            private final List<Listener> listeners = new ArrayList<>();
 
-        /** Keep checkpoints in {@code dir}, created when the run starts. */
-        public PlanBuilder checkpointsIn(Path dir) {
-            this.directory = dir;
-            return this;
-        }
+            private Builder(long targetSteps) {
+                this.targetSteps = targetSteps;
+            }
 
-        /** Whether a new run may write into a directory that holds checkpoints (same-named files are replaced). */
-        public PlanBuilder overwrite(boolean overwrite) {
-            this.overwrite = overwrite;
-            return this;
-        }
+            public Builder validateEvery(int steps) {
+                this.validateEvery = steps;
+                return this;
+            }
 
-        public PlanBuilder listener(Listener listener) {
-            listeners.add(Objects.requireNonNull(listener, "listener"));
-            return this;
-        }
+            /** Keep checkpoints in {@code dir}, created when the run starts. */
+            public Builder checkpointsIn(Path dir) {
+                this.directory = dir;
+                return this;
+            }
 
-        public Plan build() {
-            return new Plan(targetSteps, validateEvery, directory, overwrite, listeners);
+            /** Whether a new run may write into a directory that holds checkpoints (same-named files are replaced). */
+            public Builder overwrite(boolean overwrite) {
+                this.overwrite = overwrite;
+                return this;
+            }
+
+            public Builder listener(Listener listener) {
+                listeners.add(Objects.requireNonNull(listener, "listener"));
+                return this;
+            }
+
+            public Plan build() {
+                return new Plan(targetSteps, validateEvery, directory, overwrite, listeners);
+            }
         }
     }
 
@@ -418,7 +433,7 @@ public final class TrainingRun {
 
     /** The model's loss on the source's held-out data now; NaN without any. */
     public double validationLoss() {
-        return data.validationLoss(model);
+        return data.hasValidationData() ? data.validationLoss(model) : Double.NaN;
     }
 
     /** Saves the model and everything needed to resume, atomically, with {@code info} as its {@code unroll.info.*} entries. */
@@ -471,6 +486,7 @@ public final class TrainingRun {
         private int recentCount;
         private double trainingSeconds;
         private double lastValidationSeconds;
+        private double lastValidationLoss;
         private StepReport last;
         private Path latest;
 
@@ -490,14 +506,14 @@ public final class TrainingRun {
                 trainingSeconds += report.seconds();
                 Pace pace = pace(report);
                 if (!Double.isFinite(report.loss()) || !Double.isFinite(report.preClipNorm())) {
-                    return result(Outcome.DIVERGED, report);
+                    return result(Outcome.DIVERGED, new Divergence(report.step(), report.loss(), report.preClipNorm(), false));
                 }
                 last = report;
                 for (Listener l : plan.listeners()) {
                     l.onStep(report, pace);
                 }
-                if (step % plan.validateEvery() == 0 && step < plan.targetSteps() && !stopRequested) {
-                    validate();
+                if (step % plan.validateEvery() == 0 && step < plan.targetSteps() && !stopRequested && !validate()) {
+                    return result(Outcome.DIVERGED, validationDivergence());
                 }
             }
             if (stopped) {
@@ -506,14 +522,16 @@ public final class TrainingRun {
             }
             boolean validated = !validations.isEmpty() && validations.get(validations.size() - 1).step() == step;
             if (!validated && !stopRequested) {
-                validate();
+                if (!validate()) {
+                    return result(Outcome.DIVERGED, validationDivergence());
+                }
             } else if (!validated) {
                 save(CheckpointDirectory.LATEST);
             }
             return result(Outcome.COMPLETED, null);
         }
 
-        private Result result(Outcome outcome, StepReport diverged) {
+        private Result result(Outcome outcome, Divergence diverged) {
             return new Result(outcome, startStep, step, plan.targetSteps(), last, diverged, validations, latest, trainingSeconds);
         }
 
@@ -529,10 +547,19 @@ public final class TrainingRun {
             return new Pace(perStep, tokensPerStep() / perStep, remaining * perStep + validationsLeft * lastValidationSeconds);
         }
 
-        private void validate() throws IOException {
+        private Divergence validationDivergence() {
+            return new Divergence(step, lastValidationLoss, last == null ? Double.NaN : last.preClipNorm(), true);
+        }
+
+        /** Validates and saves; returns false, saving nothing, if the validation loss is not finite. */
+        private boolean validate() throws IOException {
             long t0 = System.nanoTime();
             double loss = validationLoss();
             lastValidationSeconds = (System.nanoTime() - t0) / 1e9;
+            lastValidationLoss = loss;
+            if (data.hasValidationData() && !Double.isFinite(loss)) {
+                return false;
+            }
             String name = CheckpointDirectory.validationFileName(step, loss);
             double bits = loss / Math.log(2);
             info.put(VAL_STEP, Long.toString(step));
@@ -546,6 +573,7 @@ public final class TrainingRun {
             for (Listener l : plan.listeners()) {
                 l.onValidation(v);
             }
+            return true;
         }
 
         /** Saves the checkpoint {@code name} in the plan's directory; returns it, or null without a directory. */

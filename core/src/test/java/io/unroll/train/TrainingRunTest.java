@@ -36,7 +36,7 @@ class TrainingRunTest {
      * Counting modulo V: the next token is the current one plus one. Sequence b of step s starts at
      * {@code (s·T + 3b) mod V}; every third step starts new sequences. Validation scores two fixed ones.
      */
-    static final class Counting implements BatchSource {
+    static class Counting implements BatchSource {
         final List<Long> asked = new ArrayList<>();
 
         @Override
@@ -65,6 +65,11 @@ class TrainingRunTest {
                 }
             }
             return step % 3 == 0;
+        }
+
+        @Override
+        public boolean hasValidationData() {
+            return true;
         }
 
         @Override
@@ -276,7 +281,9 @@ class TrainingRunTest {
         assertEquals(TrainingRun.Outcome.DIVERGED, result.outcome());
         assertNotNull(result.diverged());
         assertEquals(5, result.diverged().step());
+        assertFalse(result.diverged().validation());
         assertTrue(Double.isNaN(result.diverged().loss()), result.diverged().toString());
+        assertTrue(Double.isNaN(result.diverged().preClipNorm()), "no gradient was taken: " + result.diverged());
         assertEquals(4, result.last().step(), "the last finite step");
         assertEquals(4, recorder.steps.size(), "listeners never see the non-finite step");
         String good = String.format(java.util.Locale.ROOT, "step-000003-val-%.4f.safetensors", result.validations().get(0).loss());
@@ -285,6 +292,26 @@ class TrainingRunTest {
         Checkpoint.Loaded latest = Checkpoint.load(dir.resolve(CheckpointDirectory.LATEST));
         assertEquals(3, latest.training().step());
         assertTrue(latest.params().get("rnn.weight_hh_l0").copyValues()[0] < 1, "the saved weights are the good ones");
+    }
+
+    @Test
+    void aValidationLossThatIsNotFiniteIsADivergenceToo(@TempDir Path dir) throws Exception {
+        Counting overflowsAtSix = new Counting() {
+            @Override
+            public double validationLoss(SequenceModel model) {
+                return asked.size() == 6 ? Double.POSITIVE_INFINITY : super.validationLoss(model);
+            }
+        };
+        TrainingRun run = newRun(overflowsAtSix);
+        Recorder recorder = new Recorder();
+        TrainingRun.Result result = run.run(TrainingRun.Plan.to(10).validateEvery(3).checkpointsIn(dir).listener(recorder).build());
+        assertEquals(TrainingRun.Outcome.DIVERGED, result.outcome());
+        assertEquals(new TrainingRun.Divergence(6, Double.POSITIVE_INFINITY, result.last().preClipNorm(), true), result.diverged());
+        assertEquals(6, result.last().step(), "the step itself was finite");
+        assertEquals(List.of(3L), recorder.validations.stream().map(TrainingRun.Validation::step).toList());
+        assertEquals(result.validations().get(0).checkpoint(), result.lastGoodCheckpoint());
+        assertEquals(3, Checkpoint.load(dir.resolve(CheckpointDirectory.LATEST)).training().step());
+        assertEquals(2, listing(dir).size(), listing(dir).toString());
     }
 
     @Test
