@@ -155,7 +155,7 @@ def make_hello():
     metadata = {
         "generator": "tools/reference/make_numpy_reference.py",
         "numpy_version": np.__version__,
-        "experiment": "SPEC.md section 4, experiment 1",
+        "experiment": "the from-scratch next-character RNN on \"hello world!\" (docs/spec.md#hello-world)",
         "text": TEXT,
         "vocabulary": "".join(chars),
         "hidden_size": str(H),
@@ -226,7 +226,7 @@ def make_decay():
     metadata = {
         "generator": "tools/reference/make_numpy_reference.py",
         "numpy_version": np.__version__,
-        "experiment": "SPEC.md section 4, experiment 3",
+        "experiment": "the gradient-decay experiment (docs/spec.md#gradient-decay)",
         "steps": str(DECAY_T),
         "hidden_size": str(DECAY_H),
         "trials": str(DECAY_TRIALS),

@@ -1,9 +1,8 @@
 package io.unroll.example;
 
+import static io.unroll.reference.Close.assertClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import static io.unroll.reference.Close.assertClose;
 
 import io.unroll.cell.CellType;
 import io.unroll.flow.GradientNorms;
@@ -17,6 +16,9 @@ import io.unroll.train.Adam;
 import io.unroll.train.Clipping;
 import io.unroll.train.Init;
 import io.unroll.train.InitScheme;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -87,6 +89,23 @@ class ReadmeExampleTest {
                 assertEquals(-1e-3 * Math.signum(params.grads()[i]), params.values()[i] - before[i], 2e-5, "update of value " + i);
             }
         }
+    }
+
+    @Test
+    void theReadmeShowsTheCodeThisTestRuns() throws IOException {
+        String readme = Files.readString(Path.of("../README.md"));
+        int start = readme.indexOf("## Library example");
+        int open = readme.indexOf("```java\n", start) + "```java\n".length();
+        String block = readme.substring(open, readme.indexOf("```", open));
+        String test = Files.readString(Path.of("src/test/java/io/unroll/example/ReadmeExampleTest.java"));
+        int lines = 0;
+        for (String line : block.split("\n")) {
+            if (!line.isBlank()) {
+                assertTrue(test.contains(line.strip()), "README line not in this test: " + line);
+                lines++;
+            }
+        }
+        assertTrue(lines >= 10, "the README's example has " + lines + " lines");
     }
 
     private static double[] slice(float[] values, Param p) {
