@@ -7,7 +7,7 @@ import io.unroll.stream.StreamSession;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.Rng;
 import io.unroll.train.Init;
-import io.unroll.train.InitScheme;
+import io.unroll.init.InitScheme;
 
 /**
  * The timed streaming step: a one-layer network of H units with I inputs, batch 1, one

@@ -1,5 +1,6 @@
 package io.unroll.bench;
 
+import io.unroll.init.Weights;
 import io.unroll.cell.CellType;
 import io.unroll.layer.Linear;
 import io.unroll.layer.Recurrent;
@@ -11,7 +12,7 @@ import io.unroll.tensor.Rng;
 import io.unroll.train.Adam;
 import io.unroll.train.Clipping;
 import io.unroll.train.Init;
-import io.unroll.train.InitScheme;
+import io.unroll.init.InitScheme;
 
 /**
  * The timed training step, the one PyTorch's peer runs too: a one-layer recurrent network with
@@ -55,8 +56,8 @@ public final class TrainingStep {
         Rng rng = Rng.seeded(seed);
         Init.apply(rnn, InitScheme.PYTORCH, rng);
         double bound = 1 / Math.sqrt(hidden);
-        Init.uniform(head.weight(), bound, rng);
-        Init.uniform(head.bias(), bound, rng);
+        Weights.uniform(head.weight(), bound, rng);
+        Weights.uniform(head.bias(), bound, rng);
         this.input = new float[batch * steps * hidden];
         rng.fillGaussian(input, 0, input.length, 1.0);
         this.targets = new int[batch * steps];

@@ -3,7 +3,7 @@ package io.unroll.cli;
 import io.unroll.cell.CellType;
 import io.unroll.flow.GradientDecay;
 import io.unroll.tensor.Rng;
-import io.unroll.train.InitScheme;
+import io.unroll.init.InitScheme;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Locale;

@@ -4,7 +4,7 @@ import io.unroll.kernel.Kernels;
 import io.unroll.tensor.Param;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.Rng;
-import io.unroll.train.InitScheme;
+import io.unroll.init.InitScheme;
 import java.util.Arrays;
 
 /**
@@ -249,7 +249,7 @@ public abstract class Cell {
     }
 
     /**
-     * Initialises {@code weight_hh} by a named scheme ({@link io.unroll.train.Init#apply} does the
+     * Initialises {@code weight_hh} by a named scheme ({@code io.unroll.train.Init.apply} does the
      * rest of the layer).
      *
      * @param sigma the scheme's σ, for the schemes that take one

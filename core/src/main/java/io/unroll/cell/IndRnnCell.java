@@ -1,10 +1,10 @@
 package io.unroll.cell;
 
+import io.unroll.init.Weights;
 import io.unroll.kernel.Kernels;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.Rng;
-import io.unroll.train.Init;
-import io.unroll.train.InitScheme;
+import io.unroll.init.InitScheme;
 import java.util.Arrays;
 
 /**
@@ -97,10 +97,10 @@ public final class IndRnnCell extends Cell {
                 rng.fillUniform(weightHh.data(), weightHh.offset(), hidden, 0, 1);
                 break;
             case GAUSSIAN:
-                Init.gaussian(weightHh, sigma, rng);
+                Weights.gaussian(weightHh, sigma, rng);
                 break;
             case IDENTITY:
-                Init.gaussian(weightHh, sigma, rng);
+                Weights.gaussian(weightHh, sigma, rng);
                 for (int j = 0; j < hidden; j++) {
                     weightHh.data()[weightHh.offset() + j] += 1f;
                 }

@@ -1,11 +1,11 @@
 package io.unroll.cell;
 
+import io.unroll.init.Weights;
 import io.unroll.kernel.Kernels;
 import io.unroll.tensor.Param;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.Rng;
-import io.unroll.train.Init;
-import io.unroll.train.InitScheme;
+import io.unroll.init.InitScheme;
 import java.util.Arrays;
 
 /**
@@ -51,19 +51,19 @@ abstract class MatrixCell extends Cell {
         int g = type().gates();
         switch (scheme) {
             case PYTORCH:
-                Init.uniform(weightHh, 1 / Math.sqrt(hidden), rng);
+                Weights.uniform(weightHh, 1 / Math.sqrt(hidden), rng);
                 break;
             case GAUSSIAN:
-                Init.gaussian(weightHh, sigma, rng);
+                Weights.gaussian(weightHh, sigma, rng);
                 break;
             case XAVIER:
-                Init.xavierUniform(weightHh, g, rng);
+                Weights.xavierUniform(weightHh, g, rng);
                 break;
             case ORTHOGONAL:
-                Init.orthogonal(weightHh, g, 1.0, rng);
+                Weights.orthogonal(weightHh, g, 1.0, rng);
                 break;
             case IDENTITY:
-                Init.identity(weightHh, g, sigma, rng);
+                Weights.identity(weightHh, g, sigma, rng);
                 break;
             default:
                 throw new AssertionError(scheme);

@@ -1,5 +1,6 @@
 package io.unroll.experiment;
 
+import io.unroll.init.Weights;
 import io.unroll.cell.CellType;
 import io.unroll.data.CharVocabulary;
 import io.unroll.layer.RecurrentConfig;
@@ -79,7 +80,7 @@ public final class CharExperiment {
         ParamStore params = pb.build();
         // W_x [H, V], W_h [H, H], W_y [V, H], in this order, each randn(rows, cols) * 0.01
         for (Param p : new Param[] {model.rnn().weightIh(0), model.rnn().weightHh(0), model.head().weight()}) {
-            Init.gaussian(p, 0.01, rng);
+            Weights.gaussian(p, 0.01, rng);
         }
         return new CharExperiment(HELLO, model, params, new Sgd(0.05), 5.0, 1e-8, epochs, 50, 20);
     }
@@ -92,10 +93,10 @@ public final class CharExperiment {
         SequenceModel model = SequenceModel.embedded(pb, v, RecurrentConfig.of(CellType.RNN_TANH, hidden, hidden, 1));
         ParamStore params = pb.build();
         // PyTorch's defaults: nn.Embedding N(0, 1); nn.RNN and nn.Linear U(±1/√fan_in)
-        Init.gaussian(model.embedding().weight(), 1.0, rng);
-        Init.apply(model.rnn(), io.unroll.train.InitScheme.PYTORCH, rng);
-        Init.uniform(model.head().weight(), 1 / Math.sqrt(hidden), rng);
-        Init.uniform(model.head().bias(), 1 / Math.sqrt(hidden), rng);
+        Weights.gaussian(model.embedding().weight(), 1.0, rng);
+        Init.apply(model.rnn(), io.unroll.init.InitScheme.PYTORCH, rng);
+        Weights.uniform(model.head().weight(), 1 / Math.sqrt(hidden), rng);
+        Weights.uniform(model.head().bias(), 1 / Math.sqrt(hidden), rng);
         return new CharExperiment(text, model, params, Adam.adam(1e-2), 5.0, Clipping.PYTORCH_EPSILON, epochs, 100, 40);
     }
 

@@ -1,5 +1,6 @@
 package io.unroll.flow;
 
+import io.unroll.init.Weights;
 import io.unroll.cell.Cell;
 import io.unroll.cell.CellType;
 import io.unroll.layer.Recurrent;
@@ -9,8 +10,7 @@ import io.unroll.tensor.Param;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.Rng;
 import io.unroll.tensor.State;
-import io.unroll.train.Init;
-import io.unroll.train.InitScheme;
+import io.unroll.init.InitScheme;
 import java.util.Arrays;
 import java.util.Locale;
 
@@ -87,7 +87,7 @@ public final class GradientDecay {
         double[] mean = new double[t];
         for (int trial = 0; trial < config.trials(); trial++) {
             drawRecurrentWeights(rnn.cell(0), h, config, rng);
-            Init.gaussian(rnn.weightIh(0), 0.1, rng);
+            Weights.gaussian(rnn.weightIh(0), 0.1, rng);
             rng.fillGaussian(input, 0, t, 1.0);
             rnn.forward(input, 1, t, null);
             GradientNorms norms = new GradientNorms(1, t);
@@ -109,11 +109,11 @@ public final class GradientDecay {
         Param wHh = cell.weightHh();
         double scale = config.effectiveScale();
         if (config.init() == InitScheme.GAUSSIAN) {
-            Init.gaussian(wHh, scale / Math.sqrt(hidden), rng);
+            Weights.gaussian(wHh, scale / Math.sqrt(hidden), rng);
             return;
         }
         if (config.init() == InitScheme.ORTHOGONAL && wHh.shape().length == 2) {
-            Init.orthogonal(wHh, cell.type().gates(), scale, rng);
+            Weights.orthogonal(wHh, cell.type().gates(), scale, rng);
             return;
         }
         cell.initRecurrentWeight(config.init(), 0, rng);

@@ -1,5 +1,7 @@
 package io.unroll.train;
 
+import io.unroll.init.InitScheme;
+import io.unroll.init.Weights;
 import io.unroll.cell.CellType;
 import io.unroll.data.CharVocabulary;
 import io.unroll.io.Checkpoint;
@@ -359,13 +361,13 @@ public final class CharTrainer {
         ParamStore params = pb.build();
         Rng rng = Rng.create(config.rngMode(), config.seed());
         // PyTorch's defaults: nn.Embedding N(0, 1); nn.LSTM/GRU/RNN and nn.Linear U(±1/√fan_in)
-        Init.gaussian(model.embedding().weight(), 1.0, rng);
+        Weights.gaussian(model.embedding().weight(), 1.0, rng);
         Init.apply(model.rnn(), InitScheme.PYTORCH, rng);
         if (model.rnn().cell(0).forgetGateBlock() >= 0) {
             Init.forgetGateBias(model.rnn(), 1.0);
         }
-        Init.uniform(model.head().weight(), 1 / Math.sqrt(config.hidden()), rng);
-        Init.uniform(model.head().bias(), 1 / Math.sqrt(config.hidden()), rng);
+        Weights.uniform(model.head().weight(), 1 / Math.sqrt(config.hidden()), rng);
+        Weights.uniform(model.head().bias(), 1 / Math.sqrt(config.hidden()), rng);
         return new CharTrainer(config, streams, TrainingRun.builder().model(model, params).vocabulary(vocabulary)
                 .optimizer(Adam.adam(config.learningRate())).rng(rng), TextFingerprint.of(textName, text));
     }

@@ -15,7 +15,7 @@ import io.unroll.tensor.Rng;
 import io.unroll.train.Adam;
 import io.unroll.train.Clipping;
 import io.unroll.train.Init;
-import io.unroll.train.InitScheme;
+import io.unroll.init.InitScheme;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

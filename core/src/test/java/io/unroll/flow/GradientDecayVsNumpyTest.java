@@ -8,7 +8,7 @@ import io.unroll.cell.CellType;
 import io.unroll.io.Safetensors;
 import io.unroll.reference.Fixtures;
 import io.unroll.tensor.Rng;
-import io.unroll.train.InitScheme;
+import io.unroll.init.InitScheme;
 import java.io.IOException;
 import org.junit.jupiter.api.Test;
 

@@ -9,7 +9,7 @@ import io.unroll.loss.SoftmaxCrossEntropy;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.State;
 import io.unroll.train.Adam;
-import io.unroll.train.InitScheme;
+import io.unroll.init.InitScheme;
 import io.unroll.train.Sgd;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;

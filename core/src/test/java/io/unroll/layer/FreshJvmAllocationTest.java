@@ -1,5 +1,6 @@
 package io.unroll.layer;
 
+import io.unroll.init.Weights;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,7 +11,7 @@ import io.unroll.tensor.Rng;
 import io.unroll.train.Adam;
 import io.unroll.train.Clipping;
 import io.unroll.train.Init;
-import io.unroll.train.InitScheme;
+import io.unroll.init.InitScheme;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -64,7 +65,7 @@ class FreshJvmAllocationTest {
             ParamStore params = pb.build();
             Rng rng = Rng.seeded(3);
             Init.apply(rnn, InitScheme.PYTORCH, rng);
-            Init.uniform(head.weight(), 0.05, rng);
+            Weights.uniform(head.weight(), 0.05, rng);
             float[] input = new float[batch * steps * hidden]; // [B, T, I]
             rng.fillGaussian(input, 0, input.length, 1.0);
             int[] targets = new int[batch * steps];

@@ -9,7 +9,7 @@ import io.unroll.cell.IndRnnCell;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.Rng;
 import io.unroll.train.Init;
-import io.unroll.train.InitScheme;
+import io.unroll.init.InitScheme;
 import org.junit.jupiter.api.Test;
 
 /** How the initialisation schemes set the IndRNN's recurrent vector u. */

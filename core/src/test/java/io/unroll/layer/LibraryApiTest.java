@@ -13,7 +13,7 @@ import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.Rng;
 import io.unroll.tensor.State;
 import io.unroll.train.Init;
-import io.unroll.train.InitScheme;
+import io.unroll.init.InitScheme;
 import org.junit.jupiter.api.Test;
 
 /** What a PyTorch user expects of the library's surface: shapes checked, names explicit, results that can be kept. */

@@ -1,5 +1,6 @@
 package io.unroll.layer;
 
+import io.unroll.init.Weights;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,7 +10,7 @@ import io.unroll.tensor.Rng;
 import io.unroll.train.Adam;
 import io.unroll.train.Clipping;
 import io.unroll.train.Init;
-import io.unroll.train.InitScheme;
+import io.unroll.init.InitScheme;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -29,9 +30,9 @@ class NoAllocationTest {
         SequenceModel model = SequenceModel.embedded(pb, vocabulary, RecurrentConfig.of(cell, 8, 24, 2));
         ParamStore params = pb.build();
         Rng rng = Rng.seeded(1);
-        Init.gaussian(model.embedding().weight(), 1.0, rng);
+        Weights.gaussian(model.embedding().weight(), 1.0, rng);
         Init.apply(model.rnn(), InitScheme.PYTORCH, rng);
-        Init.uniform(model.head().weight(), 0.2, rng);
+        Weights.uniform(model.head().weight(), 0.2, rng);
         int[] tokens = new int[batch * steps];
         int[] targets = new int[batch * steps];
         for (int i = 0; i < tokens.length; i++) {

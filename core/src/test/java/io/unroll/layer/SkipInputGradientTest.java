@@ -12,7 +12,7 @@ import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.Rng;
 import io.unroll.tensor.State;
 import io.unroll.train.Init;
-import io.unroll.train.InitScheme;
+import io.unroll.init.InitScheme;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -12,7 +12,7 @@ import io.unroll.layer.RecurrentConfig;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.Rng;
 import io.unroll.train.Init;
-import io.unroll.train.InitScheme;
+import io.unroll.init.InitScheme;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -12,7 +12,7 @@ import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.Rng;
 import io.unroll.tensor.State;
 import io.unroll.train.Init;
-import io.unroll.train.InitScheme;
+import io.unroll.init.InitScheme;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;

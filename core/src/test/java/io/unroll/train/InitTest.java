@@ -1,5 +1,7 @@
 package io.unroll.train;
 
+import io.unroll.init.InitScheme;
+import io.unroll.init.Weights;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -45,7 +47,7 @@ class InitTest {
                 }
             }
         }
-        for (double r : Init.spectralRadius(w, 3)) {
+        for (double r : Weights.spectralRadius(w, 3)) {
             assertEquals(1.0, r, 1e-5);
         }
         assertEquals(0f, rnn.biasIh(0).copyValues()[0]);
@@ -56,7 +58,7 @@ class InitTest {
         ParamStore.Builder pb = ParamStore.builder();
         Param wide = pb.add("w", 3, 7);
         pb.build();
-        Init.orthogonal(wide, 1, 2.0, Rng.seeded(1));
+        Weights.orthogonal(wide, 1, 2.0, Rng.seeded(1));
         for (int i = 0; i < 3; i++) {
             for (int j = 0; j < 3; j++) {
                 double dot = 0;
@@ -100,8 +102,8 @@ class InitTest {
     void scalingToASpectralRadiusHitsIt() {
         Recurrent rnn = stack(CellType.RNN_TANH, 2, 12, 1);
         Init.apply(rnn, InitScheme.GAUSSIAN, 0.3, Rng.seeded(2));
-        Init.scaleToSpectralRadius(rnn.weightHh(0), 1, 0.95);
-        assertEquals(0.95, Init.spectralRadius(rnn.weightHh(0), 1)[0], 1e-5);
+        Weights.scaleToSpectralRadius(rnn.weightHh(0), 1, 0.95);
+        assertEquals(0.95, Weights.spectralRadius(rnn.weightHh(0), 1)[0], 1e-5);
     }
 
     @Test

@@ -1,5 +1,7 @@
 package io.unroll.train;
 
+import io.unroll.init.InitScheme;
+import io.unroll.init.Weights;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -117,9 +119,9 @@ class TrainingRunTest {
         SequenceModel model = SequenceModel.embedded(pb, V, RecurrentConfig.of(cell, 4, 8, 1));
         ParamStore params = pb.build();
         Rng rng = Rng.seeded(3);
-        Init.gaussian(model.embedding().weight(), 1.0, rng);
+        Weights.gaussian(model.embedding().weight(), 1.0, rng);
         Init.apply(model.rnn(), InitScheme.PYTORCH, rng);
-        Init.uniform(model.head().weight(), 0.3, rng);
+        Weights.uniform(model.head().weight(), 0.3, rng);
         return TrainingRun.builder().model(model, params).optimizer(Adam.adam(0.05)).rng(rng).data(data).tbptt(3).clip(1.0)
                 .taskInfo(Map.of("task", "counting")).build();
     }

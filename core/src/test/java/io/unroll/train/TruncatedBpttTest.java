@@ -1,5 +1,7 @@
 package io.unroll.train;
 
+import io.unroll.init.InitScheme;
+import io.unroll.init.Weights;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,9 +26,9 @@ class TruncatedBpttTest {
         SequenceModel model = SequenceModel.embedded(pb, V, RecurrentConfig.of(cell, 4, 6, 2));
         ParamStore params = pb.build();
         Rng rng = Rng.seeded(12);
-        Init.gaussian(model.embedding().weight(), 1.0, rng);
+        Weights.gaussian(model.embedding().weight(), 1.0, rng);
         Init.apply(model.rnn(), InitScheme.PYTORCH, rng);
-        Init.uniform(model.head().weight(), 0.4, rng);
+        Weights.uniform(model.head().weight(), 0.4, rng);
         return new Setup(model, params);
     }
 

@@ -1,11 +1,11 @@
-package io.unroll.train;
+package io.unroll.init;
 
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
- * Named initialisations of a recurrent stack (docs/spec.md#initialisers), applied by {@link Init#apply}:
+ * Named initialisations of a recurrent stack (docs/spec.md#initialisers), applied by {@code io.unroll.train.Init.apply}:
  * <ul>
  *   <li>{@code pytorch}: every weight and bias {@code U(-1/√H, 1/√H)}, PyTorch's default;</li>
  *   <li>{@code gaussian}: weights {@code N(0, σ²)} (σ = 0.01 unless given), biases 0;</li>
