@@ -83,10 +83,10 @@ public final class BenchText {
         s.append("others = share of the CPU time other processes took while the row ran (above 5% the row is not trustworthy);\n");
         s.append(CORE_LEGEND).append("\n\n");
         boolean torch = r.pytorch() != null;
-        TextTable t = torch
-                ? new TextTable("cell", "H", "B", "Unroll ms", "runs", "ksps", "GFLOP/s", "% peak", "PyTorch ms", "runs", "GFLOP/s",
+        Table t = torch
+                ? new Table("cell", "H", "B", "Unroll ms", "runs", "ksps", "GFLOP/s", "% peak", "PyTorch ms", "runs", "GFLOP/s",
                         "speedup", "target", "others", "c2c ns")
-                : new TextTable("cell", "H", "B", "Unroll ms", "runs", "ksps", "GFLOP/s", "% peak", "others", "c2c ns");
+                : new Table("cell", "H", "B", "Unroll ms", "runs", "ksps", "GFLOP/s", "% peak", "others", "c2c ns");
         for (TrainingRow row : r.training()) {
             TrainingFigures u = row.unroll();
             String peak = String.format(Locale.ROOT, "%.1f", 100 * u.peakShare());
@@ -122,7 +122,7 @@ public final class BenchText {
         }
         s.append(String.format(Locale.ROOT, "Threads: %d vs 1 (the 1-thread run in a child JVM with -Dunroll.threads=1); target >= %.1fx at H >= %d%n%n",
                 r.threads(), Targets.THREAD_SCALING, Targets.SCALING_MIN_HIDDEN));
-        TextTable t = new TextTable("cell", "H", "B", "1 thread ms", r.threads() + " threads ms", "speedup", "target");
+        Table t = new Table("cell", "H", "B", "1 thread ms", r.threads() + " threads ms", "speedup", "target");
         for (TrainingRow row : rows) {
             t.addRow(row.cell(), row.hidden(), row.batch(), msRange(row.unrollOneThread()), msRange(row.unroll()),
                     String.format(Locale.ROOT, "%.2fx", row.threadScaling()),
@@ -135,7 +135,7 @@ public final class BenchText {
     private static void memory(StringBuilder s, BenchReport r) {
         s.append(String.format(Locale.ROOT, "Allocation per training step once warm (all threads; target 0) and floats stored for backward vs what BPTT needs (target <= %.2fx)%n%n",
                 Targets.MEMORY_RATIO));
-        TextTable t = new TextTable("cell", "H", "B", "bytes/step", "alloc", "stored floats", "needed floats", "stored/needed", "memory");
+        Table t = new Table("cell", "H", "B", "bytes/step", "alloc", "stored floats", "needed floats", "stored/needed", "memory");
         for (TrainingRow row : r.training()) {
             Allocation a = row.allocation();
             t.addRow(row.cell(), row.hidden(), row.batch(), a == null ? "n/a" : num(a.allThreads()),
@@ -152,9 +152,9 @@ public final class BenchText {
                 Targets.STREAM_LSTM64_NS, Targets.STREAM_SPEEDUP));
         s.append(CORE_LEGEND).append("\n\n");
         boolean torch = r.pytorch() != null;
-        TextTable t = torch
-                ? new TextTable("cell", "H", "I", "Unroll ns", "latency", "bytes/step", "PyTorch ns", "speedup", "target", "others", "c2c ns")
-                : new TextTable("cell", "H", "I", "Unroll ns", "latency", "bytes/step", "others", "c2c ns");
+        Table t = torch
+                ? new Table("cell", "H", "I", "Unroll ns", "latency", "bytes/step", "PyTorch ns", "speedup", "target", "others", "c2c ns")
+                : new Table("cell", "H", "I", "Unroll ns", "latency", "bytes/step", "others", "c2c ns");
         for (StreamingRow row : r.streaming()) {
             String latency = row.cell().equals("lstm") && row.hidden() == 64
                     ? (row.unrollNs() <= Targets.STREAM_LSTM64_NS ? "PASS" : "MISS") : "";
@@ -194,7 +194,7 @@ public final class BenchText {
         if (r.targets().isEmpty()) {
             return;
         }
-        TextTable t = new TextTable("target", "met", "worst row", "value", "target", "short by");
+        Table t = new Table("target", "met", "worst row", "value", "target", "short by");
         for (Map.Entry<String, int[]> e : counts.entrySet()) {
             TargetCheck w = worst.get(e.getKey());
             t.addRow(e.getKey(), e.getValue()[0] + "/" + e.getValue()[1], w.subject(), value(w.value(), w.unit()),

@@ -150,7 +150,7 @@ class BenchTextTest {
 
     @Test
     void tablesRightAlignNumberColumnsAndLeftAlignTheRest() {
-        String table = new TextTable("cell", "H", "share", "ratio").addRow("lstm", 64, "5%", "1.2 PASS").addRow("rnn_tanh", 1024, "NaN", "")
+        String table = new Table("cell", "H", "share", "ratio").addRow("lstm", 64, "5%", "1.2 PASS").addRow("rnn_tanh", 1024, "NaN", "")
                 .render();
         assertEquals("""
                 cell         H  share  ratio
@@ -162,7 +162,7 @@ class BenchTextTest {
 
     @Test
     void aTableRowWithTheWrongNumberOfCellsSaysWhatWasExpected() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new TextTable("a", "b").addRow(1));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Table("a", "b").addRow(1));
         assertEquals("table row has 1 cells, expected 2 (a, b)", e.getMessage());
     }
 }

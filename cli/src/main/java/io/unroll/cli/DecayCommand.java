@@ -1,5 +1,6 @@
 package io.unroll.cli;
 
+import io.unroll.bench.Table;
 import io.unroll.cell.CellType;
 import io.unroll.flow.GradientDecay;
 import io.unroll.tensor.Rng;

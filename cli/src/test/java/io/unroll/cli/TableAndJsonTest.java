@@ -1,5 +1,6 @@
 package io.unroll.cli;
 
+import io.unroll.bench.Table;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package io.unroll.cli;
+package io.unroll.bench;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -7,8 +7,8 @@ import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
- * A plain aligned text table for the terminal: a header, a rule, then the rows, columns two
- * spaces apart, no trailing spaces.
+ * A plain aligned text table for the terminal, used by the benchmark report and the command line:
+ * a header, a rule, then the rows, columns two spaces apart, no trailing spaces.
  *
  * <pre>
  * epoch    loss  grad norm  clipped
