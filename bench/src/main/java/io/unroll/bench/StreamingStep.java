@@ -1,13 +1,13 @@
 package io.unroll.bench;
 
 import io.unroll.cell.CellType;
+import io.unroll.init.InitScheme;
 import io.unroll.layer.Recurrent;
 import io.unroll.layer.RecurrentConfig;
 import io.unroll.stream.StreamSession;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.Rng;
 import io.unroll.train.Init;
-import io.unroll.init.InitScheme;
 
 /**
  * The timed streaming step: a one-layer network of H units with I inputs, batch 1, one

@@ -1,7 +1,8 @@
 package io.unroll.bench;
 
-import io.unroll.init.Weights;
 import io.unroll.cell.CellType;
+import io.unroll.init.InitScheme;
+import io.unroll.init.Weights;
 import io.unroll.layer.Linear;
 import io.unroll.layer.Recurrent;
 import io.unroll.layer.RecurrentConfig;
@@ -12,7 +13,6 @@ import io.unroll.tensor.Rng;
 import io.unroll.train.Adam;
 import io.unroll.train.Clipping;
 import io.unroll.train.Init;
-import io.unroll.init.InitScheme;
 
 /**
  * The timed training step, the one PyTorch's peer runs too: a one-layer recurrent network with

@@ -1,10 +1,10 @@
 package io.unroll.cell;
 
+import io.unroll.init.InitScheme;
 import io.unroll.kernel.Kernels;
 import io.unroll.tensor.Param;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.Rng;
-import io.unroll.init.InitScheme;
 import java.util.Arrays;
 
 /**
@@ -124,14 +124,9 @@ public abstract class Cell {
         return buf;
     }
 
-    /** Sizes the workspace for {@code batch} sequences of {@code steps} steps. */
+    /** Sizes the workspace for {@code batch} sequences of {@code steps} steps; cells with memory of their own size it here too. */
     public void resize(int batch, int steps) {
-        buf = newBuffers(batch, steps);
-    }
-
-    /** The workspace of one shape; cells with memory of their own add it here. */
-    protected StepBuffers newBuffers(int batch, int steps) {
-        return new StepBuffers(batch, steps, hidden, gateWidth, type.gates() == 1, type.hasCellState(), !foldsHiddenBias);
+        buf = new StepBuffers(batch, steps, hidden, gateWidth, type.gates() == 1, type.hasCellState(), !foldsHiddenBias);
     }
 
     // ---------------------------------------------------------------- forward
@@ -265,6 +260,13 @@ public abstract class Cell {
 
     /** A streaming step whose weights {@link #newStreamStep} then reads in. */
     protected abstract StreamStep createStreamStep();
+
+    /** {@code dst += p}, or nothing for an absent bias. */
+    protected static void addInto(float[] dst, Param p) {
+        if (p != null) {
+            Kernels.add(dst, 0, p.data(), p.offset(), dst.length);
+        }
+    }
 
     /** One layer of a streaming session: one input row in, the layer's state updated in place. */
     public interface StreamStep {

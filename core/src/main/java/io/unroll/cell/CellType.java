@@ -90,7 +90,7 @@ public enum CellType {
      * use {@link #parse(String, String)}.
      */
     public static CellType parse(String id) {
-        String key = id == null ? "" : id.trim().toLowerCase(Locale.ROOT);
+        String key = normalized(id);
         for (CellType t : values()) {
             if (t.id().equals(key)) {
                 return t;
@@ -111,8 +111,8 @@ public enum CellType {
      * is taken as it is. The activation must be null or tanh for a cell without a choice.
      */
     public static CellType parse(String name, String activation) {
-        String key = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
-        String act = activation == null ? "" : activation.trim().toLowerCase(Locale.ROOT);
+        String key = normalized(name);
+        String act = normalized(activation);
         for (CellType t : values()) {
             if (t.id().equals(key)) {
                 if (!act.isEmpty() && !(t.activation == null ? act.equals("tanh") : act.equals(t.activation.id()))) {
@@ -133,5 +133,10 @@ public enum CellType {
             }
         }
         throw new IllegalArgumentException("unknown cell '" + name + "', expected one of " + ids() + " or a family with an activation");
+    }
+
+    /** Trimmed and lower-case; null as empty. */
+    private static String normalized(String name) {
+        return name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
     }
 }

@@ -34,10 +34,10 @@ public final class GruCell extends MatrixCell {
     }
 
     @Override
-    protected StepBuffers newBuffers(int batch, int steps) {
+    public void resize(int batch, int steps) {
+        super.resize(batch, steps);
         hn = new float[Math.multiplyExact(steps, batch * hidden)];
         hProj = new float[batch * gateWidth];
-        return super.newBuffers(batch, steps);
     }
 
     @Override

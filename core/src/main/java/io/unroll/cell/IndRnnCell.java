@@ -1,10 +1,10 @@
 package io.unroll.cell;
 
+import io.unroll.init.InitScheme;
 import io.unroll.init.Weights;
 import io.unroll.kernel.Kernels;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.Rng;
-import io.unroll.init.InitScheme;
 import java.util.Arrays;
 
 /**
@@ -142,12 +142,8 @@ public final class IndRnnCell extends Cell {
             public void refreshWeights() {
                 Kernels.transpose(weightIhT, 0, weightIh.data(), weightIh.offset(), hidden, inputSize);
                 Arrays.fill(bias, 0f);
-                if (biasIh != null) {
-                    Kernels.add(bias, 0, biasIh.data(), biasIh.offset(), hidden);
-                }
-                if (biasHh != null) {
-                    Kernels.add(bias, 0, biasHh.data(), biasHh.offset(), hidden);
-                }
+                addInto(bias, biasIh);
+                addInto(bias, biasHh);
             }
 
             @Override

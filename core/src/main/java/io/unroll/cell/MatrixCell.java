@@ -1,11 +1,10 @@
 package io.unroll.cell;
 
+import io.unroll.init.InitScheme;
 import io.unroll.init.Weights;
 import io.unroll.kernel.Kernels;
-import io.unroll.tensor.Param;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.Rng;
-import io.unroll.init.InitScheme;
 import java.util.Arrays;
 
 /**
@@ -105,13 +104,6 @@ abstract class MatrixCell extends Cell {
             System.arraycopy(x, xOff, xh, 0, inputSize);
             System.arraycopy(h, hOff, xh, inputSize, hidden);
             System.arraycopy(bias, 0, gates, 0, gateWidth);
-        }
-    }
-
-    /** {@code dst += p}, or nothing for an absent bias. */
-    static void addInto(float[] dst, Param p) {
-        if (p != null) {
-            Kernels.add(dst, 0, p.data(), p.offset(), dst.length);
         }
     }
 }

@@ -83,9 +83,9 @@ public final class StepBuffers {
 
     /** Slot 0 (h_{-1}, c_{-1}) from layer {@code layer} of {@code initial}, or zeros when it is null. */
     public void setInitialState(State initial, int layer) {
-        copySlice(hs, 0, initial == null ? null : initial.h(), layer);
+        copySlice(hs, initial == null ? null : initial.h(), layer);
         if (cs != null) {
-            copySlice(cs, 0, initial == null ? null : initial.c(), layer);
+            copySlice(cs, initial == null ? null : initial.c(), layer);
         }
     }
 
@@ -96,9 +96,9 @@ public final class StepBuffers {
 
     /** The gradient arriving at the final state, from layer {@code layer} of {@code dFinal} or zeros. */
     public void setFinalStateGradient(State dFinal, int layer) {
-        copySlice(dhCarry, 0, dFinal == null ? null : dFinal.h(), layer);
+        copySlice(dhCarry, dFinal == null ? null : dFinal.h(), layer);
         if (dc != null) {
-            copySlice(dc, 0, dFinal == null ? null : dFinal.c(), layer);
+            copySlice(dc, dFinal == null ? null : dFinal.c(), layer);
         }
     }
 
@@ -128,12 +128,13 @@ public final class StepBuffers {
         return n;
     }
 
-    private void copySlice(float[] dst, int dstOff, float[] state, int layer) {
+    /** {@code dst[0, B·H)} from layer {@code layer} of a state array {@code [L, B, H]}, or zeros when it is null. */
+    private void copySlice(float[] dst, float[] state, int layer) {
         int bh = batch * hidden;
         if (state == null) {
-            Arrays.fill(dst, dstOff, dstOff + bh, 0f);
+            Arrays.fill(dst, 0, bh, 0f);
         } else {
-            System.arraycopy(state, layer * bh, dst, dstOff, bh);
+            System.arraycopy(state, layer * bh, dst, 0, bh);
         }
     }
 }

@@ -1,8 +1,8 @@
 package io.unroll.experiment;
 
-import io.unroll.init.Weights;
 import io.unroll.cell.CellType;
 import io.unroll.data.CharVocabulary;
+import io.unroll.init.Weights;
 import io.unroll.layer.RecurrentConfig;
 import io.unroll.layer.SequenceModel;
 import io.unroll.tensor.Check;

@@ -1,8 +1,9 @@
 package io.unroll.flow;
 
-import io.unroll.init.Weights;
 import io.unroll.cell.Cell;
 import io.unroll.cell.CellType;
+import io.unroll.init.InitScheme;
+import io.unroll.init.Weights;
 import io.unroll.layer.Recurrent;
 import io.unroll.layer.RecurrentConfig;
 import io.unroll.tensor.Check;
@@ -10,7 +11,6 @@ import io.unroll.tensor.Param;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.Rng;
 import io.unroll.tensor.State;
-import io.unroll.init.InitScheme;
 import java.util.Arrays;
 import java.util.Locale;
 

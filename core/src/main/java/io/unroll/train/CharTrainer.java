@@ -1,9 +1,9 @@
 package io.unroll.train;
 
-import io.unroll.init.InitScheme;
-import io.unroll.init.Weights;
 import io.unroll.cell.CellType;
 import io.unroll.data.CharVocabulary;
+import io.unroll.init.InitScheme;
+import io.unroll.init.Weights;
 import io.unroll.io.Checkpoint;
 import io.unroll.layer.RecurrentConfig;
 import io.unroll.layer.SequenceModel;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.unroll.cell.CellType;
 import io.unroll.flow.GradientNorms;
+import io.unroll.init.InitScheme;
 import io.unroll.layer.Recurrent;
 import io.unroll.layer.RecurrentConfig;
 import io.unroll.reference.ReferenceRecurrent;
@@ -15,7 +16,6 @@ import io.unroll.tensor.Rng;
 import io.unroll.train.Adam;
 import io.unroll.train.Clipping;
 import io.unroll.train.Init;
-import io.unroll.init.InitScheme;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

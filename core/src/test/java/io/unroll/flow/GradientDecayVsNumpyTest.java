@@ -5,10 +5,10 @@ import static io.unroll.reference.Close.toFloat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.unroll.cell.CellType;
+import io.unroll.init.InitScheme;
 import io.unroll.io.Safetensors;
 import io.unroll.reference.Fixtures;
 import io.unroll.tensor.Rng;
-import io.unroll.init.InitScheme;
 import java.io.IOException;
 import org.junit.jupiter.api.Test;
 

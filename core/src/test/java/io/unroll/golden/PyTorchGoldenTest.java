@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.unroll.cell.CellType;
 import io.unroll.io.Safetensors;
-import io.unroll.reference.Fixtures;
 import io.unroll.layer.Recurrent;
 import io.unroll.layer.RecurrentConfig;
 import io.unroll.layer.SequenceModel;
+import io.unroll.reference.Fixtures;
 import io.unroll.tensor.Param;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.State;

@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.unroll.cell.CellType;
+import io.unroll.init.InitScheme;
 import io.unroll.loss.MeanSquaredError;
 import io.unroll.loss.SoftmaxCrossEntropy;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.State;
 import io.unroll.train.Adam;
-import io.unroll.init.InitScheme;
 import io.unroll.train.Sgd;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;

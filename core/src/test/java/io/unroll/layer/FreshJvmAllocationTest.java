@@ -1,17 +1,17 @@
 package io.unroll.layer;
 
-import io.unroll.init.Weights;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.unroll.cell.CellType;
+import io.unroll.init.InitScheme;
+import io.unroll.init.Weights;
 import io.unroll.loss.SoftmaxCrossEntropy;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.Rng;
 import io.unroll.train.Adam;
 import io.unroll.train.Clipping;
 import io.unroll.train.Init;
-import io.unroll.init.InitScheme;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;

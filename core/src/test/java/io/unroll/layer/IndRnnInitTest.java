@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.unroll.cell.CellType;
 import io.unroll.cell.IndRnnCell;
+import io.unroll.init.InitScheme;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.Rng;
 import io.unroll.train.Init;
-import io.unroll.init.InitScheme;
 import org.junit.jupiter.api.Test;
 
 /** How the initialisation schemes set the IndRNN's recurrent vector u. */

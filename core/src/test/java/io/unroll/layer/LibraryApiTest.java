@@ -8,12 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.unroll.cell.CellType;
+import io.unroll.init.InitScheme;
 import io.unroll.tensor.Param;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.Rng;
 import io.unroll.tensor.State;
 import io.unroll.train.Init;
-import io.unroll.init.InitScheme;
 import org.junit.jupiter.api.Test;
 
 /** What a PyTorch user expects of the library's surface: shapes checked, names explicit, results that can be kept. */

@@ -1,16 +1,16 @@
 package io.unroll.layer;
 
-import io.unroll.init.Weights;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.unroll.cell.CellType;
+import io.unroll.init.InitScheme;
+import io.unroll.init.Weights;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.Rng;
 import io.unroll.train.Adam;
 import io.unroll.train.Clipping;
 import io.unroll.train.Init;
-import io.unroll.init.InitScheme;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 

@@ -7,12 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.unroll.cell.CellType;
+import io.unroll.init.InitScheme;
 import io.unroll.layer.Recurrent;
 import io.unroll.layer.RecurrentConfig;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.Rng;
 import io.unroll.train.Init;
-import io.unroll.init.InitScheme;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,7 +1,5 @@
 package io.unroll.train;
 
-import io.unroll.init.InitScheme;
-import io.unroll.init.Weights;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -11,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.unroll.cell.CellType;
+import io.unroll.init.InitScheme;
+import io.unroll.init.Weights;
 import io.unroll.io.Checkpoint;
 import io.unroll.layer.RecurrentConfig;
 import io.unroll.layer.SequenceModel;

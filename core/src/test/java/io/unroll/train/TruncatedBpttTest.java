@@ -1,12 +1,12 @@
 package io.unroll.train;
 
-import io.unroll.init.InitScheme;
-import io.unroll.init.Weights;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.unroll.cell.CellType;
+import io.unroll.init.InitScheme;
+import io.unroll.init.Weights;
 import io.unroll.layer.RecurrentConfig;
 import io.unroll.layer.SequenceModel;
 import io.unroll.tensor.ParamStore;
