@@ -69,16 +69,11 @@ public final class Kernels {
      */
     static final long MIN_SPLIT_ELEMENTS = 2048;
     /** Elements per row of a flat range split (the vanilla RNN's activations, {@link #sum}). */
-    static final int CHUNK = 256;
+    private static final int CHUNK = 256;
 
     /** Whether a row-wise kernel over {@code elements} values is shared between the threads. */
     private static boolean splits(long elements) {
         return Parallel.THREADS > 1 && elements >= MIN_SPLIT_ELEMENTS;
-    }
-
-    /** Rows of {@link #CHUNK} elements that cover a flat range of {@code length}. */
-    private static int chunks(int length) {
-        return (length + CHUNK - 1) / CHUNK;
     }
 
     /**
@@ -100,6 +95,28 @@ public final class Kernels {
 
         /** Sets the array fields to null. */
         abstract void clear();
+    }
+
+    /**
+     * A {@link RowSplit} over a flat range of {@code len} elements, in rows of {@link #CHUNK}:
+     * the subclass runs its kernel on {@code [start, start + count)}.
+     */
+    private abstract static class ChunkSplit extends RowSplit {
+        private int len;
+
+        final void runChunks(int len) {
+            this.len = len;
+            runRows((len + CHUNK - 1) / CHUNK);
+        }
+
+        @Override
+        public final void run(int from, int to) {
+            int start = from * CHUNK;
+            runChunk(start, Math.min(len, to * CHUNK) - start);
+        }
+
+        /** The kernel on elements {@code [start, start + count)} of the range. */
+        abstract void runChunk(int start, int count);
     }
 
     // ---------------------------------------------------------------- GEMM
@@ -335,10 +352,10 @@ public final class Kernels {
     }
 
     /** {@link #sum} shared by chunks of the range. */
-    private static final class Sum extends RowSplit {
+    private static final class Sum extends ChunkSplit {
         private static final ThreadLocal<Sum> PER_THREAD = ThreadLocal.withInitial(Sum::new);
         private float[] dst, a, b; // [len]
-        private int dOff, aOff, bOff, len;
+        private int dOff, aOff, bOff;
 
         static void split(float[] dst, int dOff, float[] a, int aOff, float[] b, int bOff, int len) {
             Sum task = PER_THREAD.get();
@@ -348,13 +365,11 @@ public final class Kernels {
             task.aOff = aOff;
             task.b = b;
             task.bOff = bOff;
-            task.len = len;
-            task.runRows(chunks(len));
+            task.runChunks(len);
         }
 
         @Override
-        public void run(int from, int to) {
-            int start = from * CHUNK, count = Math.min(len, to * CHUNK) - start;
+        void runChunk(int start, int count) {
             SimdRows.sum(dst, dOff + start, a, aOff + start, b, bOff + start, count);
         }
 
@@ -435,24 +450,22 @@ public final class Kernels {
     }
 
     /** {@link #rnnActivate} shared by chunks of the range. */
-    private static final class RnnActivate extends RowSplit {
+    private static final class RnnActivate extends ChunkSplit {
         private static final ThreadLocal<RnnActivate> PER_THREAD = ThreadLocal.withInitial(RnnActivate::new);
         private float[] pre; // [len]
-        private int off, len;
+        private int off;
         private boolean relu;
 
         static void split(float[] pre, int off, int len, boolean relu) {
             RnnActivate task = PER_THREAD.get();
             task.pre = pre;
             task.off = off;
-            task.len = len;
             task.relu = relu;
-            task.runRows(chunks(len));
+            task.runChunks(len);
         }
 
         @Override
-        public void run(int from, int to) {
-            int start = from * CHUNK, count = Math.min(len, to * CHUNK) - start;
+        void runChunk(int start, int count) {
             SimdGates.rnnActivate(pre, off + start, count, relu);
         }
 
@@ -476,11 +489,11 @@ public final class Kernels {
     }
 
     /** {@link #rnnActivateBackward} shared by chunks of the range. */
-    private static final class RnnActivateBackward extends RowSplit {
+    private static final class RnnActivateBackward extends ChunkSplit {
         private static final ThreadLocal<RnnActivateBackward> PER_THREAD =
                 ThreadLocal.withInitial(RnnActivateBackward::new);
         private float[] dPre, h, dh; // [len]
-        private int dPreOff, hOff, dhOff, len;
+        private int dPreOff, hOff, dhOff;
         private boolean relu;
 
         static void split(float[] dPre, int dPreOff, float[] h, int hOff, float[] dh, int dhOff, int len, boolean relu) {
@@ -491,14 +504,12 @@ public final class Kernels {
             task.hOff = hOff;
             task.dh = dh;
             task.dhOff = dhOff;
-            task.len = len;
             task.relu = relu;
-            task.runRows(chunks(len));
+            task.runChunks(len);
         }
 
         @Override
-        public void run(int from, int to) {
-            int start = from * CHUNK, count = Math.min(len, to * CHUNK) - start;
+        void runChunk(int start, int count) {
             SimdGates.rnnActivateBackward(dPre, dPreOff + start, h, hOff + start, dh, dhOff + start, count, relu);
         }
 

@@ -81,17 +81,18 @@ final class SimdGates {
             for (; j < hidden; j++) {
                 pre[off + row + j] = Math.fma(u[uOff + j], hPrev[hPrevOff + row + j], pre[off + row + j]);
             }
+            // φ on the row while it is in the cache
+            rnnActivate(pre, off + row, hidden, relu);
         }
-        rnnActivate(pre, off, batch * hidden, relu);
     }
 
     /** IndRNN step backward; see {@link ScalarKernels#indRnnBackward}. dhPrev must not overlap the others. */
     static void indRnnBackward(float[] dPre, int dPreOff, float[] h, int hOff, float[] dh, int dhOff,
                                float[] u, int uOff, float[] dhPrev, int dhPrevOff, int batch, int hidden, boolean relu) {
-        rnnActivateBackward(dPre, dPreOff, h, hOff, dh, dhOff, batch * hidden, relu);
         int bound = F.loopBound(hidden);
         for (int b = 0; b < batch; b++) {
             int row = b * hidden;
+            rnnActivateBackward(dPre, dPreOff + row, h, hOff + row, dh, dhOff + row, hidden, relu);
             int j = 0;
             for (; j < bound; j += L) {
                 FloatVector.fromArray(F, dPre, dPreOff + row + j).mul(FloatVector.fromArray(F, u, uOff + j))
