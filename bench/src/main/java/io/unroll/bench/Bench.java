@@ -158,8 +158,8 @@ public final class Bench {
         Measure.Result unroll = probed.result();
         Allocation warm = Measure.settledAllocation(step::run, unroll.measurement().medianNanos(),
                 ALLOCATION_CHUNK_SECONDS, config.trainingTiming().warmupMaxSeconds() / 4);
-        long stored = step.storedFloats();
-        long required = Flops.requiredStoredFloats(step.rnn(), b, t);
+        long stored = step.rnn().storedFloats();
+        long required = step.rnn().requiredStoredFloats(b, t);
         step = null; // let the workspace go before the peers run
 
         TrainingFigures mine = TrainingFigures.of(unroll.measurement(), flops, b, t, peakGflops);

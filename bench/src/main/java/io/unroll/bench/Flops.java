@@ -30,12 +30,4 @@ public final class Flops {
     public static double trainingStep(Recurrent rnn, int batch, int steps) {
         return forward(rnn, batch, steps) + backward(rnn, batch, steps);
     }
-
-    /**
-     * Floats that full BPTT over T steps strictly has to keep from forward for backward, as each
-     * cell states it ({@link io.unroll.cell.Cell#requiredStoredFloats}).
-     */
-    public static long requiredStoredFloats(Recurrent rnn, int batch, int steps) {
-        return rnn.requiredStoredFloats(batch, steps);
-    }
 }

@@ -41,15 +41,21 @@ public record MachineInfo(String cpu, int cores, String os, String javaVersion, 
     }
 
     private static String cpuModel() {
+        String model = cpuinfoField("model name");
+        return model != null ? model : System.getProperty("os.arch");
+    }
+
+    /** The value of the first {@code /proc/cpuinfo} line starting with {@code name}, or null (not Linux, or no such line). */
+    static String cpuinfoField(String name) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"), StandardCharsets.UTF_8)) {
-                if (line.startsWith("model name")) {
+                if (line.startsWith(name)) {
                     return line.substring(line.indexOf(':') + 1).strip();
                 }
             }
         } catch (IOException | RuntimeException e) {
-            // not Linux: fall through to the architecture
+            // not Linux
         }
-        return System.getProperty("os.arch");
+        return null;
     }
 }

@@ -48,16 +48,8 @@ public final class PythonPeer {
 
     /** Whether {@code /proc/cpuinfo} lists the {@code avx512f} flag (false where it cannot be read). */
     static boolean hasAvx512() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                if (line.startsWith("flags")) {
-                    return (" " + line + " ").contains(" avx512f ");
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // no cpuinfo (not Linux): leave OpenBLAS to choose
-        }
-        return false;
+        String flags = MachineInfo.cpuinfoField("flags");
+        return flags != null && (" " + flags + " ").contains(" avx512f ");
     }
 
     /** A started PyTorch peer and what it said about itself. */

@@ -16,7 +16,7 @@ package io.unroll.bench;
  * @param allocation      bytes Unroll allocated per step once warm ({@link Measure#settledAllocation})
  * @param allocationDuringRuns bytes per step during the timed runs (the JIT may still have been at work)
  * @param storedFloats    floats Unroll keeps from forward for backward
- * @param requiredFloats  floats full BPTT strictly needs ({@link Flops#requiredStoredFloats})
+ * @param requiredFloats  floats full BPTT strictly needs ({@link io.unroll.layer.Recurrent#requiredStoredFloats})
  * @param memoryRatio     stored / required
  * @param otherCpuShare   share of all CPU time that other processes used while the row was
  *                        measured (NaN if unknown): above a few percent, the row's figures are

@@ -88,13 +88,8 @@ public final class TrainingStep {
         return last;
     }
 
-    /** Floats the recurrent layer keeps from forward for backward at this shape (after a step). */
-    /** The recurrent stack being trained. */
+    /** The recurrent stack being trained: its cost and the floats it keeps for backward (after a step). */
     public Recurrent rnn() {
         return rnn;
-    }
-
-    public long storedFloats() {
-        return rnn.storedFloats();
     }
 }

@@ -46,10 +46,10 @@ class FlopsTest {
         int t = 7;
         long states = 8L * 3 * 5;   // (T+1)·B·H
         long perStep = 7L * 3 * 5;  // T·B·H
-        assertEquals(states, Flops.requiredStoredFloats(stack(CellType.RNN_TANH, 4, h, 1), b, t));
-        assertEquals(states, Flops.requiredStoredFloats(stack(CellType.RNN_RELU, 4, h, 1), b, t));
-        assertEquals(2 * states + 4 * perStep, Flops.requiredStoredFloats(stack(CellType.LSTM, 4, h, 1), b, t));
-        assertEquals(states + 4 * perStep, Flops.requiredStoredFloats(stack(CellType.GRU, 4, h, 1), b, t));
+        assertEquals(states, stack(CellType.RNN_TANH, 4, h, 1).requiredStoredFloats(b, t));
+        assertEquals(states, stack(CellType.RNN_RELU, 4, h, 1).requiredStoredFloats(b, t));
+        assertEquals(2 * states + 4 * perStep, stack(CellType.LSTM, 4, h, 1).requiredStoredFloats(b, t));
+        assertEquals(states + 4 * perStep, stack(CellType.GRU, 4, h, 1).requiredStoredFloats(b, t));
     }
 
     @Test
@@ -57,7 +57,7 @@ class FlopsTest {
         for (CellType cell : CellType.values()) {
             TrainingStep step = new TrainingStep(cell, 6, 2, 4, 3, 1);
             step.run();
-            assertEquals(Flops.requiredStoredFloats(step.rnn(), 2, 4), step.storedFloats(), cell.id());
+            assertEquals(step.rnn().requiredStoredFloats(2, 4), step.rnn().storedFloats(), cell.id());
         }
     }
 }
