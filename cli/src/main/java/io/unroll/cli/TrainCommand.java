@@ -234,12 +234,13 @@ public final class TrainCommand implements Callable<Integer> {
                     + "; a resumed run keeps the model and settings of its checkpoint (leave " + option + " out)");
         }
         CharTrainer.TextFingerprint trainedOn = CharTrainer.TextFingerprint.recordedIn(checkpoint.metadata());
-        if (trainedOn != null && !trainedOn.sameText(CharTrainer.TextFingerprint.of(textName(), corpus)) && !force) {
+        CharTrainer.TextFingerprint current = CharTrainer.TextFingerprint.of(textName(), corpus);
+        if (trainedOn != null && !trainedOn.sameText(current) && !force) {
             throw new IllegalArgumentException("--text " + text + " is not the text the checkpoint was trained on ("
                     + trainedOn.describe() + "); resume on that text, or pass --force to continue on this one");
         }
         TextFiles.requireKnown(saved.vocabulary(), corpus, "--text " + text);
-        return new Setup(CharTrainer.resume(textName(), corpus, checkpoint, recorded), saved.file(),
+        return new Setup(CharTrainer.resume(current, corpus, checkpoint, recorded), saved.file(),
                 TrainingRun.recordedTargetSteps(checkpoint.metadata()));
     }
 
@@ -318,14 +319,13 @@ public final class TrainCommand implements Callable<Integer> {
                 if (result.outcome() == TrainingRun.Outcome.DIVERGED) {
                     throw diverged(result);
                 }
+                bar.close();
                 if (result.outcome() == TrainingRun.Outcome.STOPPED) {
-                    bar.close();
                     spec.commandLine().getErr().println("unroll: stopped at step " + run.step() + " of " + target
                             + "; saved " + dir.resolve(LATEST) + "; continue with: unroll train --text " + text
                             + " --resume " + dir.resolve(LATEST));
                     spec.commandLine().getErr().flush();
                 }
-                bar.close();
                 printSummary((System.nanoTime() - start) / 1e9, result);
             } finally {
                 bar.close();
@@ -335,7 +335,9 @@ public final class TrainCommand implements Callable<Integer> {
 
         @Override
         public void onStep(TrainingRun.StepReport report, TrainingRun.Pace pace) {
-            reports.add(StepReport.of(report));
+            if (json) {
+                reports.add(StepReport.of(report)); // every step's report is in the JSON summary only
+            }
             bar.update(report.step(), target, fields(report, pace));
         }
 
@@ -436,7 +438,7 @@ public final class TrainCommand implements Callable<Integer> {
             }
             stdout.println();
             stdout.printf(Locale.ROOT, "%s: %,d steps (%.2f epochs) in %s, %s characters/s%n",
-                    stopped ? "stopped" : "done", trained, (double) trained / run.stepsPerEpoch(),
+                    stopped ? "stopped" : "done", trained, run.epoch(trained),
                     ProgressBar.duration(seconds), ProgressBar.count(charsPerSecond));
             if (best != null) {
                 stdout.printf(Locale.ROOT, "best validation loss %.4f (%.3f bits per character) at step %d: %s%n",

@@ -390,6 +390,11 @@ public final class CharTrainer {
      *                                  text's characters are not its vocabulary, or a setting differs
      */
     public static CharTrainer resume(String textName, String text, Checkpoint.Loaded checkpoint, Config config) {
+        return resume(TextFingerprint.of(textName, text), text, checkpoint, config);
+    }
+
+    /** {@link #resume(String, String, Checkpoint.Loaded, Config)} with the text's fingerprint already taken. */
+    public static CharTrainer resume(TextFingerprint fingerprint, String text, Checkpoint.Loaded checkpoint, Config config) {
         if (checkpoint.vocabulary() == null || checkpoint.training() == null) {
             throw new IllegalArgumentException("the checkpoint holds no " + (checkpoint.vocabulary() == null ? "vocabulary" : "training state")
                     + "; only checkpoints saved by a character model's training run can be resumed");
@@ -406,7 +411,7 @@ public final class CharTrainer {
                     + "; a resumed run keeps the model and settings of its checkpoint");
         }
         TextStreams streams = new TextStreams(vocabulary.encode(text), recorded.batch(), recorded.seq(), recorded.valFraction());
-        return new CharTrainer(recorded, streams, TrainingRun.builder().resumeFrom(checkpoint), TextFingerprint.of(textName, text));
+        return new CharTrainer(recorded, streams, TrainingRun.builder().resumeFrom(checkpoint), fingerprint);
     }
 
     public Config config() {

@@ -496,11 +496,10 @@ public final class TrainingRun {
         }
 
         Result execute() throws IOException {
-            boolean stopped = false;
             while (step < plan.targetSteps()) {
                 if (stopRequested) {
-                    stopped = true;
-                    break;
+                    save(CheckpointDirectory.LATEST);
+                    return result(Outcome.STOPPED, null);
                 }
                 StepReport report = trainStep();
                 trainingSeconds += report.seconds();
@@ -516,17 +515,11 @@ public final class TrainingRun {
                     return result(Outcome.DIVERGED, validationDivergence());
                 }
             }
-            if (stopped) {
+            // the target step, never validated in the loop: validate it, unless a stop cut that short
+            if (stopRequested) {
                 save(CheckpointDirectory.LATEST);
-                return result(Outcome.STOPPED, null);
-            }
-            boolean validated = !validations.isEmpty() && validations.get(validations.size() - 1).step() == step;
-            if (!validated && !stopRequested) {
-                if (!validate()) {
-                    return result(Outcome.DIVERGED, validationDivergence());
-                }
-            } else if (!validated) {
-                save(CheckpointDirectory.LATEST);
+            } else if (!validate()) {
+                return result(Outcome.DIVERGED, validationDivergence());
             }
             return result(Outcome.COMPLETED, null);
         }

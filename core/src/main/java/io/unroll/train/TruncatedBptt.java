@@ -74,14 +74,12 @@ public final class TruncatedBptt {
 
     /** Sets the state the next chunk starts from (resuming a run). */
     public void restoreState(State state) {
-        if (state.layers() != carried.layers() || state.batch() != carried.batch() || state.hidden() != carried.hidden()
-                || state.hasCell() != carried.hasCell()) {
-            throw new IllegalArgumentException("carried state has shape " + Check.describe(state.layers(), state.batch(),
-                    state.hidden()) + (state.hasCell() ? " with" : " without") + " a cell state, expected "
-                    + Check.describe(carried.layers(), carried.batch(), carried.hidden()) + (carried.hasCell() ? " with" : " without")
-                    + " one; the likely cause is resuming with another batch size (number of parallel sequences)");
+        try {
+            carried.copyFrom(state);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("carried " + e.getMessage()
+                    + "; the likely cause is resuming with another batch size (number of parallel sequences)", e);
         }
-        carried.copyFrom(state);
     }
 
     /** Forgets the carried state: the next chunk starts from zeros. */
