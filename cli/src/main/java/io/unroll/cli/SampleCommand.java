@@ -60,7 +60,7 @@ public final class SampleCommand implements Callable<Integer> {
         CharVocabulary vocabulary = loaded.vocabulary();
         String start = prime;
         if (start == null) {
-            if (!TextFiles.contains(vocabulary, '\n')) {
+            if (!vocabulary.contains('\n')) {
                 throw new IllegalArgumentException("the model's vocabulary has no newline to start from; give a start with --prime");
             }
             start = "\n";

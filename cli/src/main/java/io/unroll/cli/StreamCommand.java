@@ -93,7 +93,7 @@ public final class StreamCommand implements Callable<Integer> {
                     codePoint = Character.toCodePoint((char) c, (char) low);
                 }
             }
-            if (!TextFiles.contains(vocabulary, codePoint)) {
+            if (!vocabulary.contains(codePoint)) {
                 Map<String, Object> skipped = new LinkedHashMap<>();
                 skipped.put("input", new String(Character.toChars(codePoint)));
                 skipped.put("error", "not in the model's vocabulary; skipped");

@@ -112,7 +112,7 @@ final class TextFiles {
         int count = 0;
         for (int i = 0; i < text.length(); ) {
             int cp = text.codePointAt(i);
-            if (!contains(vocabulary, cp)) {
+            if (!vocabulary.contains(cp)) {
                 count++;
                 unknown.putIfAbsent(cp, i);
             }
@@ -133,24 +133,6 @@ final class TextFiles {
                 + " (" + count + " in all) that the model's vocabulary of " + vocabulary.size() + " does not have: "
                 + String.join(", ", shown) + (more > 0 ? " and " + more + " more" : "")
                 + "; the model was trained on another kind of text");
-    }
-
-    static boolean contains(CharVocabulary vocabulary, int codePoint) {
-        int lo = 0;
-        int hi = vocabulary.size() - 1;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            int c = vocabulary.codePoint(mid);
-            if (c == codePoint) {
-                return true;
-            }
-            if (c < codePoint) {
-                lo = mid + 1;
-            } else {
-                hi = mid - 1;
-            }
-        }
-        return false;
     }
 
     /** A character for messages and listings: {@code 'é' (U+00E9)}, control characters escaped. */

@@ -294,7 +294,7 @@ class CharModelCommandsTest {
         }
         assertEquals(80, sample.codePointCount(0, sample.length()), text);
         CharVocabulary vocabulary = CharVocabulary.of(tinyText());
-        sample.codePoints().forEach(cp -> assertTrue(TextFiles.contains(vocabulary, cp), "in the vocabulary: " + cp));
+        sample.codePoints().forEach(cp -> assertTrue(vocabulary.contains(cp), "in the vocabulary: " + cp));
     }
 
     @Test

@@ -3,24 +3,62 @@ package io.unroll.data;
 import java.util.Arrays;
 
 /**
- * A character vocabulary: the sorted distinct Unicode code points of a text, id = rank. Sorting
- * makes the ids independent of where characters first appear, as the reference experiments and their
- * NumPy programs number them ({@code sorted(set(text))}; docs/spec.md#hello-world).
+ * A character vocabulary: distinct Unicode code points, id = position. Built from a text, the
+ * code points are sorted, which makes the ids independent of where characters first appear, as the
+ * reference experiments and their NumPy programs number them ({@code sorted(set(text))};
+ * docs/spec.md#hello-world). Read back from a checkpoint, they keep the order they were stored in,
+ * whatever it is, since that order is what the model's ids mean.
  */
 public final class CharVocabulary {
-    private final int[] codePoints; // [V], ascending
+    private final int[] codePoints; // [V], by id
+    private final int[] sorted;     // [V], the code points ascending
+    private final int[] sortedIds;  // [V], the id of sorted[i]
 
     private CharVocabulary(int[] codePoints) {
         this.codePoints = codePoints;
+        Integer[] order = new Integer[codePoints.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> Integer.compare(codePoints[a], codePoints[b]));
+        this.sorted = new int[codePoints.length];
+        this.sortedIds = new int[codePoints.length];
+        for (int i = 0; i < order.length; i++) {
+            sorted[i] = codePoints[order[i]];
+            sortedIds[i] = order[i];
+        }
     }
 
-    /** The vocabulary of every code point in {@code text}. */
+    /** The vocabulary of every code point in {@code text}, sorted. */
     public static CharVocabulary of(String text) {
+        requireText(text);
+        return new CharVocabulary(text.codePoints().distinct().sorted().toArray());
+    }
+
+    /**
+     * The vocabulary whose id i is the i-th code point of {@code characters}, as a checkpoint
+     * stores it.
+     *
+     * @throws IllegalArgumentException if a character appears twice (two ids for one character)
+     */
+    public static CharVocabulary inOrder(String characters) {
+        requireText(characters);
+        CharVocabulary vocabulary = new CharVocabulary(characters.codePoints().toArray());
+        for (int i = 1; i < vocabulary.sorted.length; i++) {
+            if (vocabulary.sorted[i] == vocabulary.sorted[i - 1]) {
+                throw new IllegalArgumentException("the vocabulary lists the character " + describe(vocabulary.sorted[i])
+                        + " twice (ids " + Math.min(vocabulary.sortedIds[i - 1], vocabulary.sortedIds[i]) + " and "
+                        + Math.max(vocabulary.sortedIds[i - 1], vocabulary.sortedIds[i]) + "), expected each once");
+            }
+        }
+        return vocabulary;
+    }
+
+    private static void requireText(String text) {
         if (text == null || text.isEmpty()) {
             throw new IllegalArgumentException("text is " + (text == null ? "missing (null)" : "empty")
                     + ", expected at least one character to build a vocabulary from");
         }
-        return new CharVocabulary(text.codePoints().distinct().sorted().toArray());
     }
 
     public int size() {
@@ -29,12 +67,17 @@ public final class CharVocabulary {
 
     /** The id of a code point. */
     public int id(int codePoint) {
-        int i = Arrays.binarySearch(codePoints, codePoint);
+        int i = Arrays.binarySearch(sorted, codePoint);
         if (i < 0) {
             throw new IllegalArgumentException("character " + describe(codePoint) + " is not in the vocabulary of "
                     + size() + " characters; the likely cause is a text the model was not built for");
         }
-        return i;
+        return sortedIds[i];
+    }
+
+    /** Whether the vocabulary has this code point. */
+    public boolean contains(int codePoint) {
+        return Arrays.binarySearch(sorted, codePoint) >= 0;
     }
 
     /** Ids of every code point of {@code text}. */

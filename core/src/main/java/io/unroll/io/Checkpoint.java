@@ -9,6 +9,7 @@ import io.unroll.tensor.Param;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.State;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Base64;
@@ -32,11 +33,26 @@ import java.util.Map;
  * survives a crash mid-save.
  */
 public final class Checkpoint {
-    public static final String FORMAT = "unroll-checkpoint/1";
+    /** The format this class writes: tensors and metadata with SHA-256 checksums. */
+    public static final String FORMAT = "unroll-checkpoint/2";
+    /** The format of earlier files, without checksums; they still load. */
+    public static final String FORMAT_WITHOUT_CHECKSUMS = "unroll-checkpoint/1";
     /** The metadata entry that names the cell: rnn_tanh, rnn_relu, lstm or gru. */
     public static final String CELL = "unroll.cell";
+    private static final String FORMAT_KEY = "unroll.format";
+    private static final String VOCABULARY = "unroll.vocabulary";
+    private static final String STEP = "unroll.step";
+    private static final String OPTIMIZER_STATE = "unroll.optimizer_state";
+    private static final String RNG_STATE = "unroll.rng_state";
+    private static final String CARRIED_STATE = "unroll.carried_state";
     /** The prefix of the caller's entries ({@code info} of {@link #save}). */
     private static final String INFO = "unroll.info.";
+    /**
+     * Heap bytes a loaded model costs per parameter: its value and gradient, the decoded copy
+     * held until the whole file is known to fit, and up to two transposed copies the kernels
+     * read (of the recurrent weights; one of the input weights and the head), 4 bytes each.
+     */
+    private static final long LOAD_BYTES_PER_PARAMETER = 5 * Float.BYTES;
 
     private Checkpoint() {}
 
@@ -66,25 +82,26 @@ public final class Checkpoint {
             w.putFloats(p.name(), p.shape(), p.data(), p.offset());
         }
         w.metadata("format", "pt");
-        w.metadata("unroll.format", FORMAT);
+        w.checksums();
+        w.metadata(FORMAT_KEY, FORMAT);
         w.metadata(CELL, config.cell().id());
         w.metadata("unroll.vocab_size", Integer.toString(model.vocabularySize()));
         w.metadata("unroll.embedding_dim", Integer.toString(config.inputSize()));
         w.metadata("unroll.hidden_size", Integer.toString(config.hiddenSize()));
         w.metadata("unroll.num_layers", Integer.toString(config.layers()));
         if (vocabulary != null) {
-            w.metadata("unroll.vocabulary", vocabulary.decode(allIds(vocabulary.size())));
+            w.metadata(VOCABULARY, vocabulary.decode(allIds(vocabulary.size())));
         }
         if (info != null) {
             info.forEach((k, v) -> w.metadata(INFO + k, v));
         }
         if (training != null) {
             Base64.Encoder b64 = Base64.getEncoder();
-            w.metadata("unroll.step", Long.toString(training.step()));
-            w.metadata("unroll.optimizer_state", b64.encodeToString(training.optimizer()));
-            w.metadata("unroll.rng_state", b64.encodeToString(training.rng()));
+            w.metadata(STEP, Long.toString(training.step()));
+            w.metadata(OPTIMIZER_STATE, b64.encodeToString(training.optimizer()));
+            w.metadata(RNG_STATE, b64.encodeToString(training.rng()));
             if (training.carried() != null) {
-                w.metadata("unroll.carried_state", b64.encodeToString(training.carried().toBytes()));
+                w.metadata(CARRIED_STATE, b64.encodeToString(training.carried().toBytes()));
             }
         }
         w.write(file);
@@ -112,72 +129,40 @@ public final class Checkpoint {
      */
     public static Loaded load(Path file, CellType cell) throws IOException {
         Safetensors.Contents f = Safetensors.read(file);
-        Map<String, String> meta = f.metadata();
+        Metadata meta = new Metadata(file, f.metadata());
+        String format = meta.text(FORMAT_KEY);
+        if (format != null && !format.equals(FORMAT) && !format.equals(FORMAT_WITHOUT_CHECKSUMS)) {
+            throw meta.invalid(FORMAT_KEY, "'" + FORMAT + "' or '" + FORMAT_WITHOUT_CHECKSUMS + "' (the likely cause is a"
+                    + " file from a newer Unroll)");
+        }
+        if (FORMAT.equals(format) && !f.checksummed()) {
+            throw new IllegalArgumentException(file + ": an " + FORMAT + " file must carry checksums, and this one has none"
+                    + " (" + Safetensors.METADATA_SHA256 + "): the file was changed after it was written");
+        }
         require(f, "embedding.weight");
         require(f, "rnn.weight_ih_l0");
         require(f, "rnn.weight_hh_l0");
-        CellType declared = null;
-        if (meta.containsKey(CELL)) {
-            try {
-                declared = CellType.parse(meta.get(CELL));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(file + ": " + CELL + " says " + e.getMessage(), e);
-            }
+        require(f, "head.weight");
+        CellType type = cellOf(f, meta, cell);
+        RecurrentConfig config = configOf(f, meta, type);
+        int vocabularySize = f.shape("embedding.weight")[0];
+        long parameters = 0;
+        for (String name : f.names()) {
+            parameters += f.elementCount(name);
         }
-        if (declared == null && cell == null) {
-            throw new IllegalArgumentException(file + " does not say which cell its model has (no " + CELL
-                    + " metadata, as in a state_dict saved by PyTorch); a tanh and a relu RNN have the same shapes, so the"
-                    + " cell must be named by the caller: Checkpoint.load(file, cell)");
-        }
-        if (declared != null && cell != null && declared != cell) {
-            throw new IllegalArgumentException(file + " holds a " + declared.id() + " model (" + CELL + "), not the "
-                    + cell.id() + " asked for");
-        }
-        CellType type = declared != null ? declared : cell;
-        int[] embedding = f.shape("embedding.weight");
-        int[] ih = f.shape("rnn.weight_ih_l0");
-        int[] hh = f.shape("rnn.weight_hh_l0");
-        // H from the recurrent weight: [G*H, H] for a matrix, [H] for a vector (the IndRNN's u)
-        int hidden = hh.length == 2 ? hh[1] : hh.length == 1 ? hh[0] : 0;
-        if (embedding.length != 2 || ih.length != 2 || hidden == 0 || (hh.length == 2 ? hh[0] : ih[0]) % hidden != 0) {
-            throw new IllegalArgumentException(file + ": embedding.weight " + Arrays.toString(embedding)
-                    + ", rnn.weight_ih_l0 " + Arrays.toString(ih) + " and rnn.weight_hh_l0 " + Arrays.toString(hh)
-                    + " are not the shapes of an embedding [V, E], an input weight [G*H, E] and a recurrent weight"
-                    + " [G*H, H] (or [H])");
-        }
-        int gates = (hh.length == 2 ? hh[0] : ih[0]) / hidden;
-        if (gates != type.gates()) {
-            throw new IllegalArgumentException(file + " holds a " + type.id() + " model" + (declared != null ? " (" + CELL + ")" : "")
-                    + " but its weights have " + gates + " gate blocks, expected " + type.gates()
-                    + " (rnn.weight_hh_l0 is " + Arrays.toString(hh) + ")");
-        }
-        int layers = 0;
-        while (f.has("rnn.weight_ih_l" + layers)) {
-            layers++;
-        }
-        RecurrentConfig config = RecurrentConfig.of(type, embedding[1], hidden, layers)
-                .withBiases(f.has("rnn.bias_ih_l0"), f.has("rnn.bias_hh_l0"));
+        Check.fitsInHeap(file + ": loading a model of " + parameters + " parameters", LOAD_BYTES_PER_PARAMETER * parameters);
         ParamStore.Builder pb = ParamStore.builder();
-        SequenceModel model = SequenceModel.embedded(pb, embedding[0], config);
+        SequenceModel model = SequenceModel.embedded(pb, vocabularySize, config);
         ParamStore params = pb.build();
-        StateDict.load(f, params);
-        String chars = meta.get("unroll.vocabulary");
-        CharVocabulary vocabulary = chars == null ? null : CharVocabulary.of(chars);
-        if (vocabulary != null && vocabulary.size() != embedding[0]) {
-            throw new IllegalArgumentException(file + ": the vocabulary has " + vocabulary.size()
-                    + " characters but embedding.weight has " + embedding[0] + " rows");
+        try {
+            StateDict.load(f, params);
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
         }
-        TrainingState training = null;
-        if (meta.containsKey("unroll.step")) {
-            Base64.Decoder b64 = Base64.getDecoder();
-            String carried = meta.get("unroll.carried_state");
-            training = new TrainingState(Long.parseLong(meta.get("unroll.step")),
-                    b64.decode(meta.getOrDefault("unroll.optimizer_state", "")),
-                    b64.decode(meta.getOrDefault("unroll.rng_state", "")),
-                    carried == null ? null : carried(file, b64.decode(carried), config));
-        }
+        CharVocabulary vocabulary = vocabularyOf(meta, vocabularySize);
+        TrainingState training = meta.has(STEP) ? trainingOf(meta, config) : null;
         Map<String, String> info = new LinkedHashMap<>();
-        meta.forEach((k, v) -> {
+        f.metadata().forEach((k, v) -> {
             if (k.startsWith(INFO)) {
                 info.put(k.substring(INFO.length()), v);
             }
@@ -185,11 +170,107 @@ public final class Checkpoint {
         return new Loaded(model, params, vocabulary, info, training);
     }
 
+    /** The cell the file declares ({@code unroll.cell}), checked against the caller's, or the caller's. */
+    private static CellType cellOf(Safetensors.Contents f, Metadata meta, CellType asked) {
+        CellType declared = null;
+        if (meta.has(CELL)) {
+            try {
+                declared = CellType.parse(meta.text(CELL));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(f.file() + ": " + CELL + " says " + e.getMessage(), e);
+            }
+        }
+        if (declared == null && asked == null) {
+            throw new IllegalArgumentException(f.file() + " does not say which cell its model has (no " + CELL
+                    + " metadata, as in a state_dict saved by PyTorch); a tanh and a relu RNN have the same shapes, so the"
+                    + " cell must be named by the caller: Checkpoint.load(file, cell)");
+        }
+        if (declared != null && asked != null && declared != asked) {
+            throw new IllegalArgumentException(f.file() + " holds a " + declared.id() + " model (" + CELL + "), not the "
+                    + asked.id() + " asked for");
+        }
+        return declared != null ? declared : asked;
+    }
+
+    /**
+     * The recurrent stack's configuration, from the tensor shapes. Every large tensor of the model
+     * (embedding, input and recurrent weights of each layer, head) is checked here against the
+     * others and the metadata's sizes, before anything is allocated: the model then holds no more
+     * values than the file, whatever its header claims.
+     */
+    private static RecurrentConfig configOf(Safetensors.Contents f, Metadata meta, CellType type) {
+        Path file = f.file();
+        int[] embedding = f.shape("embedding.weight");
+        int[] ih = f.shape("rnn.weight_ih_l0");
+        int[] hh = f.shape("rnn.weight_hh_l0");
+        // H from the recurrent weight: [G*H, H] for a matrix, [H] for a vector (the IndRNN's u)
+        int hidden = hh.length == 2 ? hh[1] : hh.length == 1 ? hh[0] : 0;
+        if (embedding.length != 2 || embedding[0] == 0 || embedding[1] == 0 || ih.length != 2 || hidden == 0
+                || (hh.length == 2 ? hh[0] : ih[0]) % hidden != 0) {
+            throw new IllegalArgumentException(file + ": embedding.weight " + Arrays.toString(embedding)
+                    + ", rnn.weight_ih_l0 " + Arrays.toString(ih) + " and rnn.weight_hh_l0 " + Arrays.toString(hh)
+                    + " are not the shapes of an embedding [V, E], an input weight [G*H, E] and a recurrent weight"
+                    + " [G*H, H] (or [H]), all sizes positive");
+        }
+        int gates = (hh.length == 2 ? hh[0] : ih[0]) / hidden;
+        if (gates != type.gates()) {
+            throw new IllegalArgumentException(file + " holds a " + type.id() + " model but its weights have " + gates
+                    + " gate blocks, expected " + type.gates() + " (rnn.weight_hh_l0 is " + Arrays.toString(hh) + ")");
+        }
+        int layers = 0;
+        while (f.has("rnn.weight_ih_l" + layers)) {
+            expectShape(f, "rnn.weight_ih_l" + layers, gates * hidden, layers == 0 ? embedding[1] : hidden);
+            expectShape(f, "rnn.weight_hh_l" + layers, hh);
+            layers++;
+        }
+        expectShape(f, "head.weight", embedding[0], hidden);
+        meta.expectSize("unroll.vocab_size", embedding[0], "embedding.weight's rows");
+        meta.expectSize("unroll.embedding_dim", embedding[1], "embedding.weight's columns");
+        meta.expectSize("unroll.hidden_size", hidden, "the recurrent weights' hidden size");
+        meta.expectSize("unroll.num_layers", layers, "the number of rnn.weight_ih_l* tensors");
+        return RecurrentConfig.of(type, embedding[1], hidden, layers)
+                .withBiases(f.has("rnn.bias_ih_l0"), f.has("rnn.bias_hh_l0"));
+    }
+
     private static void require(Safetensors.Contents f, String name) {
         if (!f.has(name)) {
             throw new IllegalArgumentException(f.file() + " has no tensor " + name + "; expected the state_dict of a module"
-                    + " with attributes embedding, rnn and head (found " + f.names() + ")");
+                    + " with attributes embedding, rnn and head (found " + StateDict.list(f.names()) + ")");
         }
+    }
+
+    private static void expectShape(Safetensors.Contents f, String name, int... shape) {
+        require(f, name);
+        if (!Arrays.equals(f.shape(name), shape)) {
+            throw new IllegalArgumentException(f.file() + ": " + name + " has shape " + Arrays.toString(f.shape(name))
+                    + ", expected " + Arrays.toString(shape) + " from the shapes of embedding.weight and rnn.weight_hh_l0");
+        }
+    }
+
+    /** The vocabulary of {@code unroll.vocabulary} in its stored order, or null without one. */
+    private static CharVocabulary vocabularyOf(Metadata meta, int rows) {
+        String chars = meta.text(VOCABULARY);
+        if (chars == null) {
+            return null;
+        }
+        CharVocabulary vocabulary;
+        try {
+            vocabulary = CharVocabulary.inOrder(chars);
+        } catch (IllegalArgumentException e) {
+            throw meta.invalid(VOCABULARY, "each character once, in the order of the ids (" + e.getMessage() + ")");
+        }
+        if (vocabulary.size() != rows) {
+            throw meta.invalid(VOCABULARY, rows + " characters (one per row of embedding.weight), found "
+                    + vocabulary.size());
+        }
+        return vocabulary;
+    }
+
+    private static TrainingState trainingOf(Metadata meta, RecurrentConfig config) {
+        long step = meta.natural(STEP);
+        String carried = meta.text(CARRIED_STATE);
+        return new TrainingState(step, meta.base64(OPTIMIZER_STATE), meta.base64(RNG_STATE),
+                carried == null ? null : carried(meta.file, meta.base64(CARRIED_STATE), config));
     }
 
     /** The carried state of {@code unroll.carried_state}: any batch, the model's layers, hidden size and cell. */
@@ -198,11 +279,11 @@ public final class Checkpoint {
         try {
             s = State.fromBytes(bytes);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(file + ": the carried state (unroll.carried_state) is unreadable: "
+            throw new IllegalArgumentException(file + ": the carried state (" + CARRIED_STATE + ") is unreadable: "
                     + e.getMessage(), e);
         }
         if (s.layers() != config.layers() || s.hidden() != config.hiddenSize() || s.hasCell() != config.cell().hasCellState()) {
-            throw new IllegalArgumentException(file + ": the carried state (unroll.carried_state) has shape "
+            throw new IllegalArgumentException(file + ": the carried state (" + CARRIED_STATE + ") has shape "
                     + Check.describe(s.layers(), s.batch(), s.hidden()) + (s.hasCell() ? " with" : " without")
                     + " a cell state, which does not fit the " + config.layers() + "-layer " + config.cell().id() + " model of "
                     + config.hiddenSize() + " units: the file is corrupt");
@@ -216,5 +297,62 @@ public final class Checkpoint {
             ids[i] = i;
         }
         return ids;
+    }
+
+    /** The file's metadata, read entry by entry with errors that name the key, the value and what was expected. */
+    private static final class Metadata {
+        private final Path file;
+        private final Map<String, String> entries;
+
+        Metadata(Path file, Map<String, String> entries) {
+            this.file = file;
+            this.entries = entries;
+        }
+
+        boolean has(String key) {
+            return entries.containsKey(key);
+        }
+
+        /** The value, or null if the key is absent. */
+        String text(String key) {
+            return entries.get(key);
+        }
+
+        /** A whole number >= 0. */
+        long natural(String key) {
+            String value = entries.get(key);
+            try {
+                long n = Long.parseLong(value);
+                if (n >= 0) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw invalid(key, "a whole number >= 0");
+        }
+
+        /** If present, a size that must equal {@code expected}, which the tensors give as {@code source}. */
+        void expectSize(String key, int expected, String source) {
+            if (has(key) && natural(key) != expected) {
+                throw invalid(key, expected + ", " + source);
+            }
+        }
+
+        /** Base64 bytes (empty if absent). */
+        byte[] base64(String key) {
+            try {
+                return Base64.getDecoder().decode(entries.getOrDefault(key, ""));
+            } catch (IllegalArgumentException e) {
+                throw invalid(key, "base64 bytes (" + e.getMessage() + ")");
+            }
+        }
+
+        IllegalArgumentException invalid(String key, String expected) {
+            String value = entries.get(key);
+            String shown = value.length() <= 80 ? value : value.substring(0, 80) + "... (" + value.length() + " characters)";
+            return new IllegalArgumentException(file + ": metadata " + key + " is '" + shown + "', expected " + expected
+                    + "; the file is corrupt or was edited");
+        }
     }
 }

@@ -6,14 +6,17 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import io.unroll.tensor.Check;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.ref.Cleaner;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.CharBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -21,15 +24,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -48,13 +55,16 @@ import java.util.concurrent.ThreadLocalRandom;
  * </pre>
  *
  * <p>Reading ({@link #read(Path)}) validates everything before it allocates anything sized by the
- * file: the header length against the file size and the 100 MB limit of the reference
- * implementation, the JSON (jackson-core's streaming parser), the dtypes, that every shape's byte
- * size equals its offset span, and that the offsets tile the data section. A lying header
+ * file: the header length against the file size, the 100 MB limit of the reference implementation
+ * and the free heap, the JSON (jackson-core's streaming parser), the dtypes, that every shape's
+ * byte size equals its offset span, and that the offsets tile the data section. A lying header
  * therefore ends in a {@link SafetensorsFormatException} naming the problem, never in an
- * {@link OutOfMemoryError} or a read past the end of the file. The data section is memory-mapped
- * (read-only) and a tensor is decoded only when asked for. Supported dtypes: F32, F64, I32, I64;
- * files holding other dtypes are rejected with the dtype named.
+ * {@link OutOfMemoryError} or a read past the end of the file. A file written with
+ * {@link Writer#checksums()} has its checksums verified, so a changed byte is an error naming the
+ * tensor. The data section stays in the file, which is kept open, and a tensor is decoded only
+ * when asked for, by plain reads (no memory mapping, so a file truncated by another program while
+ * in use is an error rather than a fault). Supported dtypes: F32, F64, I32, I64; files holding
+ * other dtypes are rejected with the dtype named.
  *
  * <p>Writing ({@link #writer()}) produces what the reference implementation produces for the same
  * tensors in the same order: compact JSON with {@code __metadata__} first, the header padded with
@@ -64,8 +74,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * crash at any moment leaves either the old file or the complete new one.
  *
  * <p>{@link Contents} is immutable and safe to share between threads; a {@link Writer} is not.
- * The mapping of a read file lives until its {@code Contents} is garbage-collected; on Windows a
- * mapped file cannot be replaced while that mapping is alive.
+ * The file stays open until its {@code Contents} is garbage-collected; on Windows an open file
+ * cannot be replaced meanwhile.
  */
 public final class Safetensors {
 
@@ -78,10 +88,33 @@ public final class Safetensors {
     /** Alignment of the data section's start, in bytes. */
     static final int ALIGNMENT = 8;
 
-    /** Size of the pieces the data section is mapped in; a single mapping is limited to 2 GB. */
-    static final long DEFAULT_CHUNK_BYTES = 1L << 30;
+    /** Bytes read from the data section at a time while a tensor is decoded. */
+    static final int DEFAULT_READ_BYTES = 1 << 20;
+
+    /** Closes the channel of a {@link Contents} nobody can reach any more. */
+    private static final Cleaner CLEANER = Cleaner.create();
 
     private static final String METADATA_KEY = "__metadata__";
+
+    /**
+     * The metadata key of a tensor's checksum, followed by the tensor's name: the SHA-256 of the
+     * tensor's bytes in the data section, in lowercase hex. Written by {@link Writer#checksums()}.
+     */
+    public static final String TENSOR_SHA256_PREFIX = "unroll.sha256.";
+
+    /**
+     * The metadata key of the checksum of the other metadata entries: the SHA-256, in lowercase hex,
+     * of every entry except the checksums, in ascending key order, each as the key's and then the
+     * value's UTF-8 bytes, each preceded by its length as a big-endian 64-bit integer.
+     */
+    public static final String METADATA_SHA256 = "unroll.sha256";
+
+    /**
+     * Heap bytes that reading a header may cost per header byte: the bytes themselves, then the
+     * parser's UTF-16 text buffer and the copies it makes of a long value on its way to a string
+     * (measured: 5.0 for a header that is one 20 MB metadata value).
+     */
+    static final long HEADER_MEMORY_PER_BYTE = 6;
 
     /** Valid safetensors dtypes that this reader does not decode; named separately in errors. */
     private static final Set<String> OTHER_SAFETENSORS_DTYPES = Set.of(
@@ -96,7 +129,38 @@ public final class Safetensors {
                     .build())
             .build();
 
+    private static final HexFormat HEX = HexFormat.of();
+
+    /** The end of every checksum error. */
+    private static final String CHANGED = " was changed after it was written (a damaged disk or copy, or an edit);"
+            + " restore it from a good copy";
+
     private Safetensors() {}
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is not available in this Java runtime", e);
+        }
+    }
+
+    /** The checksum of {@link #METADATA_SHA256}: of every entry that is not a checksum, by ascending key. */
+    private static String metadataSha256(Map<String, String> metadata) {
+        MessageDigest digest = sha256();
+        ByteBuffer length = ByteBuffer.allocate(8);
+        for (Map.Entry<String, String> m : new TreeMap<>(metadata).entrySet()) {
+            if (m.getKey().equals(METADATA_SHA256) || m.getKey().startsWith(TENSOR_SHA256_PREFIX)) {
+                continue;
+            }
+            for (String part : new String[] {m.getKey(), m.getValue()}) {
+                byte[] bytes = part.getBytes(StandardCharsets.UTF_8);
+                digest.update(length.clear().putLong(bytes.length).flip());
+                digest.update(bytes);
+            }
+        }
+        return HEX.formatHex(digest.digest());
+    }
 
     /** The element types this implementation reads and writes. */
     public enum Dtype {
@@ -131,16 +195,17 @@ public final class Safetensors {
      * @throws IOException if the file cannot be read (missing, no permission, ...)
      */
     public static Contents read(Path file) throws IOException {
-        return read(file, DEFAULT_CHUNK_BYTES);
+        return read(file, DEFAULT_READ_BYTES);
     }
 
-    /** As {@link #read(Path)}, mapping the data section in pieces of {@code chunkBytes} (tests use small pieces). */
-    static Contents read(Path file, long chunkBytes) throws IOException {
+    /** As {@link #read(Path)}, decoding tensors {@code readBytes} at a time (tests use small pieces). */
+    static Contents read(Path file, int readBytes) throws IOException {
         Objects.requireNonNull(file, "file");
-        if (chunkBytes < ALIGNMENT || chunkBytes > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("chunkBytes is " + chunkBytes + ", expected 8 .. " + Integer.MAX_VALUE);
+        if (readBytes < ALIGNMENT || readBytes % ALIGNMENT != 0) {
+            throw new IllegalArgumentException("readBytes is " + readBytes + ", expected a positive multiple of " + ALIGNMENT);
         }
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
+        try {
             long fileSize = channel.size();
             if (fileSize < 8) {
                 throw new SafetensorsFormatException(file, "the file is " + fileSize + " bytes long, expected at least"
@@ -148,7 +213,7 @@ public final class Safetensors {
                         + " safetensors file");
             }
             ByteBuffer prefix = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(file, channel, prefix, 0);
+            readFully(file, channel, prefix, 0, "the header length");
             long headerLength = prefix.getLong(0);
             if (headerLength < 0 || headerLength > MAX_HEADER_BYTES) {
                 throw new SafetensorsFormatException(file, "header length " + Long.toUnsignedString(headerLength)
@@ -164,8 +229,9 @@ public final class Safetensors {
                 throw new SafetensorsFormatException(file, "header length is " + headerLength
                         + " bytes, too short for a JSON object (expected at least 2, \"{}\"); not a safetensors file");
             }
+            Check.fitsInHeap(file + ": reading a header of " + headerLength + " bytes", HEADER_MEMORY_PER_BYTE * headerLength);
             ByteBuffer headerBytes = ByteBuffer.allocate((int) headerLength);
-            readFully(file, channel, headerBytes, 8);
+            readFully(file, channel, headerBytes, 8, "the header");
             if (headerBytes.get(0) != '{') {
                 throw new SafetensorsFormatException(file, String.format(
                         "header must start with '{' (a JSON object) but starts with byte 0x%02x; not a safetensors file",
@@ -173,25 +239,26 @@ public final class Safetensors {
             }
             Header header = parseHeader(file, headerBytes.flip());
             long dataStart = 8 + headerLength;
-            long dataLength = fileSize - dataStart;
-            checkLayout(file, header.entries, dataLength, fileSize);
-            ByteBuffer[] chunks = new ByteBuffer[(int) ((dataLength + chunkBytes - 1) / chunkBytes)];
-            for (int c = 0; c < chunks.length; c++) {
-                long begin = c * chunkBytes;
-                chunks[c] = channel.map(FileChannel.MapMode.READ_ONLY, dataStart + begin,
-                        Math.min(chunkBytes, dataLength - begin));
-            }
-            return new Contents(file, header.entries, header.metadata, chunks, chunkBytes);
+            checkLayout(file, header.entries, fileSize - dataStart, fileSize);
+            Contents contents = new Contents(file, header.entries, header.metadata, channel, dataStart, readBytes);
+            contents.verifyChecksums();
+            return contents;
+        } catch (IOException | RuntimeException | Error e) {
+            channel.close();
+            throw e;
         }
     }
 
-    private static void readFully(Path file, FileChannel channel, ByteBuffer buffer, long position) throws IOException {
+    /** Fills {@code buffer} from {@code position}; {@code what} names the part read, for the error if the file ends. */
+    private static void readFully(Path file, FileChannel channel, ByteBuffer buffer, long position, String what)
+            throws IOException {
         long at = position;
         while (buffer.hasRemaining()) {
             int n = channel.read(buffer, at);
             if (n < 0) {
-                throw new SafetensorsFormatException(file, "the file ended at byte " + at + " while reading its header,"
-                        + " expected " + buffer.remaining() + " more bytes; the file was truncated while being read");
+                throw new SafetensorsFormatException(file, "the file ended at byte " + at + " while reading " + what
+                        + ", expected " + buffer.remaining() + " more bytes; the file became shorter after it was opened"
+                        + " (truncated by another program)");
             }
             at += n;
         }
@@ -226,19 +293,10 @@ public final class Safetensors {
     }
 
     private static Header parseHeader(Path file, ByteBuffer bytes) throws IOException {
-        CharBuffer text;
-        try {
-            text = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(bytes);
-        } catch (CharacterCodingException e) {
-            throw new SafetensorsFormatException(file, "header is not valid UTF-8 (" + e.getMessage()
-                    + "); corrupt file or not a safetensors file", e);
-        }
+        checkUtf8(file, bytes.duplicate());
         Header header = new Header();
         boolean sawMetadata = false;
-        try (JsonParser p = JSON.createParser(text.toString())) {
+        try (JsonParser p = JSON.createParser(bytes.array(), bytes.arrayOffset() + bytes.position(), bytes.remaining())) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new SafetensorsFormatException(file, "header JSON must be an object; not a safetensors file");
             }
@@ -275,9 +333,33 @@ public final class Safetensors {
         return header;
     }
 
+    /**
+     * Checks that the header is valid UTF-8 (the JSON parser alone lets some malformed sequences
+     * through), decoding it in small pieces so that a large header is not copied again as text.
+     */
+    private static void checkUtf8(Path file, ByteBuffer bytes) throws SafetensorsFormatException {
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        CharBuffer piece = CharBuffer.allocate(8192);
+        CoderResult result;
+        do {
+            piece.clear();
+            result = decoder.decode(bytes, piece, true);
+            if (result.isError()) {
+                throw new SafetensorsFormatException(file, "header is not valid UTF-8 (" + result
+                        + " at byte " + (8 + bytes.position()) + " of the file); corrupt file or not a safetensors file");
+            }
+        } while (result.isOverflow());
+        do {
+            piece.clear();
+            result = decoder.flush(piece);
+        } while (result.isOverflow());
+    }
+
     private static String location(JsonProcessingException e) {
         return e.getLocation() == null ? "an unknown position"
-                : "character " + e.getLocation().getCharOffset() + " of the header";
+                : "byte " + e.getLocation().getByteOffset() + " of the header";
     }
 
     private static void parseMetadata(Path file, JsonParser p, Map<String, String> metadata) throws IOException {
@@ -470,17 +552,26 @@ public final class Safetensors {
         private final Map<String, Entry> entries;
         private final List<String> names;
         private final Map<String, String> metadata;
-        private final ByteBuffer[] chunks;
-        private final long chunkBytes;
+        private final FileChannel channel;
+        private final long dataStart;
+        private final int readBytes;
 
-        private Contents(Path file, Map<String, Entry> entries, Map<String, String> metadata, ByteBuffer[] chunks,
-                long chunkBytes) {
+        private Contents(Path file, Map<String, Entry> entries, Map<String, String> metadata, FileChannel channel,
+                long dataStart, int readBytes) {
             this.file = file;
             this.entries = entries;
             this.names = List.copyOf(entries.keySet());
             this.metadata = Collections.unmodifiableMap(metadata);
-            this.chunks = chunks;
-            this.chunkBytes = chunkBytes;
+            this.channel = channel;
+            this.dataStart = dataStart;
+            this.readBytes = readBytes;
+            CLEANER.register(this, () -> {
+                try {
+                    channel.close();
+                } catch (IOException e) {
+                    // nothing to do for a file only read from
+                }
+            });
         }
 
         /** The file that was read. */
@@ -632,30 +723,78 @@ public final class Safetensors {
             void accept(ByteBuffer littleEndian, int first, int n);
         }
 
-        /** Hands the tensor's bytes to {@code sink} in pieces of whole elements, chunk by chunk. */
+        /** Whether the file carries checksums ({@link Writer#checksums()}); if so, they matched when it was read. */
+        public boolean checksummed() {
+            return metadata.containsKey(METADATA_SHA256);
+        }
+
+        /**
+         * Checks the checksums of {@link Writer#checksums()} when the file has any: every tensor and
+         * the metadata must have one, and each must match. A file without any (PyTorch writes none)
+         * passes unchecked.
+         */
+        private void verifyChecksums() throws SafetensorsFormatException {
+            boolean any = false;
+            for (String key : metadata.keySet()) {
+                any |= key.equals(METADATA_SHA256) || key.startsWith(TENSOR_SHA256_PREFIX);
+            }
+            if (!any) {
+                return;
+            }
+            String changed = "; the file" + CHANGED;
+            String recorded = metadata.get(METADATA_SHA256);
+            if (recorded == null) {
+                throw new SafetensorsFormatException(file, "the file has tensor checksums (" + TENSOR_SHA256_PREFIX
+                        + "*) but no checksum of its metadata (" + METADATA_SHA256 + ")" + changed);
+            }
+            if (!recorded.equals(metadataSha256(metadata))) {
+                throw new SafetensorsFormatException(file, "the metadata does not match its SHA-256 (" + METADATA_SHA256
+                        + ")" + changed);
+            }
+            for (String key : metadata.keySet()) {
+                if (key.startsWith(TENSOR_SHA256_PREFIX) && !entries.containsKey(key.substring(TENSOR_SHA256_PREFIX.length()))) {
+                    throw new SafetensorsFormatException(file, "metadata key '" + key + "' is the checksum of a tensor"
+                            + " the file does not have" + changed);
+                }
+            }
+            MessageDigest digest = sha256();
+            for (Entry e : entries.values()) {
+                String expected = metadata.get(TENSOR_SHA256_PREFIX + e.name);
+                if (expected == null) {
+                    throw new SafetensorsFormatException(file, "tensor '" + e.name + "' has no checksum ("
+                            + TENSOR_SHA256_PREFIX + e.name + ") although the file's other tensors do" + changed);
+                }
+                scan(e, (bytes, first, n) -> digest.update(bytes));
+                if (!expected.equals(HEX.formatHex(digest.digest()))) {
+                    throw new SafetensorsFormatException(file, "tensor '" + e.name + "' does not match its SHA-256 ("
+                            + TENSOR_SHA256_PREFIX + e.name + "): its data" + CHANGED);
+                }
+            }
+        }
+
+        /**
+         * Hands the tensor's bytes to {@code sink} in pieces of whole elements, read from the open
+         * file (the one read, even if another file has been renamed over its path since).
+         */
         private void scan(Entry e, Segment sink) {
             int size = e.dtype.byteSize();
+            ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(readBytes, Math.max(size, e.end - e.begin)));
             long pos = e.begin;
             int index = 0;
-            while (pos < e.end) {
-                ByteBuffer chunk = chunks[(int) (pos / chunkBytes)];
-                int offset = (int) (pos % chunkBytes);
-                long available = Math.min(chunk.limit() - offset, e.end - pos);
-                int whole = (int) (available / size);
-                if (whole > 0) {
-                    sink.accept(chunk.slice(offset, whole * size).order(ByteOrder.LITTLE_ENDIAN), index, whole);
-                    pos += (long) whole * size;
-                    index += whole;
-                } else { // the element straddles two mapped chunks
-                    ByteBuffer one = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
-                    for (int k = 0; k < size; k++) {
-                        long q = pos + k;
-                        one.put(k, chunks[(int) (q / chunkBytes)].get((int) (q % chunkBytes)));
-                    }
-                    sink.accept(one, index, 1);
-                    pos += size;
-                    index++;
+            try {
+                while (pos < e.end) {
+                    buffer.clear().limit((int) Math.min(buffer.capacity(), e.end - pos));
+                    readFully(file, channel, buffer, dataStart + pos, "tensor '" + e.name + "'");
+                    int n = buffer.limit() / size;
+                    sink.accept(buffer.flip().slice().order(ByteOrder.LITTLE_ENDIAN), index, n);
+                    pos += buffer.limit();
+                    index += n;
                 }
+            } catch (SafetensorsFormatException shorter) {
+                throw new UncheckedIOException(shorter);
+            } catch (IOException io) {
+                throw new UncheckedIOException(new SafetensorsFormatException(file, "tensor '" + e.name
+                        + "' could not be read: " + io, io));
             }
         }
     }
@@ -680,8 +819,20 @@ public final class Safetensors {
     public static final class Writer {
         private final Map<String, Pending> tensors = new LinkedHashMap<>();
         private final Map<String, String> metadata = new LinkedHashMap<>();
+        private boolean checksums;
 
         private Writer() {}
+
+        /**
+         * Adds SHA-256 checksums of every tensor and of the metadata to the metadata
+         * ({@link #TENSOR_SHA256_PREFIX}, {@link #METADATA_SHA256}); {@link #read} verifies them,
+         * so a changed byte anywhere that matters is an error naming what changed. Other readers,
+         * PyTorch's among them, ignore metadata and read the file as before.
+         */
+        public Writer checksums() {
+            checksums = true;
+            return this;
+        }
 
         /** Adds an F32 tensor; {@code data} must hold exactly the shape's number of values. */
         public Writer putFloats(String name, int[] shape, float[] data) {
@@ -723,6 +874,10 @@ public final class Safetensors {
         public Writer metadata(String key, String value) {
             if (key == null || value == null) {
                 throw new IllegalArgumentException("metadata key and value must not be null, got " + key + " = " + value);
+            }
+            if (key.equals(METADATA_SHA256) || key.startsWith(TENSOR_SHA256_PREFIX)) {
+                throw new IllegalArgumentException("metadata key '" + key + "' is reserved for the checksums that"
+                        + " checksums() adds; name the entry otherwise");
             }
             metadata.put(key, value);
             return this;
@@ -769,11 +924,9 @@ public final class Safetensors {
                     buffer.putLong(header.length);
                     drain(out, buffer.flip());
                     drain(out, ByteBuffer.wrap(header));
-                    buffer.clear();
                     for (Pending p : tensors.values()) {
-                        p.encode(out, buffer);
+                        p.encode(buffer, full -> drain(out, full));
                     }
-                    drain(out, buffer.flip());
                     out.force(true);
                 }
                 beforeRename.run();
@@ -789,15 +942,33 @@ public final class Safetensors {
             syncDirectory(directory);
         }
 
+        /** The metadata as written: the entries set, then the checksums if asked for. */
+        private Map<String, String> metadataWritten() {
+            if (!checksums) {
+                return metadata;
+            }
+            Map<String, String> all = new LinkedHashMap<>(metadata);
+            all.keySet().removeIf(key -> key.equals(METADATA_SHA256) || key.startsWith(TENSOR_SHA256_PREFIX));
+            all.put(METADATA_SHA256, metadataSha256(all));
+            ByteBuffer buffer = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+            MessageDigest digest = sha256();
+            for (Map.Entry<String, Pending> t : tensors.entrySet()) {
+                t.getValue().encode(buffer, digest::update);
+                all.put(TENSOR_SHA256_PREFIX + t.getKey(), HEX.formatHex(digest.digest()));
+            }
+            return all;
+        }
+
         /** The padded JSON header exactly as {@link #write} writes it. */
         byte[] header() {
+            Map<String, String> written = metadataWritten();
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             try (JsonGenerator g = JSON.createGenerator(bytes)) {
                 g.writeStartObject();
-                if (!metadata.isEmpty()) {
+                if (!written.isEmpty()) {
                     g.writeFieldName(METADATA_KEY);
                     g.writeStartObject();
-                    for (Map.Entry<String, String> m : metadata.entrySet()) {
+                    for (Map.Entry<String, String> m : written.entrySet()) {
                         g.writeStringField(m.getKey(), m.getValue());
                     }
                     g.writeEndObject();
@@ -827,6 +998,11 @@ public final class Safetensors {
                 throw new UncheckedIOException("writing JSON to memory failed", e);
             }
             int padding = (ALIGNMENT - bytes.size() % ALIGNMENT) % ALIGNMENT;
+            if (bytes.size() + padding > MAX_HEADER_BYTES) {
+                throw new IllegalArgumentException("the header would be " + (bytes.size() + padding) + " bytes, more than"
+                        + " the " + MAX_HEADER_BYTES + " bytes safetensors readers accept (this one and PyTorch's); the"
+                        + " likely cause is very large metadata values");
+            }
             for (int i = 0; i < padding; i++) {
                 bytes.write(' ');
             }
@@ -903,16 +1079,13 @@ public final class Safetensors {
             return (long) count * dtype.byteSize();
         }
 
-        /** Appends the values little-endian to {@code buffer}, draining it to {@code out} whenever it fills. */
-        void encode(FileChannel out, ByteBuffer buffer) throws IOException {
+        /** Hands the values, little-endian, to {@code sink} in pieces of at most {@code buffer}'s capacity. */
+        <E extends Exception> void encode(ByteBuffer buffer, ByteSink<E> sink) throws E {
             int size = dtype.byteSize();
             int done = 0;
             while (done < count) {
-                if (buffer.remaining() < size) {
-                    drain(out, buffer.flip());
-                    buffer.clear();
-                }
-                int n = Math.min(buffer.remaining() / size, count - done);
+                buffer.clear();
+                int n = Math.min(buffer.capacity() / size, count - done);
                 ByteBuffer view = buffer.slice().order(ByteOrder.LITTLE_ENDIAN);
                 switch (dtype) {
                     case F32 -> view.asFloatBuffer().put((float[]) data, done, n);
@@ -921,10 +1094,16 @@ public final class Safetensors {
                     case I64 -> view.asLongBuffer().put((long[]) data, done, n);
                     default -> throw new AssertionError(dtype);
                 }
-                buffer.position(buffer.position() + n * size);
+                sink.accept(buffer.limit(n * size));
                 done += n;
             }
         }
+    }
+
+    /** Receives a buffer of encoded bytes between its position and limit. */
+    @FunctionalInterface
+    private interface ByteSink<E extends Exception> {
+        void accept(ByteBuffer bytes) throws E;
     }
 
     private static void drain(FileChannel out, ByteBuffer buffer) throws IOException {

@@ -4,6 +4,7 @@ import io.unroll.tensor.Check;
 import io.unroll.tensor.Param;
 import io.unroll.tensor.ParamStore;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,12 +23,19 @@ import java.util.List;
  * one error lists every missing and unexpected name and every shape that differs.
  */
 public final class StateDict {
+    /** How many names an error lists before it says how many more there are. */
+    private static final int LISTED = 20;
+
     private StateDict() {}
 
     /** Reads {@code file} and loads it into {@code params}; returns the file as read, for its metadata. */
     public static Safetensors.Contents load(Path file, ParamStore params) throws IOException {
         Safetensors.Contents contents = Safetensors.read(file);
-        load(contents, params);
+        try {
+            load(contents, params);
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
         return contents;
     }
 
@@ -37,6 +45,8 @@ public final class StateDict {
      * @throws IllegalArgumentException if a parameter is missing from the file, the file holds a
      *                                  tensor the store has no parameter for, a shape differs, a
      *                                  tensor is not a float tensor, or a value is not finite
+     * @throws UncheckedIOException     carrying a {@link SafetensorsFormatException} if the file
+     *                                  became shorter after it was read
      */
     public static void load(Safetensors.Contents contents, ParamStore params) {
         List<String> missing = new ArrayList<>();
@@ -77,12 +87,14 @@ public final class StateDict {
     private static String problems(List<String> missing, List<String> unexpected, List<String> mismatched) {
         List<String> parts = new ArrayList<>();
         if (!missing.isEmpty()) {
-            parts.add("missing " + String.join(", ", missing));
+            parts.add("missing " + list(missing));
         }
         if (!unexpected.isEmpty()) {
-            parts.add("unexpected " + String.join(", ", unexpected));
+            parts.add("unexpected " + list(unexpected));
         }
-        parts.addAll(mismatched);
+        if (!mismatched.isEmpty()) {
+            parts.add(list(mismatched, "; "));
+        }
         return String.join("; ", parts);
     }
 
@@ -101,10 +113,25 @@ public final class StateDict {
     }
 
     private static String names(ParamStore params) {
-        StringBuilder sb = new StringBuilder();
+        List<String> names = new ArrayList<>();
         for (Param p : params.params()) {
-            sb.append(sb.length() == 0 ? "" : ", ").append(p.name());
+            names.add(p.name());
         }
-        return sb.toString();
+        return list(names);
+    }
+
+    /**
+     * Names for an error message, comma-separated, the first {@value #LISTED} only: a file with
+     * thousands of tensors still gives an error of one readable line.
+     */
+    static String list(List<String> names) {
+        return list(names, ", ");
+    }
+
+    private static String list(List<String> items, String separator) {
+        if (items.size() <= LISTED) {
+            return String.join(separator, items);
+        }
+        return String.join(separator, items.subList(0, LISTED)) + separator + "and " + (items.size() - LISTED) + " more";
     }
 }

@@ -43,6 +43,27 @@ public final class Check {
         return value;
     }
 
+    /**
+     * Memory that must be free in the heap before it is allocated: {@code bytes} against what the
+     * JVM can still hand out (its limit, -Xmx, less what is in use now), so that a size too large
+     * for this machine is a message with both numbers rather than an {@link OutOfMemoryError}
+     * half-way through.
+     */
+    public static void fitsInHeap(String what, long bytes) {
+        Runtime runtime = Runtime.getRuntime();
+        long used = runtime.totalMemory() - runtime.freeMemory();
+        long available = runtime.maxMemory() - used;
+        if (bytes > available) {
+            throw new IllegalArgumentException(what + " needs about " + megabytes(bytes) + " of memory, but the JVM's heap"
+                    + " has " + megabytes(Math.max(0, available)) + " free of its " + megabytes(runtime.maxMemory())
+                    + " limit; the likely cause is a size larger than intended, else give the JVM more memory (-Xmx)");
+        }
+    }
+
+    private static String megabytes(long bytes) {
+        return bytes >= 10L << 30 ? (bytes >> 30) + " GB" : Math.max(1, (bytes + (1 << 19)) >> 20) + " MB";
+    }
+
     // Fixed-arity overloads: a varargs call would allocate its int[] on every training step.
 
     /** A float array that must hold exactly {@code d0} values. */

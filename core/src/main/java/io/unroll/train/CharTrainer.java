@@ -101,12 +101,19 @@ public final class CharTrainer {
             RecurrentConfig rc = checkpoint.model().rnn().config();
             Builder b = fallback.toBuilder().cell(rc.cell()).hidden(rc.hiddenSize()).layers(rc.layers()).embedding(rc.inputSize());
             Map<String, String> info = checkpoint.metadata();
+            List<String> recorded = new ArrayList<>();
             for (Setting s : Setting.values()) {
                 if (s.key() != null && info.containsKey(s.key())) {
                     s.read(b, info.get(s.key()));
+                    recorded.add("unroll.info." + s.key() + " '" + info.get(s.key()) + "'");
                 }
             }
-            return b.build();
+            try {
+                return b.build();
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("the checkpoint records settings that make no valid run ("
+                        + String.join(", ", recorded) + "): " + e.getMessage() + "; the file is corrupt or was edited", e);
+            }
         }
 
         /** The settings among {@code settings} whose value in {@code requested} is not this config's, in {@link Setting} order. */
@@ -273,9 +280,10 @@ public final class CharTrainer {
                     case RNG: b.rngMode(text); break;
                     default: throw new AssertionError(this + " has no metadata entry");
                 }
-            } catch (NumberFormatException e) {
+            } catch (IllegalArgumentException e) { // a NumberFormatException too
                 throw new IllegalArgumentException("the checkpoint records the " + concept + " as '" + text
-                        + "' (unroll.info." + key + "), expected a number: the file is corrupt");
+                        + "' (unroll.info." + key + "), " + (e instanceof NumberFormatException ? "expected a number"
+                        : "not a valid value (" + e.getMessage() + ")") + ": the file is corrupt or was edited", e);
             }
         }
     }
@@ -308,13 +316,27 @@ public final class CharTrainer {
             if (sha == null) {
                 return null;
             }
-            long characters;
-            try {
-                characters = Long.parseLong(info.getOrDefault(CHARACTERS, "-1"));
-            } catch (NumberFormatException e) {
-                characters = -1;
+            if (!sha.matches("[0-9a-f]{64}")) {
+                throw corrupt(SHA256, sha, "a SHA-256 in 64 lowercase hex digits");
+            }
+            long characters = -1;
+            String count = info.get(CHARACTERS);
+            if (count != null) {
+                try {
+                    characters = Long.parseLong(count);
+                } catch (NumberFormatException e) {
+                    // reported below
+                }
+                if (characters < 0) {
+                    throw corrupt(CHARACTERS, count, "a whole number >= 0");
+                }
             }
             return new TextFingerprint(info.getOrDefault(NAME, "unknown"), characters, sha);
+        }
+
+        private static IllegalArgumentException corrupt(String key, String value, String expected) {
+            return new IllegalArgumentException("the checkpoint records '" + value + "' as unroll.info." + key
+                    + ", expected " + expected + ": the file is corrupt or was edited");
         }
 
         public void writeTo(Map<String, String> info) {

@@ -317,8 +317,18 @@ public final class TrainingRun {
             }
             model(checkpoint.model(), checkpoint.params());
             vocabulary(checkpoint.vocabulary());
-            optimizer(Optimizer.restoreState(t.optimizer()));
-            rng(Rng.restoreState(t.rng()));
+            try {
+                optimizer(Optimizer.restoreState(t.optimizer()));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("the checkpoint's optimizer state (unroll.optimizer_state) is unusable: "
+                        + e.getMessage(), e);
+            }
+            try {
+                rng(Rng.restoreState(t.rng()));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("the checkpoint's random state (unroll.rng_state) is unusable: "
+                        + e.getMessage(), e);
+            }
             this.resumedFrom = t;
             return this;
         }
@@ -442,14 +452,26 @@ public final class TrainingRun {
                 new Checkpoint.TrainingState(step, optimizer.saveState(), rng.saveState(), tbptt.state()));
     }
 
-    /** The target step recorded in a checkpoint's {@code unroll.info.*} entries by the run that saved it, or -1. */
+    /**
+     * The target step recorded in a checkpoint's {@code unroll.info.*} entries by the run that saved it, or -1.
+     *
+     * @throws IllegalArgumentException if the recorded value is not a whole number >= 1
+     */
     public static long recordedTargetSteps(Map<String, String> info) {
         String s = info.get(TARGET_STEPS);
-        try {
-            return s == null ? -1 : Long.parseLong(s);
-        } catch (NumberFormatException e) {
+        if (s == null) {
             return -1;
         }
+        try {
+            long steps = Long.parseLong(s);
+            if (steps >= 1) {
+                return steps;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("the checkpoint records its target step as '" + s + "' (unroll.info."
+                + TARGET_STEPS + "), expected a whole number >= 1: the file is corrupt or was edited");
     }
 
     /**

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.unroll.cell.CellType;
+import io.unroll.data.CharVocabulary;
 import io.unroll.layer.RecurrentConfig;
 import io.unroll.layer.SequenceModel;
 import io.unroll.tensor.Param;
@@ -265,7 +266,7 @@ class CheckpointInterchangeTest {
         Safetensors.Contents gru = Safetensors.read(fixture("unroll_gru"));
 
         assertBad("missing", copy(gru, m -> m.remove("rnn.bias_hh_l1")), "rnn.bias_hh_l1", "missing");
-        assertBad("missing-head", copy(gru, m -> m.remove("head.weight")), "missing head.weight");
+        assertBad("missing-head", copy(gru, m -> m.remove("head.weight")), "no tensor head.weight");
         assertBad("extra", copy(gru, m -> m.put("rnn.weight_ih_l0_reverse", new int[] {3 * H, E}, new float[3 * H * E])),
                 "rnn.weight_ih_l0_reverse", "unexpected");
         assertBad("renamed", copy(gru, m -> {
@@ -285,7 +286,7 @@ class CheckpointInterchangeTest {
         assertBad("gates", copy(gru, m -> m.put("rnn.weight_hh_l0", new int[] {2 * H, H}, new float[2 * H * H])),
                 "gru", "2 gate blocks");
         assertBad("no-cell", copy(gru, m -> m.meta.remove("unroll.cell")), "no unroll.cell", "Checkpoint.load(file, cell)");
-        assertBad("vocabulary", copy(gru, m -> m.meta.put("unroll.vocabulary", "abc")), "vocabulary", "3 characters", "28 rows");
+        assertBad("vocabulary", copy(gru, m -> m.meta.put("unroll.vocabulary", "abc")), "unroll.vocabulary", "28 characters", "found 3");
         assertBad("carried", copy(gru, m -> m.meta.put("unroll.carried_state", "AAAA")), "carried state", "fewer than the 16-byte header");
         assertBad("carried-shape", copy(gru, m -> m.meta.put("unroll.carried_state",
                 Base64.getEncoder().encodeToString(State.zeros(1, 4, H, false).toBytes()))), "carried state", "[1, 4, 9]", "2-layer gru");
@@ -294,6 +295,80 @@ class CheckpointInterchangeTest {
         assertBad("carried-nan", copy(gru, m -> m.meta.put("unroll.carried_state", Base64.getEncoder().encodeToString(nan.toBytes()))),
                 "carried state", "NaN at flat index 5");
         assertBad("not-a-model", Safetensors.writer().putFloats("weight", new int[] {2}, new float[2]), "no tensor embedding.weight");
+    }
+
+    @Test
+    void everyMetadataFieldIsCheckedNamingTheKeyTheValueAndWhatWasExpected() throws Exception {
+        Safetensors.Contents gru = Safetensors.read(fixture("unroll_gru"));
+        assertBad("step", copy(gru, m -> m.meta.put("unroll.step", "-1")), "unroll.step", "'-1'", "whole number >= 0");
+        assertBad("step-text", copy(gru, m -> m.meta.put("unroll.step", "ten")), "unroll.step", "'ten'", "whole number");
+        assertBad("vocab-size", copy(gru, m -> m.meta.put("unroll.vocab_size", "29")), "unroll.vocab_size", "'29'", "28");
+        assertBad("hidden-size", copy(gru, m -> m.meta.put("unroll.hidden_size", "x")), "unroll.hidden_size", "'x'");
+        assertBad("layers", copy(gru, m -> m.meta.put("unroll.num_layers", "3")), "unroll.num_layers", "'3'", "2");
+        assertBad("embedding-dim", copy(gru, m -> m.meta.put("unroll.embedding_dim", "-8")), "unroll.embedding_dim", "'-8'");
+        assertBad("format", copy(gru, m -> m.meta.put("unroll.format", "unroll-checkpoint/9")), "unroll.format",
+                "'unroll-checkpoint/9'", "newer Unroll");
+        assertBad("optimizer", copy(gru, m -> m.meta.put("unroll.optimizer_state", "not base64!")),
+                "unroll.optimizer_state", "base64");
+        assertBad("rng", copy(gru, m -> m.meta.put("unroll.rng_state", "%%%%")), "unroll.rng_state", "base64");
+        assertBad("carried-base64", copy(gru, m -> m.meta.put("unroll.carried_state", "@@@@")), "unroll.carried_state", "base64");
+        assertBad("vocabulary-twice", copy(gru, m -> {
+            String v = m.meta.get("unroll.vocabulary");
+            m.meta.put("unroll.vocabulary", v.substring(0, v.length() - 1) + v.charAt(0));
+        }), "unroll.vocabulary", "twice");
+
+        // a checkpoint of this format without checksums was changed: they cannot have been dropped by the writer
+        Safetensors.Writer unchecked = copy(gru, m -> { });
+        Path plain = dir.resolve("unchecked.safetensors");
+        Safetensors.Writer w = Safetensors.writer();
+        gru.metadata().forEach((k, v) -> {
+            if (!k.startsWith(Safetensors.METADATA_SHA256)) {
+                w.metadata(k, v);
+            }
+        });
+        gru.names().forEach(t -> w.putFloats(t, gru.shape(t), gru.floats(t)));
+        assertBad("no-checksums", w, "must carry checksums");
+        // the same file marked with the earlier format, which had none, loads
+        w.metadata("unroll.format", Checkpoint.FORMAT_WITHOUT_CHECKSUMS).write(plain);
+        assertEquals(28, Checkpoint.load(plain).vocabulary().size());
+        assertEquals(28, Checkpoint.load(dir.resolve(writeTo(unchecked, "fresh"))).vocabulary().size());
+    }
+
+    @Test
+    void shapesThatWouldNeedAHugeModelAreRefusedBeforeAnythingIsAllocated() throws Exception {
+        // 4 MB on disk, but an embedding of a million rows makes the head [1000000, 1000]: 4 GB
+        Safetensors.Writer amplified = Safetensors.writer()
+                .metadata("unroll.cell", "rnn_tanh")
+                .putFloats("embedding.weight", new int[] {1_000_000, 1}, new float[1_000_000])
+                .putFloats("rnn.weight_ih_l0", new int[] {1000, 1}, new float[1000])
+                .putFloats("rnn.weight_hh_l0", new int[] {1000, 1000}, new float[1_000_000])
+                .putFloats("head.weight", new int[] {1}, new float[1]);
+        assertBad("amplified", amplified, "head.weight", "[1]", "expected [1000000, 1000]");
+        // with V = 2,000,000 and H = 1,100 the head alone has more values than an int counts
+        Safetensors.Writer overflow = Safetensors.writer()
+                .metadata("unroll.cell", "rnn_tanh")
+                .putFloats("embedding.weight", new int[] {2_000_000, 1}, new float[2_000_000])
+                .putFloats("rnn.weight_ih_l0", new int[] {1100, 1}, new float[1100])
+                .putFloats("rnn.weight_hh_l0", new int[] {1100, 1100}, new float[1100 * 1100])
+                .putFloats("head.weight", new int[] {1}, new float[1]);
+        assertBad("overflow", overflow, "head.weight", "expected [2000000, 1100]");
+        assertBad("deeper-layer", copy(Safetensors.read(fixture("unroll_gru")),
+                m -> m.put("rnn.weight_hh_l1", new int[] {3 * H, H + 1}, new float[3 * H * (H + 1)])),
+                "rnn.weight_hh_l1", "[27, 10]", "expected [27, 9]");
+    }
+
+    @Test
+    void aVocabularyIsTakenInTheOrderItIsStored() throws Exception {
+        Safetensors.Contents gru = Safetensors.read(fixture("unroll_gru"));
+        String sorted = gru.metadata().get("unroll.vocabulary");
+        String reversed = new StringBuilder(sorted).reverse().toString();
+        Path file = dir.resolve(writeTo(copy(gru, m -> m.meta.put("unroll.vocabulary", reversed)), "reversed"));
+        CharVocabulary vocabulary = Checkpoint.load(file).vocabulary();
+        for (int id = 0; id < reversed.length(); id++) {
+            assertEquals(reversed.charAt(id), vocabulary.codePoint(id), "id " + id);
+            assertEquals(id, vocabulary.id(reversed.charAt(id)));
+        }
+        assertEquals(reversed, vocabulary.decode(vocabulary.encode(reversed)));
     }
 
     // ------------------------------------------------------------------ helpers
@@ -335,6 +410,12 @@ class CheckpointInterchangeTest {
 
     private int badFiles;
 
+    private String writeTo(Safetensors.Writer w, String name) throws IOException {
+        Path file = dir.resolve(name + ".safetensors");
+        w.write(file);
+        return file.getFileName().toString();
+    }
+
     private void assertBad(String name, Safetensors.Writer w, String... keywords) throws IOException {
         Path file = dir.resolve("case" + (++badFiles) + ".safetensors"); // no keyword in the file name
         w.write(file);
@@ -344,7 +425,7 @@ class CheckpointInterchangeTest {
         }
     }
 
-    /** An editable copy of a checkpoint's tensors (as float32) and metadata. */
+    /** An editable copy of a checkpoint's tensors (as float32) and metadata, written with fresh checksums. */
     private static final class Editable {
         final LinkedHashMap<String, int[]> shapes = new LinkedHashMap<>();
         final LinkedHashMap<String, float[]> values = new LinkedHashMap<>();
@@ -366,9 +447,13 @@ class CheckpointInterchangeTest {
         for (String t : c.names()) {
             m.put(t, c.shape(t), c.floats(t));
         }
-        m.meta.putAll(c.metadata());
+        c.metadata().forEach((key, value) -> {
+            if (!key.startsWith(Safetensors.METADATA_SHA256)) {
+                m.meta.put(key, value);
+            }
+        });
         edit.accept(m);
-        Safetensors.Writer w = Safetensors.writer();
+        Safetensors.Writer w = Safetensors.writer().checksums();
         m.meta.forEach(w::metadata);
         m.shapes.forEach((t, shape) -> w.putFloats(t, shape, m.values.get(t)));
         return w;

@@ -3,6 +3,7 @@ package io.unroll.io;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,18 +11,23 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.io.InputStreamReader;
 import java.net.URISyntaxException;
 import java.net.URL;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -135,7 +141,7 @@ class SafetensorsTest {
     }
 
     @Test
-    void elementsStraddlingMappedChunksAreDecodedCorrectly() throws IOException {
+    void tensorsReadInSmallPiecesAreDecodedCorrectly() throws IOException {
         double[] d = new double[37];
         float[] f = new float[29];
         long[] l = new long[11];
@@ -150,12 +156,12 @@ class SafetensorsTest {
         }
         Path file = dir.resolve("chunks.safetensors");
         Safetensors.writer()
-                .putFloats("f", new int[] {29}, f) // 116 bytes: the F64 tensor after it starts unaligned
+                .putFloats("f", new int[] {29}, f) // 116 bytes: the F64 tensor after it starts at an odd offset
                 .putDoubles("d", new int[] {37}, d)
                 .putInts("i", new int[] {1}, new int[] {5})
                 .putLongs("l", new int[] {11}, l)
                 .write(file);
-        for (long chunk : new long[] {8, 12, 13, 64, 1000}) {
+        for (int chunk : new int[] {8, 16, 24, 64, 1000}) {
             Safetensors.Contents c = Safetensors.read(file, chunk);
             assertArrayEquals(f, c.floats("f"), "chunk " + chunk);
             assertArrayEquals(d, c.doubles("d"), "chunk " + chunk);
@@ -548,6 +554,76 @@ class SafetensorsTest {
                 System.out.flush();
             }
         }
+    }
+
+    // ------------------------------------------------------------------ checksums
+
+    @Test
+    void checksumsCatchEveryChangedByteOfDataAndMetadataAndNameTheTensor() throws IOException {
+        Path good = dir.resolve("sums.safetensors");
+        Safetensors.writer().checksums()
+                .putFloats("a", new int[] {2, 3}, new float[] {1, 2, 3, 4, 5, 6})
+                .putLongs("b", new int[] {2}, new long[] {7, 8})
+                .metadata("note", "kept")
+                .write(good);
+        Safetensors.Contents read = Safetensors.read(good);
+        assertTrue(read.checksummed());
+        assertArrayEquals(new float[] {1, 2, 3, 4, 5, 6}, read.floats("a"));
+        assertEquals(Set.of("note", "unroll.sha256", "unroll.sha256.a", "unroll.sha256.b"), read.metadata().keySet());
+
+        byte[] bytes = Files.readAllBytes(good);
+        long dataStart = 8 + ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
+        for (int i = (int) dataStart; i < bytes.length; i++) {
+            byte[] flipped = bytes.clone();
+            flipped[i] ^= 1 << (i % 8);
+            String tensor = i - dataStart < 24 ? "'a'" : "'b'";
+            assertFormatError(write("flip" + i, flipped), "tensor " + tensor, "does not match its SHA-256", "changed");
+        }
+        String header = new String(bytes, 8, (int) dataStart - 8, StandardCharsets.UTF_8);
+        assertFormatError(file(header.replace("\"kept\"", "\"kepT\""), Arrays.copyOfRange(bytes, (int) dataStart, bytes.length)),
+                "metadata does not match its SHA-256");
+        assertFormatError(file(header.replace("\"unroll.sha256.b\"", "\"unroll.sha256.c\""),
+                Arrays.copyOfRange(bytes, (int) dataStart, bytes.length)), "'unroll.sha256.c'", "does not have");
+        assertFormatError(file(header.replace("\"unroll.sha256\"", "\"unroll.sha257\""),
+                Arrays.copyOfRange(bytes, (int) dataStart, bytes.length)), "no checksum of its metadata");
+    }
+
+    @Test
+    void filesWithoutChecksumsReadAsBeforeAndTheChecksumKeysAreReserved() throws IOException {
+        Path plain = dir.resolve("plain.safetensors");
+        Safetensors.writer().putFloats("a", new int[] {1}, new float[] {3}).write(plain);
+        assertFalse(Safetensors.read(plain).checksummed());
+        assertThrows(IllegalArgumentException.class, () -> Safetensors.writer().metadata("unroll.sha256.a", "00"));
+        assertThrows(IllegalArgumentException.class, () -> Safetensors.writer().metadata("unroll.sha256", "00"));
+    }
+
+    @Test
+    void aLargeHeaderCostsAFewTimesItsSizeInMemoryNotMore() throws IOException {
+        char[] value = new char[20_000_000];
+        Arrays.fill(value, 'x');
+        Path file = dir.resolve("bigheader.safetensors");
+        Safetensors.writer().metadata("blob", new String(value)).putFloats("a", new int[] {1}, new float[] {1}).write(file);
+        long headerBytes = Files.size(file) - 8 - 4;
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long before = threads.getCurrentThreadAllocatedBytes();
+        Safetensors.Contents read = Safetensors.read(file);
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        assertEquals(value.length, read.metadata().get("blob").length());
+        // the bound the reader checks the free heap against before it reads a header
+        assertTrue(allocated <= Safetensors.HEADER_MEMORY_PER_BYTE * headerBytes, "reading a header of " + headerBytes + " bytes allocated " + allocated);
+    }
+
+    @Test
+    void aFileThatShrinksAfterItWasReadIsAFormatErrorNotACrash() throws IOException {
+        Path file = dir.resolve("shrinks.safetensors");
+        Safetensors.writer().putFloats("a", new int[] {1 << 16}, new float[1 << 16]).write(file);
+        Safetensors.Contents read = Safetensors.read(file);
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            channel.truncate(64);
+        }
+        UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> read.floats("a"));
+        SafetensorsFormatException cause = assertInstanceOf(SafetensorsFormatException.class, e.getCause());
+        assertContains(cause, "tensor 'a'", "became shorter");
     }
 
     // ------------------------------------------------------------------ helpers

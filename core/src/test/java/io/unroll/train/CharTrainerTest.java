@@ -133,6 +133,31 @@ class CharTrainerTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Config.recordedIn(Checkpoint.load(corrupt), Config.defaults()));
         assertTrue(e.getMessage().contains("sequence length") && e.getMessage().contains("'twelve'"), e.getMessage());
+        assertTrue(e.getMessage().contains("unroll.info.seq"), e.getMessage());
+
+        // values that parse but no run can have: the key and the value are named, not only the builder's complaint
+        Path zero = dir.resolve("zero.safetensors");
+        run.save(zero, Map.of("batch", "0"));
+        e = assertThrows(IllegalArgumentException.class, () -> Config.recordedIn(Checkpoint.load(zero), Config.defaults()));
+        assertTrue(e.getMessage().contains("unroll.info.batch") && e.getMessage().contains("'0'"), e.getMessage());
+
+        // the text fingerprint and the target step: malformed values are errors, not silently "unknown"
+        for (Map.Entry<String, String> bad : Map.of("text_characters", "many", "text_sha256", "xyz",
+                "target_steps", "-5").entrySet()) {
+            Path file2 = dir.resolve(bad.getKey() + ".safetensors");
+            Map<String, String> entries = new LinkedHashMap<>();
+            TextFingerprint.of("fox", TEXT).writeTo(entries);
+            entries.put("target_steps", "100");
+            entries.put(bad.getKey(), bad.getValue());
+            run.save(file2, entries);
+            Map<String, String> recordedInfo = Checkpoint.load(file2).metadata();
+            IllegalArgumentException f = assertThrows(IllegalArgumentException.class, () -> {
+                TextFingerprint.recordedIn(recordedInfo);
+                TrainingRun.recordedTargetSteps(recordedInfo);
+            }, bad.getKey());
+            assertTrue(f.getMessage().contains("unroll.info." + bad.getKey()) && f.getMessage().contains("'" + bad.getValue() + "'"),
+                    f.getMessage());
+        }
     }
 
     @Test
