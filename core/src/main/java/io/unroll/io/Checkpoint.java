@@ -269,6 +269,8 @@ public final class Checkpoint {
     private static TrainingState trainingOf(Metadata meta, RecurrentConfig config) {
         long step = meta.natural(STEP);
         String carried = meta.text(CARRIED_STATE);
+        meta.require(OPTIMIZER_STATE, "the optimizer's state, which every checkpoint with a step has");
+        meta.require(RNG_STATE, "the random stream's state, which every checkpoint with a step has");
         return new TrainingState(step, meta.base64(OPTIMIZER_STATE), meta.base64(RNG_STATE),
                 carried == null ? null : carried(meta.file, meta.base64(CARRIED_STATE), config));
     }
@@ -318,6 +320,13 @@ public final class Checkpoint {
             return entries.get(key);
         }
 
+        void require(String key, String what) {
+            if (!has(key)) {
+                throw new IllegalArgumentException(file + ": metadata " + key + " is missing, expected " + what
+                        + "; the file is corrupt or was edited");
+            }
+        }
+
         /** A whole number >= 0. */
         long natural(String key) {
             String value = entries.get(key);
@@ -339,10 +348,10 @@ public final class Checkpoint {
             }
         }
 
-        /** Base64 bytes (empty if absent). */
+        /** Base64 bytes. */
         byte[] base64(String key) {
             try {
-                return Base64.getDecoder().decode(entries.getOrDefault(key, ""));
+                return Base64.getDecoder().decode(entries.get(key));
             } catch (IllegalArgumentException e) {
                 throw invalid(key, "base64 bytes (" + e.getMessage() + ")");
             }
