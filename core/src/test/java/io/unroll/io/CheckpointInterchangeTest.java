@@ -358,6 +358,21 @@ class CheckpointInterchangeTest {
     }
 
     @Test
+    void anErrorAboutAHundredThousandTensorsStaysOneShortLine() throws Exception {
+        Safetensors.Writer many = Safetensors.writer();
+        Safetensors.Writer extra = copy(Safetensors.read(fixture("unroll_gru")), m -> { });
+        for (int i = 0; i < 100_000; i++) {
+            many.putFloats("t" + i, new int[] {0}, new float[0]);
+            extra.putFloats("t" + i, new int[] {0}, new float[0]);
+        }
+        for (Safetensors.Writer w : List.of(many, extra)) {
+            Path file = dir.resolve(writeTo(w, "many" + badFiles++));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Checkpoint.load(file));
+            assertTrue(e.getMessage().length() < 2000 && e.getMessage().contains("99980 more"), e.getMessage());
+        }
+    }
+
+    @Test
     void aVocabularyIsTakenInTheOrderItIsStored() throws Exception {
         Safetensors.Contents gru = Safetensors.read(fixture("unroll_gru"));
         String sorted = gru.metadata().get("unroll.vocabulary");
