@@ -1,7 +1,9 @@
 package io.unroll.tensor;
 
 import io.unroll.kernel.Kernels;
+import java.math.BigInteger;
 import java.util.Arrays;
+import java.util.Locale;
 
 /**
  * The one validation helper of the public entry points. Every failure is an
@@ -41,6 +43,43 @@ public final class Check {
             throw new IllegalArgumentException(what + " is " + value + ", expected a number in [" + lo + ", " + hi + ")");
         }
         return value;
+    }
+
+    /**
+     * The most values one Java array can hold: the JVM refuses longer arrays whatever the heap
+     * (the JDK's own limit for growing arrays, {@code Integer.MAX_VALUE - 8}).
+     */
+    public static final int MAX_ARRAY_LENGTH = Integer.MAX_VALUE - 8;
+
+    /**
+     * The number of values of an array {@code what} of shape {@code [d0, d1]}, computed without
+     * overflow; it must fit one Java array.
+     *
+     * @throws IllegalArgumentException naming the shape and its size when it does not
+     */
+    public static int arrayLength(String what, int d0, int d1) {
+        return arrayLength(what, new int[] {d0, d1});
+    }
+
+    /** {@link #arrayLength(String, int, int)} for {@code [d0, d1, d2]}. */
+    public static int arrayLength(String what, int d0, int d1, int d2) {
+        return arrayLength(what, new int[] {d0, d1, d2});
+    }
+
+    private static int arrayLength(String what, int[] shape) {
+        BigInteger values = BigInteger.ONE;
+        for (int d : shape) {
+            if (d < 0) {
+                throw new IllegalArgumentException(what + " has shape " + describe(shape) + ", expected sizes >= 0");
+            }
+            values = values.multiply(BigInteger.valueOf(d));
+        }
+        if (values.compareTo(BigInteger.valueOf(MAX_ARRAY_LENGTH)) > 0) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "%s %s has %,d values, more than one Java array holds (%,d); the likely cause is a size too large"
+                            + " (hidden size, batch, sequence length or layers)", what, describe(shape), values, MAX_ARRAY_LENGTH));
+        }
+        return values.intValue();
     }
 
     // Fixed-arity overloads: a varargs call would allocate its int[] on every training step.
