@@ -53,7 +53,8 @@ public final class Check {
 
     /**
      * The number of values of an array {@code what} of shape {@code [d0, d1]}, computed without
-     * overflow; it must fit one Java array.
+     * overflow; it must fit one Java array. Name the dimensions in {@code what}, as in
+     * {@code "inputs [batch, steps, input size]"}: the message shows them beside their values.
      *
      * @throws IllegalArgumentException naming the shape and its size when it does not
      */
@@ -66,7 +67,8 @@ public final class Check {
         return arrayLength(what, new int[] {d0, d1, d2});
     }
 
-    private static int arrayLength(String what, int[] shape) {
+    /** {@link #arrayLength(String, int, int)} for any shape. */
+    public static int arrayLength(String what, int[] shape) {
         BigInteger values = BigInteger.ONE;
         for (int d : shape) {
             if (d < 0) {
@@ -76,8 +78,8 @@ public final class Check {
         }
         if (values.compareTo(BigInteger.valueOf(MAX_ARRAY_LENGTH)) > 0) {
             throw new IllegalArgumentException(String.format(Locale.ROOT,
-                    "%s %s has %,d values, more than one Java array holds (%,d); the likely cause is a size too large"
-                            + " (hidden size, batch, sequence length or layers)", what, describe(shape), values, MAX_ARRAY_LENGTH));
+                    "%s = %s would hold %,d values, more than one Java array can (%,d): one of these sizes is too large",
+                    what, describe(shape), values, MAX_ARRAY_LENGTH));
         }
         return values.intValue();
     }
