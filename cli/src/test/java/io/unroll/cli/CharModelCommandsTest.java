@@ -249,6 +249,28 @@ class CharModelCommandsTest {
         }
     }
 
+    /**
+     * Sizes whose products overflow an array, or whose model the heap cannot hold, are one line
+     * naming them, found before anything large is allocated and before the output directory exists.
+     */
+    @Test
+    void sizesBeyondAnArrayOrTheHeapAreOneLineAndCreateNothing() {
+        Path out = tmp.resolve("never-huge");
+        String text = corpus.toString();
+        assertOneLineError(run("train", "--text", text, "--out", out.toString(), "--hidden", "1000000000"),
+                "rnn.weight_ih_l0 [gates, hidden size, input size] = [4, 1000000000, 64] would hold 256,000,000,000 values,"
+                        + " more than one Java array can");
+        assertOneLineError(run("train", "--text", text, "--out", out.toString(), "--layers", "100000"),
+                "the parameters number 2,147,");
+        // 2.1 billion parameters: 34 GB with their gradients and Adam's moments alone
+        Outcome heap = run("train", "--text", text, "--out", out.toString(), "--hidden", "23000");
+        assertOneLineError(heap, "unroll: error: training this model (lstm, 1 layer of 23000, embedding 64, vocabulary ");
+        assertTrue(heap.err().contains(" on 32 streams x 100 characters (parameters with gradients and Adam moments 31.6 GB,"), heap.err());
+        assertTrue(heap.err().contains("more than the " + io.unroll.tensor.Memory.format(Runtime.getRuntime().maxMemory())
+                + " this JVM may use (its maximum heap, -Xmx); use a smaller hidden size"), heap.err());
+        assertFalse(Files.exists(out));
+    }
+
     @Test
     void nonsenseSizesAreUsageErrors() {
         String[][] cases = {
