@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -47,11 +48,18 @@ public final class DecayCommand implements Callable<Integer> {
     @Option(names = "--init", defaultValue = "gaussian",
             description = "W_hh init: gaussian, orthogonal, identity, pytorch, xavier (default: ${DEFAULT-VALUE}).")
     String init;
-    @Option(names = "--scale", description = "Multiplier of the W_hh init (default: 0.9 for gaussian, 1 otherwise).")
+    @Option(names = "--scale", description = "Multiplier of the W_hh init, in (0, " + (int) GradientDecay.MAX_SCALE
+            + "] (default: 0.9 for gaussian, 1 otherwise).")
     Double scale;
 
     @Override
     public Integer call() {
+        if (scale != null && !(scale > 0 && scale <= GradientDecay.MAX_SCALE)) {
+            // NaN included: it must not fall back to the default, which the library takes NaN to mean
+            throw new ParameterException(spec.commandLine(), "--scale is " + scale + ", expected a number in (0, "
+                    + (int) GradientDecay.MAX_SCALE + "]: the gain of W_hh (1 keeps a gradient's size on average; "
+                    + (int) GradientDecay.MAX_SCALE + " already saturates or explodes within a few steps)");
+        }
         CellType type = CellType.parse(cell, activation);
         GradientDecay.Config config = new GradientDecay.Config(length, hidden, trials, type, InitScheme.parse(init),
                 scale == null ? Double.NaN : scale);

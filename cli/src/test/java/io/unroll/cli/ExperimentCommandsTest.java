@@ -136,6 +136,20 @@ class ExperimentCommandsTest {
         assertTrue(seed.err().contains("-1"), seed.err());
     }
 
+    /** A scale that is not a number is not the default, and one that overflows the weights is refused before any table. */
+    @Test
+    void decayScaleMustBeAFiniteGainInItsRange() throws Exception {
+        for (String bad : new String[] {"NaN", "1e300", "Infinity", "0", "-0.5", "10.5"}) {
+            Outcome o = run("decay", "--scale", bad, "--trials", "1");
+            assertEquals(Main.EXIT_USAGE, o.exitCode(), bad + ": " + o.err());
+            assertEquals(1, o.errLines().size(), o.err());
+            assertTrue(o.err().startsWith("unroll: error: --scale is " + Double.parseDouble(bad)
+                    + ", expected a number in (0, 10]: the gain of W_hh"), o.err());
+            assertEquals("", o.out(), "no table for --scale " + bad);
+        }
+        assertEquals(10.0, json(run("decay", "--scale", "10", "--trials", "1", "--json")).get("scale").asDouble());
+    }
+
     /** Sizes too large for an array or for the heap are one line naming them, before anything large is allocated. */
     @Test
     void experimentSizesBeyondAnArrayOrTheHeapAreOneLine() {

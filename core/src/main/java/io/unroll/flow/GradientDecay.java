@@ -33,7 +33,15 @@ import java.util.Locale;
 public final class GradientDecay {
     private GradientDecay() {}
 
-    /** What to measure. */
+    /** The largest {@link Config#scale}: a gain of 10 on W_hh already saturates or explodes within a few steps. */
+    public static final double MAX_SCALE = 10;
+
+    /**
+     * What to measure.
+     *
+     * @param scale the multiplier of the W_hh init, in (0, {@value #MAX_SCALE}], or NaN for the
+     *              scheme's default ({@link #effectiveScale()})
+     */
     public record Config(int length, int hidden, int trials, CellType cell, InitScheme init, double scale) {
         public Config {
             Check.positive("length", length);
@@ -42,8 +50,10 @@ public final class GradientDecay {
             if (cell == null || init == null) {
                 throw new IllegalArgumentException("cell and init are required");
             }
-            if (!Double.isNaN(scale)) {
-                Check.positive("scale", scale);
+            if (!Double.isNaN(scale) && !(scale > 0 && scale <= MAX_SCALE)) {
+                throw new IllegalArgumentException("scale is " + scale + ", expected a number in (0, " + (int) MAX_SCALE
+                        + "]: the gain of W_hh (1 keeps a gradient's size on average; " + (int) MAX_SCALE
+                        + " already saturates or explodes within a few steps)");
             }
         }
 
