@@ -67,6 +67,15 @@ public final class DecayCommand implements Callable<Integer> {
         GradientDecay.Result result = GradientDecay.run(config, rng);
         double[] norm = result.meanNorm();
         int last = length - 1;
+        for (int t = last; t >= 0; t--) {
+            if (!Double.isFinite(norm[t])) {
+                // an overflow is the answer to how the gradient grows, but a table of NaN answers nothing
+                throw new IllegalArgumentException(String.format(Locale.ROOT, "the mean gradient norm is %s at step %d of %d"
+                        + " (%s, W_hh %s x %.3g): float32 overflowed, the gradient or the hidden states growing past 3.4e38"
+                        + " on the way back; use a smaller --scale or a shorter --length", norm[t], t, length, type.id(),
+                        config.init().id(), config.effectiveScale()));
+            }
+        }
         TreeSet<Integer> landmarks = new TreeSet<>(java.util.Comparator.reverseOrder());
         // the report rows of docs/spec.md#gradient-decay for T = 80: 79, 60, 40, 20, 0
         for (int t : new int[] {last, length * 3 / 4, length / 2, length / 4, 0}) {

@@ -148,6 +148,15 @@ class ExperimentCommandsTest {
             assertEquals("", o.out(), "no table for --scale " + bad);
         }
         assertEquals(10.0, json(run("decay", "--scale", "10", "--trials", "1", "--json")).get("scale").asDouble());
+        // in range, but relu with a gain of 10 overflows float32 within 80 steps: no table of NaN either
+        for (String format : new String[] {"--json", "--verbose"}) {
+            Outcome relu = run("decay", "--activation", "relu", "--scale", "10", "--trials", "1", format);
+            assertEquals(Main.EXIT_FAILURE, relu.exitCode(), relu.err());
+            assertTrue(relu.err().startsWith("unroll: error: the mean gradient norm is NaN at step "), relu.err());
+            assertTrue(relu.err().contains(" of 80 (rnn_relu, W_hh gaussian x 10.0): float32 overflowed")
+                    && relu.err().contains("use a smaller --scale or a shorter --length"), relu.err());
+            assertEquals("", relu.out());
+        }
     }
 
     /** Sizes too large for an array or for the heap are one line naming them, before anything large is allocated. */
