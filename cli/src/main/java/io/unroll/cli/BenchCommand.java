@@ -89,6 +89,9 @@ public final class BenchCommand implements Callable<Integer> {
         }
         // a -Dunroll.threads the kernels would refuse is refused here too, before this run replaces it
         int n = threads != null ? threads : KernelProperties.threads(System.getProperty(JvmPeer.THREADS_PROPERTY));
+        if (saveJson != null) {
+            OutputFiles.checkWritable(saveJson, "--save-json");
+        }
         // the kernels read this once, when they initialise, which has not happened yet in this process
         System.setProperty(JvmPeer.THREADS_PROPERTY, String.valueOf(n));
 

@@ -224,6 +224,10 @@ class CharModelCommandsTest {
                 "--out " + corpus + " is a file, expected a directory for the checkpoints");
         assertOneLineError(run(train("--text", corpus.toString(), "--out", corpus.resolve("under").toString(), "--steps", "20")),
                 "--out " + corpus.resolve("under") + " cannot be created: ");
+        // found before the model is even sized: this one would not fit the heap
+        assertOneLineError(run("train", "--text", corpus.toString(), "--out", corpus.resolve("under").resolve("deeper").toString(),
+                "--hidden", "23000"), "--out " + corpus.resolve("under").resolve("deeper") + " cannot be created: " + corpus.toAbsolutePath()
+                + " is a file, not a directory");
     }
 
     @Test

@@ -45,15 +45,28 @@ public final class CheckpointDirectory {
 
     /**
      * Checks, without creating anything, that {@code dir} can take a run's checkpoints: it is not a
-     * file, and it holds no checkpoints unless {@code mayHoldCheckpoints} (a resumed run, or a new
-     * one allowed to write over an old one).
+     * file, it could be created if it does not exist (the nearest directory above it that exists is
+     * a writable directory), and it holds no checkpoints unless {@code mayHoldCheckpoints} (a
+     * resumed run, or a new one allowed to write over an old one).
      *
      * @throws OccupiedException        if it holds checkpoints and may not
-     * @throws IllegalArgumentException if it is a file
+     * @throws IllegalArgumentException if it is a file or cannot be created
      */
     public static void check(Path dir, boolean mayHoldCheckpoints) throws IOException {
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw new IllegalArgumentException(dir + " is a file, expected a directory for the checkpoints");
+        }
+        if (!Files.exists(dir)) {
+            Path existing = dir.toAbsolutePath().getParent();
+            while (existing != null && !Files.exists(existing)) {
+                existing = existing.getParent();
+            }
+            if (existing != null && !Files.isDirectory(existing)) {
+                throw new IllegalArgumentException(dir + " cannot be created: " + existing + " is a file, not a directory");
+            }
+            if (existing != null && !Files.isWritable(existing)) {
+                throw new IllegalArgumentException(dir + " cannot be created: " + existing + " is not writable");
+            }
         }
         if (!mayHoldCheckpoints) {
             List<String> existing = checkpointsIn(dir);
