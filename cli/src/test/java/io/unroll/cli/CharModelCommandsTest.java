@@ -172,6 +172,25 @@ class CharModelCommandsTest {
         assertTrue(listing(split).stream().anyMatch(n -> n.startsWith("step-000060-val-")), listing(split).toString());
     }
 
+    /** What a save killed before its rename leaves goes when the run resumes; files that only look alike stay. */
+    @Test
+    void aResumedRunRemovesTheTemporaryFilesOfKilledSaves() throws IOException {
+        Path dir = copyOfRun("killed-mid-save");
+        List<String> stale = List.of(".latest.safetensors.3fa9c01d2b7e4c55.tmp", ".step-000060-val-2.1034.safetensors.9c1.tmp");
+        List<String> others = List.of(".notes.txt.3fa9.tmp", ".model.safetensors.3fa9.tmp", "latest.safetensors.3fa9.tmp");
+        for (String name : concat(stale.toArray(String[]::new), others.toArray(String[]::new))) {
+            Files.write(dir.resolve(name), new byte[64]);
+        }
+        JsonNode resumed = run("train", "--text", corpus.toString(), "--resume", dir.toString(), "--steps", "62",
+                "--progress", "none", "--json").json();
+        assertEquals(62, resumed.get("step").asLong());
+        List<String> after = listing(dir);
+        for (String name : stale) {
+            assertFalse(after.contains(name), name + " is left in " + after);
+        }
+        assertTrue(after.containsAll(others), after.toString());
+    }
+
     @Test
     void resumeKeepsTheTargetOfTheRunAndRefusesToGoNowhere() throws IOException {
         Path dir = copyOfRun("resume-target");
