@@ -10,6 +10,7 @@ import io.unroll.bench.PythonPeer;
 import io.unroll.bench.StreamingRow;
 import io.unroll.bench.TrainingRow;
 import io.unroll.cell.CellType;
+import io.unroll.kernel.KernelProperties;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -83,9 +84,13 @@ public final class BenchCommand implements Callable<Integer> {
         if (common.rng() != CommonOptions.RandomStream.DEFAULT) {
             throw new IllegalArgumentException("--rng does not apply to bench: its data only has to be random, not reproduce NumPy");
         }
-        int n = threads != null ? threads : Integer.getInteger(JvmPeer.THREADS_PROPERTY, Runtime.getRuntime().availableProcessors());
-        if (n < 1) {
-            throw new IllegalArgumentException("--threads must be at least 1, got " + n);
+        if (threads != null && threads < 1) {
+            throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
+        }
+        // a -Dunroll.threads the kernels would refuse is refused here too, before this run replaces it
+        int n = threads != null ? threads : KernelProperties.threads(System.getProperty(JvmPeer.THREADS_PROPERTY));
+        if (saveJson != null) {
+            OutputFiles.checkWritable(saveJson, "--save-json");
         }
         // the kernels read this once, when they initialise, which has not happened yet in this process
         System.setProperty(JvmPeer.THREADS_PROPERTY, String.valueOf(n));

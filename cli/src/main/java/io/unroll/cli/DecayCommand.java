@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -47,11 +48,18 @@ public final class DecayCommand implements Callable<Integer> {
     @Option(names = "--init", defaultValue = "gaussian",
             description = "W_hh init: gaussian, orthogonal, identity, pytorch, xavier (default: ${DEFAULT-VALUE}).")
     String init;
-    @Option(names = "--scale", description = "Multiplier of the W_hh init (default: 0.9 for gaussian, 1 otherwise).")
+    @Option(names = "--scale", description = "Multiplier of the W_hh init, in (0, " + (int) GradientDecay.MAX_SCALE
+            + "] (default: 0.9 for gaussian, 1 otherwise).")
     Double scale;
 
     @Override
     public Integer call() {
+        if (scale != null && !(scale > 0 && scale <= GradientDecay.MAX_SCALE)) {
+            // NaN included: it must not fall back to the default, which the library takes NaN to mean
+            throw new ParameterException(spec.commandLine(), "--scale is " + scale + ", expected a number in (0, "
+                    + (int) GradientDecay.MAX_SCALE + "]: the gain of W_hh (1 keeps a gradient's size on average; "
+                    + (int) GradientDecay.MAX_SCALE + " already saturates or explodes within a few steps)");
+        }
         CellType type = CellType.parse(cell, activation);
         GradientDecay.Config config = new GradientDecay.Config(length, hidden, trials, type, InitScheme.parse(init),
                 scale == null ? Double.NaN : scale);
@@ -59,6 +67,15 @@ public final class DecayCommand implements Callable<Integer> {
         GradientDecay.Result result = GradientDecay.run(config, rng);
         double[] norm = result.meanNorm();
         int last = length - 1;
+        for (int t = last; t >= 0; t--) {
+            if (!Double.isFinite(norm[t])) {
+                // an overflow is the answer to how the gradient grows, but a table of NaN answers nothing
+                throw new IllegalArgumentException(String.format(Locale.ROOT, "the mean gradient norm is %s at step %d of %d"
+                        + " (%s, W_hh %s x %.3g): float32 overflowed, the gradient or the hidden states growing past 3.4e38"
+                        + " on the way back; use a smaller --scale or a shorter --length", norm[t], t, length, type.id(),
+                        config.init().id(), config.effectiveScale()));
+            }
+        }
         TreeSet<Integer> landmarks = new TreeSet<>(java.util.Comparator.reverseOrder());
         // the report rows of docs/spec.md#gradient-decay for T = 80: 79, 60, 40, 20, 0
         for (int t : new int[] {last, length * 3 / 4, length / 2, length / 4, 0}) {

@@ -1,5 +1,6 @@
 package io.unroll.cli;
 
+import io.unroll.tensor.Memory;
 import java.io.InputStream;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
@@ -40,7 +41,9 @@ import picocli.CommandLine.UnmatchedArgumentException;
  *   <li>exit code {@value #EXIT_FAILURE} for everything that fails while running: an
  *       {@link IllegalArgumentException}'s message is shown as it is (the library writes those
  *       for users: expected and actual values, the likely cause), any other exception as
- *       {@code <SimpleClassName>: <message>};</li>
+ *       {@code <SimpleClassName>: <message>}; errors too: a class initialiser's failure (a bad
+ *       {@code -Dunroll.*} property) as the exception it wraps, and running out of memory, the last
+ *       resort after the commands' own checks, as which command ran out and what heap to try;</li>
  *   <li>the stack trace follows only with {@code --verbose}; picocli's usage text is never
  *       dumped on an error.</li>
  * </ul>
@@ -98,6 +101,9 @@ public final class Main implements Callable<Integer> {
     static int execute(CommandLine commandLine, String... args) {
         try {
             return commandLine.execute(args);
+        } catch (Error e) {
+            // picocli hands only exceptions to the FailureHandler; an error would end in a stack trace
+            return FailureHandler.failed(commandLine.getErr(), e, commandLine.getParseResult());
         } finally {
             commandLine.getOut().flush();
             commandLine.getErr().flush();
@@ -185,13 +191,19 @@ public final class Main implements Callable<Integer> {
 
         @Override
         public int handleExecutionException(Exception ex, CommandLine commandLine, ParseResult parseResult) {
-            err.println(ERROR_PREFIX + describe(ex));
+            return failed(err, ex, parseResult);
+        }
+
+        static int failed(PrintWriter err, Throwable failure, ParseResult parseResult) {
+            err.println(ERROR_PREFIX + (failure instanceof OutOfMemoryError oom
+                    ? MemoryAdvice.outOfMemory(oom, parseResult) : describe(failure)));
             if (verboseIn(parseResult)) {
-                ex.printStackTrace(err);
+                failure.printStackTrace(err);
             }
             err.flush();
             return EXIT_FAILURE;
         }
+
 
         private static boolean verboseIn(ParseResult parseResult) {
             for (ParseResult p = parseResult; p != null; p = p.subcommand()) {
@@ -205,14 +217,18 @@ public final class Main implements Callable<Integer> {
 
     /**
      * The one-line description of a failure: an {@link IllegalArgumentException}'s message as it
-     * is, anything else as {@code SimpleClassName: message}. An {@link UncheckedIOException} is
-     * described by the I/O exception it carries.
+     * is (one that says a task does not fit the heap with the launcher's way to give it more),
+     * anything else as {@code SimpleClassName: message}. An {@link UncheckedIOException} is
+     * described by the I/O exception it carries, an {@link ExceptionInInitializerError} by the
+     * failure of the class initialiser it carries.
      */
     static String describe(Throwable failure) {
-        Throwable t = failure instanceof UncheckedIOException && failure.getCause() != null
-                ? failure.getCause()
-                : failure;
+        Throwable t = (failure instanceof UncheckedIOException || failure instanceof ExceptionInInitializerError)
+                && failure.getCause() != null ? failure.getCause() : failure;
         String message = t.getMessage() == null || t.getMessage().isBlank() ? null : oneLine(t.getMessage());
+        if (t instanceof Memory.InsufficientMemoryException m) {
+            return message + "; " + MemoryAdvice.largerHeap(m.required());
+        }
         if (t instanceof IllegalArgumentException && message != null) {
             return message;
         }

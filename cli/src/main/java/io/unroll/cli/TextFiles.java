@@ -1,6 +1,7 @@
 package io.unroll.cli;
 
 import io.unroll.data.CharVocabulary;
+import io.unroll.tensor.Memory;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
@@ -25,7 +26,8 @@ import java.util.Map;
  * instead of replacing it; UTF-16 is recognised by its byte order mark), and characters a model's
  * vocabulary does not have.
  *
- * <p>A leading UTF-8 byte order mark is dropped: it marks the encoding, it is not text.
+ * <p>A leading UTF-8 byte order mark is dropped: it marks the encoding, it is not text. A file too
+ * large to read into this JVM's heap is refused before it is read.
  */
 final class TextFiles {
     private static final int SHOWN_UNKNOWN = 3;
@@ -45,6 +47,10 @@ final class TextFiles {
             if (Files.isDirectory(file)) {
                 throw new IllegalArgumentException(option + " " + file + " is a directory, expected a text file");
             }
+            long size = Files.size(file);
+            // the bytes, the decoded characters (2 bytes each) and the string made of them (up to 2 each)
+            Memory.require("reading " + option + " " + file + " (" + Memory.format(size) + ")", 5 * size,
+                    "use a shorter text, or a larger heap");
             bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException(option + " " + file + " does not exist");

@@ -117,6 +117,26 @@ class BenchCommandTest {
         assertEquals("", o.out());
     }
 
+    /** A report path that can never be written fails at once, before any benchmark runs (no progress line). */
+    @Test
+    void anUnwritableSaveJsonFailsBeforeTheBenchmark(@TempDir Path dir) throws Exception {
+        Outcome directory = run("bench", "--quick", "--save-json", dir.toString());
+        assertEquals(Main.EXIT_FAILURE, directory.exitCode());
+        assertEquals("unroll: error: --save-json " + dir + " is a directory, expected the path of a file to write",
+                directory.err().strip());
+        assertEquals("", directory.out());
+
+        Path file = Files.writeString(dir.resolve("notes.txt"), "not a directory");
+        Path underAFile = file.resolve("report.json");
+        Outcome o = run("bench", "--quick", "--save-json", underAFile.toString());
+        assertEquals(Main.EXIT_FAILURE, o.exitCode());
+        assertEquals("unroll: error: --save-json " + underAFile + " cannot be written: " + file + " is a file, not a directory",
+                o.err().strip());
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of("notes.txt"), files.map(p -> p.getFileName().toString()).toList(), "the checks leave nothing");
+        }
+    }
+
     @Test
     void helpListsTheOptions() {
         Outcome o = run("bench", "--help");

@@ -172,6 +172,25 @@ class CharModelCommandsTest {
         assertTrue(listing(split).stream().anyMatch(n -> n.startsWith("step-000060-val-")), listing(split).toString());
     }
 
+    /** What a save killed before its rename leaves goes when the run resumes; files that only look alike stay. */
+    @Test
+    void aResumedRunRemovesTheTemporaryFilesOfKilledSaves() throws IOException {
+        Path dir = copyOfRun("killed-mid-save");
+        List<String> stale = List.of(".latest.safetensors.3fa9c01d2b7e4c55.tmp", ".step-000060-val-2.1034.safetensors.9c1.tmp");
+        List<String> others = List.of(".notes.txt.3fa9.tmp", ".model.safetensors.3fa9.tmp", "latest.safetensors.3fa9.tmp");
+        for (String name : concat(stale.toArray(String[]::new), others.toArray(String[]::new))) {
+            Files.write(dir.resolve(name), new byte[64]);
+        }
+        JsonNode resumed = run("train", "--text", corpus.toString(), "--resume", dir.toString(), "--steps", "62",
+                "--progress", "none", "--json").json();
+        assertEquals(62, resumed.get("step").asLong());
+        List<String> after = listing(dir);
+        for (String name : stale) {
+            assertFalse(after.contains(name), name + " is left in " + after);
+        }
+        assertTrue(after.containsAll(others), after.toString());
+    }
+
     @Test
     void resumeKeepsTheTargetOfTheRunAndRefusesToGoNowhere() throws IOException {
         Path dir = copyOfRun("resume-target");
@@ -224,6 +243,10 @@ class CharModelCommandsTest {
                 "--out " + corpus + " is a file, expected a directory for the checkpoints");
         assertOneLineError(run(train("--text", corpus.toString(), "--out", corpus.resolve("under").toString(), "--steps", "20")),
                 "--out " + corpus.resolve("under") + " cannot be created: ");
+        // found before the model is even sized: this one would not fit the heap
+        assertOneLineError(run("train", "--text", corpus.toString(), "--out", corpus.resolve("under").resolve("deeper").toString(),
+                "--hidden", "23000"), "--out " + corpus.resolve("under").resolve("deeper") + " cannot be created: " + corpus.toAbsolutePath()
+                + " is a file, not a directory");
     }
 
     @Test
@@ -247,6 +270,28 @@ class CharModelCommandsTest {
             assertEquals(1, score.exitCode());
             assertEquals(1, score.errLines().size(), score.err());
         }
+    }
+
+    /**
+     * Sizes whose products overflow an array, or whose model the heap cannot hold, are one line
+     * naming them, found before anything large is allocated and before the output directory exists.
+     */
+    @Test
+    void sizesBeyondAnArrayOrTheHeapAreOneLineAndCreateNothing() {
+        Path out = tmp.resolve("never-huge");
+        String text = corpus.toString();
+        assertOneLineError(run("train", "--text", text, "--out", out.toString(), "--hidden", "1000000000"),
+                "rnn.weight_ih_l0 [gates, hidden size, input size] = [4, 1000000000, 64] would hold 256,000,000,000 values,"
+                        + " more than one Java array can");
+        assertOneLineError(run("train", "--text", text, "--out", out.toString(), "--layers", "100000"),
+                "the parameters number 2,147,");
+        // 2.1 billion parameters: 34 GB with their gradients and Adam's moments alone
+        Outcome heap = run("train", "--text", text, "--out", out.toString(), "--hidden", "23000");
+        assertOneLineError(heap, "unroll: error: training this model (lstm, 1 layer of 23000, embedding 64, vocabulary ");
+        assertTrue(heap.err().contains(" on 32 streams x 100 characters (parameters with gradients and Adam moments 31.6 GB,"), heap.err());
+        assertTrue(heap.err().contains("more than the " + io.unroll.tensor.Memory.format(Runtime.getRuntime().maxMemory())
+                + " this JVM may use (its maximum heap, -Xmx); use a smaller hidden size"), heap.err());
+        assertFalse(Files.exists(out));
     }
 
     @Test

@@ -135,4 +135,51 @@ class ExperimentCommandsTest {
         assertEquals(1, seed.errLines().size(), seed.err());
         assertTrue(seed.err().contains("-1"), seed.err());
     }
+
+    /** A scale that is not a number is not the default, and one that overflows the weights is refused before any table. */
+    @Test
+    void decayScaleMustBeAFiniteGainInItsRange() throws Exception {
+        for (String bad : new String[] {"NaN", "1e300", "Infinity", "0", "-0.5", "10.5"}) {
+            Outcome o = run("decay", "--scale", bad, "--trials", "1");
+            assertEquals(Main.EXIT_USAGE, o.exitCode(), bad + ": " + o.err());
+            assertEquals(1, o.errLines().size(), o.err());
+            assertTrue(o.err().startsWith("unroll: error: --scale is " + Double.parseDouble(bad)
+                    + ", expected a number in (0, 10]: the gain of W_hh"), o.err());
+            assertEquals("", o.out(), "no table for --scale " + bad);
+        }
+        assertEquals(10.0, json(run("decay", "--scale", "10", "--trials", "1", "--json")).get("scale").asDouble());
+        // in range, but relu with a gain of 10 overflows float32 within 80 steps: no table of NaN either
+        for (String format : new String[] {"--json", "--verbose"}) {
+            Outcome relu = run("decay", "--activation", "relu", "--scale", "10", "--trials", "1", format);
+            assertEquals(Main.EXIT_FAILURE, relu.exitCode(), relu.err());
+            assertTrue(relu.err().startsWith("unroll: error: the mean gradient norm is NaN at step "), relu.err());
+            assertTrue(relu.err().contains(" of 80 (rnn_relu, W_hh gaussian x 10.0): float32 overflowed")
+                    && relu.err().contains("use a smaller --scale or a shorter --length"), relu.err());
+            assertEquals("", relu.out());
+        }
+    }
+
+    /** Sizes too large for an array or for the heap are one line naming them, before anything large is allocated. */
+    @Test
+    void experimentSizesBeyondAnArrayOrTheHeapAreOneLine() {
+        Outcome array = run("demo", "hello", "--hidden", "100000");
+        assertEquals(1, array.exitCode(), array.err());
+        assertEquals(List.of("unroll: error: rnn.weight_hh_l0 = [100000, 100000] would hold 10,000,000,000 values,"
+                + " more than one Java array can (2,147,483,639): one of these sizes is too large"), array.errLines());
+
+        // 46,000² weights and their gradients and packed copies: 34 GB, more than the heap of any machine this runs on
+        Outcome heap = run("decay", "--hidden", "46000", "--trials", "1");
+        assertEquals(1, heap.exitCode(), heap.err());
+        assertEquals(1, heap.errLines().size(), heap.err());
+        assertTrue(heap.err().startsWith("unroll: error: the experiment's rnn_tanh of 46,000 hidden units over 80 steps"
+                + " and 1 trial (weights with gradients 15.8 GB, workspace 15.8 GB, norms 1.3 KB) needs about 31.6 GB, more than the "
+                + io.unroll.tensor.Memory.format(Runtime.getRuntime().maxMemory()) + " this JVM may use (its maximum heap, -Xmx)"),
+                heap.err());
+        assertTrue(heap.err().contains("UNROLL_JAVA_OPTS=-Xmx40g") || heap.err().contains("a heap that large does not fit"
+                + " this machine's"), heap.err());
+
+        Outcome trials = run("decay", "--trials", "1000000000", "--length", "1000");
+        assertEquals(1, trials.errLines().size(), trials.err());
+        assertTrue(trials.err().contains("norms 7.3 TB) needs about 7.3 TB"), trials.err());
+    }
 }

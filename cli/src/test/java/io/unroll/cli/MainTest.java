@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.unroll.tensor.Memory;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.List;
@@ -27,7 +28,7 @@ class MainTest {
         @Mixin
         CommonOptions common;
 
-        @Option(names = "--fail", paramLabel = "<kind>", description = "iae, state or usage")
+        @Option(names = "--fail", paramLabel = "<kind>", description = "iae, state, usage, oom, array, init or memory")
         String fail;
 
         @Spec
@@ -43,6 +44,20 @@ class MainTest {
             }
             if ("usage".equals(fail)) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--hidden must be positive");
+            }
+            if ("oom".equals(fail)) {
+                throw new OutOfMemoryError("Java heap space");
+            }
+            if ("array".equals(fail)) {
+                throw new OutOfMemoryError("Requested array size exceeds VM limit");
+            }
+            if ("init".equals(fail)) {
+                // what a static initialiser that reads a bad property fails with
+                throw new ExceptionInInitializerError(new IllegalArgumentException(
+                        "system property unroll.threads is 'abc', expected a whole number >= 1"));
+            }
+            if ("memory".equals(fail)) {
+                Memory.require("the probe", 3L << 30, 1L << 30, "use less");
             }
             if (common.json()) {
                 Json.write(spec.commandLine().getOut(), new Echo(common.seed(), common.rng().cliName(), common.verbose()));
@@ -238,6 +253,46 @@ class MainTest {
         assertTrue(o.out().contains("Usage: unroll probe"), o.out());
         assertTrue(o.out().contains("--seed=<long>"), o.out());
         assertTrue(o.out().contains("default, numpy"), o.out());
+    }
+
+    @Test
+    void runningOutOfMemoryIsOneLineNamingTheCommandAndAHeapToTry() {
+        Outcome o = run("probe", "--fail", "oom");
+        assertEquals(Main.EXIT_FAILURE, o.exitCode());
+        long heap = Runtime.getRuntime().maxMemory();
+        assertEquals(1, o.errLines().size(), o.err());
+        assertTrue(o.err().startsWith("unroll: error: unroll probe ran out of memory (Java heap space) with a maximum heap of "
+                + Memory.format(heap) + "; use smaller sizes"), o.err());
+        // twice the heap, in whole gigabytes: the default heap is a quarter of the machine's memory
+        assertTrue(o.err().endsWith(", or give the JVM more memory: the launcher takes its options from UNROLL_JAVA_OPTS,"
+                + " e.g. UNROLL_JAVA_OPTS=-Xmx" + Math.max(1, (2 * heap + (1L << 30) - 1) >> 30) + "g\n"), o.err());
+
+        Outcome array = run("probe", "--fail", "array");
+        assertEquals(List.of("unroll: error: unroll probe asked for an array larger than the JVM allows"
+                + " (Requested array size exceeds VM limit); use smaller sizes"), array.errLines());
+
+        Outcome verbose = run("probe", "--fail", "oom", "--verbose");
+        assertTrue(verbose.errLines().get(0).startsWith("unroll: error: unroll probe ran out of memory"), verbose.err());
+        assertTrue(verbose.errLines().get(1).startsWith("java.lang.OutOfMemoryError: Java heap space"), verbose.err());
+    }
+
+    @Test
+    void aFailedClassInitialiserIsTheOneLineOfWhatItWraps() {
+        Outcome o = run("probe", "--fail", "init");
+        assertEquals(Main.EXIT_FAILURE, o.exitCode());
+        assertEquals(List.of("unroll: error: system property unroll.threads is 'abc', expected a whole number >= 1"), o.errLines());
+    }
+
+    @Test
+    void aTaskTooLargeForTheHeapSaysHowToGiveTheLauncherMore() {
+        Outcome o = run("probe", "--fail", "memory");
+        assertEquals(Main.EXIT_FAILURE, o.exitCode());
+        assertEquals(1, o.errLines().size(), o.err());
+        assertTrue(o.err().startsWith("unroll: error: the probe needs about 3.0 GB, more than the 1.0 GB this JVM may use"
+                + " (its maximum heap, -Xmx); use less; "), o.err());
+        // 3 GB and a quarter to spare: 4 GB, if the machine has them
+        assertTrue(o.err().contains("the launcher takes its options from UNROLL_JAVA_OPTS, e.g. UNROLL_JAVA_OPTS=-Xmx4g")
+                || o.err().contains("a heap that large does not fit this machine's"), o.err());
     }
 
     @Test

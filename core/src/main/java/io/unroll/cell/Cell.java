@@ -2,6 +2,7 @@ package io.unroll.cell;
 
 import io.unroll.init.InitScheme;
 import io.unroll.kernel.Kernels;
+import io.unroll.tensor.Check;
 import io.unroll.tensor.Param;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.Rng;
@@ -25,7 +26,10 @@ import java.util.Arrays;
  * its bias gradient is the input side's.
  *
  * <p>A cell instance owns a workspace; {@link #sharingParameters()} makes another over the same
- * parameters. Not thread-safe.
+ * parameters. Declaring a cell allocates almost nothing: its workspace, the packed copies of its
+ * weights included, is allocated by the first {@link #resize}, so a model can be declared and
+ * its memory ({@link #workspaceFloats}) weighed against the heap before anything large exists.
+ * Not thread-safe.
  */
 public abstract class Cell {
     private final CellType type;
@@ -37,9 +41,10 @@ public abstract class Cell {
     protected final Param biasIh;   // [GH] or null
     protected final Param biasHh;   // [GH] or null
     private final boolean foldsHiddenBias;
-    private final float[] weightIhTPanels; // W_ihᵀ [I_k, GH] in panels, packed before each forward
-    private final float[] biasSum;         // [GH]: b_ih + b_hh in forward; Σ_rows dPre_ih in backward
-    private final float[] hiddenBiasSum;   // [GH]: Σ_rows dPre_hh in backward, for cells that do not fold b_hh; else null
+    // The workspace that does not depend on the shape, allocated with the rest by the first resize:
+    private float[] weightIhTPanels; // W_ihᵀ [I_k, GH] in panels, packed before each forward
+    private float[] biasSum;         // [GH]: b_ih + b_hh in forward; Σ_rows dPre_ih in backward
+    private float[] hiddenBiasSum;   // [GH]: Σ_rows dPre_hh in backward, for cells that do not fold b_hh; else null
     /** The workspace of the current (batch, steps) shape; null before the first {@link #resize}. */
     protected StepBuffers buf;
 
@@ -54,16 +59,16 @@ public abstract class Cell {
         this.type = type;
         this.inputSize = shape.inputSize();
         this.hidden = shape.hidden();
-        this.gateWidth = type.gates() * hidden;
         int k = shape.layer();
+        // weight_ih [G·H, I_k] must fit one array, and so G·H an int, before anything is multiplied out
+        Check.arrayLength(prefix + "weight_ih_l" + k + " [gates, hidden size, input size]",
+                type.gates(), hidden, inputSize);
+        this.gateWidth = type.gates() * hidden;
         this.weightIh = params.add(prefix + "weight_ih_l" + k, gateWidth, inputSize);
         this.weightHh = params.add(prefix + "weight_hh_l" + k, recurrentShape);
         this.biasIh = shape.biasIh() ? params.add(prefix + "bias_ih_l" + k, gateWidth) : null;
         this.biasHh = shape.biasHh() ? params.add(prefix + "bias_hh_l" + k, gateWidth) : null;
         this.foldsHiddenBias = foldsHiddenBias;
-        this.weightIhTPanels = new float[gateWidth * inputSize];
-        this.biasSum = new float[gateWidth];
-        this.hiddenBiasSum = foldsHiddenBias ? null : new float[gateWidth];
     }
 
     /** A cell over the parameters of {@code shared}, with a workspace of its own. */
@@ -77,9 +82,6 @@ public abstract class Cell {
         this.biasIh = shared.biasIh;
         this.biasHh = shared.biasHh;
         this.foldsHiddenBias = shared.foldsHiddenBias;
-        this.weightIhTPanels = new float[shared.weightIhTPanels.length];
-        this.biasSum = new float[gateWidth];
-        this.hiddenBiasSum = foldsHiddenBias ? null : new float[gateWidth];
     }
 
     /** A cell of the same kind over the same parameters (it sees every update to them), with its own workspace. */
@@ -124,9 +126,28 @@ public abstract class Cell {
         return buf;
     }
 
-    /** Sizes the workspace for {@code batch} sequences of {@code steps} steps; cells with memory of their own size it here too. */
+    /**
+     * Sizes the workspace for {@code batch} sequences of {@code steps} steps (the first call also
+     * allocates the part that does not depend on the shape); cells with memory of their own size it
+     * here too, and count it in {@link #workspaceFloats}.
+     */
     public void resize(int batch, int steps) {
+        if (weightIhTPanels == null) {
+            weightIhTPanels = new float[gateWidth * inputSize];
+            biasSum = new float[gateWidth];
+            hiddenBiasSum = foldsHiddenBias ? null : new float[gateWidth];
+        }
         buf = new StepBuffers(batch, steps, hidden, gateWidth, type.gates() == 1, type.hasCellState(), !foldsHiddenBias);
+    }
+
+    /**
+     * Floats of the workspace {@link #resize} allocates for {@code batch} sequences of
+     * {@code steps} steps: the step buffers ({@link StepBuffers#floats}), the packed weights and the
+     * gradient sums; computed without allocating anything, to weigh a model against the heap first.
+     */
+    public long workspaceFloats(int batch, int steps) {
+        return StepBuffers.floats(batch, steps, hidden, gateWidth, type.gates() == 1, type.hasCellState(), !foldsHiddenBias)
+                + (long) gateWidth * inputSize + (foldsHiddenBias ? 1L : 2L) * gateWidth;
     }
 
     // ---------------------------------------------------------------- forward

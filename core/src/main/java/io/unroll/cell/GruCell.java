@@ -1,6 +1,7 @@
 package io.unroll.cell;
 
 import io.unroll.kernel.Kernels;
+import io.unroll.tensor.Check;
 import io.unroll.tensor.ParamStore;
 import java.util.Arrays;
 
@@ -36,8 +37,14 @@ public final class GruCell extends MatrixCell {
     @Override
     public void resize(int batch, int steps) {
         super.resize(batch, steps);
-        hn = new float[Math.multiplyExact(steps, batch * hidden)];
-        hProj = new float[batch * gateWidth];
+        hn = new float[Check.arrayLength("GRU W_hn h + b_hn [steps, batch, hidden size]", steps, batch, hidden)];
+        hProj = new float[Check.arrayLength("GRU h W_hh [batch, gates x hidden size]", batch, gateWidth)];
+    }
+
+    /** The common workspace, and {@code W_hn h + b_hn} of every step with the current step's projection. */
+    @Override
+    public long workspaceFloats(int batch, int steps) {
+        return super.workspaceFloats(batch, steps) + (long) steps * batch * hidden + (long) batch * gateWidth;
     }
 
     @Override

@@ -21,7 +21,7 @@ import java.util.Arrays;
  */
 public final class IndRnnCell extends Cell {
     private final boolean relu;
-    private final float[] recurrentSum = new float[hidden]; // [H]: Σ_steps Σ_rows dz ⊙ h_{t-1}, the gradient of u
+    private float[] recurrentSum; // [H]: Σ_steps Σ_rows dz ⊙ h_{t-1}, the gradient of u; allocated by the first resize
 
     IndRnnCell(CellType type, ParamStore.Builder params, String prefix, CellShape shape) {
         super(type, params, prefix, shape, new int[] {shape.hidden()}, true);
@@ -36,6 +36,14 @@ public final class IndRnnCell extends Cell {
     @Override
     public Cell sharingParameters() {
         return new IndRnnCell(this);
+    }
+
+    @Override
+    public void resize(int batch, int steps) {
+        super.resize(batch, steps);
+        if (recurrentSum == null) {
+            recurrentSum = new float[hidden];
+        }
     }
 
     @Override
@@ -81,6 +89,12 @@ public final class IndRnnCell extends Cell {
     @Override
     public long requiredStoredFloats(int batch, int steps) {
         return (long) (steps + 1) * batch * hidden;
+    }
+
+    /** The common workspace and the sum that becomes u's gradient. */
+    @Override
+    public long workspaceFloats(int batch, int steps) {
+        return super.workspaceFloats(batch, steps) + hidden;
     }
 
     /**

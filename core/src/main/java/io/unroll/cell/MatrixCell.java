@@ -16,21 +16,39 @@ import java.util.Arrays;
  * {@code [x; h]} per step.
  */
 abstract class MatrixCell extends Cell {
-    /** {@code W_hhᵀ [H, GH]} in the panel layout of {@link Kernels#packPanels}: the B of a step's {@code h_{t-1} W_hhᵀ}. */
-    protected final float[] weightHhTPanels;
-    /** {@code W_hh [GH, H]} in the panel layout: the B of a step's {@code dh_{t-1} = dPre_hh W_hh} in backward. */
-    protected final float[] weightHhPanels;
+    /**
+     * {@code W_hhᵀ [H, GH]} in the panel layout of {@link Kernels#packPanels}: the B of a step's
+     * {@code h_{t-1} W_hhᵀ}; allocated by the first resize.
+     */
+    protected float[] weightHhTPanels;
+    /**
+     * {@code W_hh [GH, H]} in the panel layout: the B of a step's {@code dh_{t-1} = dPre_hh W_hh} in
+     * backward; allocated by the first resize.
+     */
+    protected float[] weightHhPanels;
 
     MatrixCell(CellType type, ParamStore.Builder params, String prefix, CellShape shape, boolean foldsHiddenBias) {
+        // G·H cannot overflow here: the cell checks weight_ih [G·H, I_k] before it declares weight_hh
         super(type, params, prefix, shape, new int[] {type.gates() * shape.hidden(), shape.hidden()}, foldsHiddenBias);
-        this.weightHhTPanels = new float[gateWidth * hidden];
-        this.weightHhPanels = new float[gateWidth * hidden];
     }
 
     MatrixCell(MatrixCell shared) {
         super(shared);
-        this.weightHhTPanels = new float[gateWidth * hidden];
-        this.weightHhPanels = new float[gateWidth * hidden];
+    }
+
+    @Override
+    public void resize(int batch, int steps) {
+        super.resize(batch, steps);
+        if (weightHhTPanels == null) {
+            weightHhTPanels = new float[gateWidth * hidden];
+            weightHhPanels = new float[gateWidth * hidden];
+        }
+    }
+
+    /** The common workspace and the two packed copies of {@code W_hh}. */
+    @Override
+    public long workspaceFloats(int batch, int steps) {
+        return super.workspaceFloats(batch, steps) + 2L * gateWidth * hidden;
     }
 
     @Override

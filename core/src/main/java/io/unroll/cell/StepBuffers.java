@@ -1,5 +1,6 @@
 package io.unroll.cell;
 
+import io.unroll.tensor.Check;
 import io.unroll.tensor.State;
 import java.util.Arrays;
 
@@ -57,9 +58,9 @@ public final class StepBuffers {
         this.hidden = hidden;
         this.gateWidth = gateWidth;
         this.gatesAreHidden = gatesAreHidden;
+        int states = Check.arrayLength("hidden states [steps + 1, batch, hidden size]", steps + 1, batch, hidden);
+        int gateValues = Check.arrayLength("gates [steps, batch, gates x hidden size]", steps, batch, gateWidth);
         int bh = batch * hidden;
-        int states = Math.multiplyExact(steps + 1, bh);
-        int gateValues = Math.multiplyExact(Math.multiplyExact(steps, batch), gateWidth);
         this.hs = new float[states];
         this.gates = gatesAreHidden ? hs : new float[gateValues];
         this.gatesBase = gatesAreHidden ? bh : 0;
@@ -69,6 +70,20 @@ public final class StepBuffers {
         this.dh = new float[bh];
         this.dhCarry = new float[bh];
         this.dc = cellState ? new float[bh] : null;
+    }
+
+    /**
+     * Floats the buffers of this shape hold, computed without allocating them: what the constructor
+     * with the same arguments allocates.
+     */
+    public static long floats(int batch, int steps, int hidden, int gateWidth, boolean gatesAreHidden, boolean cellState,
+                              boolean separateHiddenGradient) {
+        long states = ((long) steps + 1) * batch * hidden;
+        long gateValues = (long) steps * batch * gateWidth;
+        long bh = (long) batch * hidden;
+        return states * (cellState ? 2 : 1)                          // hs, cs
+                + gateValues * ((gatesAreHidden ? 0 : 1) + (separateHiddenGradient ? 2 : 1)) // gates, dPreIh, dPreHh
+                + bh * (cellState ? 3 : 2);                           // dh, dhCarry, dc
     }
 
     /** Offset of step t in a {@code [T, B, GH]} gate buffer (gradients; add {@link #gatesBase} for {@link #gates}). */

@@ -6,6 +6,7 @@ import io.unroll.init.Weights;
 import io.unroll.layer.RecurrentConfig;
 import io.unroll.layer.SequenceModel;
 import io.unroll.tensor.Check;
+import io.unroll.tensor.Memory;
 import io.unroll.tensor.Param;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.Rng;
@@ -15,6 +16,7 @@ import io.unroll.train.Init;
 import io.unroll.train.Optimizer;
 import io.unroll.train.Sgd;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.function.Consumer;
 
 /**
@@ -77,6 +79,7 @@ public final class CharExperiment {
         ParamStore.Builder pb = ParamStore.builder();
         SequenceModel model = SequenceModel.oneHot(pb, v,
                 RecurrentConfig.of(CellType.RNN_TANH, v, hidden, 1).withBiases(true, false));
+        requireMemory("hello-world", pb, model, HELLO, 0, epochs);
         ParamStore params = pb.build();
         // W_x [H, V], W_h [H, H], W_y [V, H], in this order, each randn(rows, cols) * 0.01
         for (Param p : new Param[] {model.rnn().weightIh(0), model.rnn().weightHh(0), model.head().weight()}) {
@@ -91,6 +94,7 @@ public final class CharExperiment {
         int v = CharVocabulary.of(text).size();
         ParamStore.Builder pb = ParamStore.builder();
         SequenceModel model = SequenceModel.embedded(pb, v, RecurrentConfig.of(CellType.RNN_TANH, hidden, hidden, 1));
+        requireMemory("language-model", pb, model, text, 2, epochs);
         ParamStore params = pb.build();
         // PyTorch's defaults: nn.Embedding N(0, 1); nn.RNN and nn.Linear U(±1/√fan_in)
         Weights.gaussian(model.embedding().weight(), 1.0, rng);
@@ -98,6 +102,22 @@ public final class CharExperiment {
         Weights.uniform(model.head().weight(), 1 / Math.sqrt(hidden), rng);
         Weights.uniform(model.head().bias(), 1 / Math.sqrt(hidden), rng);
         return new CharExperiment(text, model, params, Adam.adam(1e-2), 5.0, Clipping.PYTORCH_EPSILON, epochs, 100, 40);
+    }
+
+    /**
+     * Weighs what the experiment allocates against the heap, before the declared model is built:
+     * the parameters with their gradients and {@code optimizerSlots} optimizer values each, the
+     * workspace of the whole text as one sequence, and two doubles per epoch for the record.
+     */
+    private static void requireMemory(String name, ParamStore.Builder pb, SequenceModel model, String text, int optimizerSlots,
+                                      int epochs) {
+        long parameterBytes = 4L * (2 + optimizerSlots) * pb.size();
+        long workspaceBytes = 4 * model.workspaceFloats(1, text.length() - 1);
+        long recordBytes = 16L * Check.positive("epochs", epochs);
+        Memory.require(String.format(Locale.ROOT, "the %s experiment with %,d hidden units for %,d epochs (parameters %s,"
+                        + " workspace %s, the record of every epoch %s)", name, model.rnn().config().hiddenSize(), epochs,
+                        Memory.format(parameterBytes), Memory.format(workspaceBytes), Memory.format(recordBytes)),
+                parameterBytes + workspaceBytes + recordBytes, "use a smaller hidden size or fewer epochs, or a larger heap");
     }
 
     public String text() {

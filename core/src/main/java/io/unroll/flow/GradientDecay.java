@@ -7,6 +7,7 @@ import io.unroll.init.Weights;
 import io.unroll.layer.Recurrent;
 import io.unroll.layer.RecurrentConfig;
 import io.unroll.tensor.Check;
+import io.unroll.tensor.Memory;
 import io.unroll.tensor.Param;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.Rng;
@@ -32,7 +33,15 @@ import java.util.Locale;
 public final class GradientDecay {
     private GradientDecay() {}
 
-    /** What to measure. */
+    /** The largest {@link Config#scale}: a gain of 10 on W_hh already saturates or explodes within a few steps. */
+    public static final double MAX_SCALE = 10;
+
+    /**
+     * What to measure.
+     *
+     * @param scale the multiplier of the W_hh init, in (0, {@value #MAX_SCALE}], or NaN for the
+     *              scheme's default ({@link #effectiveScale()})
+     */
     public record Config(int length, int hidden, int trials, CellType cell, InitScheme init, double scale) {
         public Config {
             Check.positive("length", length);
@@ -41,8 +50,10 @@ public final class GradientDecay {
             if (cell == null || init == null) {
                 throw new IllegalArgumentException("cell and init are required");
             }
-            if (!Double.isNaN(scale)) {
-                Check.positive("scale", scale);
+            if (!Double.isNaN(scale) && !(scale > 0 && scale <= MAX_SCALE)) {
+                throw new IllegalArgumentException("scale is " + scale + ", expected a number in (0, " + (int) MAX_SCALE
+                        + "]: the gain of W_hh (1 keeps a gradient's size on average; " + (int) MAX_SCALE
+                        + " already saturates or explodes within a few steps)");
             }
         }
 
@@ -71,12 +82,26 @@ public final class GradientDecay {
         }
     }
 
-    /** Runs every trial, drawing from {@code rng} in the order W_hh, W_ih, inputs. */
+    /**
+     * Runs every trial, drawing from {@code rng} in the order W_hh, W_ih, inputs.
+     *
+     * @throws Memory.InsufficientMemoryException before anything large is allocated, if the stack
+     *         of this hidden size and length needs more memory than the heap may hold
+     */
     public static Result run(Config config, Rng rng) {
         int t = config.length();
         int h = config.hidden();
         ParamStore.Builder pb = ParamStore.builder();
         Recurrent rnn = new Recurrent(pb, "", RecurrentConfig.of(config.cell(), 1, h, 1).withBiases(false, false));
+        long parameterBytes = 4L * 2 * pb.size(); // values and gradients
+        long workspaceBytes = 4 * rnn.workspaceFloats(1, t);
+        long normBytes = 8L * t * (config.trials() + 1); // every trial's norms and their mean, in doubles
+        Memory.require(String.format(Locale.ROOT, "the experiment's %s of %,d hidden units over %,d steps and %,d trial%s"
+                        + " (weights with gradients %s, workspace %s, norms %s)", config.cell().id(), h, t, config.trials(),
+                        config.trials() == 1 ? "" : "s",
+                        Memory.format(parameterBytes), Memory.format(workspaceBytes), Memory.format(normBytes)),
+                parameterBytes + workspaceBytes + normBytes,
+                "use a smaller hidden size, a shorter length or fewer trials, or a larger heap");
         pb.build();
         float[] input = new float[t];                                   // [1, T, 1]
         float[] seed = new float[h];                                    // [1, 1, H]

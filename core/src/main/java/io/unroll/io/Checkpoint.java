@@ -5,6 +5,7 @@ import io.unroll.data.CharVocabulary;
 import io.unroll.layer.RecurrentConfig;
 import io.unroll.layer.SequenceModel;
 import io.unroll.tensor.Check;
+import io.unroll.tensor.Memory;
 import io.unroll.tensor.Param;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.State;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -48,11 +50,11 @@ public final class Checkpoint {
     /** The prefix of the caller's entries ({@code info} of {@link #save}). */
     private static final String INFO = "unroll.info.";
     /**
-     * Heap bytes a loaded model costs per parameter: its value and gradient, the decoded copy
-     * held until the whole file is known to fit, and up to two transposed copies the kernels
-     * read (of the recurrent weights; one of the input weights and the head), 4 bytes each.
+     * Heap bytes loading costs per parameter: its value and gradient, and the decoded copy held
+     * until the whole file is known to fit, 4 bytes each (the kernels' packed copies of the weights
+     * come with the first forward).
      */
-    private static final long LOAD_BYTES_PER_PARAMETER = 5 * Float.BYTES;
+    private static final long LOAD_BYTES_PER_PARAMETER = 3 * Float.BYTES;
 
     private Checkpoint() {}
 
@@ -150,7 +152,8 @@ public final class Checkpoint {
         for (String name : f.names()) {
             parameters += f.elementCount(name);
         }
-        Check.fitsInHeap(file + ": loading a model of " + parameters + " parameters", LOAD_BYTES_PER_PARAMETER * parameters);
+        Memory.require(String.format(Locale.ROOT, "%s: loading a model of %,d parameters", file, parameters),
+                LOAD_BYTES_PER_PARAMETER * parameters, "the file is corrupt, or the model larger than this machine can hold");
         ParamStore.Builder pb = ParamStore.builder();
         SequenceModel model = SequenceModel.embedded(pb, vocabularySize, config);
         ParamStore params = pb.build();

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
-import io.unroll.tensor.Check;
+import io.unroll.tensor.Memory;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -229,7 +229,8 @@ public final class Safetensors {
                 throw new SafetensorsFormatException(file, "header length is " + headerLength
                         + " bytes, too short for a JSON object (expected at least 2, \"{}\"); not a safetensors file");
             }
-            Check.fitsInHeap(file + ": reading a header of " + headerLength + " bytes", HEADER_MEMORY_PER_BYTE * headerLength);
+            Memory.require(file + ": reading a header of " + Memory.format(headerLength), HEADER_MEMORY_PER_BYTE * headerLength,
+                    "the file is corrupt, or its metadata far larger than a checkpoint's");
             ByteBuffer headerBytes = ByteBuffer.allocate((int) headerLength);
             readFully(file, channel, headerBytes, 8, "the header");
             if (headerBytes.get(0) != '{') {

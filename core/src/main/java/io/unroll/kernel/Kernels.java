@@ -11,11 +11,13 @@ package io.unroll.kernel;
  * {@code unroll.kernels}: {@code simd} (the default, {@link SimdKernels}, with products and
  * row-wise kernels big enough to pay for it split over {@link #threads()} threads by
  * {@link Parallel}) or {@code scalar} ({@link ScalarKernels}, single-threaded, for tests and
- * comparison). Any other value fails the initialisation of this class with an
- * {@link IllegalStateException}. Choosing the SIMD kernels runs {@link SimdWarmUp} once, when this
- * class initialises, before any kernel is used. The SIMD kernels agree with the scalar ones to
- * float rounding; they are deterministic: the same inputs give the same bits whatever the thread
- * count, the batch size or the moment the JIT compiles them.
+ * comparison). Any other value, or an {@code unroll.threads} that is not a whole number of at
+ * least 1, fails the initialisation of this class with an {@link IllegalArgumentException} naming
+ * the property, its value and what it takes ({@link KernelProperties}; wrapped, as every failure
+ * of a class initialiser, in an {@link ExceptionInInitializerError}). Choosing the SIMD kernels
+ * runs {@link SimdWarmUp} once, when this class initialises, before any kernel is used. The SIMD
+ * kernels agree with the scalar ones to float rounding; they are deterministic: the same inputs
+ * give the same bits whatever the thread count, the batch size or the moment the JIT compiles them.
  *
  * <p>A kernel that {@link Parallel#rows} shares between the threads has a small task class
  * beside its facade method (see {@link RowSplit}): adding one means its facade method, its task,
@@ -29,7 +31,7 @@ package io.unroll.kernel;
 public final class Kernels {
     private Kernels() {}
 
-    private static final boolean SIMD = simdFromProperty(System.getProperty("unroll.kernels"));
+    private static final boolean SIMD = simdFromProperty(System.getProperty(KernelProperties.KERNELS));
 
     static {
         if (SIMD) {
@@ -39,14 +41,7 @@ public final class Kernels {
 
     /** Whether {@code unroll.kernels} selects the SIMD kernels; unset means yes. */
     static boolean simdFromProperty(String value) {
-        String v = value == null ? "simd" : value.trim();
-        if (v.equalsIgnoreCase("simd")) {
-            return true;
-        }
-        if (v.equalsIgnoreCase("scalar")) {
-            return false;
-        }
-        throw new IllegalStateException("unroll.kernels is '" + value + "', expected simd or scalar");
+        return KernelProperties.simd(value);
     }
 
     /** The kernels in use: {@code "simd (S_512_BIT, 16 floats)"} or {@code "scalar"}. */

@@ -30,7 +30,7 @@ final class Parallel {
     private Parallel() {}
 
     /** Threads a split call may use, the caller included. */
-    static final int THREADS = threadsFromProperty(System.getProperty("unroll.threads"));
+    static final int THREADS = threadsFromProperty(System.getProperty(KernelProperties.THREADS));
     /**
      * Multiply-adds below which splitting does not pay: the work on one thread is then too short
      * for what handing a share to a helper costs, let alone waking a parked one.
@@ -149,19 +149,9 @@ final class Parallel {
         }
     }
 
+    /** The thread count the {@code unroll.threads} property asks for: unset means every available processor. */
     static int threadsFromProperty(String value) {
-        if (value == null) {
-            return Runtime.getRuntime().availableProcessors();
-        }
-        try {
-            int threads = Integer.parseInt(value.trim());
-            if (threads >= 1) {
-                return threads;
-            }
-        } catch (NumberFormatException e) {
-            // reported below with the accepted values
-        }
-        throw new IllegalStateException("unroll.threads is '" + value + "', expected a whole number >= 1");
+        return KernelProperties.threads(value);
     }
 
     /** The helpers and the one job they share. */

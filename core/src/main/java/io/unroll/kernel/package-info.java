@@ -9,7 +9,9 @@
  * The choice is made once per JVM with the system property {@code unroll.kernels=simd|scalar}
  * (default {@code simd}). {@code Parallel} splits big SIMD products and row-wise kernels over
  * {@code unroll.threads} threads (default: all processors) by disjoint ranges of the output, so
- * results are bit-identical whatever the thread count. Why the kernels are written as they are,
+ * results are bit-identical whatever the thread count; {@link io.unroll.kernel.KernelProperties}
+ * reads both properties, and a value it cannot use fails the kernels' initialisation with a message
+ * naming it. Why the kernels are written as they are,
  * and what was measured, is in docs/engine.md.
  *
  * <p>Conventions: every matrix is row-major and contiguous, addressed by an array and an offset.

@@ -36,8 +36,8 @@ public final class Embedding {
                     + ", expected at least one id in [0, " + vocabularySize + ")");
         }
         Check.ids("token ids", ids, vocabularySize, "vocabulary size");
-        if (output == null || output.length != ids.length * dimension) {
-            output = new float[ids.length * dimension];
+        if (output == null || output.length != (long) ids.length * dimension) {
+            output = new float[Check.arrayLength("embedding output [positions, dimension]", ids.length, dimension)];
         }
         this.ids = ids;
         float[] w = weight.data();

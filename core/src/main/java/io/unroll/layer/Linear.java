@@ -11,14 +11,15 @@ import io.unroll.tensor.ParamStore;
  * N = B·T). Backward: {@code dW += dyᵀ x}, {@code db += Σ_rows dy}, {@code dx = dy W}.
  *
  * <p>Keeps a reference to the last input for backward and owns its output and input-gradient
- * buffers, reused while the row count stays the same. Not thread-safe.
+ * buffers, reused while the row count stays the same, and its packed weights, all allocated by
+ * the first forward ({@link #workspaceFloats}). Not thread-safe.
  */
 public final class Linear {
     private final int inputSize;
     private final int outputSize;
     private final Param weight; // [out, in]
     private final Param bias;   // [out]
-    private final float[] weightTPanels; // Wᵀ [in, out] in panels, packed at each forward
+    private float[] weightTPanels; // Wᵀ [in, out] in panels, packed at each forward
     private float[] input;      // [N, in], the caller's array of the last forward
     private int rows;
     private float[] output;     // [N, out]
@@ -29,7 +30,6 @@ public final class Linear {
         this.outputSize = Check.positive("linear output size", outputSize);
         this.weight = params.add(prefix + "weight", outputSize, inputSize);
         this.bias = params.add(prefix + "bias", outputSize);
-        this.weightTPanels = new float[inputSize * outputSize];
     }
 
     public Param weight() {
@@ -49,15 +49,23 @@ public final class Linear {
         Check.positive("rows", rows);
         Check.shape("linear input [rows, input size]", x, rows, inputSize);
         if (output == null || this.rows != rows) {
-            output = new float[rows * outputSize];
-            dInput = new float[rows * inputSize];
+            output = new float[Check.arrayLength("linear output [rows, output size]", rows, outputSize)];
+            dInput = new float[rows * inputSize]; // the size of x, checked above
             this.rows = rows;
+        }
+        if (weightTPanels == null) {
+            weightTPanels = new float[weight.size()];
         }
         input = x;
         Kernels.packPanels(weightTPanels, 0, weight.data(), weight.offset(), inputSize, outputSize, true);
         Kernels.gemmNNPanels(output, 0, x, 0, weightTPanels, 0, rows, outputSize, inputSize);
         Kernels.addRowVector(output, 0, bias.data(), bias.offset(), rows, outputSize);
         return output;
+    }
+
+    /** Floats forward allocates for {@code rows} rows: the output, the input gradient and the packed weights. */
+    public long workspaceFloats(long rows) {
+        return rows * (outputSize + inputSize) + (long) inputSize * outputSize;
     }
 
     /** Accumulates the parameter gradients and returns {@code dx [N, in]} for {@code dy [N, out]}. */

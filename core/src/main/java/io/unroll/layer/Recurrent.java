@@ -259,6 +259,26 @@ public final class Recurrent {
         return n;
     }
 
+    /**
+     * Floats of the whole workspace a forward and backward at this shape allocate, over all layers
+     * (every {@link Cell#workspaceFloats}, the input and output sequences and their gradients, the
+     * padding's and the states of the results), computed without allocating anything: with the
+     * parameters, what a model needs, to weigh against the heap before it is built.
+     */
+    public long workspaceFloats(int batch, int steps) {
+        int in = config.inputSize();
+        int h = config.hiddenSize();
+        long bt = (long) batch * steps;
+        long n = 0;
+        for (int k = 0; k < cells.length; k++) {
+            n += cells[k].workspaceFloats(batch, steps) + bt * config.layerInputSize(k); // the cell, layerDInput[k]
+        }
+        long stateFloats = (long) config.layers() * batch * h * (config.cell().hasCellState() ? 2 : 1);
+        return n + 2 * bt * in + 2 * bt * h                                   // inputTimeMajor, dInput, output, dTopTimeMajor
+                + batch + (config.cell().hasCellState() ? (long) batch * h : 0)  // the padding's lengths and dc
+                + 2 * stateFloats;                                               // the final state, the initial-state gradient
+    }
+
     /** Floats that full BPTT strictly has to keep from forward for backward at this shape, over all layers. */
     public long requiredStoredFloats(int batch, int steps) {
         long n = 0;
@@ -343,15 +363,18 @@ public final class Recurrent {
         int in = config.inputSize();
         int h = config.hiddenSize();
         int l = config.layers();
+        int inputs = Check.arrayLength("inputs [batch, steps, input size]", batch, steps, in);
+        int outputs = Check.arrayLength("outputs [batch, steps, hidden size]", batch, steps, h);
+        Check.arrayLength("state [layers, batch, hidden size]", l, batch, h);
         layerDInput = new float[l][];
         for (int k = 0; k < l; k++) {
             cells[k].resize(batch, steps);
-            layerDInput[k] = new float[steps * batch * config.layerInputSize(k)];
+            layerDInput[k] = new float[k == 0 ? inputs : outputs];
         }
-        inputTimeMajor = new float[steps * batch * in];
-        output = new float[batch * steps * h];
-        dTopTimeMajor = new float[steps * batch * h];
-        dInput = new float[batch * steps * in];
+        inputTimeMajor = new float[inputs];
+        output = new float[outputs];
+        dTopTimeMajor = new float[outputs];
+        dInput = new float[inputs];
         padding.resize(batch, steps, h, config.cell().hasCellState());
         forwardResult = new Output(output, zeroState(batch));
         backwardResult = new Gradients(dInput, zeroState(batch));

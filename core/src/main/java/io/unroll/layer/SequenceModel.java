@@ -124,6 +124,19 @@ public final class SequenceModel {
         return finalState;
     }
 
+    /**
+     * Floats of the whole workspace a training step on {@code [B, T]} allocates: the stack's
+     * ({@link Recurrent#workspaceFloats}), the input vectors, the head's and the loss's, computed
+     * without allocating anything. With the parameters (values, gradients and the optimizer's
+     * moments) it is what training the model needs, to weigh against the heap before it is built.
+     */
+    public long workspaceFloats(int batch, int steps) {
+        long positions = (long) batch * steps;
+        long inputs = positions * (embedding != null ? embedding.dimension() : vocabularySize);
+        long loss = positions * vocabularySize * 2 + positions * 2; // probabilities, dLogits; log-sum-exp in doubles
+        return rnn.workspaceFloats(batch, steps) + inputs + head.workspaceFloats(positions) + loss + positions; // + the mask
+    }
+
     /** Backward of the last forward: accumulates every parameter gradient. */
     public void backward() {
         if (!forwardDone) {
@@ -154,7 +167,7 @@ public final class SequenceModel {
     }
 
     private float[] oneHot(int[] tokens, int batch, int steps) {
-        int n = batch * steps * vocabularySize;
+        int n = Check.arrayLength("one-hot inputs [batch, steps, vocabulary size]", batch, steps, vocabularySize);
         if (oneHot == null || oneHot.length != n) {
             oneHot = new float[n];
         } else {

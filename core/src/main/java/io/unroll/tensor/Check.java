@@ -1,7 +1,9 @@
 package io.unroll.tensor;
 
 import io.unroll.kernel.Kernels;
+import java.math.BigInteger;
 import java.util.Arrays;
+import java.util.Locale;
 
 /**
  * The one validation helper of the public entry points. Every failure is an
@@ -44,24 +46,42 @@ public final class Check {
     }
 
     /**
-     * Memory that must be free in the heap before it is allocated: {@code bytes} against what the
-     * JVM can still hand out (its limit, -Xmx, less what is in use now), so that a size too large
-     * for this machine is a message with both numbers rather than an {@link OutOfMemoryError}
-     * half-way through.
+     * The most values one Java array can hold: the JVM refuses longer arrays whatever the heap
+     * (the JDK's own limit for growing arrays, {@code Integer.MAX_VALUE - 8}).
      */
-    public static void fitsInHeap(String what, long bytes) {
-        Runtime runtime = Runtime.getRuntime();
-        long used = runtime.totalMemory() - runtime.freeMemory();
-        long available = runtime.maxMemory() - used;
-        if (bytes > available) {
-            throw new IllegalArgumentException(what + " needs about " + megabytes(bytes) + " of memory, but the JVM's heap"
-                    + " has " + megabytes(Math.max(0, available)) + " free of its " + megabytes(runtime.maxMemory())
-                    + " limit; the likely cause is a size larger than intended, else give the JVM more memory (-Xmx)");
-        }
+    public static final int MAX_ARRAY_LENGTH = Integer.MAX_VALUE - 8;
+
+    /**
+     * The number of values of an array {@code what} of shape {@code [d0, d1]}, computed without
+     * overflow; it must fit one Java array. Name the dimensions in {@code what}, as in
+     * {@code "inputs [batch, steps, input size]"}: the message shows them beside their values.
+     *
+     * @throws IllegalArgumentException naming the shape and its size when it does not
+     */
+    public static int arrayLength(String what, int d0, int d1) {
+        return arrayLength(what, new int[] {d0, d1});
     }
 
-    private static String megabytes(long bytes) {
-        return bytes >= 10L << 30 ? (bytes >> 30) + " GB" : Math.max(1, (bytes + (1 << 19)) >> 20) + " MB";
+    /** {@link #arrayLength(String, int, int)} for {@code [d0, d1, d2]}. */
+    public static int arrayLength(String what, int d0, int d1, int d2) {
+        return arrayLength(what, new int[] {d0, d1, d2});
+    }
+
+    /** {@link #arrayLength(String, int, int)} for any shape. */
+    public static int arrayLength(String what, int[] shape) {
+        BigInteger values = BigInteger.ONE;
+        for (int d : shape) {
+            if (d < 0) {
+                throw new IllegalArgumentException(what + " has shape " + describe(shape) + ", expected sizes >= 0");
+            }
+            values = values.multiply(BigInteger.valueOf(d));
+        }
+        if (values.compareTo(BigInteger.valueOf(MAX_ARRAY_LENGTH)) > 0) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "%s = %s would hold %,d values, more than one Java array can (%,d): one of these sizes is too large",
+                    what, describe(shape), values, MAX_ARRAY_LENGTH));
+        }
+        return values.intValue();
     }
 
     // Fixed-arity overloads: a varargs call would allocate its int[] on every training step.

@@ -18,11 +18,7 @@ public final class Param {
         this.name = name;
         this.shape = shape.clone();
         this.offset = offset;
-        int n = 1;
-        for (int d : shape) {
-            n = Math.multiplyExact(n, d);
-        }
-        this.size = n;
+        this.size = Check.arrayLength(name, shape);
     }
 
     void bind(ParamStore store) {

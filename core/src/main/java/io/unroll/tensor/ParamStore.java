@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -56,10 +57,21 @@ public final class ParamStore {
                 Check.positive("dimension of " + name + " " + Arrays.toString(shape), d);
             }
             Param p = new Param(name, shape, total);
-            total = Math.addExact(total, p.size());
+            if ((long) total + p.size() > Check.MAX_ARRAY_LENGTH) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT, "the parameters number %,d with %s %s,"
+                        + " more than one float array holds (%,d); the likely cause is too many layers, or a hidden,"
+                        + " input or vocabulary size too large", (long) total + p.size(), name, Arrays.toString(shape),
+                        Check.MAX_ARRAY_LENGTH));
+            }
+            total += p.size();
             params.add(p);
             byName.put(name, p);
             return p;
+        }
+
+        /** The number of scalar parameters declared so far: what {@link #build()} allocates twice (values and gradients). */
+        public int size() {
+            return total;
         }
 
         public ParamStore build() {

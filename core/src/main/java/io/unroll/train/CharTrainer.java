@@ -8,6 +8,7 @@ import io.unroll.io.Checkpoint;
 import io.unroll.layer.RecurrentConfig;
 import io.unroll.layer.SequenceModel;
 import io.unroll.tensor.Check;
+import io.unroll.tensor.Memory;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.Rng;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +19,7 @@ import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -373,13 +375,20 @@ public final class CharTrainer {
         this.run = run.data(text).tbptt(config.tbptt()).clip(config.clip()).taskInfo(info).build();
     }
 
-    /** A new model on {@code text} (called {@code textName} in its checkpoints), initialised from {@code config.seed()}. */
+    /**
+     * A new model on {@code text} (called {@code textName} in its checkpoints), initialised from
+     * {@code config.seed()}.
+     *
+     * @throws Memory.InsufficientMemoryException before anything large is allocated, if the model,
+     *         its training and the text need more memory than the heap may hold
+     */
     public static CharTrainer create(String textName, String text, Config config) {
         CharVocabulary vocabulary = CharVocabulary.of(text);
-        TextStreams streams = new TextStreams(vocabulary.encode(text), config.batch(), config.seq(), config.valFraction());
         ParamStore.Builder pb = ParamStore.builder();
         SequenceModel model = SequenceModel.embedded(pb, vocabulary.size(),
                 RecurrentConfig.of(config.cell(), config.embedding(), config.hidden(), config.layers()));
+        requireMemory(config, text, pb.size(), model);
+        TextStreams streams = new TextStreams(vocabulary.encode(text), config.batch(), config.seq(), config.valFraction());
         ParamStore params = pb.build();
         Rng rng = Rng.create(config.rngMode(), config.seed());
         // PyTorch's defaults: nn.Embedding N(0, 1); nn.LSTM/GRU/RNN and nn.Linear U(±1/√fan_in)
@@ -392,6 +401,30 @@ public final class CharTrainer {
         Weights.uniform(model.head().bias(), 1 / Math.sqrt(config.hidden()), rng);
         return new CharTrainer(config, streams, TrainingRun.builder().model(model, params).vocabulary(vocabulary)
                 .optimizer(Adam.adam(config.learningRate())).rng(rng), TextFingerprint.of(textName, text));
+    }
+
+    /**
+     * Weighs what training the declared {@code model} on {@code text} allocates against the heap:
+     * the parameters with their gradients and Adam's two moments, the workspace of a step of
+     * {@code [batch, seq]} (validation's shape, the largest), the text as ids, once encoded and once
+     * cut into streams, and what saving a checkpoint holds besides.
+     */
+    private static void requireMemory(Config config, String text, int parameters, SequenceModel model) {
+        long parameterBytes = 4L * 4 * parameters;
+        long workspaceBytes = 4 * model.workspaceFloats(config.batch(), config.seq());
+        long textBytes = 8L * text.length();
+        // A save holds a copy of the parameters, Adam's state (8 bytes a parameter) and that state as
+        // base64 text in the file's header, more than once while the header is built: some 64 bytes
+        // a parameter at its peak, measured on 13 M parameters (and G1 needs room to place them).
+        long saveBytes = 64L * parameters;
+        Memory.require(String.format(Locale.ROOT, "training this model (%s, %d layer%s of %d, embedding %d, vocabulary %d:"
+                        + " %,d parameters) on %d streams x %d characters (parameters with gradients and Adam moments %s,"
+                        + " workspace %s, text %s, saving a checkpoint %s)", config.cell().id(), config.layers(),
+                        config.layers() == 1 ? "" : "s", config.hidden(), config.embedding(), model.vocabularySize(), parameters,
+                        config.batch(), config.seq(), Memory.format(parameterBytes), Memory.format(workspaceBytes),
+                        Memory.format(textBytes), Memory.format(saveBytes)),
+                parameterBytes + workspaceBytes + textBytes + saveBytes,
+                "use a smaller hidden size, fewer layers, a smaller batch, shorter sequences or a shorter text, or a larger heap");
     }
 
     /**

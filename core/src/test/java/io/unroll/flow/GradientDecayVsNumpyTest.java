@@ -3,6 +3,8 @@ package io.unroll.flow;
 import static io.unroll.reference.Close.assertClose;
 import static io.unroll.reference.Close.toFloat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.unroll.cell.CellType;
 import io.unroll.init.InitScheme;
@@ -36,5 +38,18 @@ class GradientDecayVsNumpyTest {
         GradientDecay.Config relu = new GradientDecay.Config(80, 64, 20, CellType.RNN_RELU, InitScheme.GAUSSIAN, Double.NaN);
         GradientDecay.Result r = GradientDecay.run(relu, Rng.numpy(7));
         assertClose("relu mean gradient norm per step", fixture().doubles("relu_mean_norm"), toFloat(r.meanNorm()), 1e-4, 0);
+    }
+
+    /** A scale outside (0, 10] is refused with the range; NaN stays the documented "the scheme's default". */
+    @Test
+    void scaleIsAGainInItsRange() {
+        for (double bad : new double[] {1e300, Double.POSITIVE_INFINITY, 0, -1, 10.5}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> new GradientDecay.Config(80, 64, 1, CellType.RNN_TANH, InitScheme.GAUSSIAN, bad));
+            assertTrue(e.getMessage().startsWith("scale is " + bad + ", expected a number in (0, 10]: the gain of W_hh"),
+                    e.getMessage());
+        }
+        assertEquals(10, new GradientDecay.Config(80, 64, 1, CellType.RNN_TANH, InitScheme.GAUSSIAN, 10).effectiveScale());
+        assertEquals(0.9, new GradientDecay.Config(80, 64, 1, CellType.RNN_TANH, InitScheme.GAUSSIAN, Double.NaN).effectiveScale());
     }
 }

@@ -54,8 +54,9 @@ class KernelsTest {
         assertTrue(Kernels.simdFromProperty("simd"));
         assertFalse(Kernels.simdFromProperty("scalar"));
         assertFalse(Kernels.simdFromProperty(" Scalar "));
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Kernels.simdFromProperty("avx512"));
-        assertEquals("unroll.kernels is 'avx512', expected simd or scalar", e.getMessage());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Kernels.simdFromProperty("avx512"));
+        assertEquals("system property unroll.kernels is 'avx512', expected simd or scalar (unset means simd);"
+                + " the likely cause is -Dunroll.kernels=avx512 among the JVM options", e.getMessage());
     }
 
     @Test
@@ -85,7 +86,17 @@ class KernelsTest {
     void invalidChoiceFailsAtInitialisation() throws Exception {
         Result r = probe("-Dunroll.kernels=fast");
         assertNotEquals(0, r.exit);
-        assertTrue(r.err.contains("IllegalStateException: unroll.kernels is 'fast', expected simd or scalar"), r.err);
+        assertTrue(r.err.contains("ExceptionInInitializerError"), r.err);
+        assertTrue(r.err.contains("IllegalArgumentException: system property unroll.kernels is 'fast', expected simd or scalar"), r.err);
+    }
+
+    @Test
+    void invalidThreadCountFailsAtInitialisationNamingTheProperty() throws Exception {
+        Result r = probe("-Dunroll.kernels=simd", "-Dunroll.threads=abc");
+        assertNotEquals(0, r.exit);
+        assertTrue(r.err.contains("ExceptionInInitializerError"), r.err);
+        assertTrue(r.err.contains("IllegalArgumentException: system property unroll.threads is 'abc', expected a whole number >= 1"),
+                r.err);
     }
 
     /** Prints the facade's choice and a 2 x 2 product; run in a fresh JVM by {@link #probe}. */

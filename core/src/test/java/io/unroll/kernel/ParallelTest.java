@@ -123,8 +123,9 @@ class ParallelTest {
         assertEquals(3, Parallel.threadsFromProperty("3"));
         assertEquals(1, Parallel.threadsFromProperty(" 1 "));
         for (String bad : new String[] {"0", "-2", "two", ""}) {
-            IllegalStateException e = assertThrows(IllegalStateException.class, () -> Parallel.threadsFromProperty(bad));
-            assertTrue(e.getMessage().contains("unroll.threads is '" + bad + "'"), e.getMessage());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Parallel.threadsFromProperty(bad));
+            assertTrue(e.getMessage().startsWith("system property unroll.threads is '" + bad + "'"), e.getMessage());
+            assertTrue(e.getMessage().contains("-Dunroll.threads=" + bad), e.getMessage());
             assertTrue(e.getMessage().contains(">= 1"), e.getMessage());
         }
     }

@@ -12,11 +12,15 @@ import io.unroll.layer.Recurrent;
 import io.unroll.layer.RecurrentConfig;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.Rng;
+import io.unroll.tensor.State;
 import io.unroll.train.Init;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -82,6 +86,73 @@ class StreamPoolTest {
         assertEquals(keys, pool.size());
     }
 
+    /**
+     * Forty keys stepped for 150 ticks in groups of random size and order, so that the pool meets
+     * many batch sizes: every output row and every state is bit for bit what stepping that key
+     * alone from its own state gives (one sequence of batch 1, T = 1, per tick).
+     */
+    @ParameterizedTest
+    @EnumSource(CellType.class)
+    void randomBatchSizesGiveExactlyTheStepsOfEachKeyAlone(CellType cell) {
+        Recurrent rnn = stack(cell);
+        Recurrent alone = rnn.sharingParameters();
+        int keys = 40;
+        Rng rng = Rng.seeded(21);
+        StreamPool<String> pool = new StreamPool<>(rnn);
+        State[] state = new State[keys];
+        for (int k = 0; k < keys; k++) {
+            state[k] = alone.zeroState(1);
+        }
+        List<Integer> order = new ArrayList<>();
+        for (int k = 0; k < keys; k++) {
+            order.add(k);
+        }
+        for (int tick = 0; tick < 150; tick++) {
+            Collections.shuffle(order, new Random(tick));
+            int n = 1 + rng.nextInt(keys);
+            List<String> group = new ArrayList<>();
+            float[] batch = new float[n * I];
+            rng.fillGaussian(batch, 0, batch.length, 1.0);
+            for (int i = 0; i < n; i++) {
+                group.add("key-" + order.get(i));
+            }
+            float[] out = pool.step(group, batch);
+            assertEquals(n * H, out.length, "output [n, H] at tick " + tick);
+            for (int i = 0; i < n; i++) {
+                int k = order.get(i);
+                Recurrent.Output expected = alone.forward(Arrays.copyOfRange(batch, i * I, (i + 1) * I), 1, 1, state[k]);
+                state[k] = expected.finalState().copy();
+                assertArrayEquals(expected.output(), Arrays.copyOfRange(out, i * H, (i + 1) * H),
+                        "key " + k + " at tick " + tick + " in a batch of " + n);
+                assertArrayEquals(state[k].h(), pool.state("key-" + k).h(), "h of key " + k + " at tick " + tick);
+                if (state[k].hasCell()) {
+                    assertArrayEquals(state[k].c(), pool.state("key-" + k).c(), "c of key " + k + " at tick " + tick);
+                }
+            }
+        }
+    }
+
+    /** A hundred batch sizes, 1 to 100, leave one workspace per power of two: 1, 2, 4, ..., 128. */
+    @Test
+    void workspacesAreOnePerPowerOfTwoNotOnePerBatchSize() {
+        StreamPool<Integer> pool = new StreamPool<>(stack(CellType.LSTM));
+        List<Integer> keys = new ArrayList<>();
+        for (int n = 1; n <= 100; n++) {
+            keys.add(n - 1);
+            float[] out = pool.step(keys, new float[n * I]);
+            assertEquals(n * H, out.length);
+        }
+        assertEquals(8, pool.workspaces());
+        float[] mine = new float[3 * H];
+        pool.step(List.of(0, 1, 2), new float[3 * I], mine);
+        // the output rows are the top layer's new h of each key
+        assertArrayEquals(Arrays.copyOfRange(pool.state(1).h(), H, 2 * H), Arrays.copyOfRange(mine, H, 2 * H));
+        IllegalArgumentException shortOutput = assertThrows(IllegalArgumentException.class,
+                () -> pool.step(List.of(0, 1), new float[2 * I], new float[H]));
+        assertTrue(shortOutput.getMessage().startsWith("output [keys, hidden size] has " + H + " values, expected [2, " + H + "]"),
+                shortOutput.getMessage());
+    }
+
     @ParameterizedTest
     @EnumSource(CellType.class)
     void resetEvictionAndBadKeys(CellType cell) {
@@ -102,5 +173,12 @@ class StreamPoolTest {
         IllegalArgumentException twice = assertThrows(IllegalArgumentException.class, () -> pool.step(List.of(8, 8), new float[2 * I]));
         assertTrue(twice.getMessage().contains("appears twice"), twice.getMessage());
         assertThrows(IllegalArgumentException.class, () -> pool.step(List.of(1, 2), new float[I]));
+        IllegalArgumentException newTwice = assertThrows(IllegalArgumentException.class,
+                () -> pool.step(List.of(8, 500, 600, 500), new float[4 * I]));
+        assertTrue(newTwice.getMessage().contains("stream key 500 appears twice"), newTwice.getMessage());
+        assertFalse(pool.contains(500), "a step that failed its checks adds no stream");
+        IllegalArgumentException nullKey = assertThrows(IllegalArgumentException.class,
+                () -> pool.step(Arrays.asList(8, null), new float[2 * I]));
+        assertTrue(nullKey.getMessage().contains("stream key 1 is null"), nullKey.getMessage());
     }
 }
