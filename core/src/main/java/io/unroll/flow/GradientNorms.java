@@ -16,7 +16,7 @@ public final class GradientNorms implements StepObserver {
     }
 
     @Override
-    public void onStep(int layer, int t, float[] dh, int batch, int hidden) {
+    public void onStep(int layer, int t, float[] dh, float[] dc, int batch, int hidden) {
         norms[layer][t] = Math.sqrt(Kernels.sumOfSquares(dh, 0, batch * hidden));
     }
 

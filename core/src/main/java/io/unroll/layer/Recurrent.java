@@ -234,7 +234,7 @@ public final class Recurrent {
                 // dh_t = ∂L/∂output_t + the gradient carried back from step t+1
                 Kernels.sum(buf.dh, 0, buf.dhCarry, 0, dOut, t * bh, bh);
                 padding.beforeStepBackward(buf, t);
-                observer.onStep(k, t, buf.dh, batch, h);
+                observer.onStep(k, t, buf.dh, buf.dc, batch, h);
                 cell.backward(t);
                 padding.afterStepBackward(buf, t);
                 cell.sumStepGradients(t);
