@@ -79,9 +79,14 @@ public final class Main implements Callable<Integer> {
         return 0;
     }
 
-    /** Process entry point: runs the command line and exits with its exit code. */
+    /**
+     * Process entry point: runs the command line, lets the launcher's stderr filter pass the last
+     * of stderr on ({@link StderrFilter#drain()}), and exits with the command's exit code.
+     */
     public static void main(String[] args) {
-        System.exit(run(args));
+        int exitCode = run(args);
+        StderrFilter.drain();
+        System.exit(exitCode);
     }
 
     /** Runs a command line against the process's stdout and stderr (as UTF-8) and returns the exit code. */
