@@ -464,7 +464,11 @@ public final class TrainCommand implements Callable<Integer> {
         StopOnSignal(ProgressBar bar, TrainingRun run) {
             this.hook = new Thread(() -> {
                 run.requestStop();
-                bar.message("unroll: stopping: finishing the current step and saving a checkpoint...");
+                try {
+                    bar.message("unroll: stopping: finishing the current step and saving a checkpoint...");
+                } catch (CheckedOutput.WriteFailedException e) {
+                    // nobody reads stderr any more; the run still stops and saves
+                }
                 try {
                     finished.await();
                 } catch (InterruptedException e) {

@@ -2,12 +2,17 @@ package io.unroll.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.unroll.io.Checkpoint;
+import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,8 +31,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * The {@code ./unroll} launcher of this checkout as users run it, a real process each time:
  * signals reach the program (kill, kill -9, timeout, Ctrl-C and SIGTERM to the whole process
- * group), {@code train} stopped by SIGINT or SIGTERM saves and says where it stopped, and a
- * progress bar still finds the terminal behind the launcher's stderr filter.
+ * group), {@code train} stopped by SIGINT or SIGTERM saves and says where it stopped, a closed
+ * output pipe ends {@code stream} and {@code sample} with status 141, and a progress bar still
+ * finds the terminal behind the launcher's stderr filter.
  *
  * <p>An integration test (failsafe, after {@code package}): the launcher runs the packaged CLI.
  * It runs on the JDK that runs the tests. Every wait is a bound that keeps a broken build from
@@ -138,6 +144,60 @@ class LauncherIT {
             assertAllGone(tree);
         } finally {
             train.destroy();
+        }
+    }
+
+    // ------------------------------------------------------------------ closed output pipes
+
+    /** {@code yes 'To be' | ./unroll stream --model M | head -n 3}: stream ends once head has gone. */
+    @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void streamEndsWith141WhenItsReaderLeaves() throws Exception {
+        Path err = tmp.resolve("stream.err");
+        List<Process> pipeline = ProcessBuilder.startPipeline(List.of(
+                new ProcessBuilder("yes", "To be").redirectError(ProcessBuilder.Redirect.DISCARD),
+                launcher(List.of(), "stream", "--model", model.toString()).redirectError(err.toFile())));
+        Process stream = pipeline.get(1);
+        List<ProcessHandle> tree = new ArrayList<>(pipeline.stream().map(Process::toHandle).toList());
+        try {
+            BufferedReader lines = new BufferedReader(new InputStreamReader(stream.getInputStream(), StandardCharsets.UTF_8));
+            for (int i = 0; i < 3; i++) {
+                String line = lines.readLine();
+                assertNotNull(line, "stream ended early; stderr: " + Files.readString(err));
+                assertTrue(line.startsWith("'" + "To be".charAt(i) + "' -> "), line);
+            }
+            stream.descendants().forEach(tree::add);
+            stream.getInputStream().close();
+            assertTrue(stream.waitFor(5, TimeUnit.SECONDS), "stream still runs 5 s after its reader left");
+            assertEquals(Main.EXIT_BROKEN_PIPE, stream.exitValue());
+            List<String> errLines = Files.readAllLines(err);
+            assertEquals(1, errLines.size(), "only stream's opening line on stderr, no error: " + errLines);
+            assertTrue(errLines.get(0).startsWith("unroll stream: "), errLines.get(0));
+            assertAllGone(tree);
+        } finally {
+            destroy(tree);
+        }
+    }
+
+    /** {@code ./unroll sample --model M --length 100000000 | head -c 100}: sample ends once head has gone. */
+    @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void sampleEndsWith141WhenItsReaderLeaves() throws Exception {
+        Path err = tmp.resolve("sample.err");
+        Process sample = launcher(List.of(), "sample", "--model", model.toString(), "--length", "100000000")
+                .redirectError(err.toFile()).start();
+        List<ProcessHandle> tree = new ArrayList<>(List.of(sample.toHandle()));
+        try {
+            InputStream out = sample.getInputStream();
+            assertEquals(100, out.readNBytes(100).length, "sample ended early; stderr: " + Files.readString(err));
+            sample.descendants().forEach(tree::add);
+            out.close();
+            assertTrue(sample.waitFor(5, TimeUnit.SECONDS), "sample still runs 5 s after its reader left");
+            assertEquals(Main.EXIT_BROKEN_PIPE, sample.exitValue());
+            assertEquals("", Files.readString(err), "nothing on stderr");
+            assertAllGone(tree);
+        } finally {
+            destroy(tree);
         }
     }
 
