@@ -124,14 +124,14 @@ class LauncherIT {
     }
 
     /**
-     * {@code timeout 10 ./unroll train ...}: at the deadline timeout sends SIGTERM to the launcher
+     * {@code timeout 30 ./unroll train ...}: at the deadline timeout sends SIGTERM to the launcher
      * and to its process group; the run stops as on any SIGTERM.
      */
     @Test
     @Timeout(value = 5, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void timeoutStopsTheProgram() throws Exception {
         Path out = tmp.resolve("timeout");
-        Running train = Running.train(out, List.of("timeout", "10"));
+        Running train = Running.train(out, List.of("timeout", "30"));
         try {
             train.awaitProgress();
             List<ProcessHandle> tree = train.tree();
@@ -239,7 +239,7 @@ class LauncherIT {
      */
     private record Running(Process process, Path stdoutFile, Path stderrFile, List<ProcessHandle> seen) {
         /**
-         * Started by {@code prefix} (none, or {@code timeout 10}) or else in a process group of its
+         * Started by {@code prefix} (none, or {@code timeout 30}) or else in a process group of its
          * own ({@code setsid}) with SIGINT handled, as in a terminal's foreground (a process started
          * in the background of a non-interactive shell, as a build may be, inherits SIGINT ignored).
          */
