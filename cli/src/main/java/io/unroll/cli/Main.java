@@ -1,14 +1,14 @@
 package io.unroll.cli;
 
 import io.unroll.tensor.Memory;
-import java.io.InputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
-import java.io.OutputStreamWriter;
-import java.io.PrintStream;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -45,7 +45,15 @@ import picocli.CommandLine.UnmatchedArgumentException;
  *       {@code -Dunroll.*} property) as the exception it wraps, and running out of memory, the last
  *       resort after the commands' own checks, as which command ran out and what heap to try;</li>
  *   <li>the stack trace follows only with {@code --verbose}; picocli's usage text is never
- *       dumped on an error.</li>
+ *       dumped on an error;</li>
+ *   <li>exit code {@value #EXIT_BROKEN_PIPE} (128 + SIGPIPE) when stdout or stderr is a pipe
+ *       whose reader has gone ({@code unroll sample | head}): the command stops at the first
+ *       write that fails, without a message, as a program killed by SIGPIPE does; any other
+ *       failed write (a full disk) is an error like the others, exit code {@value #EXIT_FAILURE}.
+ *       Commands get this by writing through the command line's writers
+ *       ({@link CheckedOutput});</li>
+ *   <li>{@code unroll train} stopped by SIGINT, SIGTERM or SIGHUP saves and exits with 128 + the
+ *       signal number (130, 143, 129).</li>
  * </ul>
  */
 @Command(name = "unroll",
@@ -69,6 +77,11 @@ public final class Main implements Callable<Integer> {
     public static final int EXIT_FAILURE = 1;
     /** Exit code of a command line that could not be parsed or had invalid values. */
     public static final int EXIT_USAGE = 2;
+    /**
+     * Exit code when stdout or stderr is a pipe whose reader has gone: 128 + SIGPIPE (13), what a
+     * shell reports for a pipeline member killed by SIGPIPE.
+     */
+    public static final int EXIT_BROKEN_PIPE = 141;
 
     private static final String ERROR_PREFIX = "unroll: error: ";
 
@@ -82,14 +95,20 @@ public final class Main implements Callable<Integer> {
         return 0;
     }
 
-    /** Process entry point: runs the command line and exits with its exit code. */
+    /**
+     * Process entry point: runs the command line, lets the launcher's stderr filter pass the last
+     * of stderr on ({@link StderrFilter#drain()}), and exits with the command's exit code.
+     */
     public static void main(String[] args) {
-        System.exit(run(args));
+        int exitCode = run(args);
+        StderrFilter.drain();
+        System.exit(exitCode);
     }
 
     /** Runs a command line against the process's stdout and stderr (as UTF-8) and returns the exit code. */
     static int run(String... args) {
-        return run(utf8Writer(System.out), utf8Writer(System.err), args);
+        return run(CheckedOutput.writer(new FileOutputStream(FileDescriptor.out), "stdout"),
+                CheckedOutput.writer(new FileOutputStream(FileDescriptor.err), "stderr"), args);
     }
 
     /** Runs a command line against the given writers and returns the exit code. */
@@ -97,17 +116,45 @@ public final class Main implements Callable<Integer> {
         return execute(newCommandLine(out, err), args);
     }
 
-    /** Executes a command line built by {@link #newCommandLine} and flushes both writers. */
+    /**
+     * Executes a command line built by {@link #newCommandLine} and flushes both writers. A write
+     * that fails outside a command (help, version, an error message) ends it here; one inside a
+     * command reaches {@link FailureHandler} first.
+     */
     static int execute(CommandLine commandLine, String... args) {
+        int exitCode;
         try {
-            return commandLine.execute(args);
+            exitCode = commandLine.execute(args);
+            commandLine.getOut().flush();
+        } catch (CheckedOutput.WriteFailedException e) {
+            exitCode = writeFailed(e, commandLine.getErr());
         } catch (Error e) {
             // picocli hands only exceptions to the FailureHandler; an error would end in a stack trace
-            return FailureHandler.failed(commandLine.getErr(), e, commandLine.getParseResult());
-        } finally {
-            commandLine.getOut().flush();
-            commandLine.getErr().flush();
+            exitCode = FailureHandler.failed(commandLine.getErr(), e, commandLine.getParseResult());
         }
+        try {
+            commandLine.getErr().flush();
+        } catch (CheckedOutput.WriteFailedException e) {
+            exitCode = writeFailed(e, commandLine.getErr());
+        }
+        return exitCode;
+    }
+
+    /**
+     * The end of a command whose output could not be written: {@value #EXIT_BROKEN_PIPE} without a
+     * word when the reader of the pipe has gone, else the error in one line, if stderr takes it.
+     */
+    private static int writeFailed(CheckedOutput.WriteFailedException failure, PrintWriter err) {
+        if (failure.readerGone()) {
+            return EXIT_BROKEN_PIPE;
+        }
+        try {
+            err.println(ERROR_PREFIX + describe(failure));
+            err.flush();
+        } catch (CheckedOutput.WriteFailedException stderrFailed) {
+            return stderrFailed.readerGone() ? EXIT_BROKEN_PIPE : EXIT_FAILURE;
+        }
+        return EXIT_FAILURE;
     }
 
     /**
@@ -125,12 +172,21 @@ public final class Main implements Callable<Integer> {
         commandLine.setErr(err);
         commandLine.setParameterExceptionHandler(new UsageErrorHandler(err));
         commandLine.setExecutionExceptionHandler(new FailureHandler(err));
+        commandLine.setExecutionStrategy(parseResult -> runLast(parseResult, err));
         return commandLine;
     }
 
-    private static PrintWriter utf8Writer(PrintStream stream) {
-        // Charts use Unicode block characters and JSON is UTF-8 by definition, whatever the locale.
-        return new PrintWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8), true);
+    /**
+     * picocli's usual strategy (run the last subcommand given), except that a write that fails
+     * while picocli itself prints (help, version) ends the command line as one in a command does,
+     * instead of reaching picocli's handler for the unexpected, which prints a stack trace.
+     */
+    private static int runLast(ParseResult parseResult, PrintWriter err) {
+        try {
+            return new CommandLine.RunLast().execute(parseResult);
+        } catch (CheckedOutput.WriteFailedException e) {
+            return writeFailed(e, err);
+        }
     }
 
     /** Collapses a message onto one line, so that every error stays one line. */
@@ -148,6 +204,14 @@ public final class Main implements Callable<Integer> {
 
         @Override
         public int handleParseException(ParameterException ex, String[] args) {
+            try {
+                return report(ex, args);
+            } catch (CheckedOutput.WriteFailedException e) {
+                return writeFailed(e, err);
+            }
+        }
+
+        private int report(ParameterException ex, String[] args) {
             // picocli ends some messages with a period; the hint follows after a semicolon.
             String message = oneLine(String.valueOf(ex.getMessage())).replaceFirst("\\.$", "");
             StringBuilder line = new StringBuilder(ERROR_PREFIX).append(message);
@@ -195,15 +259,22 @@ public final class Main implements Callable<Integer> {
         }
 
         static int failed(PrintWriter err, Throwable failure, ParseResult parseResult) {
-            err.println(ERROR_PREFIX + (failure instanceof OutOfMemoryError oom
-                    ? MemoryAdvice.outOfMemory(oom, parseResult) : describe(failure)));
-            if (verboseIn(parseResult)) {
-                failure.printStackTrace(err);
+            Optional<CheckedOutput.WriteFailedException> writeFailed = CheckedOutput.cause(failure);
+            if (writeFailed.isPresent()) {
+                return writeFailed(writeFailed.get(), err);
             }
-            err.flush();
+            try {
+                err.println(ERROR_PREFIX + (failure instanceof OutOfMemoryError oom
+                        ? MemoryAdvice.outOfMemory(oom, parseResult) : describe(failure)));
+                if (verboseIn(parseResult)) {
+                    failure.printStackTrace(err);
+                }
+                err.flush();
+            } catch (CheckedOutput.WriteFailedException e) {
+                return writeFailed(e, err);
+            }
             return EXIT_FAILURE;
         }
-
 
         private static boolean verboseIn(ParseResult parseResult) {
             for (ParseResult p = parseResult; p != null; p = p.subcommand()) {

@@ -204,8 +204,8 @@ final class ProgressBar {
     /**
      * The {@code auto} mode: {@code none} never, {@code bar} if stderr is a terminal, else
      * {@code lines}; {@code UNROLL_PROGRESS=bar|lines|none} in the environment overrides it. On
-     * Linux, stderr is a terminal when {@code /proc/self/fd/2} is a tty, or when it is the pipe of
-     * the {@code ./unroll} launcher (our parent) whose own stderr is a tty. Elsewhere, a console
+     * Linux, stderr is a terminal when {@code /proc/self/fd/2} is a tty, or when it is the pipe to
+     * the {@code ./unroll} launcher's {@linkplain StderrFilter stderr filter} whose own stderr is a tty. Elsewhere, a console
      * ({@link System#console()}) counts as a terminal. {@code TERM=dumb} means lines.
      */
     static Mode detect() {
@@ -227,12 +227,9 @@ final class ProgressBar {
         if (isTty(self.get())) {
             return Mode.BAR;
         }
-        if (self.get().startsWith("pipe:")) {
-            Optional<ProcessHandle> parent = ProcessHandle.current().parent();
-            if (parent.isPresent() && isLauncher(parent.get().pid())
-                    && fdTarget(Long.toString(parent.get().pid())).map(ProgressBar::isTty).orElse(false)) {
-                return Mode.BAR;
-            }
+        if (self.get().startsWith("pipe:") && StderrFilter.process()
+                .flatMap(filter -> fdTarget(Long.toString(filter.pid()))).map(ProgressBar::isTty).orElse(false)) {
+            return Mode.BAR;
         }
         return Mode.LINES;
     }
@@ -255,22 +252,6 @@ final class ProgressBar {
             return Optional.of(Files.readSymbolicLink(Path.of("/proc", pid, "fd", "2")).toString());
         } catch (IOException | UnsupportedOperationException | SecurityException e) {
             return Optional.empty();
-        }
-    }
-
-    /** Whether process {@code pid} runs the {@code unroll} launcher script ({@code bash ./unroll ...}). */
-    private static boolean isLauncher(long pid) {
-        try {
-            String[] args = new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")),
-                    StandardCharsets.UTF_8).split("\0");
-            for (int i = 0; i < Math.min(2, args.length); i++) {
-                if (args[i].equals("unroll") || args[i].endsWith("/unroll")) {
-                    return true;
-                }
-            }
-            return false;
-        } catch (IOException | SecurityException e) {
-            return false;
         }
     }
 

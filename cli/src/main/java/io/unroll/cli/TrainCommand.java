@@ -60,7 +60,8 @@ import picocli.CommandLine.Spec;
         + "saved in --out, named with that loss in nats, e.g. step-000400-val-1.8123.safetensors; "
         + "latest.safetensors is always the newest state, the one to --resume from.",
     "",
-    "Ctrl-C finishes the current step, saves latest.safetensors and exits with code 130.",
+    "Ctrl-C finishes the current step, saves latest.safetensors and exits with code 130 "
+        + "(SIGTERM does the same and exits with 143).",
     "",
     "The defaults train a useful model of tinyshakespeare.txt in a few minutes on 2 cores.",
     ""})
@@ -452,7 +453,9 @@ public final class TrainCommand implements Callable<Integer> {
     /**
      * Turns the JVM's shutdown (SIGINT, SIGTERM, SIGHUP) into {@link TrainingRun#requestStop()}:
      * the hook asks the run to stop and then waits until it has saved and printed, which
-     * {@link #close()} signals. The JVM exits when the hook returns, with 128 + the signal number.
+     * {@link #close()} signals, and until the launcher's stderr filter has passed the last lines
+     * on ({@link StderrFilter#drain()}). The JVM exits when the hook returns, with 128 + the
+     * signal number.
      */
     static final class StopOnSignal implements AutoCloseable {
         private final Thread hook;
@@ -461,12 +464,17 @@ public final class TrainCommand implements Callable<Integer> {
         StopOnSignal(ProgressBar bar, TrainingRun run) {
             this.hook = new Thread(() -> {
                 run.requestStop();
-                bar.message("unroll: stopping: finishing the current step and saving a checkpoint...");
+                try {
+                    bar.message("unroll: stopping: finishing the current step and saving a checkpoint...");
+                } catch (CheckedOutput.WriteFailedException e) {
+                    // nobody reads stderr any more; the run still stops and saves
+                }
                 try {
                     finished.await();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
+                StderrFilter.drain();
             }, "unroll-train-stop");
             Runtime.getRuntime().addShutdownHook(hook);
         }
