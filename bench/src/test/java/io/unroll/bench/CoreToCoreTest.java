@@ -13,8 +13,9 @@ class CoreToCoreTest {
         if (Runtime.getRuntime().availableProcessors() < 2) {
             assertTrue(Double.isNaN(ns), "one core: nothing to probe, got " + ns);
         } else {
-            // one store seen by the other core and back: more than a nanosecond, far less than a time slice
-            assertTrue(ns > 1 && ns < 1e6, "round trip: " + ns + " ns");
+            // one store seen by the other core and back: more than a nanosecond; no upper bound, since
+            // on a busy machine the partner waits for a time slice (milliseconds) and that is a figure too
+            assertTrue(ns > 1 && Double.isFinite(ns), "round trip: " + ns + " ns");
         }
     }
 

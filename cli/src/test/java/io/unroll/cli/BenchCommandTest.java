@@ -70,7 +70,7 @@ class BenchCommandTest {
         assertTrue(others >= 0 && others <= 1, "a share of the CPU time: " + others);
         double roundTrip = t.get("coreToCoreNs").asDouble();
         if (Runtime.getRuntime().availableProcessors() >= 2) {
-            assertTrue(roundTrip > 1 && roundTrip < 1e6, "a round trip between two cores, in ns: " + roundTrip);
+            assertTrue(roundTrip > 1 && Double.isFinite(roundTrip), "a round trip between two cores, in ns: " + roundTrip);
             assertTrue(doc.get("coreToCoreMinNs").asDouble() <= roundTrip && roundTrip <= doc.get("coreToCoreMaxNs").asDouble(),
                     "the report's range holds every row's round trip: " + doc);
         } else {
