@@ -3,6 +3,7 @@ package io.unroll.flow;
 import io.unroll.layer.Recurrent;
 import io.unroll.layer.RecurrentConfig;
 import io.unroll.layer.StepObserver;
+import io.unroll.tensor.Check;
 import io.unroll.tensor.Memory;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.State;
@@ -41,6 +42,8 @@ final class StateJacobians {
         boolean cellState = config.cell().hasCellState();
         int size = cellState ? 2 * hidden : hidden;         // S
         int in = config.layerInputSize(layer);
+        // P_k is one array (an IndRNN's vector u lets H grow past what S² allows)
+        Check.arrayLength("Jacobian product [state size, state size]", size, size);
         segment = segment > 0 ? Math.min(segment, steps) : segmentSteps(stack, layer, size, steps);
         requireMemory(stack, layer, size, steps, segment);
 
