@@ -24,7 +24,7 @@ import java.util.Locale;
  * are computed, and what "converged" means: {@link #of(Recurrent, float[], State, int)}.
  *
  * <p>A record of arrays indexed by step; the arrays are copied in and out, so a value never
- * changes. Non-finite entries report a product that overflowed float32.
+ * changes. Non-finite entries report a product that overflowed float32 within one segment.
  *
  * @param cell       the stack's cell
  * @param layer      the layer measured, 0 the first
@@ -70,19 +70,23 @@ public record JacobianNorms(CellType cell, int layer, int stateSize, double[] sp
      * of the weights (the stack, its gradients and its workspace are left as they were).
      *
      * <p>Method: the engine's own backward pass computes every {@code P_k} at once. The layer runs
-     * forward on a batch of S identical rows (the same input sequence and initial state), then one
+     * forward on a batch of S identical rows (the same input sequence and initial state), then the
      * ordinary backward pass starts from {@code dL/ds_{T-1} = I}: row i of the batch is seeded with
      * the unit vector e_i (for the LSTM rows 0..H-1 on h, rows H..2H-1 on c), and no loss is put on
      * the outputs. At step k the observer of the time loop then sees row i of the gradient equal to
      * row i of {@code P_k}, {@code dh [S, H]} and {@code dc [S, H]} side by side. So every product is
-     * made by the cells' own derivatives in float32, with nothing written twice. To bound the memory
-     * the sequence is cut into segments whose batch-S workspace takes at most 32 Mi floats; a
-     * segment starts from the state a batch-1 forward reached, and its backward is seeded with the
-     * {@code P} the next segment handed back as its initial-state gradient, which is the same chain rule.
+     * made by the cells' own derivatives in float32, with nothing written twice. The sequence is cut
+     * into segments of at most 8 steps (fewer if the batch-S workspace would pass 32 Mi floats): a
+     * segment starts from the state a batch-1 forward reached there, and its backward is seeded with
+     * the {@code P} the later segment handed back as its initial-state gradient, which is the same
+     * chain rule. That seed is first scaled by a power of two to a largest entry in [1, 2) and the
+     * power is kept, so products far outside float32's range (below 1e-38, above 3e38) are measured,
+     * within double's; the memory is that of 8 steps, not of T.
      *
      * <p>Then {@code ‖P_k‖_F} directly, and {@code ‖P_k‖₂} by power iteration on {@code P_kᵀP_k} in
      * double precision, warm-started from the top left singular vector of {@code P_{k+1}} (left
-     * vectors live in the state space of step T-1 for every k). Converged means the residual
+     * vectors live in the state space of step T-1 for every k) with a fixed pseudo-random vector of
+     * norm 10⁻³ mixed in. Converged means the residual
      * {@code ‖P_kᵀP_k v − σ²v‖ ≤ 10⁻⁶·σ²}: σ is then a singular value of {@code P_k} to 5·10⁻⁷
      * relative, the largest one unless the start had almost no component along the top direction.
      *

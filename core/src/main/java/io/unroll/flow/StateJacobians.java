@@ -20,6 +20,13 @@ final class StateJacobians {
 
     /** The most floats the batch-S workspace of one segment may take (128 MiB). */
     static final long SEGMENT_FLOATS = 1L << 25;
+    /**
+     * The most steps of one segment. At every segment boundary the seed is rescaled to a largest
+     * entry in [1, 2) by a power of two (exact in floating point) and the power kept, so products far
+     * outside float32's range (1e-38 to 3e38) are still measured: within 8 steps they stay in range
+     * unless one step shrinks or grows them by more than about 10^4 on average.
+     */
+    static final int RESCALE_STEPS = 8;
 
     /** Sees every product as it is formed, for tests. */
     interface Products {
@@ -72,8 +79,7 @@ final class StateJacobians {
         }
 
         // backward segment by segment from the last, seeded with dL/ds_{T-1} = I
-        Products sink = products == null ? (k, p, n) -> { } : products;
-        Observer observer = new Observer(size, hidden, steps, sink);
+        Observer observer = new Observer(size, hidden, steps, products);
         State seed = State.zeros(1, size, hidden, cellState);
         for (int i = 0; i < hidden; i++) {
             seed.h()[i * hidden + i] = 1;
@@ -81,14 +87,15 @@ final class StateJacobians {
                 seed.c()[(hidden + i) * hidden + i] = 1;
             }
         }
+        State from = State.zeros(1, size, hidden, cellState);
+        float[] x = null;                                   // [S, len, I_l]: the segment in every row
         for (int j = count - 1; j >= 0; j--) {
             int len = start[j + 1] - start[j];
-            float[] x = new float[size * len * in];         // [S, len, I_l]: the segment in every row
+            if (x == null || x.length != size * len * in) {
+                x = new float[size * len * in];
+            }
             for (int r = 0; r < size; r++) {
                 System.arraycopy(xs, start[j] * in, x, r * len * in, len * in);
-            }
-            State from = State.zeros(1, size, hidden, cellState);
-            for (int r = 0; r < size; r++) {
                 System.arraycopy(before[j].h(), 0, from.h(), r * hidden, hidden);
                 if (cellState) {
                     System.arraycopy(before[j].c(), 0, from.c(), r * hidden, hidden);
@@ -98,19 +105,44 @@ final class StateJacobians {
             observer.offset = start[j];
             Recurrent.Gradients g = probe.backward(null, seed, observer, Recurrent.InputGradient.SKIP);
             seed.copyFrom(g.dInitialState());               // P just before this segment: the next one's seed
+            observer.exponent += rescale(seed);
         }
         return new JacobianNorms(config.cell(), layer, size, observer.spectral, observer.frobenius, observer.iterations,
                 observer.converged, observer.direction);
     }
 
-    /** Steps per segment: as many as keep the batch-S workspace of the layer within {@link #SEGMENT_FLOATS}, at least 1. */
+    /**
+     * Scales {@code seed} so that its largest |entry| lies in [1, 2), by a power of two, and returns
+     * that power's exponent e: the seed before was 2^e times the seed after. A seed that is zero or
+     * not finite is left as it is (e = 0).
+     */
+    static int rescale(State seed) {
+        float max = 0;
+        for (float[] a : seed.c() == null ? new float[][] {seed.h()} : new float[][] {seed.h(), seed.c()}) {
+            for (float v : a) {
+                max = Math.max(max, Math.abs(v));
+            }
+        }
+        if (!(max > 0) || !Float.isFinite(max)) {
+            return 0;
+        }
+        int e = Math.getExponent((double) max);
+        for (float[] a : seed.c() == null ? new float[][] {seed.h()} : new float[][] {seed.h(), seed.c()}) {
+            for (int i = 0; i < a.length; i++) {
+                a[i] = Math.scalb(a[i], -e);
+            }
+        }
+        return e;
+    }
+
+    /** Steps per segment: at most {@link #RESCALE_STEPS}, and as many as keep the batch-S workspace within {@link #SEGMENT_FLOATS}, at least 1. */
     private static int segmentSteps(Recurrent stack, int layer, int size, int steps) {
         Recurrent declared = StackCopies.declared(stack, layer, layer + 1, ParamStore.builder());
         long in = stack.config().layerInputSize(layer);
         long one = declared.workspaceFloats(size, 1) + size * in;
         long perStep = declared.workspaceFloats(size, 2) + 2 * size * in - one;
         long fit = (SEGMENT_FLOATS - (one - perStep)) / perStep;
-        return (int) Math.max(1, Math.min(steps, fit));
+        return (int) Math.max(1, Math.min(Math.min(steps, RESCALE_STEPS), fit));
     }
 
     private static void requireMemory(Recurrent stack, int layer, int size, int steps, int segment) {
@@ -134,15 +166,17 @@ final class StateJacobians {
     private static final class Observer implements StepObserver {
         final int size;
         final int hidden;
-        final double[] p;          // [S, S]: P_k
+        final double[] p;          // [S, S]: P_k / 2^exponent
         final PowerIteration power;
-        final Products sink;
+        final Products sink;       // or null
+        final double[] scaled;     // [S, S]: P_k for the sink, or null
         final double[] spectral;   // [T]
         final double[] frobenius;  // [T]
         final int[] iterations;    // [T]
         final boolean[] converged; // [T]
         double[] direction;        // [S]
         int offset;                // the first step of the current segment
+        int exponent;              // P_k = 2^exponent times what the current segment's backward computes
 
         Observer(int size, int hidden, int steps, Products sink) {
             this.size = size;
@@ -150,6 +184,7 @@ final class StateJacobians {
             this.p = new double[size * size];
             this.power = new PowerIteration(size);
             this.sink = sink;
+            this.scaled = sink == null ? null : new double[size * size];
             this.spectral = new double[steps];
             this.frobenius = new double[steps];
             this.iterations = new int[steps];
@@ -175,19 +210,25 @@ final class StateJacobians {
                     }
                 }
             }
-            frobenius[k] = Math.sqrt(squares);
-            if (Double.isFinite(frobenius[k])) {
+            // both norms scale with P: the power iteration runs on the matrix as computed
+            frobenius[k] = Math.scalb(Math.sqrt(squares), exponent);
+            if (Double.isFinite(squares)) {
                 power.run(p);
-                spectral[k] = power.sigma();
+                spectral[k] = Math.scalb(power.sigma(), exponent);
                 iterations[k] = power.iterations();
                 converged[k] = power.converged();
             } else {
                 spectral[k] = frobenius[k]; // an infinite entry makes both infinite; a NaN both NaN
             }
             if (k == 0) {
-                direction = Double.isFinite(frobenius[k]) ? power.direction() : nanVector(size);
+                direction = Double.isFinite(squares) ? power.direction() : nanVector(size);
             }
-            sink.accept(k, p, size);
+            if (sink != null) {
+                for (int i = 0; i < p.length; i++) {
+                    scaled[i] = Math.scalb(p[i], exponent);
+                }
+                sink.accept(k, scaled, size);
+            }
         }
 
         private static double[] nanVector(int n) {
