@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.unroll.cell.CellType;
 import io.unroll.init.InitScheme;
 import io.unroll.layer.Recurrent;
@@ -173,6 +174,20 @@ class FlowProbeTest {
         assertTrue(probe.gradients().dh(0)[0] > 0);
         assertTrue(probe.bound().values()[0] > 0);
         assertThrows(UnsupportedOperationException.class, () -> probe.spectra().clear());
+    }
+
+    /** Plain records: Jackson writes every component and reads back an equal value. */
+    @ParameterizedTest
+    @EnumSource(value = CellType.class, names = {"LSTM", "INDRNN_TANH"})
+    void theResultsRoundTripThroughJson(CellType type) throws Exception {
+        FlowProbe probe = FlowProbe.of(stack(type, 2), input(STEPS), null);
+        ObjectMapper json = new ObjectMapper();
+        String text = json.writeValueAsString(probe);
+        for (String key : new String[] {"\"gradients\"", "\"dh\"", "\"jacobians\"", "\"spectral\"", "\"frobenius\"",
+            "\"direction\"", "\"spectra\"", "\"eigenvalueImag\"", "\"bound\"", "\"reason\""}) {
+            assertTrue(text.contains(key), key + " missing from " + text);
+        }
+        assertEquals(probe, json.readValue(text, FlowProbe.class));
     }
 
     private static void refuse(Runnable call, String... words) {
