@@ -11,8 +11,6 @@ import io.unroll.tensor.Memory;
 import io.unroll.tensor.Param;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.Rng;
-import io.unroll.tensor.State;
-import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -20,10 +18,11 @@ import java.util.Locale;
  * the last step survives the trip back to each earlier step.
  *
  * <p>Per trial: draw {@code W_hh} (scheme below), then {@code W_ih [G·H, 1] ~ N(0, 1)·0.1}, then the
- * scalar inputs {@code x_t ~ N(0, 1)} for T steps; biases are zero and {@code h_{-1} = 0}. Run the
- * stack forward, then backward from {@code dL/dh_{T-1} = 1/√H} (all units) with no other loss, and
- * record {@code ‖dL/dh_t‖} at every step through a {@link GradientNorms} observer on the ordinary
- * BPTT loop. The norm at step T-1 is therefore exactly 1. Norms are averaged over trials.
+ * scalar inputs {@code x_t ~ N(0, 1)} for T steps; biases are zero and {@code h_{-1} = 0}. Then the
+ * probe of {@link StepGradients}: run the layer forward, then backward from
+ * {@code dL/dh_{T-1} = 1/√H} (all units) with no other loss, and record {@code ‖dL/dh_t‖} at every
+ * step through a {@link GradientNorms} observer on the ordinary BPTT loop. The norm at step T-1 is
+ * therefore exactly 1. Norms are averaged over trials.
  *
  * <p>{@code W_hh} schemes, each multiplied by {@code scale}: {@code gaussian} {@code N(0, 1/H)}
  * (default scale 0.9, the reference setting); {@code orthogonal} per gate block; {@code identity}
@@ -104,20 +103,13 @@ public final class GradientDecay {
                 "use a smaller hidden size, a shorter length or fewer trials, or a larger heap");
         pb.build();
         float[] input = new float[t];                                   // [1, T, 1]
-        float[] seed = new float[h];                                    // [1, 1, H]
-        Arrays.fill(seed, (float) (1 / Math.sqrt(h)));
-        State dFinal = rnn.zeroState(1);
-        System.arraycopy(seed, 0, dFinal.h(), 0, h);
         double[][] perTrial = new double[config.trials()][];
         double[] mean = new double[t];
         for (int trial = 0; trial < config.trials(); trial++) {
             drawRecurrentWeights(rnn.cell(0), h, config, rng);
             Weights.gaussian(rnn.weightIh(0), 0.1, rng);
             rng.fillGaussian(input, 0, t, 1.0);
-            rnn.forward(input, 1, t, null);
-            GradientNorms norms = new GradientNorms(1, t);
-            rnn.backward(null, dFinal, norms, Recurrent.InputGradient.SKIP);
-            perTrial[trial] = norms.layer(0);
+            perTrial[trial] = StepGradients.measure(rnn, input, t, null).dh(0);
             for (int s = 0; s < t; s++) {
                 mean[s] += perTrial[trial][s] / config.trials();
             }

@@ -1,8 +1,12 @@
 /**
- * Gradient-flow diagnostics (docs/spec.md#gradient-flow): observers on the time loop that measure
- * how much gradient reaches every timestep, {@code ‖dL/dh_t‖}, and the gradient-decay experiment
- * built on them. For the vanilla RNN that gradient is carried back by the Jacobians
- * {@code diag(φ'(z_j)) W_hh}, so {@code ‖dh_t/dh_k‖ ≤ (γ_W·γ_φ)^(t-k)} with γ_W the largest singular
- * value of {@code W_hh} and γ_φ the largest |φ'|.
+ * Gradient-flow diagnostics (docs/spec.md#gradient-flow, docs/flow.md): observers on the time loop
+ * that measure how much gradient reaches every timestep, {@code ‖dL/dh_t‖} ({@link
+ * io.unroll.flow.GradientNorms}), the lesson's probe on any stack ({@link io.unroll.flow.StepGradients})
+ * and the gradient-decay experiment built on it ({@link io.unroll.flow.GradientDecay}); the Jacobian
+ * products {@code ∂s_{T-1}/∂s_k} of one layer along a real trajectory ({@link io.unroll.flow.JacobianNorms}),
+ * the spectrum of every {@code W_hh} ({@link io.unroll.flow.WeightSpectrum}) and the bound
+ * {@code ‖∂h_t/∂h_k‖ ≤ (γ_W·γ_φ)^(t-k)}, γ_W the largest singular value of {@code W_hh} and γ_φ the
+ * largest |φ'|, where it holds ({@link io.unroll.flow.JacobianBound}); {@link io.unroll.flow.FlowProbe}
+ * runs them all on one sequence.
  */
 package io.unroll.flow;

@@ -2,6 +2,7 @@ package io.unroll.reference;
 
 import io.unroll.cell.Activation;
 import io.unroll.cell.CellType;
+import java.util.Arrays;
 
 /**
  * The double-precision oracle: a recurrent stack written straight from the equations of docs/spec.md as
@@ -167,6 +168,23 @@ public final class ReferenceRecurrent {
             x = out;
         }
         return new Result(x, hN, type.hasCellState() ? cN : null);
+    }
+
+    /** Layer k's hidden states of the last forward for sequence b: slot 0 the initial state, slot t+1 h_t, {@code [(T+1)·H]}. */
+    public double[] hiddenStates(int k, int b) {
+        int n = (steps + 1) * hidden;
+        return Arrays.copyOfRange(hs[k], b * n, (b + 1) * n);
+    }
+
+    /** Layer k's cell states of the last forward for sequence b, as {@link #hiddenStates} (zeros without a cell state). */
+    public double[] cellStates(int k, int b) {
+        int n = (steps + 1) * hidden;
+        return Arrays.copyOfRange(cs[k], b * n, (b + 1) * n);
+    }
+
+    /** Layer k's input sequence in the last forward, {@code [B, T, I_k]}: the input, or layer k-1's output. */
+    public double[] layerInput(int k) {
+        return layerInput[k].clone();
     }
 
     /** Backpropagation through time for the last forward, from dL/doutput, dL/dh_N and dL/dc_N (nullable). */

@@ -1,0 +1,200 @@
+package io.unroll.flow;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * The largest singular value σ of a square matrix P {@code [n, n]} and its right singular vector v,
+ * by power iteration on {@code PᵀP} in double precision, for a sequence of matrices that share
+ * their row space: the Jacobian products {@code P_k = ∂s_{T-1}/∂s_k}, whose rows all live in the
+ * state space of the last step. The left singular vector {@code u} found for one matrix warm-starts
+ * the next: {@code v₀ = Pᵀu / ‖Pᵀu‖}. (The right vector of {@code P_{k+1}} would be the wrong
+ * start: it lives in the state space of step k+1, not of step k.)
+ *
+ * <p>Each iteration forms {@code u = Pv}, {@code σ = ‖u‖}, {@code w = Pᵀu = PᵀPv}. <em>Converged</em>
+ * means {@code ‖w − σ²v‖₂ ≤ 10⁻⁶·σ²}: v is then an eigenvector of {@code PᵀP} up to that residual,
+ * and σ² lies within {@code 10⁻⁶·σ²} of one of its eigenvalues, so σ is a singular value of P to
+ * 5·10⁻⁷ relative. That it is the <em>largest</em> one is what power iteration gives from any start
+ * with a component along the top direction; a start with almost none can stop at another. To keep
+ * such a component, every start mixes in a fixed pseudo-random vector of norm 10⁻³ (relative to
+ * the warm start). Two shortcuts are exact: a zero matrix has σ = 0, and a diagonal one (the
+ * IndRNN's products, whose units never mix) {@code σ = max |P_ii|}, v the unit vector of that i.
+ *
+ * <p>Not thread-safe; holds {@code 4n} doubles.
+ */
+final class PowerIteration {
+    /** The residual bound, relative to σ², that counts as converged. */
+    static final double TOLERANCE = 1e-6;
+    /** The most iterations tried before a matrix is reported as not converged. */
+    static final int MAX_ITERATIONS = 2000;
+    /** The weight of the fixed pseudo-random vector mixed into every warm start. */
+    static final double MIX = 1e-3;
+
+    private final int n;
+    private final double[] u;      // [n] left singular vector: P v / σ
+    private final double[] v;      // [n] right singular vector
+    private final double[] w;      // [n] PᵀP v
+    private final double[] random; // [n] fixed unit vector
+
+    private double sigma;
+    private int iterations;
+    private boolean converged;
+
+    PowerIteration(int n) {
+        this.n = n;
+        this.u = new double[n];
+        this.v = new double[n];
+        this.w = new double[n];
+        this.random = new double[n];
+        SplittableRandom rnd = new SplittableRandom(0x5EED);
+        for (int i = 0; i < n; i++) {
+            random[i] = rnd.nextDouble(-1, 1);
+        }
+        normalize(random);
+        System.arraycopy(random, 0, u, 0, n);
+    }
+
+    /** The top singular value σ and right vector v of {@code p [n, n]} row-major, all entries finite. */
+    void run(double[] p) {
+        iterations = 0;
+        converged = true;
+        if (diagonal(p)) {
+            return;
+        }
+        // v₀ = Pᵀ(u_prev + MIX·r), normalised; a start that P maps to 0 is replaced by Pᵀr
+        for (int i = 0; i < n; i++) {
+            w[i] = u[i] + MIX * random[i];
+        }
+        multiplyTransposed(p, w, v);
+        if (normalize(v) == 0) {
+            multiplyTransposed(p, random, v);
+            normalize(v);
+        }
+        converged = false;
+        while (iterations < MAX_ITERATIONS) {
+            iterations++;
+            multiply(p, v, u);                    // u = P v
+            sigma = Math.sqrt(dot(u, u));         // σ = ‖P v‖
+            multiplyTransposed(p, u, w);          // w = PᵀP v
+            double lambda = sigma * sigma;
+            double residual = 0;
+            for (int i = 0; i < n; i++) {
+                double r = w[i] - lambda * v[i];
+                residual += r * r;
+            }
+            if (Math.sqrt(residual) <= TOLERANCE * lambda) {
+                converged = true;
+                break;
+            }
+            System.arraycopy(w, 0, v, 0, n);
+            normalize(v);
+        }
+        if (sigma > 0) {
+            for (int i = 0; i < n; i++) {
+                u[i] /= sigma;
+            }
+        }
+    }
+
+    /** The σ of the last {@link #run}. */
+    double sigma() {
+        return sigma;
+    }
+
+    /** The iterations of the last {@link #run}: 0 for the exact shortcuts. */
+    int iterations() {
+        return iterations;
+    }
+
+    /** Whether the last {@link #run} met the residual bound (always, for the shortcuts). */
+    boolean converged() {
+        return converged;
+    }
+
+    /** The right singular vector of the last {@link #run}, its largest-magnitude entry made positive; zeros for a zero matrix. */
+    double[] direction() {
+        double[] d = v.clone();
+        int big = 0;
+        for (int i = 1; i < n; i++) {
+            if (Math.abs(d[i]) > Math.abs(d[big])) {
+                big = i;
+            }
+        }
+        if (d[big] < 0) {
+            for (int i = 0; i < n; i++) {
+                d[i] = -d[i];
+            }
+        }
+        return d;
+    }
+
+    /**
+     * The exact answer for a matrix whose entries off the diagonal are all 0: {@code σ = max |P_ii|},
+     * v and u the unit vector of that i (its sign in u). Returns false for any other matrix.
+     */
+    private boolean diagonal(double[] p) {
+        int best = 0;
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                if (i != j && p[i * n + j] != 0) {
+                    return false;
+                }
+            }
+            if (Math.abs(p[i * n + i]) > Math.abs(p[best * n + best])) {
+                best = i;
+            }
+        }
+        double d = p[best * n + best];
+        sigma = Math.abs(d);
+        Arrays.fill(v, 0);
+        if (d != 0) {
+            v[best] = 1;
+            Arrays.fill(u, 0);
+            u[best] = Math.signum(d);
+        }
+        return true;
+    }
+
+    /** {@code out = P x}. */
+    private void multiply(double[] p, double[] x, double[] out) {
+        for (int i = 0; i < n; i++) {
+            double s = 0;
+            int row = i * n;
+            for (int j = 0; j < n; j++) {
+                s += p[row + j] * x[j];
+            }
+            out[i] = s;
+        }
+    }
+
+    /** {@code out = Pᵀ x}. */
+    private void multiplyTransposed(double[] p, double[] x, double[] out) {
+        Arrays.fill(out, 0);
+        for (int i = 0; i < n; i++) {
+            double xi = x[i];
+            int row = i * n;
+            for (int j = 0; j < n; j++) {
+                out[j] += p[row + j] * xi;
+            }
+        }
+    }
+
+    private static double dot(double[] a, double[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += a[i] * b[i];
+        }
+        return s;
+    }
+
+    /** Scales {@code a} to unit norm; returns its norm before, leaving a zero vector as it is. */
+    private static double normalize(double[] a) {
+        double norm = Math.sqrt(dot(a, a));
+        if (norm > 0) {
+            for (int i = 0; i < a.length; i++) {
+                a[i] /= norm;
+            }
+        }
+        return norm;
+    }
+}
