@@ -12,8 +12,8 @@ import java.util.Locale;
 
 /**
  * The computation behind {@link JacobianNorms#of(Recurrent, float[], State, int)}: every Jacobian
- * product {@code P_k = ∂s_{T-1}/∂s_k} of one layer from one backward pass of the engine over a
- * batch of S identical rows seeded with the identity, segment by segment, and its norms.
+ * product {@code P_k = ∂s_{T-1}/∂s_k} of one layer from the engine's backward pass over a batch
+ * of S identical rows seeded with the identity, segment by segment, and its norms.
  */
 final class StateJacobians {
     private StateJacobians() {}
@@ -35,7 +35,8 @@ final class StateJacobians {
     }
 
     /**
-     * @param segment  steps per segment, or 0 for as many as {@link #SEGMENT_FLOATS} allows
+     * @param segment  steps per segment, or 0 for the default: {@link #RESCALE_STEPS}, fewer if
+     *                 {@link #SEGMENT_FLOATS} requires
      * @param products sees every {@code P_k}, or null
      */
     static JacobianNorms measure(Recurrent stack, float[] input, State initial, int layer, int segment, Products products) {
