@@ -65,6 +65,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
             CommandLine.HelpCommand.class,
             DemoCommand.class,
             DecayCommand.class,
+            FlowCommand.class,
             TrainCommand.class,
             SampleCommand.class,
             ScoreCommand.class,

@@ -61,10 +61,15 @@ public final class GradientDecay {
             return new Config(80, 64, 20, CellType.RNN_TANH, InitScheme.GAUSSIAN, Double.NaN);
         }
 
-        /** The scale actually used: the given one, or 0.9 for gaussian and 1 otherwise. */
+        /** The scale actually used: the given one, or the scheme's {@link #defaultScale}. */
         public double effectiveScale() {
-            return !Double.isNaN(scale) ? scale : init == InitScheme.GAUSSIAN ? 0.9 : 1.0;
+            return !Double.isNaN(scale) ? scale : defaultScale(init);
         }
+    }
+
+    /** The gain of W_hh when none is given: 0.9 for gaussian (the lesson's setting), 1 otherwise. */
+    public static double defaultScale(InitScheme scheme) {
+        return scheme == InitScheme.GAUSSIAN ? 0.9 : 1.0;
     }
 
     /** Mean and per-trial gradient norms, indexed by step. */
@@ -106,7 +111,7 @@ public final class GradientDecay {
         double[][] perTrial = new double[config.trials()][];
         double[] mean = new double[t];
         for (int trial = 0; trial < config.trials(); trial++) {
-            drawRecurrentWeights(rnn.cell(0), h, config, rng);
+            drawRecurrentWeights(rnn.cell(0), config.init(), config.effectiveScale(), rng);
             Weights.gaussian(rnn.weightIh(0), 0.1, rng);
             rng.fillGaussian(input, 0, t, 1.0);
             perTrial[trial] = StepGradients.measure(rnn, input, t, null).dh(0);
@@ -118,22 +123,23 @@ public final class GradientDecay {
     }
 
     /**
-     * W_hh by the experiment's scheme: gaussian {@code N(0, (scale/√H)²)} and orthogonal with gain
-     * {@code scale}, as the lesson draws them; any other scheme (or orthogonal for a recurrent
-     * vector, which the cell refuses) as the cell applies it, without noise, then times {@code scale}.
+     * A cell's W_hh as the experiment draws it, times {@code scale}: gaussian {@code N(0, (scale/√H)²)}
+     * and orthogonal with gain {@code scale}, as the lesson draws them; any other scheme (or
+     * orthogonal for a recurrent vector, which the cell refuses) as the cell applies it, without
+     * noise, then times {@code scale}. {@code unroll flow} draws its fresh stacks with it too.
      */
-    private static void drawRecurrentWeights(Cell cell, int hidden, Config config, Rng rng) {
+    public static void drawRecurrentWeights(Cell cell, InitScheme scheme, double scale, Rng rng) {
         Param wHh = cell.weightHh();
-        double scale = config.effectiveScale();
-        if (config.init() == InitScheme.GAUSSIAN) {
-            Weights.gaussian(wHh, scale / Math.sqrt(hidden), rng);
+        int[] shape = wHh.shape(); // [G·H, H], or [H] for a recurrent vector
+        if (scheme == InitScheme.GAUSSIAN) {
+            Weights.gaussian(wHh, scale / Math.sqrt(shape[shape.length - 1]), rng);
             return;
         }
-        if (config.init() == InitScheme.ORTHOGONAL && wHh.shape().length == 2) {
+        if (scheme == InitScheme.ORTHOGONAL && shape.length == 2) {
             Weights.orthogonal(wHh, cell.type().gates(), scale, rng);
             return;
         }
-        cell.initRecurrentWeight(config.init(), 0, rng);
+        cell.initRecurrentWeight(scheme, 0, rng);
         float[] w = wHh.data();
         for (int i = wHh.offset(); i < wHh.offset() + wHh.size(); i++) {
             w[i] *= (float) scale;

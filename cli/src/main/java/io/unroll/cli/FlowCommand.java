@@ -1,0 +1,332 @@
+package io.unroll.cli;
+
+import io.unroll.cell.Cell;
+import io.unroll.cell.CellType;
+import io.unroll.flow.FlowProbe;
+import io.unroll.flow.GradientDecay;
+import io.unroll.flow.JacobianBound;
+import io.unroll.flow.JacobianNorms;
+import io.unroll.flow.StepGradients;
+import io.unroll.flow.WeightSpectrum;
+import io.unroll.init.InitScheme;
+import io.unroll.init.Weights;
+import io.unroll.io.Safetensors;
+import io.unroll.layer.Recurrent;
+import io.unroll.layer.RecurrentConfig;
+import io.unroll.tensor.Param;
+import io.unroll.tensor.ParamStore;
+import io.unroll.tensor.Rng;
+import io.unroll.tensor.State;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code unroll flow}: a one-shot probe of the gradient's journey back through time in one
+ * recurrent stack on one sequence (docs/flow.md): the gradient reaching every step, the Jacobian
+ * norms of the state against the bound, the spectrum of {@code W_hh}. The stack is a checkpoint's
+ * (on the embedded characters of a text) or a fresh one drawn as {@code unroll decay} draws it (on
+ * inputs ~ N(0, 1)).
+ */
+@Command(name = "flow", mixinStandardHelpOptions = true, description = {
+    "The gradient's journey back through time in one stack on one sequence: the gradient",
+    "reaching each step after a unit gradient 1/sqrt(H) on the last hidden state, the norms",
+    "of the state Jacobians d s_(T-1) / d s_k against the bound (gamma_W gamma_phi)^(T-1-k),",
+    "and the singular values of W_hh. A fresh stack by default (W_hh drawn as 'unroll decay'",
+    "draws it, W_ih ~ N(0,1)*0.1, no biases, inputs ~ N(0,1), h0 = 0); or --model with --text.",
+    "What each figure means and how it is computed: docs/flow.md."})
+public final class FlowCommand implements Callable<Integer> {
+    /** The largest T and H a probe takes: its Jacobians run S = H (2H for the LSTM) copies of the sequence. */
+    static final int MAX_LENGTH = 5000;
+    static final int MAX_HIDDEN = 1024;
+
+    @Mixin
+    CommonOptions common;
+    @Spec
+    CommandSpec spec;
+    @Option(names = "--model", paramLabel = "CHECKPOINT",
+            description = "Probe this checkpoint's recurrent stack (a directory means its latest.safetensors); needs --text.")
+    Path model;
+    @Option(names = "--text", paramLabel = "FILE", description = "With --model: the input sequence, its first --length characters.")
+    Path text;
+    @Option(names = "--length", description = "Sequence length T (default: 80; with --model, the text's length up to 200).")
+    Integer length;
+    @Option(names = "--cell", defaultValue = "rnn", completionCandidates = CellNames.class,
+            description = "One of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    String cell;
+    @Option(names = "--activation", defaultValue = "tanh",
+            description = "tanh or relu, for a cell family with a choice (rnn, indrnn) (default: ${DEFAULT-VALUE}).")
+    String activation;
+    @Option(names = "--hidden", defaultValue = "64", description = "Hidden units H (default: ${DEFAULT-VALUE}).")
+    int hidden;
+    @Option(names = "--layers", defaultValue = "1", description = "Layers (default: ${DEFAULT-VALUE}).")
+    int layers;
+    @Option(names = "--input", defaultValue = "1", description = "Input size I (default: ${DEFAULT-VALUE}).")
+    int input;
+    @Option(names = "--init", defaultValue = "gaussian",
+            description = "W_hh init: gaussian, orthogonal, identity, pytorch, xavier (default: ${DEFAULT-VALUE}).")
+    String init;
+    @Option(names = "--scale", description = "Multiplier of the W_hh init, in (0, " + (int) GradientDecay.MAX_SCALE
+            + "] (default: 0.9 for gaussian, 1 otherwise).")
+    Double scale;
+    @Option(names = "--spectral-radius", paramLabel = "<r>",
+            description = "Instead of --scale: rescale every gate block of W_hh to this spectral radius.")
+    Double spectralRadius;
+    @Option(names = "--save", paramLabel = "FILE",
+            description = "Also write the weights (PyTorch's names), the input x [1, T, I] and h0 [L, 1, H] (and c0) as safetensors.")
+    Path save;
+
+    /** What is probed: a stack, one sequence {@code [1, T, I]}, the state before it, and how it was made. */
+    private record Subject(Recurrent stack, float[] input, State initial, Map<String, Object> description, String title) {}
+
+    @Override
+    public Integer call() throws IOException {
+        Subject subject = model != null ? fromCheckpoint() : fresh();
+        if (save != null) {
+            OutputFiles.checkWritable(save, "--save");
+        }
+        FlowProbe probe = FlowProbe.of(subject.stack(), subject.input(), subject.initial());
+        if (save != null) {
+            save(subject, save);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        if (common.json()) {
+            Json.write(out, json(subject, probe));
+        } else {
+            out.print(text(subject, probe));
+        }
+        return 0;
+    }
+
+    // ------------------------------------------------------------------ the subject
+
+    private Subject fresh() {
+        if (text != null) {
+            throw usage("--text is the input of a --model; a fresh stack reads inputs ~ N(0, 1)");
+        }
+        int t = length == null ? 80 : length;
+        checkRange("--length", t, MAX_LENGTH);
+        checkRange("--hidden", hidden, MAX_HIDDEN);
+        checkRange("--layers", layers, 8);
+        checkRange("--input", input, 4096);
+        if (scale != null && spectralRadius != null) {
+            throw usage("--scale and --spectral-radius both set the size of W_hh; give one");
+        }
+        if (scale != null && !(scale > 0 && scale <= GradientDecay.MAX_SCALE)) {
+            throw usage("--scale is " + scale + ", expected a number in (0, " + (int) GradientDecay.MAX_SCALE + "]");
+        }
+        if (spectralRadius != null && !(spectralRadius > 0 && spectralRadius <= GradientDecay.MAX_SCALE)) {
+            throw usage("--spectral-radius is " + spectralRadius + ", expected a number in (0, " + (int) GradientDecay.MAX_SCALE + "]");
+        }
+        CellType type = CellType.parse(cell, activation);
+        InitScheme scheme = InitScheme.parse(init);
+        double gain = scale != null ? scale : spectralRadius != null ? 1.0 : GradientDecay.defaultScale(scheme);
+        ParamStore.Builder pb = ParamStore.builder();
+        Recurrent stack = new Recurrent(pb, "", RecurrentConfig.of(type, input, hidden, layers).withBiases(false, false));
+        pb.build();
+        Rng rng = common.newRng(7);
+        for (int k = 0; k < layers; k++) {
+            Cell c = stack.cell(k);
+            GradientDecay.drawRecurrentWeights(c, scheme, gain, rng);
+            if (spectralRadius != null) {
+                Weights.scaleToSpectralRadius(c.weightHh(), c.weightHh().shape().length == 2 ? type.gates() : 1, spectralRadius);
+            }
+            Weights.gaussian(stack.weightIh(k), 0.1, rng);
+        }
+        float[] x = new float[t * input]; // [1, T, I]
+        rng.fillGaussian(x, 0, x.length, 1.0);
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("cell", type.id());
+        d.put("layers", layers);
+        d.put("hidden", hidden);
+        d.put("input", input);
+        d.put("length", t);
+        d.put("init", scheme.id());
+        if (spectralRadius != null) {
+            d.put("spectralRadius", spectralRadius);
+        } else {
+            d.put("scale", gain);
+        }
+        d.put("rng", rng.mode());
+        d.put("seed", common.seedOr(7));
+        String size = spectralRadius != null ? String.format(Locale.ROOT, "spectral radius %.3g", spectralRadius)
+                : String.format(Locale.ROOT, "x %.3g", gain);
+        String title = String.format(Locale.ROOT, "%s, %d x %d, input %d, W_hh %s %s, T=%d, %s rng, seed %d", type.id(), layers,
+                hidden, input, scheme.id(), size, t, rng.mode(), common.seedOr(7));
+        return new Subject(stack, x, null, d, title);
+    }
+
+    private Subject fromCheckpoint() {
+        if (text == null) {
+            throw usage("--model needs --text: the characters the stack reads");
+        }
+        CharModels.CharModel m = CharModels.load(model);
+        String chars = TextFiles.read(text, "--text");
+        int available = chars.codePointCount(0, chars.length());
+        int t = length == null ? Math.min(available, 200) : length;
+        checkRange("--length", t, MAX_LENGTH);
+        if (t > available) {
+            throw usage("--length is " + t + " but --text " + text + " has only " + available + " characters");
+        }
+        String used = chars.substring(0, chars.offsetByCodePoints(0, t));
+        TextFiles.requireKnown(m.vocabulary(), used, "--text " + text);
+        Recurrent stack = m.model().rnn();
+        float[] x = m.model().embedding().forward(m.vocabulary().encode(used)); // [1, T, E]
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("model", m.file().toString());
+        d.put("text", text.toString());
+        RecurrentConfig c = stack.config();
+        d.put("cell", c.cell().id());
+        d.put("layers", c.layers());
+        d.put("hidden", c.hiddenSize());
+        d.put("input", c.inputSize());
+        d.put("length", t);
+        return new Subject(stack, x.clone(), null, d, m.describe() + ", on the first " + t + " characters of " + text);
+    }
+
+    // ------------------------------------------------------------------ output
+
+    private String text(Subject subject, FlowProbe probe) {
+        StepGradients g = probe.gradients();
+        JacobianNorms j = probe.jacobians();
+        JacobianBound bound = probe.bound();
+        int steps = g.steps();
+        int top = g.layers() - 1;
+        StringBuilder sb = new StringBuilder();
+        sb.append("Gradient flow: ").append(subject.title()).append("\n\n");
+        sb.append("||dL/dh_t|| after a unit gradient 1/sqrt(H) on every unit of the last hidden state").append(g.layers() > 1
+                ? " (top layer)" : "").append(":\n");
+        LogPlot curve = new LogPlot(Math.min(steps, 72), 12).series("dh", '●', g.dh(top));
+        if (g.dc(top) != null) {
+            curve.series("dc (cell state)", '○', g.dc(top));
+        }
+        sb.append(curve.render("step t"));
+        double[] dh = g.dh(top);
+        sb.append(String.format(Locale.ROOT, "ratio step 0 / step %d: %.3e%n%n", steps - 1, dh[0] / dh[steps - 1]));
+        String state = subject.stack().config().cell().hasCellState() ? "(h, c)" : "h";
+        sb.append(String.format(Locale.ROOT, "||d s_%d / d s_k||_2, s = %s of layer %d, against the bound (gamma_W gamma_phi)^(%d-k):%n",
+                steps - 1, state, j.layer(), steps - 1));
+        LogPlot jac = new LogPlot(Math.min(steps, 72), 12);
+        if (bound.applicable()) {
+            jac.series("bound", '·', bound.values());
+        }
+        jac.series("measured", '●', j.spectral()).rangeFrom(j.spectral());
+        sb.append(jac.render("step k"));
+        if (bound.applicable()) {
+            sb.append(String.format(Locale.ROOT, "gamma_W = %.4g (largest singular value of W_hh), gamma_phi = %.3g", bound.gammaW(),
+                    bound.gammaPhi()));
+            int above = 0;
+            double highest = max(j.spectral());
+            while (above < steps && bound.values()[above] > 10 * highest) {
+                above++;
+            }
+            sb.append(above == 0 ? "\n" : String.format(Locale.ROOT, "; the bound is above the plot for k < %d (%.3g at k = 0)%n",
+                    above, bound.values()[0]));
+        } else {
+            sb.append("no bound drawn: ").append(bound.reason()).append('\n');
+        }
+        if (!j.allConverged()) {
+            sb.append("note: the power iteration did not reach 1e-6 relative at every step; see --json 'jacobianConverged'\n");
+        }
+        sb.append('\n');
+        for (WeightSpectrum s : probe.spectra()) {
+            double[] sv = s.singularValues();
+            sb.append(String.format(Locale.ROOT, "W_hh of layer %d: singular values %.4g (largest) .. %.4g (median) .. %.4g (smallest)",
+                    s.layer(), sv[0], sv[sv.length / 2], sv[sv.length - 1]));
+            StringBuilder radii = new StringBuilder();
+            for (WeightSpectrum.Block b : s.blocks()) {
+                radii.append(radii.length() == 0 ? "" : ", ").append(b.gate()).append(' ')
+                        .append(String.format(Locale.ROOT, "%.4g", b.spectralRadius()));
+            }
+            sb.append("; spectral radius ").append(radii).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static Map<String, Object> json(Subject subject, FlowProbe probe) {
+        StepGradients g = probe.gradients();
+        JacobianNorms j = probe.jacobians();
+        int top = g.layers() - 1;
+        Map<String, Object> doc = new LinkedHashMap<>(subject.description());
+        doc.put("gradientNorms", g.dh(top));
+        if (g.dc(top) != null) {
+            doc.put("cellGradientNorms", g.dc(top));
+        }
+        doc.put("gradientNormsByLayer", g.dh());
+        double[] dh = g.dh(top);
+        doc.put("ratio", dh[0] / dh[dh.length - 1]);
+        doc.put("jacobianLayer", j.layer());
+        doc.put("jacobianNorms", j.spectral());
+        doc.put("jacobianFrobeniusNorms", j.frobenius());
+        doc.put("jacobianIterations", j.iterations());
+        doc.put("jacobianConverged", j.converged());
+        doc.put("jacobianDirection", j.direction());
+        Map<String, Object> bound = new LinkedHashMap<>();
+        bound.put("applicable", probe.bound().applicable());
+        bound.put("gammaW", probe.bound().gammaW());
+        bound.put("gammaPhi", probe.bound().gammaPhi());
+        bound.put("values", probe.bound().values());
+        bound.put("reason", probe.bound().reason());
+        doc.put("bound", bound);
+        List<WeightSpectrum> spectra = probe.spectra();
+        doc.put("singularValues", spectra.get(spectra.size() - 1).singularValues());
+        doc.put("spectra", spectra);
+        return doc;
+    }
+
+    /** The stack's weights under PyTorch's names, the input and the initial state, for any other tool. */
+    private static void save(Subject subject, Path file) throws IOException {
+        Recurrent stack = subject.stack();
+        RecurrentConfig c = stack.config();
+        Safetensors.Writer w = Safetensors.writer();
+        for (int k = 0; k < c.layers(); k++) {
+            Cell cell = stack.cell(k);
+            for (Param p : new Param[] {cell.weightIh(), cell.weightHh(), cell.biasIh(), cell.biasHh()}) {
+                if (p != null) {
+                    String name = p.name().substring(p.name().lastIndexOf('.') + 1);
+                    w.putFloats(name, p.shape(), p.data(), p.offset());
+                }
+            }
+        }
+        int steps = subject.input().length / c.inputSize();
+        w.putFloats("x", new int[] {1, steps, c.inputSize()}, subject.input());
+        State h0 = subject.initial() != null ? subject.initial() : stack.zeroState(1);
+        w.putFloats("h0", new int[] {c.layers(), 1, c.hiddenSize()}, h0.h());
+        if (h0.hasCell()) {
+            w.putFloats("c0", new int[] {c.layers(), 1, c.hiddenSize()}, h0.c());
+        }
+        w.metadata("format", "pt");
+        w.metadata("unroll.cell", c.cell().id());
+        w.write(file);
+    }
+
+    private static double max(double[] values) {
+        double m = 0;
+        for (double v : values) {
+            m = Math.max(m, v);
+        }
+        return m;
+    }
+
+    private void checkRange(String option, int value, int max) {
+        if (value < 1 || value > max) {
+            throw usage(option + " is " + value + ", expected 1 to " + max);
+        }
+    }
+
+    private ParameterException usage(String message) {
+        return new ParameterException(spec.commandLine(), message);
+    }
+}
