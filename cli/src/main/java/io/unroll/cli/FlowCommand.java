@@ -84,6 +84,9 @@ public final class FlowCommand implements Callable<Integer> {
     @Option(names = "--spectral-radius", paramLabel = "<r>",
             description = "Instead of --scale: rescale every gate block of W_hh to this spectral radius.")
     Double spectralRadius;
+    @Option(names = "--report", paramLabel = "FILE.html",
+            description = "Also write the figures as a self-contained HTML page with charts (no network needed to open it).")
+    Path report;
     @Option(names = "--save", paramLabel = "FILE",
             description = "Also write the weights (PyTorch's names), the input x [1, T, I] and h0 [L, 1, H] (and c0) as safetensors.")
     Path save;
@@ -97,9 +100,15 @@ public final class FlowCommand implements Callable<Integer> {
         if (save != null) {
             OutputFiles.checkWritable(save, "--save");
         }
+        if (report != null) {
+            OutputFiles.checkWritable(report, "--report");
+        }
         FlowProbe probe = FlowProbe.of(subject.stack(), subject.input(), subject.initial());
         if (save != null) {
             save(subject, save);
+        }
+        if (report != null) {
+            report(subject, probe).write(report);
         }
         PrintWriter out = spec.commandLine().getOut();
         if (common.json()) {
@@ -284,6 +293,57 @@ public final class FlowCommand implements Callable<Integer> {
         doc.put("singularValues", spectra.get(spectra.size() - 1).singularValues());
         doc.put("spectra", spectra);
         return doc;
+    }
+
+    /** The figures of {@link #text} as charts: the curves on log axes, and every layer's singular values. */
+    private static HtmlReport report(Subject subject, FlowProbe probe) {
+        StepGradients g = probe.gradients();
+        JacobianNorms j = probe.jacobians();
+        JacobianBound bound = probe.bound();
+        int steps = g.steps();
+        double[] t = new double[steps];
+        for (int i = 0; i < steps; i++) {
+            t[i] = i;
+        }
+        HtmlReport r = new HtmlReport("Gradient flow: " + subject.title());
+        r.heading("The gradient reaching every step");
+        List<HtmlReport.Series> curves = new ArrayList<>();
+        for (int k = g.layers() - 1; k >= 0; k--) {
+            curves.add(new HtmlReport.Series("||dL/dh_t||, layer " + k, g.dh(k)));
+            if (g.dc(k) != null) {
+                curves.add(new HtmlReport.Series("||dL/dc_t||, layer " + k, g.dc(k)));
+            }
+        }
+        double[] dh = g.dh(g.layers() - 1);
+        r.lineChart(String.format(Locale.ROOT, "A unit gradient 1/sqrt(H) on every unit of the top layer's last hidden state,"
+                + " and the norm reaching each step; step 0 gets %.3e of it.", dh[0] / dh[steps - 1]), "step t", "norm", t,
+                curves, true);
+        r.heading("Jacobians of the state against the bound");
+        List<HtmlReport.Series> jac = new ArrayList<>();
+        jac.add(new HtmlReport.Series("||d s_T-1 / d s_k||_2", j.spectral()));
+        jac.add(new HtmlReport.Series("||d s_T-1 / d s_k||_F", j.frobenius()));
+        if (bound.applicable()) {
+            jac.add(new HtmlReport.Series("bound (gamma_W gamma_phi)^(T-1-k)", bound.values()));
+        }
+        r.lineChart("Layer " + j.layer() + (bound.applicable()
+                ? String.format(Locale.ROOT, "; gamma_W = %.4g, gamma_phi = %.3g.", bound.gammaW(), bound.gammaPhi())
+                : "; no bound: " + bound.reason()), "step k", "norm", t, jac, true);
+        r.heading("Singular values of W_hh");
+        for (WeightSpectrum s : probe.spectra()) {
+            double[] sv = s.singularValues();
+            double[] index = new double[sv.length];
+            for (int i = 0; i < sv.length; i++) {
+                index[i] = i;
+            }
+            StringBuilder radii = new StringBuilder();
+            for (WeightSpectrum.Block b : s.blocks()) {
+                radii.append(radii.length() == 0 ? "" : ", ").append(b.gate())
+                        .append(String.format(Locale.ROOT, " %.4g", b.spectralRadius()));
+            }
+            r.lineChart("Layer " + s.layer() + ", all gate blocks as one matrix, descending; spectral radius per block: " + radii
+                    + ".", "index", "singular value", index, List.of(new HtmlReport.Series("sigma", sv)), false);
+        }
+        return r;
     }
 
     /** The stack's weights under PyTorch's names, the input and the initial state, for any other tool. */

@@ -85,6 +85,20 @@ class FlowCommandTest {
     }
 
     @Test
+    void reportDrawsTheSameFiguresInAPage() throws Exception {
+        Path page = dir.resolve("flow.html");
+        JsonNode flow = run("flow", "--json", "--length", "20", "--hidden", "8", "--layers", "2", "--report", page.toString()).json();
+        String html = Files.readString(page);
+        assertTrue(html.contains("<title>Gradient flow: rnn_tanh, 2 x 8"), "titled with the configuration");
+        // the charts carry the JSON's numbers: the top layer's curve is the first series of the first chart
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("id=\"data0\">(.*?)</script>").matcher(html);
+        assertTrue(m.find());
+        JsonNode chart = new com.fasterxml.jackson.databind.ObjectMapper().readTree(m.group(1));
+        assertEquals(flow.get("gradientNorms"), chart.get("columns").get(1));
+        assertEquals(3 + 2, html.split("class=\"chart\"", -1).length, "curves, Jacobians and a spectrum per layer");
+    }
+
+    @Test
     void aCheckpointIsProbedOnItsText() throws Exception {
         JsonNode flow = run("flow", "--json", "--model", model.toString(), "--text", corpus.toString(),
                 "--length", "25").json();
@@ -106,6 +120,7 @@ class FlowCommandTest {
         Files.writeString(unknown, "ZZZ ZZZ ZZZ");
         assertBad(1, "does not have", "flow", "--model", model.toString(), "--text", unknown.toString());
         assertBad(1, "is a directory", "flow", "--save", dir.toString());
+        assertBad(1, "--report", "flow", "--report", dir.toString());
     }
 
     private static void assertBad(int code, String part, String... args) {
