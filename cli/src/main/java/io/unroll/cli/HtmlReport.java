@@ -235,13 +235,15 @@ final class HtmlReport {
             (function () {
               const palette = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#17becf'];
               const width = () => Math.min(940, document.body.clientWidth - 20);
+              // axis ticks: powers of ten as 1e-4, other values with up to 4 significant digits
+              function tick(v) { return v == null ? '' : v !== 0 && (Math.abs(v) >= 1e4 || Math.abs(v) < 1e-2) ? v.toExponential(0) : String(+v.toPrecision(4)); }
               function fmt(v) { return v == null ? '-' : Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(3) : +v.toPrecision(4); }
               function line(el, d) {
                 const series = [{ label: d.xLabel }].concat(d.labels.map((l, i) => ({ label: l, stroke: palette[i % palette.length],
                   width: 1.5, value: (u, v) => fmt(v) })));
                 new uPlot({ width: width(), height: 300, series: series,
                   scales: { x: { time: false }, y: d.logY ? { distr: 3 } : {} },
-                  axes: [{ label: d.xLabel }, { label: d.yLabel, size: 70 }] }, d.columns, el);
+                  axes: [{ label: d.xLabel }, { label: d.yLabel, size: 70, values: (u, ticks) => ticks.map(tick) }] }, d.columns, el);
               }
               // viridis-like: dark blue (small) to yellow (large)
               const stops = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
