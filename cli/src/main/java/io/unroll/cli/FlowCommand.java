@@ -17,6 +17,7 @@ import io.unroll.tensor.Param;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.Rng;
 import io.unroll.tensor.State;
+import io.unroll.train.Init;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -84,6 +85,10 @@ public final class FlowCommand implements Callable<Integer> {
     @Option(names = "--spectral-radius", paramLabel = "<r>",
             description = "Instead of --scale: rescale every gate block of W_hh to this spectral radius.")
     Double spectralRadius;
+    @Option(names = "--forget-bias", paramLabel = "<b>",
+            description = "LSTM only: a forget-gate bias b (the fresh stack's only bias), so f = sigmoid(b + ...) starts near"
+                    + " sigmoid(b): 1 is the common choice; the larger, the longer the cell state keeps its gradient.")
+    Double forgetBias;
     @Option(names = "--report", paramLabel = "FILE.html",
             description = "Also write the figures as a self-contained HTML page with charts (no network needed to open it).")
     Path report;
@@ -140,10 +145,15 @@ public final class FlowCommand implements Callable<Integer> {
             throw usage("--spectral-radius is " + spectralRadius + ", expected a number in (0, " + (int) GradientDecay.MAX_SCALE + "]");
         }
         CellType type = CellType.parse(cell, activation);
+        if (forgetBias != null && (type != CellType.LSTM || !Double.isFinite(forgetBias))) {
+            throw usage("--forget-bias is " + forgetBias + " for a " + type.id() + ", expected a finite number for an lstm"
+                    + " (the only cell with a forget gate)");
+        }
         InitScheme scheme = InitScheme.parse(init);
         double gain = scale != null ? scale : spectralRadius != null ? 1.0 : GradientDecay.defaultScale(scheme);
         ParamStore.Builder pb = ParamStore.builder();
-        Recurrent stack = new Recurrent(pb, "", RecurrentConfig.of(type, input, hidden, layers).withBiases(false, false));
+        Recurrent stack = new Recurrent(pb, "", RecurrentConfig.of(type, input, hidden, layers)
+                .withBiases(forgetBias != null, false));
         pb.build();
         Rng rng = common.newRng(7);
         for (int k = 0; k < layers; k++) {
@@ -153,6 +163,9 @@ public final class FlowCommand implements Callable<Integer> {
                 Weights.scaleToSpectralRadius(c.weightHh(), c.weightHh().shape().length == 2 ? type.gates() : 1, spectralRadius);
             }
             Weights.gaussian(stack.weightIh(k), 0.1, rng);
+        }
+        if (forgetBias != null) {
+            Init.forgetGateBias(stack, forgetBias);
         }
         float[] x = new float[t * input]; // [1, T, I]
         rng.fillGaussian(x, 0, x.length, 1.0);
@@ -168,12 +181,16 @@ public final class FlowCommand implements Callable<Integer> {
         } else {
             d.put("scale", gain);
         }
+        if (forgetBias != null) {
+            d.put("forgetBias", forgetBias);
+        }
         d.put("rng", rng.mode());
         d.put("seed", common.seedOr(7));
         String size = spectralRadius != null ? String.format(Locale.ROOT, "spectral radius %.3g", spectralRadius)
                 : String.format(Locale.ROOT, "x %.3g", gain);
-        String title = String.format(Locale.ROOT, "%s, %d x %d, input %d, W_hh %s %s, T=%d, %s rng, seed %d", type.id(), layers,
-                hidden, input, scheme.id(), size, t, rng.mode(), common.seedOr(7));
+        String title = String.format(Locale.ROOT, "%s, %d x %d, input %d, W_hh %s %s%s, T=%d, %s rng, seed %d", type.id(), layers,
+                hidden, input, scheme.id(), size, forgetBias == null ? "" : String.format(Locale.ROOT, ", forget bias %.3g",
+                forgetBias), t, rng.mode(), common.seedOr(7));
         return new Subject(stack, x, null, d, title);
     }
 

@@ -71,6 +71,17 @@ class FlowCommandTest {
     }
 
     @Test
+    void aForgetGateBiasKeepsTheLstmsGradientLonger() throws Exception {
+        String[] lstm = {"flow", "--json", "--length", "40", "--hidden", "8", "--cell", "lstm", "--init", "pytorch"};
+        double without = run(lstm).json().get("ratio").asDouble();
+        JsonNode with = run(CharModelCommandsTest.concat(lstm, "--forget-bias", "3")).json();
+        assertEquals(3.0, with.get("forgetBias").asDouble(), 0.0);
+        // sigmoid(3) = 0.95 against about 0.5 per step on the cell state's path
+        assertTrue(with.get("ratio").asDouble() > 1e6 * without, without + " -> " + with.get("ratio"));
+        assertBad(2, "--forget-bias is 1.0 for a gru", "flow", "--cell", "gru", "--forget-bias", "1");
+    }
+
+    @Test
     void saveWritesWhatAnotherToolNeedsToRecomputeEveryFigure() throws Exception {
         Path file = dir.resolve("probe.safetensors");
         JsonNode flow = run("flow", "--json", "--length", "12", "--hidden", "6", "--layers", "2", "--input", "3", "--cell", "lstm",
