@@ -3,7 +3,6 @@ package io.unroll.cli;
 import io.unroll.bench.Table;
 import io.unroll.cell.CellType;
 import io.unroll.flow.GradientDecay;
-import io.unroll.init.InitScheme;
 import io.unroll.tensor.Rng;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
@@ -15,7 +14,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -40,29 +38,14 @@ public final class DecayCommand implements Callable<Integer> {
     int hidden;
     @Option(names = "--trials", defaultValue = "20", description = "Random trials to average (default: ${DEFAULT-VALUE}).")
     int trials;
-    @Option(names = "--cell", defaultValue = "rnn", completionCandidates = CellNames.class,
-            description = "One of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-    String cell;
-    @Option(names = "--activation", defaultValue = "tanh", description = "tanh or relu, for a cell family with a choice (rnn, indrnn) (default: ${DEFAULT-VALUE}).")
-    String activation;
-    @Option(names = "--init", defaultValue = "gaussian",
-            description = "W_hh init: gaussian, orthogonal, identity, pytorch, xavier (default: ${DEFAULT-VALUE}).")
-    String init;
-    @Option(names = "--scale", description = "Multiplier of the W_hh init, in (0, " + (int) GradientDecay.MAX_SCALE
-            + "] (default: 0.9 for gaussian, 1 otherwise).")
-    Double scale;
+    @Mixin
+    RecurrentDrawOptions draw;
 
     @Override
     public Integer call() {
-        if (scale != null && !(scale > 0 && scale <= GradientDecay.MAX_SCALE)) {
-            // NaN included: it must not fall back to the default, which the library takes NaN to mean
-            throw new ParameterException(spec.commandLine(), "--scale is " + scale + ", expected a number in (0, "
-                    + (int) GradientDecay.MAX_SCALE + "]: the gain of W_hh (1 keeps a gradient's size on average; "
-                    + (int) GradientDecay.MAX_SCALE + " already saturates or explodes within a few steps)");
-        }
-        CellType type = CellType.parse(cell, activation);
-        GradientDecay.Config config = new GradientDecay.Config(length, hidden, trials, type, InitScheme.parse(init),
-                scale == null ? Double.NaN : scale);
+        CellType type = draw.cellType();
+        GradientDecay.Config config = new GradientDecay.Config(length, hidden, trials, type, draw.scheme(),
+                draw.hasScale() ? draw.gain() : Double.NaN);
         Rng rng = common.newRng(7);
         GradientDecay.Result result = GradientDecay.run(config, rng);
         double[] norm = result.meanNorm();

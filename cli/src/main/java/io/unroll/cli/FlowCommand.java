@@ -64,24 +64,14 @@ public final class FlowCommand implements Callable<Integer> {
     Path text;
     @Option(names = "--length", description = "Sequence length T (default: 80; with --model, the text's length up to 200).")
     Integer length;
-    @Option(names = "--cell", defaultValue = "rnn", completionCandidates = CellNames.class,
-            description = "One of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-    String cell;
-    @Option(names = "--activation", defaultValue = "tanh",
-            description = "tanh or relu, for a cell family with a choice (rnn, indrnn) (default: ${DEFAULT-VALUE}).")
-    String activation;
+    @Mixin
+    RecurrentDrawOptions draw;
     @Option(names = "--hidden", defaultValue = "64", description = "Hidden units H (default: ${DEFAULT-VALUE}).")
     int hidden;
     @Option(names = "--layers", defaultValue = "1", description = "Layers (default: ${DEFAULT-VALUE}).")
     int layers;
     @Option(names = "--input", defaultValue = "1", description = "Input size I (default: ${DEFAULT-VALUE}).")
     int input;
-    @Option(names = "--init", defaultValue = "gaussian",
-            description = "W_hh init: gaussian, orthogonal, identity, pytorch, xavier (default: ${DEFAULT-VALUE}).")
-    String init;
-    @Option(names = "--scale", description = "Multiplier of the W_hh init, in (0, " + (int) GradientDecay.MAX_SCALE
-            + "] (default: 0.9 for gaussian, 1 otherwise).")
-    Double scale;
     @Option(names = "--spectral-radius", paramLabel = "<r>",
             description = "Instead of --scale: rescale every gate block of W_hh to this spectral radius.")
     Double spectralRadius;
@@ -135,22 +125,19 @@ public final class FlowCommand implements Callable<Integer> {
         checkRange("--hidden", hidden, MAX_HIDDEN);
         checkRange("--layers", layers, 8);
         checkRange("--input", input, 4096);
-        if (scale != null && spectralRadius != null) {
+        if (draw.hasScale() && spectralRadius != null) {
             throw usage("--scale and --spectral-radius both set the size of W_hh; give one");
-        }
-        if (scale != null && !(scale > 0 && scale <= GradientDecay.MAX_SCALE)) {
-            throw usage("--scale is " + scale + ", expected a number in (0, " + (int) GradientDecay.MAX_SCALE + "]");
         }
         if (spectralRadius != null && !(spectralRadius > 0 && spectralRadius <= GradientDecay.MAX_SCALE)) {
             throw usage("--spectral-radius is " + spectralRadius + ", expected a number in (0, " + (int) GradientDecay.MAX_SCALE + "]");
         }
-        CellType type = CellType.parse(cell, activation);
+        CellType type = draw.cellType();
         if (forgetBias != null && (type != CellType.LSTM || !Double.isFinite(forgetBias))) {
             throw usage("--forget-bias is " + forgetBias + " for a " + type.id() + ", expected a finite number for an lstm"
                     + " (the only cell with a forget gate)");
         }
-        InitScheme scheme = InitScheme.parse(init);
-        double gain = scale != null ? scale : spectralRadius != null ? 1.0 : GradientDecay.defaultScale(scheme);
+        InitScheme scheme = draw.scheme();
+        double gain = spectralRadius != null ? 1.0 : draw.gain();
         ParamStore.Builder pb = ParamStore.builder();
         Recurrent stack = new Recurrent(pb, "", RecurrentConfig.of(type, input, hidden, layers)
                 .withBiases(forgetBias != null, false));
@@ -197,6 +184,12 @@ public final class FlowCommand implements Callable<Integer> {
     private Subject fromCheckpoint() {
         if (text == null) {
             throw usage("--model needs --text: the characters the stack reads");
+        }
+        for (String option : new String[] {"--cell", "--activation", "--hidden", "--layers", "--input", "--init", "--scale",
+            "--spectral-radius", "--forget-bias", "--seed", "--rng"}) {
+            if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
+                throw usage(option + " describes a fresh stack; a --model has its own");
+            }
         }
         CharModels.CharModel m = CharModels.load(model);
         String chars = TextFiles.read(text, "--text");

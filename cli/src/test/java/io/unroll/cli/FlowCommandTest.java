@@ -125,6 +125,8 @@ class FlowCommandTest {
         assertBad(2, "--hidden is 5000", "flow", "--hidden", "5000");
         assertBad(2, "--scale and --spectral-radius", "flow", "--scale", "1", "--spectral-radius", "1");
         assertBad(2, "--scale is NaN", "flow", "--scale", "NaN");
+        assertBad(2, "--hidden describes a fresh stack", "flow", "--model", model.toString(), "--text", corpus.toString(),
+                "--hidden", "8");
         assertBad(2, "--model needs --text", "flow", "--model", model.toString());
         assertBad(2, "--text is the input of a --model", "flow", "--text", corpus.toString());
         Path unknown = dir.resolve("unknown.txt");
