@@ -84,7 +84,7 @@ class BenchCommandTest {
         assertEquals(8, s.get("input").asInt(), "I = 8 for H <= 64");
         assertTrue(s.get("unrollNs").asDouble() > 0);
         assertTrue(Runtime.getRuntime().availableProcessors() < 2
-                || s.get("coreToCoreNs").asDouble() > 1 && s.get("coreToCoreNs").asDouble() < 1e6, s.toString());
+                || s.get("coreToCoreNs").asDouble() > 1 && Double.isFinite(s.get("coreToCoreNs").asDouble()), s.toString());
 
         // without a peer: the memory and allocation targets, never a speed-up target
         for (JsonNode check : doc.get("targets")) {
