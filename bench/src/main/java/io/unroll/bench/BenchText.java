@@ -1,5 +1,6 @@
 package io.unroll.bench;
 
+import io.unroll.flow.FlowTelemetry;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -179,17 +180,18 @@ public final class BenchText {
 
     private static void telemetry(StringBuilder s, BenchReport r) {
         TelemetryRow first = r.telemetry().get(0);
-        s.append(String.format(Locale.ROOT, "Telemetry overhead: the training step above with FlowTelemetry sampling every step and every 10th step"
-                + " (the last step's gradient replayed at most every 20 steps) against none, H=%d B=%d;%n", first.hidden(), first.batch()));
-        s.append(String.format(Locale.ROOT, "ratio = median (quartiles) over %d interleaved rounds of %d steps of each of (time with / time without);"
-                + " target <= %.2fx at every 10th step; bytes/step with telemetry on every step once warm (target 0)%n%n",
-                first.ratio10().n(), first.stepsPerRound(), Targets.TELEMETRY_OVERHEAD));
+        s.append(String.format(Locale.ROOT, "Telemetry overhead: the training step with FlowTelemetry sampling every step and every 10th step"
+                + " (the last step's gradient replayed at most every %d steps) against none, H=%d B=%d T=%d;%n",
+                FlowTelemetry.DEFAULT_REPLAY_EVERY, first.hidden(), first.batch(), first.steps()));
+        s.append(String.format(Locale.ROOT, "ms per step: median over %d interleaved rounds of %d steps of each; ratio = median (quartiles) over the"
+                + " rounds of (time with / time without);%ntarget <= %.2fx at every 10th step; bytes/step with telemetry on every step once warm"
+                + " (target 0)%n%n", first.ratio10().n(), first.stepsPerRound(), Targets.TELEMETRY_OVERHEAD));
         Table t = new Table("cell", "H", "B", "off ms", "every step ms", "every 10 ms", "every step", "every 10th step", "target",
                 "bytes/step", "others");
         for (TelemetryRow row : r.telemetry()) {
             double ten = row.ratio10().median();
-            t.addRow(row.cell(), row.hidden(), row.batch(), num(row.off().medianNanos() / 1e6), num(row.every1().medianNanos() / 1e6),
-                    num(row.every10().medianNanos() / 1e6), ratio(row.ratio1()), ratio(row.ratio10()),
+            t.addRow(row.cell(), row.hidden(), row.batch(), num(row.off().median() / 1e6), num(row.every1().median() / 1e6),
+                    num(row.every10().median() / 1e6), ratio(row.ratio1()), ratio(row.ratio10()),
                     String.format(Locale.ROOT, "<=%.2fx %s", Targets.TELEMETRY_OVERHEAD, ten <= Targets.TELEMETRY_OVERHEAD ? "PASS" : "MISS"),
                     row.allocation() == null ? "n/a"
                             : num(row.allocation().allThreads()) + (row.allocation().allThreads() <= 0 ? " PASS" : " MISS"),

@@ -93,7 +93,7 @@ class BenchCommandTest {
         assertEquals("rnn_tanh", f.get("cell").asText());
         assertEquals(8, f.get("hidden").asInt());
         assertEquals(10, f.at("/ratio10/n").asInt(), "at least 10 interleaved rounds");
-        assertEquals(0, f.get("stepsPerRound").asLong() % 20);
+        assertEquals(0, f.get("stepsPerRound").asLong() % 40, "a multiple of the replay interval");
         assertTrue(f.at("/ratio1/median").asDouble() > 0 && f.at("/ratio10/median").asDouble() > 0, f.toString());
 
         // without a peer: the memory, allocation and telemetry targets, never a speed-up target
