@@ -43,7 +43,7 @@ import java.util.function.Consumer;
  * follow the last step's gradient back alone it runs each layer's backward steps once more
  * ({@code Cell.backward(t)}, which writes only the layer's scratch buffers) after the step's
  * backward is done and before the gradients are clipped, from a copy taken when the observer saw
- * the last step. That replay costs about a third of a training step, hence its own, sparser
+ * the last step. That replay costs a sixth to a fifth of a training step, hence its own, sparser
  * schedule. Buffers are sized when the telemetry first sees the window's shape, so once warm a
  * step allocates nothing, sampled or not; the records are built when asked for (and, with
  * {@link Builder#onSample}, once per sampled step). docs/telemetry.md gives the measured overhead.

@@ -73,6 +73,11 @@ final class Runs {
         return this;
     }
 
+    Runs hidden(int value) {
+        this.hidden = value;
+        return this;
+    }
+
     Runs length(int value) {
         this.length = value;
         return this;
