@@ -13,7 +13,8 @@ import java.util.stream.DoubleStream;
  * Runs a {@link BenchConfig}: the FMA peak, then every training row and every streaming row, each
  * measured on Unroll in this JVM and, right after, on the PyTorch peer (and, for the large
  * training rows, on a one-thread child JVM), so the engines alternate row by row and slow drifts
- * of the machine hit both alike. Peers start before anything is measured, so a missing Python or
+ * of the machine hit both alike; then what gradient-flow telemetry costs the training step
+ * ({@link TelemetryOverhead}). Peers start before anything is measured, so a missing Python or
  * PyTorch fails at once.
  *
  * <p>The thread count of this JVM's kernels is whatever {@code unroll.threads} said when the
@@ -41,6 +42,8 @@ public final class Bench {
         default void trainingRow(TrainingRow row) {}
 
         default void streamingRow(StreamingRow row) {}
+
+        default void telemetryRow(TelemetryRow row) {}
     }
 
     /** Runs the whole configuration. */
@@ -113,8 +116,19 @@ public final class Bench {
                     }
                 }
             }
+            List<TelemetryRow> telemetry = new ArrayList<>();
+            if (config.telemetry() && !config.trainingShapes().isEmpty()) {
+                BenchConfig.Shape shape = config.trainingShapes().get(0);
+                for (CellType cell : config.cells()) {
+                    listener.stage("telemetry " + cell.id() + " H=" + shape.hidden() + " B=" + shape.batch());
+                    TelemetryRow row = TelemetryOverhead.measure(config, cpu, cell, shape);
+                    telemetry.add(row);
+                    listener.telemetryRow(row);
+                }
+            }
             long busyRows = training.stream().filter(r -> r.otherCpuShare() > BUSY_SHARE).count()
-                    + streaming.stream().filter(r -> r.otherCpuShare() > BUSY_SHARE).count();
+                    + streaming.stream().filter(r -> r.otherCpuShare() > BUSY_SHARE).count()
+                    + telemetry.stream().filter(r -> r.otherCpuShare() > BUSY_SHARE).count();
             DoubleSummaryStatistics roundTrips = DoubleStream.concat(
                             training.stream().mapToDouble(TrainingRow::coreToCoreNs),
                             streaming.stream().mapToDouble(StreamingRow::coreToCoreNs))
@@ -130,10 +144,11 @@ public final class Bench {
             if (busyRows > 0) {
                 notes.add(String.format(Locale.ROOT, "%d of %d rows were measured while other processes used more than %.0f%%"
                         + " of the CPU time (column 'others'): their figures are low and noisy; rerun on a quiet machine",
-                        busyRows, training.size() + streaming.size(), 100 * BUSY_SHARE));
+                        busyRows, training.size() + streaming.size() + telemetry.size(), 100 * BUSY_SHARE));
             }
             return new BenchReport(machine, config.threads(), python == null ? null : python.info(), peak, config,
-                    closest, farthest, training, streaming, Targets.evaluate(training, streaming), notes, loadStart, loadAverage(),
+                    closest, farthest, training, streaming, telemetry, Targets.evaluate(training, streaming, telemetry), notes,
+                    loadStart, loadAverage(),
                     CpuMonitor.otherShare(runStart, cpu.snapshot()), (System.nanoTime() - start) / 1e9);
         } finally {
             if (python != null) {

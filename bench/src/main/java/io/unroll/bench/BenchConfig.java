@@ -13,6 +13,8 @@ import java.util.List;
  * @param streamingHidden  the H of the streaming rows (I = 8 for H <= 64, else H)
  * @param training         whether to run the training rows
  * @param streaming        whether to run the streaming rows
+ * @param telemetry        whether to measure what gradient-flow telemetry costs the training step
+ *                         ({@link TelemetryOverhead}), for every cell at the first training shape
  * @param threads          kernel threads of this JVM (PyTorch gets as many)
  * @param vsPytorch        whether to run the PyTorch peer beside every row
  * @param python           the Python executable for the peer
@@ -24,7 +26,7 @@ import java.util.List;
  * @param seed             seed of the weights and data
  */
 public record BenchConfig(List<CellType> cells, List<Shape> trainingShapes, int steps, int classes,
-                          List<Integer> streamingHidden, boolean training, boolean streaming, int threads,
+                          List<Integer> streamingHidden, boolean training, boolean streaming, boolean telemetry, int threads,
                           boolean vsPytorch, String python, boolean threadScaling, int scalingMinHidden,
                           Timing trainingTiming, Timing streamingTiming, double fmaSeconds, long seed) {
 
@@ -80,61 +82,65 @@ public record BenchConfig(List<CellType> cells, List<Shape> trainingShapes, int 
         }
     }
 
-    /** The full benchmark: every cell, the five grid rows, four streaming sizes. */
+    /** The full benchmark: every cell, the five grid rows, four streaming sizes, the telemetry overhead. */
     public static BenchConfig full(int threads) {
-        return new BenchConfig(CELLS, GRID, 100, 64, STREAMING_HIDDEN, true, true, threads, false,
+        return new BenchConfig(CELLS, GRID, 100, 64, STREAMING_HIDDEN, true, true, true, threads, false,
                 PythonPeer.defaultPython(), true, 256, Timing.training(), Timing.streaming(), 0.25, 1);
     }
 
-    /** A smoke test: the H=64 training row and two streaming sizes, short timings, no thread scaling. */
+    /** A smoke test: the H=64 training row (and its telemetry overhead) and two streaming sizes, short timings. */
     public static BenchConfig quick(int threads) {
-        return new BenchConfig(CELLS, List.of(new Shape(64, 32)), 100, 64, List.of(32, 64), true, true, threads,
+        return new BenchConfig(CELLS, List.of(new Shape(64, 32)), 100, 64, List.of(32, 64), true, true, true, threads,
                 false, PythonPeer.defaultPython(), true, 256, Timing.quickTraining(), Timing.quickStreaming(), 0.05, 1);
     }
 
     public BenchConfig withCells(List<CellType> value) {
-        return new BenchConfig(value, trainingShapes, steps, classes, streamingHidden, training, streaming, threads,
+        return new BenchConfig(value, trainingShapes, steps, classes, streamingHidden, training, streaming, telemetry, threads,
                 vsPytorch, python, threadScaling, scalingMinHidden, trainingTiming, streamingTiming, fmaSeconds, seed);
     }
 
     public BenchConfig withTrainingShapes(List<Shape> value) {
-        return new BenchConfig(cells, value, steps, classes, streamingHidden, training, streaming, threads,
+        return new BenchConfig(cells, value, steps, classes, streamingHidden, training, streaming, telemetry, threads,
                 vsPytorch, python, threadScaling, scalingMinHidden, trainingTiming, streamingTiming, fmaSeconds, seed);
     }
 
     public BenchConfig withSteps(int value) {
-        return new BenchConfig(cells, trainingShapes, value, classes, streamingHidden, training, streaming, threads,
+        return new BenchConfig(cells, trainingShapes, value, classes, streamingHidden, training, streaming, telemetry, threads,
                 vsPytorch, python, threadScaling, scalingMinHidden, trainingTiming, streamingTiming, fmaSeconds, seed);
     }
 
     public BenchConfig withStreamingHidden(List<Integer> value) {
-        return new BenchConfig(cells, trainingShapes, steps, classes, value, training, streaming, threads,
+        return new BenchConfig(cells, trainingShapes, steps, classes, value, training, streaming, telemetry, threads,
                 vsPytorch, python, threadScaling, scalingMinHidden, trainingTiming, streamingTiming, fmaSeconds, seed);
     }
 
-    /** Only the training rows ({@code "training"}), only the streaming rows ({@code "streaming"}), or both (null). */
+    /**
+     * Only the training rows ({@code "training"}), only the streaming rows ({@code "streaming"}),
+     * only the telemetry overhead ({@code "telemetry"}), or all (null).
+     */
     public BenchConfig withOnly(String only) {
         boolean t = only == null || only.equals("training");
         boolean s = only == null || only.equals("streaming");
-        if (!t && !s) {
-            throw new IllegalArgumentException("--only takes training or streaming, got '" + only + "'");
+        boolean f = only == null || only.equals("telemetry");
+        if (!t && !s && !f) {
+            throw new IllegalArgumentException("--only takes training, streaming or telemetry, got '" + only + "'");
         }
-        return new BenchConfig(cells, trainingShapes, steps, classes, streamingHidden, t, s, threads,
+        return new BenchConfig(cells, trainingShapes, steps, classes, streamingHidden, t, s, f, threads,
                 vsPytorch, python, threadScaling, scalingMinHidden, trainingTiming, streamingTiming, fmaSeconds, seed);
     }
 
     public BenchConfig withPytorch(boolean value, String pythonExecutable) {
-        return new BenchConfig(cells, trainingShapes, steps, classes, streamingHidden, training, streaming, threads,
+        return new BenchConfig(cells, trainingShapes, steps, classes, streamingHidden, training, streaming, telemetry, threads,
                 value, pythonExecutable, threadScaling, scalingMinHidden, trainingTiming, streamingTiming, fmaSeconds, seed);
     }
 
     public BenchConfig withThreadScaling(boolean value, int minHidden) {
-        return new BenchConfig(cells, trainingShapes, steps, classes, streamingHidden, training, streaming, threads,
+        return new BenchConfig(cells, trainingShapes, steps, classes, streamingHidden, training, streaming, telemetry, threads,
                 vsPytorch, python, value, minHidden, trainingTiming, streamingTiming, fmaSeconds, seed);
     }
 
     public BenchConfig withTimings(Timing trainingValue, Timing streamingValue) {
-        return new BenchConfig(cells, trainingShapes, steps, classes, streamingHidden, training, streaming, threads,
+        return new BenchConfig(cells, trainingShapes, steps, classes, streamingHidden, training, streaming, telemetry, threads,
                 vsPytorch, python, threadScaling, scalingMinHidden, trainingValue, streamingValue, fmaSeconds, seed);
     }
 
@@ -144,12 +150,12 @@ public record BenchConfig(List<CellType> cells, List<Shape> trainingShapes, int 
     }
 
     public BenchConfig withFmaSeconds(double value) {
-        return new BenchConfig(cells, trainingShapes, steps, classes, streamingHidden, training, streaming, threads,
+        return new BenchConfig(cells, trainingShapes, steps, classes, streamingHidden, training, streaming, telemetry, threads,
                 vsPytorch, python, threadScaling, scalingMinHidden, trainingTiming, streamingTiming, value, seed);
     }
 
     public BenchConfig withSeed(long value) {
-        return new BenchConfig(cells, trainingShapes, steps, classes, streamingHidden, training, streaming, threads,
+        return new BenchConfig(cells, trainingShapes, steps, classes, streamingHidden, training, streaming, telemetry, threads,
                 vsPytorch, python, threadScaling, scalingMinHidden, trainingTiming, streamingTiming, fmaSeconds, value);
     }
 }

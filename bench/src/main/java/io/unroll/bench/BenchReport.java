@@ -16,6 +16,7 @@ import java.util.Map;
  * @param coreToCoreMaxNs the longest of them
  * @param training  the training rows, in the order run
  * @param streaming the streaming rows, in the order run
+ * @param telemetry what gradient-flow telemetry cost the training step, per cell ({@link TelemetryOverhead})
  * @param targets   the performance targets ({@link Targets}) checked against these figures
  * @param notes     things the reader must know (e.g. a peer not on OpenBLAS, a busy machine)
  * @param loadStart the system's 1-minute load average when the run began (other work competing
@@ -26,6 +27,6 @@ import java.util.Map;
  */
 public record BenchReport(MachineInfo machine, int threads, Map<String, Object> pytorch, FmaPeak fmaPeak,
                           BenchConfig config, double coreToCoreMinNs, double coreToCoreMaxNs,
-                          List<TrainingRow> training, List<StreamingRow> streaming,
+                          List<TrainingRow> training, List<StreamingRow> streaming, List<TelemetryRow> telemetry,
                           List<TargetCheck> targets, List<String> notes, double loadStart, double loadEnd,
                           double otherCpuShare, double seconds) {}

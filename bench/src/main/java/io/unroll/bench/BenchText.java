@@ -1,5 +1,6 @@
 package io.unroll.bench;
 
+import io.unroll.flow.FlowTelemetry;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -29,6 +30,9 @@ public final class BenchText {
         }
         if (!r.streaming().isEmpty()) {
             streaming(s, r);
+        }
+        if (!r.telemetry().isEmpty()) {
+            telemetry(s, r);
         }
         targets(s, r);
         for (String note : r.notes()) {
@@ -174,6 +178,33 @@ public final class BenchText {
         s.append(t.render()).append('\n');
     }
 
+    private static void telemetry(StringBuilder s, BenchReport r) {
+        TelemetryRow first = r.telemetry().get(0);
+        s.append(String.format(Locale.ROOT, "Telemetry overhead: the training step with FlowTelemetry sampling every step and every 10th step"
+                + " (the last step's gradient replayed at most every %d steps) against none, H=%d B=%d T=%d;%n",
+                FlowTelemetry.DEFAULT_REPLAY_EVERY, first.hidden(), first.batch(), first.steps()));
+        s.append(String.format(Locale.ROOT, "ms per step: median over %d interleaved rounds of %d steps of each; ratio = median (quartiles) over the"
+                + " rounds of (time with / time without);%ntarget <= %.2fx at every 10th step; bytes/step with telemetry on every step once warm"
+                + " (target 0)%n%n", first.ratio10().n(), first.stepsPerRound(), Targets.TELEMETRY_OVERHEAD));
+        Table t = new Table("cell", "H", "B", "off ms", "every step ms", "every 10 ms", "every step", "every 10th step", "target",
+                "bytes/step", "others");
+        for (TelemetryRow row : r.telemetry()) {
+            double ten = row.ratio10().median();
+            t.addRow(row.cell(), row.hidden(), row.batch(), num(row.off().median() / 1e6), num(row.every1().median() / 1e6),
+                    num(row.every10().median() / 1e6), ratio(row.ratio1()), ratio(row.ratio10()),
+                    String.format(Locale.ROOT, "<=%.2fx %s", Targets.TELEMETRY_OVERHEAD, ten <= Targets.TELEMETRY_OVERHEAD ? "PASS" : "MISS"),
+                    row.allocation() == null ? "n/a"
+                            : num(row.allocation().allThreads()) + (row.allocation().allThreads() <= 0 ? " PASS" : " MISS"),
+                    percent(row.otherCpuShare()));
+        }
+        s.append(t.render()).append('\n');
+    }
+
+    /** A ratio with its quartiles, e.g. {@code 1.012x (1.004-1.020)}. */
+    private static String ratio(Stats st) {
+        return String.format(Locale.ROOT, "%.3fx (%.3f-%.3f)", st.median(), st.q1(), st.q3());
+    }
+
     private static void targets(StringBuilder s, BenchReport r) {
         Map<String, int[]> counts = new LinkedHashMap<>();
         Map<String, TargetCheck> worst = new LinkedHashMap<>();
@@ -215,6 +246,12 @@ public final class BenchText {
             line.append(String.format(Locale.ROOT, ", 1 thread %s ms", num(r.unrollOneThread().medianMs())));
         }
         return line.toString();
+    }
+
+    /** A finished telemetry row in one line, e.g. {@code telemetry lstm H=64 B=32: every step 1.094x, every 10th step 1.008x}. */
+    public static String progress(TelemetryRow r) {
+        return String.format(Locale.ROOT, "telemetry %s H=%d B=%d: every step %.3fx, every 10th step %.3fx",
+                r.cell(), r.hidden(), r.batch(), r.ratio1().median(), r.ratio10().median());
     }
 
     /** A finished streaming row in one line, e.g. {@code streaming lstm H=64: Unroll 950 ns, PyTorch 31200 ns, 32.8x}. */

@@ -32,6 +32,8 @@ public final class Targets {
     public static final int SCALING_MIN_HIDDEN = 256;
     /** Floats stored for backward over what BPTT strictly needs, at most. */
     public static final double MEMORY_RATIO = 1.10;
+    /** A training step with gradient-flow telemetry sampling every 10th step over one without, at most. */
+    public static final double TELEMETRY_OVERHEAD = 1.03;
 
     /** The training-speed target for a row of H units. */
     public static double speedupTarget(int hidden) {
@@ -39,7 +41,8 @@ public final class Targets {
     }
 
     /** Every target that the figures of a run can be checked against, in the order of the list in docs/benchmarks.md. */
-    public static List<TargetCheck> evaluate(List<TrainingRow> training, List<StreamingRow> streaming) {
+    public static List<TargetCheck> evaluate(List<TrainingRow> training, List<StreamingRow> streaming,
+                                             List<TelemetryRow> telemetry) {
         List<TargetCheck> checks = new ArrayList<>();
         for (TrainingRow r : training) {
             if (r.speedup() != null) {
@@ -72,6 +75,12 @@ public final class Targets {
                 checks.add(TargetCheck.atMost("allocation-training", subject(r), r.allocation().allThreads(), 0, "B"));
             }
         }
+        for (TelemetryRow r : telemetry) {
+            if (r.allocation() != null) {
+                checks.add(TargetCheck.atMost("allocation-training", subject(r) + " telemetry every step",
+                        r.allocation().allThreads(), 0, "B"));
+            }
+        }
         for (StreamingRow r : streaming) {
             if (r.allocation() != null) {
                 checks.add(TargetCheck.atMost("allocation-streaming", subject(r), r.allocation().allThreads(), 0, "B"));
@@ -80,10 +89,17 @@ public final class Targets {
         for (TrainingRow r : training) {
             checks.add(TargetCheck.atMost("memory-stored-vs-needed", subject(r), r.memoryRatio(), MEMORY_RATIO, "x"));
         }
+        for (TelemetryRow r : telemetry) {
+            checks.add(TargetCheck.atMost("telemetry-overhead-every-10", subject(r), r.ratio10().median(), TELEMETRY_OVERHEAD, "x"));
+        }
         return checks;
     }
 
     static String subject(TrainingRow r) {
+        return r.cell() + " H=" + r.hidden() + " B=" + r.batch();
+    }
+
+    static String subject(TelemetryRow r) {
         return r.cell() + " H=" + r.hidden() + " B=" + r.batch();
     }
 

@@ -1,6 +1,7 @@
 package io.unroll.bench;
 
 import io.unroll.cell.CellType;
+import io.unroll.flow.FlowTelemetry;
 import io.unroll.init.InitScheme;
 import io.unroll.init.Weights;
 import io.unroll.layer.Linear;
@@ -26,7 +27,10 @@ import io.unroll.train.Init;
  *             → Linear.backward → Recurrent.backward → Clipping.clipByGlobalNorm(5.0) → Adam.step
  * </pre>
  *
- * Weights start from PyTorch's default initialisation. Not thread-safe.
+ * Weights start from PyTorch's default initialisation. With gradient-flow telemetry
+ * ({@link FlowTelemetry}, attached as a training loop of one's own attaches it), the step also
+ * calls it around the backward pass and the clipping, for {@link TelemetryOverhead}. Not
+ * thread-safe.
  */
 public final class TrainingStep {
     /** Clipping threshold of the step. */
@@ -44,8 +48,15 @@ public final class TrainingStep {
     private final Adam adam = Adam.adam(LEARNING_RATE);
     private final float[] input;   // [B, T, H]
     private final int[] targets;   // [B·T]
+    private final FlowTelemetry telemetry; // null for none
+    private long stepCount;
 
     public TrainingStep(CellType cell, int hidden, int batch, int steps, int classes, long seed) {
+        this(cell, hidden, batch, steps, classes, seed, null);
+    }
+
+    /** The step with {@code telemetry} watching it (null for none), the model and data as without. */
+    public TrainingStep(CellType cell, int hidden, int batch, int steps, int classes, long seed, FlowTelemetry telemetry) {
         this.batch = batch;
         this.steps = steps;
         this.classes = classes;
@@ -64,17 +75,31 @@ public final class TrainingStep {
         for (int i = 0; i < targets.length; i++) {
             targets[i] = rng.nextInt(classes);
         }
+        this.telemetry = telemetry;
+        if (telemetry != null) {
+            telemetry.attach(rnn, params, MAX_NORM);
+        }
     }
 
     /** One training step; returns the loss before the update. */
     public double run() {
+        if (telemetry != null) {
+            telemetry.beginStep(++stepCount);
+        }
         params.zeroGrads();
         Recurrent.Output out = rnn.forward(input, batch, steps, null);
         float[] logits = head.forward(out.output(), batch * steps);
         double value = loss.compute(logits, targets, null, batch * steps, classes);
         float[] dHidden = head.backward(loss.dLogits());
-        rnn.backward(dHidden, null, StepObserver.NONE, Recurrent.InputGradient.SKIP); // the input is data, as in PyTorch's peer
-        Clipping.clipByGlobalNorm(params, MAX_NORM);
+        StepObserver observer = telemetry == null ? StepObserver.NONE : telemetry.backwardObserver(0);
+        rnn.backward(dHidden, null, observer, Recurrent.InputGradient.SKIP); // the input is data, as in PyTorch's peer
+        if (telemetry != null) {
+            telemetry.afterBackward(0);
+        }
+        double norm = Clipping.clipByGlobalNorm(params, MAX_NORM);
+        if (telemetry != null) {
+            telemetry.onWindow(0, value, norm);
+        }
         adam.step(params);
         return value;
     }

@@ -49,7 +49,7 @@ class BenchTextTest {
     private static BenchReport report(int threads, List<TrainingRow> training, List<StreamingRow> streaming,
                                       Map<String, Object> pytorch) {
         return new BenchReport(MACHINE, threads, pytorch, PEAK, BenchConfig.full(threads), 70, 340, training, streaming,
-                Targets.evaluate(training, streaming), List.of("a note for the reader"), 0.5, 1.5, 0.02, 42);
+                List.of(), Targets.evaluate(training, streaming, List.of()), List.of("a note for the reader"), 0.5, 1.5, 0.02, 42);
     }
 
     private static final Map<String, Object> TORCH = Map.of("version", "1.13.0", "python", "3.11.2", "threads", 2,
@@ -125,6 +125,33 @@ class BenchTextTest {
                 row(text, "rnn_tanh", "64", "32", "2.00 (1.80-2.20)"));
         assertEquals(List.of("rnn_tanh", "64", "32", "n/a", "n/a", "1000", "1000", "1.000", "PASS"), row(text, "rnn_tanh", "64", "32", "n/a"));
         assertTrue(text.contains("Performance targets (listed in docs/benchmarks.md): 1 of 1 checks met\n"), text);
+    }
+
+    /** Ratios from the given values; 2 ms per step for every copy. */
+    private static TelemetryRow telemetry(String cell, double[] ratio1, double[] ratio10, double bytes) {
+        Stats ms = Stats.of(new double[] {1.9e6, 2e6, 2.1e6});
+        return new TelemetryRow(cell, 64, 32, 100, ms, ms, ms, Stats.of(ratio1), Stats.of(ratio10), 80,
+                new Allocation(bytes, bytes, 100), 0.01);
+    }
+
+    @Test
+    void theTelemetryOverheadHasItsTargetBesideIt() {
+        TelemetryRow cheap = telemetry("lstm", new double[] {1.08, 1.10, 1.12}, new double[] {1.00, 1.01, 1.02}, 0);
+        TelemetryRow dear = telemetry("gru", new double[] {1.3, 1.4, 1.5}, new double[] {1.03, 1.04, 1.05}, 24);
+        List<TelemetryRow> rows = List.of(cheap, dear);
+        BenchReport r = new BenchReport(MACHINE, 2, null, PEAK, BenchConfig.full(2), 70, 340, List.of(), List.of(), rows,
+                Targets.evaluate(List.of(), List.of(), rows), List.of(), 0.5, 1.5, 0.02, 42);
+        String text = BenchText.report(r);
+        assertTrue(text.contains("(the last step's gradient replayed at most every 40 steps) against none, H=64 B=32 T=100;"), text);
+        assertTrue(text.contains("ms per step: median over 3 interleaved rounds of 80 steps of each;"), text);
+        assertTrue(text.contains("target <= 1.03x at every 10th step"), text);
+        assertEquals(List.of("lstm", "64", "32", "2.00", "2.00", "2.00", "1.100x (1.090-1.110)", "1.010x (1.005-1.015)",
+                "<=1.03x PASS", "0 PASS", "1%"), row(text, "lstm", "64", "32"));
+        assertEquals(List.of("gru", "64", "32", "2.00", "2.00", "2.00", "1.400x (1.350-1.450)", "1.040x (1.035-1.045)",
+                "<=1.03x MISS", "24.0 MISS", "1%"), row(text, "gru", "64", "32"));
+        assertEquals(List.of("telemetry-overhead-every-10", "1/2", "gru H=64 B=32", "1.04x", "<= 1.03x", "1.01x"),
+                row(text, "telemetry-overhead-every-10"));
+        assertEquals("telemetry lstm H=64 B=32: every step 1.100x, every 10th step 1.010x", BenchText.progress(cheap));
     }
 
     @Test

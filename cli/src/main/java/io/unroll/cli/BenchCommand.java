@@ -8,6 +8,7 @@ import io.unroll.bench.JvmPeer;
 import io.unroll.bench.PeerException;
 import io.unroll.bench.PythonPeer;
 import io.unroll.bench.StreamingRow;
+import io.unroll.bench.TelemetryRow;
 import io.unroll.bench.TrainingRow;
 import io.unroll.cell.CellType;
 import io.unroll.kernel.KernelProperties;
@@ -41,8 +42,9 @@ import picocli.CommandLine.Spec;
     "cross-entropy, BPTT, clip 5.0, Adam, at (H, B) = 64x32, 256x32, 256x128,",
     "512x64, 1024x32. Streaming: batch 1, one step per call, H = 32, 64, 128, 256.",
     "RNN (tanh), LSTM and GRU; with the measured FMA peak, 1 thread vs N, bytes",
-    "allocated per warm step, memory kept for backward, and every performance",
-    "target with PASS or MISS. Weights and data from --seed (default here: 1).",
+    "allocated per warm step, memory kept for backward, what gradient-flow",
+    "telemetry costs a training step (every step, every 10th), and every",
+    "performance target with PASS or MISS. Weights and data from --seed (default here: 1).",
     "Method and targets: docs/benchmarks.md. Progress on stderr, report on stdout."})
 public final class BenchCommand implements Callable<Integer> {
     @Mixin
@@ -58,7 +60,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--cells", split = ",", paramLabel = "<cell>",
             description = "Cells to run (default: rnn,lstm,gru).")
     List<String> cells;
-    @Option(names = "--only", paramLabel = "training|streaming", description = "Run only the training or only the streaming rows.")
+    @Option(names = "--only", paramLabel = "training|streaming|telemetry",
+            description = "Run only the training rows, only the streaming rows, or only the telemetry overhead.")
     String only;
     @Option(names = "--threads", paramLabel = "<n>",
             description = "Kernel threads, and PyTorch threads (default: -Dunroll.threads, else the number of cores).")
@@ -185,7 +188,7 @@ public final class BenchCommand implements Callable<Integer> {
 
         @Override
         public void stage(String what) {
-            if (!what.startsWith("training ") && !what.startsWith("streaming ")) {
+            if (!what.startsWith("training ") && !what.startsWith("streaming ") && !what.startsWith("telemetry ")) {
                 err.println("bench: " + what + "...");
                 err.flush();
             }
@@ -199,6 +202,12 @@ public final class BenchCommand implements Callable<Integer> {
 
         @Override
         public void streamingRow(StreamingRow r) {
+            err.println("bench: " + BenchText.progress(r));
+            err.flush();
+        }
+
+        @Override
+        public void telemetryRow(TelemetryRow r) {
             err.println("bench: " + BenchText.progress(r));
             err.flush();
         }

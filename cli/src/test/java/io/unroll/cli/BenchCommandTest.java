@@ -35,14 +35,16 @@ class BenchCommandTest {
                 "--stream-hidden", "4", "--runs", "2", "--save-json", json.toString());
         assertEquals(0, o.exitCode(), o.err());
         for (String part : List.of("Machine", "JDK", "JVM flags", "Kernels", "FMA peak", "Training step", "lstm", "rnn_tanh",
-                "Threads: not compared", "bytes/step", "Streaming", "c2c ns =", "Performance targets", "memory-stored-vs-needed",
+                "Threads: not compared", "bytes/step", "Streaming", "c2c ns =", "Telemetry overhead", "Performance targets",
+                "memory-stored-vs-needed", "telemetry-overhead-every-10",
                 "JSON report: " + json.toAbsolutePath())) {
             assertTrue(o.out().contains(part), "missing '" + part + "' in\n" + o.out());
         }
         assertTrue(o.err().contains("bench: training lstm H=8 B=2: Unroll"), o.err());
+        assertTrue(o.err().contains("bench: telemetry lstm H=8 B=2: every step"), o.err());
 
         JsonNode doc = new ObjectMapper().readTree(Files.readString(json));
-        for (String key : List.of("machine", "threads", "fmaPeak", "config", "training", "streaming", "targets", "notes",
+        for (String key : List.of("machine", "threads", "fmaPeak", "config", "training", "streaming", "telemetry", "targets", "notes",
                 "loadStart", "loadEnd", "otherCpuShare", "seconds")) {
             assertTrue(doc.has(key), "report lacks " + key + ": " + doc);
         }
@@ -86,13 +88,21 @@ class BenchCommandTest {
         assertTrue(Runtime.getRuntime().availableProcessors() < 2
                 || s.get("coreToCoreNs").asDouble() > 1 && Double.isFinite(s.get("coreToCoreNs").asDouble()), s.toString());
 
-        // without a peer: the memory and allocation targets, never a speed-up target
+        assertEquals(2, doc.get("telemetry").size(), "the telemetry overhead for each cell at the first grid row");
+        JsonNode f = doc.get("telemetry").get(0);
+        assertEquals("rnn_tanh", f.get("cell").asText());
+        assertEquals(8, f.get("hidden").asInt());
+        assertEquals(10, f.at("/ratio10/n").asInt(), "at least 10 interleaved rounds");
+        assertEquals(0, f.get("stepsPerRound").asLong() % 40, "a multiple of the replay interval");
+        assertTrue(f.at("/ratio1/median").asDouble() > 0 && f.at("/ratio10/median").asDouble() > 0, f.toString());
+
+        // without a peer: the memory, allocation and telemetry targets, never a speed-up target
         for (JsonNode check : doc.get("targets")) {
             String target = check.get("target").asText();
-            assertTrue(target.startsWith("memory") || target.startsWith("allocation"), target);
+            assertTrue(target.startsWith("memory") || target.startsWith("allocation") || target.startsWith("telemetry"), target);
             assertTrue(check.has("pass") && check.has("threshold") && check.has("value") && check.has("subject"));
         }
-        assertEquals(2 + 2 + 2, doc.get("targets").size());
+        assertEquals(2 + 2 + 2 + 2 + 2, doc.get("targets").size());
     }
 
     @Test
@@ -154,6 +164,6 @@ class BenchCommandTest {
         Outcome grid = run("bench", "--grid", "256by32");
         assertEquals("unroll: error: grid row '256by32' is not HxB (hidden x batch), e.g. 256x32", grid.err().strip());
         Outcome only = run("bench", "--only", "inference");
-        assertEquals("unroll: error: --only takes training or streaming, got 'inference'", only.err().strip());
+        assertEquals("unroll: error: --only takes training, streaming or telemetry, got 'inference'", only.err().strip());
     }
 }

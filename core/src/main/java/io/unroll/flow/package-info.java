@@ -8,5 +8,10 @@
  * {@code ‖∂h_t/∂h_k‖ ≤ (γ_W·γ_φ)^(t-k)}, γ_W the largest singular value of {@code W_hh} and γ_φ the
  * largest |φ'|, where it holds ({@link io.unroll.flow.JacobianBound}); {@link io.unroll.flow.FlowProbe}
  * runs them all on one sequence.
+ *
+ * <p>During ordinary training, {@link io.unroll.flow.FlowTelemetry} samples these norms with the
+ * memory horizon ({@link io.unroll.flow.MemoryHorizon}), saturation, dead units, gates, clipping
+ * and per-parameter norms, and {@link io.unroll.flow.Health} turns them into a verdict in words
+ * (docs/telemetry.md).
  */
 package io.unroll.flow;

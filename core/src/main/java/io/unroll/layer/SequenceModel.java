@@ -5,6 +5,7 @@ import io.unroll.tensor.Check;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.State;
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * A token-in, token-out sequence model: token ids → input vectors (an {@link Embedding}, or one-hot
@@ -139,14 +140,24 @@ public final class SequenceModel {
 
     /** Backward of the last forward: accumulates every parameter gradient. */
     public void backward() {
+        backward(StepObserver.NONE);
+    }
+
+    /**
+     * {@link #backward()} with {@code observer} watching the recurrent stack's time loop (every layer
+     * and step, as {@link Recurrent#backward(float[], State, StepObserver, Recurrent.InputGradient)}
+     * shows it); the gradients are the same with any observer.
+     */
+    public void backward(StepObserver observer) {
+        Objects.requireNonNull(observer, "observer (use StepObserver.NONE for none)");
         if (!forwardDone) {
             throw new IllegalStateException("backward called before forward: run forward on the batch first");
         }
         float[] dHidden = head.backward(loss.dLogits());
         if (embedding == null) {
-            rnn.backward(dHidden, null, StepObserver.NONE, Recurrent.InputGradient.SKIP); // one-hot input: data
+            rnn.backward(dHidden, null, observer, Recurrent.InputGradient.SKIP); // one-hot input: data
         } else {
-            embedding.backward(rnn.backward(dHidden, null).dInput());
+            embedding.backward(rnn.backward(dHidden, null, observer).dInput());
         }
     }
 

@@ -2,7 +2,9 @@ package io.unroll.train;
 
 import io.unroll.data.CharVocabulary;
 import io.unroll.io.Checkpoint;
+import io.unroll.layer.Recurrent;
 import io.unroll.layer.SequenceModel;
+import io.unroll.layer.StepObserver;
 import io.unroll.tensor.Check;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.Rng;
@@ -32,6 +34,10 @@ import java.util.Objects;
  * saves {@value CheckpointDirectory#LATEST}; or a step's loss or gradient norm, or a validation
  * loss, stopped being finite, after which nothing more is saved and the result names the last
  * good checkpoint. The checkpoint metadata this class writes is described in docs/training.md.
+ *
+ * <p>A {@link Telemetry} ({@link Builder#telemetry}, e.g. {@code io.unroll.flow.FlowTelemetry})
+ * watches the steps from inside: every window's clipping and, when it asks, a window's backward
+ * time loop (docs/telemetry.md).
  */
 public final class TrainingRun {
     // the run's entries of a checkpoint's unroll.info.* metadata, after the task's own
@@ -65,7 +71,23 @@ public final class TrainingRun {
     private double clippedNormSum;
     private int windows;
     private int clippedWindows;
-    private final TruncatedBptt.ChunkListener windowListener = this::onWindow;
+    private final Telemetry telemetry;
+    private final TruncatedBptt.ChunkListener windowListener = new TruncatedBptt.ChunkListener() {
+        @Override
+        public void onChunk(long chunk, double loss, double preClipNorm) {
+            onWindow(loss, preClipNorm);
+        }
+
+        @Override
+        public StepObserver backwardObserver(long chunk) {
+            return telemetry.backwardObserver(windows);
+        }
+
+        @Override
+        public void beforeClip(long chunk) {
+            telemetry.afterBackward(windows);
+        }
+    };
 
     /**
      * One training step: its number (1 for the first), the mean loss over its windows (nats) and
@@ -89,6 +111,61 @@ public final class TrainingRun {
      * validations counted at the duration of the last one.
      */
     public record Pace(double secondsPerStep, double tokensPerSecond, double secondsLeft) {}
+
+    /**
+     * Watches a run's steps from inside, on the training thread: gradient-flow telemetry
+     * ({@code io.unroll.flow.FlowTelemetry}). The calls of one step come in this order:
+     * {@link #beginStep}; then for each truncated-BPTT window w (0 for the step's first; one window
+     * unless the run has a window shorter than its sequences) {@link #backwardObserver}(w) after the
+     * window's forward, {@link #afterBackward}(w), then {@link #onWindow}(w). A window whose loss is
+     * not finite takes no gradient: only its {@code onWindow} comes, with a NaN norm. A telemetry
+     * reads the math and must not change it; one that throws ends the run with its exception.
+     */
+    public interface Telemetry {
+        /**
+         * The run is built: the stack it trains, the store of the model's parameters, and the
+         * global-norm clipping threshold ({@code Double.POSITIVE_INFINITY} without clipping).
+         */
+        void attach(Recurrent rnn, ParamStore params, double maxNorm);
+
+        /** Step {@code step} (1 for a run's first; a resumed run counts on) begins. */
+        void beginStep(long step);
+
+        /** The observer of window {@code window}'s backward time loop, or {@link StepObserver#NONE}. */
+        StepObserver backwardObserver(int window);
+
+        /**
+         * After window {@code window}'s backward, before clipping: the parameter gradients are the
+         * window's own, unclipped, and the stack's buffers still hold its forward.
+         */
+        void afterBackward(int window);
+
+        /**
+         * Every window of every step, after its clipping and before its update: its mean loss and
+         * the pre-clip global gradient norm, either of them possibly not finite.
+         */
+        void onWindow(int window, double loss, double preClipNorm);
+    }
+
+    /** The telemetry of a run without one. */
+    private static final Telemetry NO_TELEMETRY = new Telemetry() {
+        @Override
+        public void attach(Recurrent rnn, ParamStore params, double maxNorm) {}
+
+        @Override
+        public void beginStep(long step) {}
+
+        @Override
+        public StepObserver backwardObserver(int window) {
+            return StepObserver.NONE;
+        }
+
+        @Override
+        public void afterBackward(int window) {}
+
+        @Override
+        public void onWindow(int window, double loss, double preClipNorm) {}
+    };
 
     /** Receives a run's progress on the training thread; a listener that throws ends the run with its exception. */
     public interface Listener {
@@ -225,6 +302,8 @@ public final class TrainingRun {
         int steps = data.sequenceLength();
         int window = b.window == 0 ? steps : Math.min(b.window, steps);
         this.tbptt = new TruncatedBptt(model, params, optimizer, batch, window, clip);
+        this.telemetry = b.telemetry;
+        telemetry.attach(model.rnn(), params, clip);
         this.inputs = new int[batch * steps];
         this.targets = new int[batch * steps];
         if (b.resumedFrom != null) {
@@ -251,6 +330,7 @@ public final class TrainingRun {
         private double clip = Double.POSITIVE_INFINITY;
         private Map<String, String> taskInfo = Map.of();
         private Checkpoint.TrainingState resumedFrom;
+        private Telemetry telemetry = NO_TELEMETRY;
 
         private Builder() {}
 
@@ -292,6 +372,12 @@ public final class TrainingRun {
         /** Clip the gradient to this global norm before every update; by default no clipping. */
         public Builder clip(double maxNorm) {
             this.clip = maxNorm == Double.POSITIVE_INFINITY ? maxNorm : Check.positive("clipping norm", maxNorm);
+            return this;
+        }
+
+        /** Gradient-flow telemetry to watch every step ({@code io.unroll.flow.FlowTelemetry}); by default none. */
+        public Builder telemetry(Telemetry telemetry) {
+            this.telemetry = Objects.requireNonNull(telemetry, "telemetry");
             return this;
         }
 
@@ -428,13 +514,15 @@ public final class TrainingRun {
         clippedNormSum = 0;
         windows = 0;
         clippedWindows = 0;
+        telemetry.beginStep(step + 1);
         double loss = tbptt.train(inputs, targets, data.sequenceLength(), windowListener);
         step++;
         return new StepReport(step, loss, loss / Math.log(2), normSum / windows, clippedNormSum / windows, clippedWindows,
                 (System.nanoTime() - t0) / 1e9);
     }
 
-    private void onWindow(long chunk, double loss, double preClipNorm) {
+    private void onWindow(double loss, double preClipNorm) {
+        telemetry.onWindow(windows, loss, preClipNorm);
         normSum += preClipNorm;
         clippedNormSum += Math.min(preClipNorm, clip);
         clippedWindows += preClipNorm > clip ? 1 : 0;

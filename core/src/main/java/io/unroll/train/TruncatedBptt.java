@@ -1,6 +1,7 @@
 package io.unroll.train;
 
 import io.unroll.layer.SequenceModel;
+import io.unroll.layer.StepObserver;
 import io.unroll.tensor.Check;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.State;
@@ -20,10 +21,27 @@ import java.util.Arrays;
  * {@code k >= T} there is one chunk, which is exactly full BPTT.
  */
 public final class TruncatedBptt {
-    /** Receives each chunk's loss and pre-clip gradient norm; a non-finite value is data, not an error. */
+    /**
+     * Receives each chunk's loss and pre-clip gradient norm; a non-finite value is data, not an
+     * error. A listener may also watch inside the chunk: the observer of its backward time loop,
+     * and the moment between backward and clipping.
+     */
     @FunctionalInterface
     public interface ChunkListener {
+        /** After the chunk's clipping, before its update (if any). */
         void onChunk(long chunk, double loss, double preClipNorm);
+
+        /** The observer of the chunk's backward time loop, asked after its forward; by default none. */
+        default StepObserver backwardObserver(long chunk) {
+            return StepObserver.NONE;
+        }
+
+        /**
+         * After the chunk's backward and before clipping: the parameter gradients are the chunk's
+         * own, unclipped, and the model's buffers still hold its forward. Not called for a chunk
+         * whose loss was not finite (it takes no gradient).
+         */
+        default void beforeClip(long chunk) {}
     }
 
     private final SequenceModel model;
@@ -135,7 +153,8 @@ public final class TruncatedBptt {
             finite = false;
             return loss;
         }
-        model.backward();
+        model.backward(listener.backwardObserver(chunks));
+        listener.beforeClip(chunks);
         double norm = Double.isInfinite(maxNorm) ? Clipping.globalNorm(params) : Clipping.clipByGlobalNorm(params, maxNorm);
         carried.copyFrom(model.finalState());
         listener.onChunk(chunks, loss, norm);

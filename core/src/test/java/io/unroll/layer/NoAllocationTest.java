@@ -4,14 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.unroll.cell.CellType;
+import io.unroll.flow.FlowTelemetry;
 import io.unroll.init.InitScheme;
 import io.unroll.init.Weights;
 import io.unroll.stream.StreamPool;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.Rng;
 import io.unroll.train.Adam;
+import io.unroll.train.BatchSource;
 import io.unroll.train.Clipping;
 import io.unroll.train.Init;
+import io.unroll.train.TrainingRun;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -53,6 +56,112 @@ class NoAllocationTest {
                 () -> last[0] = step(model, params, adam, tokens, targets, batch, steps), 20, 20);
         assertEquals(0, fewest, "bytes allocated by the best window of 20 warm training steps");
         assertTrue(last[0] < first, "the steps trained: loss " + first + " -> " + last[0]);
+    }
+
+    /**
+     * With gradient-flow telemetry sampling and replaying every step (its most expensive setting),
+     * a warm training step still allocates nothing: the telemetry's buffers are sized on its first
+     * sample and its records are built only when asked for.
+     */
+    @ParameterizedTest
+    @EnumSource(CellType.class)
+    void aWarmTrainingStepWithTelemetryOnEveryStepAllocatesNothing(CellType cell) {
+        int vocabulary = 11;
+        int batch = 4;
+        int steps = 16;
+        ParamStore.Builder pb = ParamStore.builder();
+        SequenceModel model = SequenceModel.embedded(pb, vocabulary, RecurrentConfig.of(cell, 8, 24, 2));
+        ParamStore params = pb.build();
+        Rng rng = Rng.seeded(3);
+        Weights.gaussian(model.embedding().weight(), 1.0, rng);
+        Init.apply(model.rnn(), InitScheme.PYTORCH, rng);
+        Weights.uniform(model.head().weight(), 0.2, rng);
+        int[] tokens = new int[batch * steps];
+        int[] targets = new int[batch * steps];
+        for (int i = 0; i < tokens.length; i++) {
+            tokens[i] = rng.nextInt(vocabulary);
+            targets[i] = rng.nextInt(vocabulary);
+        }
+        Adam adam = Adam.adam(1e-3);
+        FlowTelemetry telemetry = FlowTelemetry.builder().every(1).replayEvery(1).build();
+        telemetry.attach(model.rnn(), params, 5.0);
+        long[] step = {0};
+        Runnable train = () -> {
+            telemetry.beginStep(++step[0]);
+            params.zeroGrads();
+            double loss = model.forward(tokens, targets, null, batch, steps, null);
+            model.backward(telemetry.backwardObserver(0));
+            telemetry.afterBackward(0);
+            telemetry.onWindow(0, loss, Clipping.clipByGlobalNorm(params, 5.0));
+            adam.step(params);
+        };
+        for (int i = 0; i < 1500; i++) {
+            train.run();
+        }
+        long fewest = WarmAllocation.fewestBytesPerWindow(train, 20, 20);
+        assertEquals(0, fewest, "bytes allocated by the best window of 20 warm training steps with telemetry");
+        assertEquals(step[0], telemetry.latest().step(), "every step was sampled");
+        assertTrue(telemetry.latest().layers().get(1).lastLossNorms() != null, "and replayed");
+    }
+
+    /**
+     * The same through a {@link TrainingRun} (truncated BPTT in two windows, clipping, telemetry on
+     * every step): the run's own loop allocates nothing once warm but the report it returns.
+     */
+    @ParameterizedTest
+    @EnumSource(value = CellType.class, names = {"RNN_TANH", "LSTM", "GRU"})
+    void aWarmTrainingRunStepWithTelemetryAllocatesOnlyItsReport(CellType cell) {
+        ParamStore.Builder pb = ParamStore.builder();
+        SequenceModel model = SequenceModel.embedded(pb, 7, RecurrentConfig.of(cell, 8, 24, 1));
+        ParamStore params = pb.build();
+        Rng rng = Rng.seeded(4);
+        Weights.gaussian(model.embedding().weight(), 1.0, rng);
+        Init.apply(model.rnn(), InitScheme.PYTORCH, rng);
+        Weights.uniform(model.head().weight(), 0.2, rng);
+        FlowTelemetry telemetry = FlowTelemetry.builder().every(1).replayEvery(1).build();
+        TrainingRun run = TrainingRun.builder().model(model, params).optimizer(Adam.adam(1e-3)).rng(rng)
+                .data(new RandomTokens(4, 16, 7)).tbptt(8).clip(5.0).telemetry(telemetry).build();
+        TrainingRun.StepReport[] last = new TrainingRun.StepReport[1];
+        Runnable train = () -> last[0] = run.trainStep();
+        for (int i = 0; i < 1500; i++) {
+            train.run();
+        }
+        TrainingRun.StepReport[] reports = new TrainingRun.StepReport[20];
+        long reportBytes = WarmAllocation.bytes(() -> {
+            for (int i = 0; i < reports.length; i++) {
+                reports[i] = new TrainingRun.StepReport(i, 1, 1, 1, 1, 0, 1);
+            }
+        });
+        long fewest = WarmAllocation.fewestBytesPerWindow(train, 20, 20, reportBytes);
+        assertEquals(reportBytes, fewest, "bytes allocated by the best window of 20 warm steps: their 20 reports");
+        assertEquals(run.step(), telemetry.latest().step());
+    }
+
+    /** Random tokens, new sequences at every step. */
+    private record RandomTokens(int batchSize, int sequenceLength, int vocabulary) implements BatchSource {
+        @Override
+        public long stepsPerEpoch() {
+            return 1000;
+        }
+
+        @Override
+        public boolean fillBatch(long step, int[] inputs, int[] targets) {
+            for (int i = 0; i < inputs.length; i++) {
+                inputs[i] = (int) ((step * 31 + i * 7) % vocabulary);
+                targets[i] = (int) ((step * 17 + i * 5 + 3) % vocabulary);
+            }
+            return true;
+        }
+
+        @Override
+        public boolean hasValidationData() {
+            return false;
+        }
+
+        @Override
+        public double validationLoss(SequenceModel model) {
+            return Double.NaN;
+        }
     }
 
     /**

@@ -9,6 +9,14 @@ final class WarmAllocation {
     private static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
+    /** The bytes one run of {@code r} allocates on this thread. */
+    static long bytes(Runnable r) {
+        long thread = Thread.currentThread().getId();
+        long before = THREADS.getThreadAllocatedBytes(thread);
+        r.run();
+        return THREADS.getThreadAllocatedBytes(thread) - before;
+    }
+
     /**
      * The fewest bytes any window of {@code windowSteps} runs of {@code step} allocated on this
      * thread, looking until a window allocates nothing or {@code seconds} have passed. "Once warm"
@@ -16,10 +24,15 @@ final class WarmAllocation {
      * vectors, and on a busy machine the compile queue can take seconds to reach the last one.
      */
     static long fewestBytesPerWindow(Runnable step, int windowSteps, double seconds) {
+        return fewestBytesPerWindow(step, windowSteps, seconds, 0);
+    }
+
+    /** As {@link #fewestBytesPerWindow(Runnable, int, double)}, looking until a window allocates at most {@code floor}. */
+    static long fewestBytesPerWindow(Runnable step, int windowSteps, double seconds, long floor) {
         long thread = Thread.currentThread().getId();
         long fewest = Long.MAX_VALUE;
         long deadline = System.nanoTime() + (long) (seconds * 1e9);
-        while (fewest > 0 && System.nanoTime() < deadline) {
+        while (fewest > floor && System.nanoTime() < deadline) {
             long before = THREADS.getThreadAllocatedBytes(thread);
             for (int i = 0; i < windowSteps; i++) {
                 step.run();

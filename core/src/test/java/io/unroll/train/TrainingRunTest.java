@@ -12,8 +12,10 @@ import io.unroll.cell.CellType;
 import io.unroll.init.InitScheme;
 import io.unroll.init.Weights;
 import io.unroll.io.Checkpoint;
+import io.unroll.layer.Recurrent;
 import io.unroll.layer.RecurrentConfig;
 import io.unroll.layer.SequenceModel;
+import io.unroll.layer.StepObserver;
 import io.unroll.tensor.Param;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.Rng;
@@ -371,6 +373,66 @@ class TrainingRunTest {
         assertEquals(1, run.stepsFor(0.01));
         assertEquals(4.0 / 3, run.epoch(4), 1e-12);
         assertEquals(B * T, run.tokensPerStep());
+    }
+
+    /** Logs every call a run makes to its telemetry, and counts the steps its observer sees. */
+    static final class TelemetryLog implements TrainingRun.Telemetry {
+        final List<String> calls = new ArrayList<>();
+        int observed;
+
+        @Override
+        public void attach(Recurrent rnn, ParamStore params, double maxNorm) {
+            calls.add("attach " + rnn.config().cell().id() + " " + params.size() + " " + maxNorm);
+        }
+
+        @Override
+        public void beginStep(long step) {
+            calls.add("begin " + step);
+        }
+
+        @Override
+        public StepObserver backwardObserver(int window) {
+            calls.add("observer " + window);
+            return (layer, t, dh, dc, batch, hidden) -> observed++;
+        }
+
+        @Override
+        public void afterBackward(int window) {
+            calls.add("after " + window);
+        }
+
+        @Override
+        public void onWindow(int window, double loss, double preClipNorm) {
+            calls.add("window " + window + (Double.isFinite(loss) && Double.isFinite(preClipNorm) ? "" : " not finite"));
+        }
+    }
+
+    @Test
+    void aTelemetryIsCalledInsideEveryWindowOfEveryStep() throws Exception {
+        TelemetryLog log = new TelemetryLog();
+        TrainingRun run = TrainingRun.builder().model(newRun(new Counting()).model(), newRun(new Counting()).params())
+                .optimizer(Adam.adam(0.05)).rng(Rng.seeded(3)).data(new Counting()).tbptt(3).clip(1.0).telemetry(log).build();
+        run.run(TrainingRun.Plan.to(2).build());
+        List<String> step = List.of("observer 0", "after 0", "window 0", "observer 1", "after 1", "window 1");
+        List<String> expected = new ArrayList<>(List.of("attach gru " + run.params().size() + " 1.0", "begin 1"));
+        expected.addAll(step);
+        expected.add("begin 2");
+        expected.addAll(step);
+        assertEquals(expected, log.calls);
+        assertEquals(2 * 2 * 3, log.observed, "each observer sees its window's 3 steps of the one layer");
+    }
+
+    @Test
+    void aWindowWhoseLossIsNotFiniteReachesTheTelemetryWithoutABackward() throws Exception {
+        TelemetryLog log = new TelemetryLog();
+        TrainingRun model = newRun(new Counting(), CellType.RNN_RELU);
+        TrainingRun run = TrainingRun.builder().model(model.model(), model.params()).optimizer(Adam.adam(0.05))
+                .rng(Rng.seeded(3)).data(new Counting()).tbptt(3).clip(1.0).telemetry(log).build();
+        Param whh = run.model().rnn().weightHh(0);
+        Arrays.fill(whh.data(), whh.offset(), whh.offset() + whh.size(), Float.NaN);
+        TrainingRun.Result result = run.run(TrainingRun.Plan.to(3).build());
+        assertEquals(TrainingRun.Outcome.DIVERGED, result.outcome());
+        assertEquals(List.of("attach rnn_relu " + run.params().size() + " 1.0", "begin 1", "window 0 not finite"), log.calls);
     }
 
     @Test
