@@ -3,6 +3,7 @@ package io.unroll.flow;
 import io.unroll.layer.Recurrent;
 import io.unroll.tensor.State;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Everything the gradient-flow diagnostics measure about one stack on one sequence, in one value
@@ -15,17 +16,26 @@ import java.util.List;
  *   chosen layer ({@link JacobianNorms});</li>
  *   <li>{@link #spectra()}: the singular values and eigenvalues of every layer's {@code W_hh}
  *   ({@link WeightSpectrum});</li>
- *   <li>{@link #bound()}: {@code (γ_W·γ_φ)^(T-1-k)} for the chosen layer, where it applies ({@link JacobianBound}).</li>
+ *   <li>{@link #bound()}: {@code (γ_W·γ_φ)^(T-1-k)} for the chosen layer, where it applies ({@link JacobianBound});</li>
+ *   <li>{@link #activity()}: every layer's tanh saturation, dead ReLU units and gate ({@link LayerActivity});</li>
+ *   <li>from these, every layer's memory horizon ({@link #horizons()}) and the verdict in words
+ *   ({@link #verdict()}).</li>
  * </ul>
  * Every run uses a copy of the stack's weights: the stack, its gradients and its workspace are left
  * as they were.
  */
-public record FlowProbe(StepGradients gradients, JacobianNorms jacobians, List<WeightSpectrum> spectra, JacobianBound bound) {
+public record FlowProbe(StepGradients gradients, JacobianNorms jacobians, List<WeightSpectrum> spectra, JacobianBound bound,
+                        List<LayerActivity> activity) {
     public FlowProbe {
-        if (gradients == null || jacobians == null || spectra == null || bound == null) {
-            throw new IllegalArgumentException("a flow probe needs its gradients, Jacobians, spectra and bound");
+        if (gradients == null || jacobians == null || spectra == null || bound == null || activity == null) {
+            throw new IllegalArgumentException("a flow probe needs its gradients, Jacobians, spectra, bound and activity");
+        }
+        if (activity.size() != gradients.layers() || spectra.size() != gradients.layers()) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "a flow probe of %d layers has %d spectra and %d"
+                    + " activities, expected one of each per layer", gradients.layers(), spectra.size(), activity.size()));
         }
         spectra = List.copyOf(spectra);
+        activity = List.copyOf(activity);
     }
 
     /** {@link #of(Recurrent, float[], State, int)} with the Jacobians of the top layer. */
@@ -45,6 +55,42 @@ public record FlowProbe(StepGradients gradients, JacobianNorms jacobians, List<W
         JacobianNorms jacobians = JacobianNorms.of(stack, input, initial, layer);
         StepGradients gradients = StepGradients.of(stack, input, initial);
         List<WeightSpectrum> spectra = WeightSpectrum.of(stack);
-        return new FlowProbe(gradients, jacobians, spectra, JacobianBound.of(spectra.get(layer), jacobians.steps()));
+        return new FlowProbe(gradients, jacobians, spectra, JacobianBound.of(spectra.get(layer), jacobians.steps()),
+                LayerActivity.of(stack, input, initial));
+    }
+
+    /**
+     * Every layer's memory horizon, read from its probe curve {@code ‖dL/dh_t‖} (a loss at the last
+     * step only, so that curve is the one {@link MemoryHorizon} reads); an entry is null where the
+     * curve has no finite, non-zero gradient at the last step or is shorter than 2 steps.
+     */
+    public MemoryHorizon[] horizons() {
+        MemoryHorizon[] horizons = new MemoryHorizon[gradients.layers()];
+        for (int k = 0; k < horizons.length; k++) {
+            double[] dh = gradients.dh(k);
+            boolean measurable = dh.length >= 2;
+            for (double v : dh) {
+                measurable &= Double.isFinite(v);
+            }
+            horizons[k] = measurable && dh[dh.length - 1] > 0 ? MemoryHorizon.of(dh) : null;
+        }
+        return horizons;
+    }
+
+    /**
+     * The verdict on this evidence ({@link Health}): vanishing from the horizons, exploding from a
+     * gradient that grows on its way back, saturated tanh, dead ReLU units.
+     */
+    public Health.Verdict verdict() {
+        int layers = activity.size();
+        double[] growth = new double[layers];
+        double[] saturation = new double[layers];
+        double[] dead = new double[layers];
+        for (int k = 0; k < layers; k++) {
+            growth[k] = Health.growth(gradients.dh(k));
+            saturation[k] = activity.get(k).tanhSaturation();
+            dead[k] = activity.get(k).deadUnits();
+        }
+        return Health.judge(Health.Evidence.ofModel(gradients.cell(), horizons(), growth, saturation, dead));
     }
 }

@@ -97,5 +97,14 @@ public record FlowSample(long step, CellType cell, int batch, int steps, double 
      * @param shutShare  the share below {@value FlowTelemetry#GATE_SHUT}: memory, and the gradient along
      *                   it, cut at that step
      */
-    public record Gate(String name, double mean, double openShare, double shutShare) {}
+    public record Gate(String name, double mean, double openShare, double shutShare) {
+        /** The gate {@code cell} keeps its memory with (f of the LSTM, z of the GRU), or null for a cell without one. */
+        static Gate of(CellType cell, double mean, double openShare, double shutShare) {
+            return switch (cell) {
+                case LSTM -> new Gate("f", mean, openShare, shutShare);
+                case GRU -> new Gate("z", mean, openShare, shutShare);
+                default -> null;
+            };
+        }
+    }
 }

@@ -2,8 +2,6 @@ package io.unroll.flow;
 
 import io.unroll.cell.Cell;
 import io.unroll.cell.CellType;
-import io.unroll.cell.GruGate;
-import io.unroll.cell.LstmGate;
 import io.unroll.cell.StepBuffers;
 import io.unroll.kernel.Kernels;
 import io.unroll.layer.Recurrent;
@@ -75,12 +73,6 @@ public final class FlowTelemetry implements TrainingRun.Telemetry {
     public static final double GATE_OPEN = 0.9;
     /** A gate below 0.1 counts as shut: it passes under 10 % per step, so memory dies within a step or two. */
     public static final double GATE_SHUT = 0.1;
-    // The thresholds as float bits. The scans count with integer arithmetic on them, never a branch:
-    // compiled while a model is young, a branch is laid out for activations that are never saturated,
-    // and costs a misprediction on every other value once half of them are (measured: 7x slower).
-    private static final int SATURATED_BITS = Float.floatToRawIntBits((float) SATURATED);
-    private static final int OPEN_BITS = Float.floatToRawIntBits((float) GATE_OPEN);
-    private static final int SHUT_BITS = Float.floatToRawIntBits((float) GATE_SHUT);
 
     private final int every;
     private final int replayEvery;
@@ -97,6 +89,7 @@ public final class FlowTelemetry implements TrainingRun.Telemetry {
     private int layers;
     private int hidden;
     private float[] largest;         // [H] scratch of a sample: each unit's largest value
+    private final double[] figures = new double[ActivationScan.FIGURES]; // scratch: one layer's activation figures
     private float[][] seedH;         // [L][B·H] dL/dh at the last step of the observed window
     private float[][] seedC;         // [L][B·H] dL/dc there, for the LSTM; null entries otherwise
 
@@ -413,91 +406,12 @@ public final class FlowTelemetry implements TrainingRun.Telemetry {
 
     /** Saturation, dead units and the gate of layer k from its stored activations, into slot s. */
     private void activations(int k, int s) {
-        StepBuffers buf = rnn.cell(k).buffers();
-        int rows = buf.steps * buf.batch;
-        int h = hidden;
-        saturation[s][k] = Double.NaN;
-        dead[s][k] = Double.NaN;
-        gateMean[s][k] = Double.NaN;
-        gateOpen[s][k] = Double.NaN;
-        gateShut[s][k] = Double.NaN;
-        switch (cell) {
-            case RNN_TANH, INDRNN_TANH -> saturation[s][k] = saturatedShare(buf.hs, buf.stateSlot(1), rows, h, 0, h);
-            case RNN_RELU, INDRNN_RELU -> dead[s][k] = deadShare(buf.hs, buf.stateSlot(1), rows, largest);
-            case LSTM -> gates(buf.gates, buf.gatesBase, rows, buf.gateWidth, LstmGate.G.offset(h), LstmGate.F.offset(h), k, s);
-            case GRU -> gates(buf.gates, buf.gatesBase, rows, buf.gateWidth, GruGate.N.offset(h), GruGate.Z.offset(h), k, s);
-            default -> throw new AssertionError(cell);
-        }
-    }
-
-    /** The share of {@code |y| > SATURATED} in a block of h values of each of {@code rows} rows of {@code width}. */
-    private static double saturatedShare(float[] a, int from, int rows, int width, int block, int h) {
-        long count = 0;
-        for (int r = 0; r < rows; r++) {
-            int o = from + r * width + block;
-            int n = 0;
-            for (int j = 0; j < h; j++) {
-                // |y| > SATURATED: the magnitude's bits exceed the threshold's, so their difference is negative
-                n += (SATURATED_BITS - (Float.floatToRawIntBits(a[o + j]) & 0x7fffffff)) >>> 31;
-            }
-            count += n;
-        }
-        return (double) count / ((long) rows * h);
-    }
-
-    /** The share of the H units never above 0 in {@code rows} rows of states {@code [rows, H]} from {@code from}. */
-    private static double deadShare(float[] hs, int from, int rows, float[] largest) {
-        int h = largest.length;
-        Arrays.fill(largest, 0f);
-        for (int r = 0; r < rows; r++) {
-            int o = from + r * h;
-            for (int j = 0; j < h; j++) {
-                largest[j] = Math.max(largest[j], hs[o + j]);
-            }
-        }
-        int never = 0;
-        for (float v : largest) {
-            never += v > 0 ? 0 : 1;
-        }
-        return (double) never / h;
-    }
-
-    /**
-     * In one pass over {@code rows} rows of gate activations {@code [rows, width]}: the saturated
-     * share of the tanh block at {@code candidate}, and the mean and the open and shut shares of
-     * the gate block at {@code keep} (values in [0, 1]), into slot s.
-     */
-    private void gates(float[] a, int from, int rows, int width, int candidate, int keep, int k, int s) {
-        int h = hidden;
-        long saturated = 0;
-        double sum = 0;
-        long open = 0;
-        long shut = 0;
-        for (int r = 0; r < rows; r++) {
-            int c = from + r * width + candidate;
-            int g = from + r * width + keep;
-            int rowSaturated = 0;
-            int rowOpen = 0;
-            int rowShut = 0;
-            float rowSum = 0;
-            for (int j = 0; j < h; j++) {
-                rowSaturated += (SATURATED_BITS - (Float.floatToRawIntBits(a[c + j]) & 0x7fffffff)) >>> 31;
-                float v = a[g + j];
-                int bits = Float.floatToRawIntBits(v); // v >= 0: the bits order as the values
-                rowSum += v;
-                rowOpen += (OPEN_BITS - bits) >>> 31;
-                rowShut += (bits - SHUT_BITS) >>> 31;
-            }
-            saturated += rowSaturated;
-            sum += rowSum;
-            open += rowOpen;
-            shut += rowShut;
-        }
-        double n = (double) rows * h;
-        saturation[s][k] = saturated / n;
-        gateMean[s][k] = sum / n;
-        gateOpen[s][k] = open / n;
-        gateShut[s][k] = shut / n;
+        ActivationScan.scan(cell, rnn.cell(k).buffers(), hidden, largest, figures);
+        saturation[s][k] = figures[ActivationScan.SATURATION];
+        dead[s][k] = figures[ActivationScan.DEAD];
+        gateMean[s][k] = figures[ActivationScan.GATE_MEAN];
+        gateOpen[s][k] = figures[ActivationScan.GATE_OPEN];
+        gateShut[s][k] = figures[ActivationScan.GATE_SHUT];
     }
 
     private void commit(double loss, double preClipNorm) {
@@ -608,11 +522,7 @@ public final class FlowTelemetry implements TrainingRun.Telemetry {
 
     private FlowSample.Layer layer(int k, double[] h, double[] c, double[] last, double sat, double deadShare,
                                    double mean, double open, double shut) {
-        FlowSample.Gate gate = switch (cell) {
-            case LSTM -> new FlowSample.Gate("f", mean, open, shut);
-            case GRU -> new FlowSample.Gate("z", mean, open, shut);
-            default -> null;
-        };
+        FlowSample.Gate gate = FlowSample.Gate.of(cell, mean, open, shut);
         double ratio = Double.NaN;
         MemoryHorizon horizon = null;
         if (last != null) {

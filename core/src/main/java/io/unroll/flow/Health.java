@@ -20,7 +20,8 @@ import java.util.Map;
  *   <li><b>non-finite</b>: a loss or gradient norm stopped being finite; names the step and the
  *   last good checkpoint when one is known.</li>
  *   <li><b>exploding</b>: clipping fired on at least {@value #EXPLODING_CLIP_SHARE} of the last
- *   updates, so the post-clip norm is pinned at the threshold.</li>
+ *   updates, so the post-clip norm is pinned at the threshold; or a gradient carried back from the
+ *   last step grows to at least {@value #EXPLODING_GROWTH} times its size there.</li>
  *   <li><b>vanishing</b>: a layer's memory horizon is reached within less than
  *   {@value #VANISHING_SHARE} of the window it trains over.</li>
  *   <li><b>saturated tanh</b>: at least {@value #SATURATED_SHARE} of a layer's tanh outputs are
@@ -38,6 +39,12 @@ public final class Health {
      * norm says the raw step would be larger still.
      */
     public static final double EXPLODING_CLIP_SHARE = 0.5;
+    /**
+     * A gradient that grows tenfold on its way back: the earliest steps' share of an update outweighs
+     * the last step's by an order of magnitude, and where the growth is geometric in the length (a
+     * W_hh whose Jacobians stay expansive) a longer sequence overflows float32.
+     */
+    public static final double EXPLODING_GROWTH = 10;
     /** Fewer updates than this are too few to call clipping a regime rather than the start of a run. */
     public static final int MIN_UPDATES = 10;
     /**
@@ -65,7 +72,7 @@ public final class Health {
         HEALTHY,
         /** A loss or gradient norm that is NaN or infinite. */
         NON_FINITE,
-        /** Clipping on most updates: the learning rate or the initialisation is too large. */
+        /** Clipping on most updates, or a gradient growing on its way back: the learning rate or the initialisation is too large. */
         EXPLODING,
         /** The gradient dies within a small part of the window. */
         VANISHING,
@@ -120,14 +127,19 @@ public final class Health {
      * @param preClipNorms       the pre-clip global gradient norms of the last updates, or null
      * @param maxNorm            the clipping threshold ({@code Infinity}: no clipping)
      * @param horizons           per layer, the memory horizon (entries may be null), or null
+     * @param growth             per layer, how many times larger than at the step where the loss is
+     *                           applied a gradient carried back from it becomes at its largest
+     *                           ({@link #growth(double[])}; NaN where unknown), or null
      * @param tanhSaturation     per layer, the share of saturated tanh outputs (NaN where none), or null
      * @param deadUnits          per layer, the share of ReLU units that never fired (NaN where none), or null
      */
     public record Evidence(CellType cell, long nonFiniteStep, Path lastGoodCheckpoint, double[] preClipNorms,
-                           double maxNorm, MemoryHorizon[] horizons, double[] tanhSaturation, double[] deadUnits) {
+                           double maxNorm, MemoryHorizon[] horizons, double[] growth, double[] tanhSaturation,
+                           double[] deadUnits) {
         public Evidence {
             preClipNorms = preClipNorms == null ? new double[0] : preClipNorms.clone();
             horizons = horizons == null ? new MemoryHorizon[0] : horizons.clone();
+            growth = growth == null ? new double[0] : growth.clone();
             tanhSaturation = tanhSaturation == null ? new double[0] : tanhSaturation.clone();
             deadUnits = deadUnits == null ? new double[0] : deadUnits.clone();
         }
@@ -143,6 +155,11 @@ public final class Health {
         }
 
         @Override
+        public double[] growth() {
+            return growth.clone();
+        }
+
+        @Override
         public double[] tanhSaturation() {
             return tanhSaturation.clone();
         }
@@ -153,28 +170,33 @@ public final class Health {
         }
 
         /**
-         * The evidence a one-shot look at a model has, per layer: the horizon of its gradient curve
-         * (e.g. {@link MemoryHorizon#of(double[])}), the saturation and the dead units (NaN where
-         * they do not apply); no clipping history, nothing non-finite.
+         * The evidence a one-shot look at a model has, per layer: the horizon and growth of its
+         * gradient curve (e.g. {@link MemoryHorizon#of(double[])}, {@link #growth(double[])}), the
+         * saturation and the dead units (NaN where they do not apply); no clipping history, nothing
+         * non-finite.
          */
-        public static Evidence ofModel(CellType cell, MemoryHorizon[] horizons, double[] tanhSaturation, double[] deadUnits) {
-            return new Evidence(cell, -1, null, null, Double.POSITIVE_INFINITY, horizons, tanhSaturation, deadUnits);
+        public static Evidence ofModel(CellType cell, MemoryHorizon[] horizons, double[] growth, double[] tanhSaturation,
+                                       double[] deadUnits) {
+            return new Evidence(cell, -1, null, null, Double.POSITIVE_INFINITY, horizons, growth, tanhSaturation, deadUnits);
         }
 
         /** All the evidence of a telemetry summary, with the last good checkpoint the run knows (or null). */
         public static Evidence of(FlowSummary summary, Path lastGoodCheckpoint) {
             int n = summary.layers().size();
             MemoryHorizon[] horizons = new MemoryHorizon[n];
+            double[] growth = new double[n];
             double[] saturation = new double[n];
             double[] dead = new double[n];
             for (int k = 0; k < n; k++) {
                 FlowSample.Layer layer = summary.layers().get(k);
                 horizons[k] = layer.horizon();
+                double[] curve = layer.lastLossNorms();
+                growth[k] = curve == null ? Double.NaN : Health.growth(curve);
                 saturation[k] = layer.tanhSaturation();
                 dead[k] = layer.deadUnits();
             }
             return new Evidence(summary.cell(), summary.nonFiniteStep(), lastGoodCheckpoint, summary.preClipNorms(),
-                    summary.maxNorm(), horizons, saturation, dead);
+                    summary.maxNorm(), horizons, growth, saturation, dead);
         }
     }
 
@@ -218,7 +240,43 @@ public final class Health {
                 Map.of("step", (double) e.nonFiniteStep())));
     }
 
+    /**
+     * How many times larger than at the last step a gradient curve {@code ‖dL/ds_t‖} (a loss at the
+     * last step only) becomes at its largest going back: {@code max_t norms[t] / norms[T-1]}, at least
+     * 1; Infinity when some norm overflowed, NaN when there is no finite gradient at the last step.
+     */
+    public static double growth(double[] normsByStep) {
+        double last = normsByStep[normsByStep.length - 1];
+        if (!(last > 0) || Double.isInfinite(last)) {
+            return Double.NaN;
+        }
+        double largest = last;
+        for (double v : normsByStep) {
+            largest = Double.isNaN(v) ? Double.POSITIVE_INFINITY : Math.max(largest, v);
+        }
+        return largest / last;
+    }
+
     private static void exploding(Evidence e, List<Finding> found) {
+        clipping(e, found);
+        for (int k = 0; k < e.growth.length; k++) {
+            double g = e.growth[k];
+            if (Double.isNaN(g) || g < EXPLODING_GROWTH) {
+                continue;
+            }
+            Map<String, Double> figures = new LinkedHashMap<>();
+            figures.put("layer", (double) k);
+            figures.put("growth", g);
+            found.add(new Finding(Condition.EXPLODING, String.format(Locale.ROOT,
+                    "exploding gradients in layer %d: a gradient carried back from the last step grows to %s its size there"
+                            + " (%sx counts), so the earliest steps would dominate every update, and a longer sequence"
+                            + " overflows. The recurrent weights are too large: initialise W_hh orthogonally or at a smaller"
+                            + " scale (a spectral radius below 1), and clip the gradient",
+                    k, Double.isInfinite(g) ? "beyond float range" : num(g) + "x", num(EXPLODING_GROWTH)), figures));
+        }
+    }
+
+    private static void clipping(Evidence e, List<Finding> found) {
         double[] norms = e.preClipNorms;
         int n = norms.length;
         if (n < MIN_UPDATES || Double.isInfinite(e.maxNorm())) {

@@ -169,10 +169,10 @@ class HealthTest {
         }
         MemoryHorizon h = MemoryHorizon.of(curve);
         Health.Verdict v = Health.judge(Health.Evidence.ofModel(CellType.RNN_TANH, new MemoryHorizon[] {h},
-                new double[] {0.6}, null));
+                new double[] {Health.growth(curve)}, new double[] {0.6}, null));
         assertTrue(v.has(Health.Condition.VANISHING) && v.has(Health.Condition.SATURATED_TANH), v.words());
         assertEquals(2, v.findings().size(), "no clipping history, nothing non-finite, no dead units: " + v.words());
-        Health.Verdict quiet = Health.judge(Health.Evidence.ofModel(CellType.LSTM, null, new double[] {0.1}, null));
+        Health.Verdict quiet = Health.judge(Health.Evidence.ofModel(CellType.LSTM, null, null, new double[] {0.1}, null));
         assertTrue(quiet.healthy(), quiet.words());
     }
 
@@ -181,33 +181,49 @@ class HealthTest {
         double[] norms = new double[20];
         java.util.Arrays.fill(norms, 0, 10, 2.0); // 10 of 20 above the threshold of 1: exactly half
         java.util.Arrays.fill(norms, 10, 20, 0.5);
-        Health.Evidence half = new Health.Evidence(null, -1, null, norms, 1.0, null, null, null);
+        Health.Evidence half = new Health.Evidence(null, -1, null, norms, 1.0, null, null, null, null);
         assertTrue(Health.judge(half).has(Health.Condition.EXPLODING));
         norms[0] = 0.5;
-        Health.Evidence less = new Health.Evidence(null, -1, null, norms, 1.0, null, null, null);
+        Health.Evidence less = new Health.Evidence(null, -1, null, norms, 1.0, null, null, null, null);
         assertFalse(Health.judge(less).has(Health.Condition.EXPLODING));
         double[] few = {9, 9, 9};
-        assertFalse(Health.judge(new Health.Evidence(null, -1, null, few, 1.0, null, null, null))
+        assertFalse(Health.judge(new Health.Evidence(null, -1, null, few, 1.0, null, null, null, null))
                 .has(Health.Condition.EXPLODING), "fewer than MIN_UPDATES updates");
         MemoryHorizon quarter = new MemoryHorizon(25, true, 99, 0.01);
         MemoryHorizon under = new MemoryHorizon(24, true, 99, 0.01);
-        assertFalse(Health.judge(Health.Evidence.ofModel(null, new MemoryHorizon[] {quarter}, null, null))
+        assertFalse(Health.judge(Health.Evidence.ofModel(null, new MemoryHorizon[] {quarter}, null, null, null))
                 .has(Health.Condition.VANISHING));
-        assertTrue(Health.judge(Health.Evidence.ofModel(null, new MemoryHorizon[] {under}, null, null))
+        assertTrue(Health.judge(Health.Evidence.ofModel(null, new MemoryHorizon[] {under}, null, null, null))
                 .has(Health.Condition.VANISHING));
         MemoryHorizon shortWindow = new MemoryHorizon(1, true, 5, 0.01);
-        assertFalse(Health.judge(Health.Evidence.ofModel(null, new MemoryHorizon[] {shortWindow}, null, null))
+        assertFalse(Health.judge(Health.Evidence.ofModel(null, new MemoryHorizon[] {shortWindow}, null, null, null))
                 .has(Health.Condition.VANISHING), "a window of 6 steps is too short to judge");
-        assertTrue(Health.judge(Health.Evidence.ofModel(null, null, null, new double[] {Double.NaN, 0.2}))
+        assertTrue(Health.judge(Health.Evidence.ofModel(null, null, null, null, new double[] {Double.NaN, 0.2}))
                 .has(Health.Condition.DEAD_RELU));
-        assertFalse(Health.judge(Health.Evidence.ofModel(null, null, null, new double[] {0.19}))
+        assertFalse(Health.judge(Health.Evidence.ofModel(null, null, null, null, new double[] {0.19}))
                 .has(Health.Condition.DEAD_RELU));
+        assertTrue(Health.judge(Health.Evidence.ofModel(null, null, new double[] {1, 10}, null, null))
+                .has(Health.Condition.EXPLODING));
+        assertFalse(Health.judge(Health.Evidence.ofModel(null, null, new double[] {9.99, Double.NaN}, null, null))
+                .has(Health.Condition.EXPLODING));
+    }
+
+    @Test
+    void growthIsTheLargestNormOverTheOneAtTheLastStep() {
+        assertEquals(4.0, Health.growth(new double[] {2, 4, 3, 1}));
+        assertEquals(1.0, Health.growth(new double[] {0.5, 0.25, 2}), "a gradient that only shrinks grows 1x");
+        assertEquals(Double.POSITIVE_INFINITY, Health.growth(new double[] {Double.POSITIVE_INFINITY, 3, 1}));
+        assertEquals(Double.POSITIVE_INFINITY, Health.growth(new double[] {Double.NaN, 3, 1}), "NaN: overflowed on the way");
+        assertTrue(Double.isNaN(Health.growth(new double[] {1, 0})), "no gradient at the last step");
+        Health.Verdict v = Health.judge(Health.Evidence.ofModel(CellType.RNN_TANH, null,
+                new double[] {Double.POSITIVE_INFINITY}, null, null));
+        assertTrue(v.has(Health.Condition.EXPLODING) && v.words().contains("beyond float range"), v.words());
     }
 
     @Test
     void evidenceIsACopy() {
         double[] norms = {1, 2, 3};
-        Health.Evidence e = new Health.Evidence(null, -1, null, norms, 5, null, null, null);
+        Health.Evidence e = new Health.Evidence(null, -1, null, norms, 5, null, null, null, null);
         norms[0] = 99;
         e.preClipNorms()[1] = 99;
         assertEquals(1.0, e.preClipNorms()[0]);
