@@ -3,9 +3,14 @@ package io.unroll.cli;
 import io.unroll.cell.Cell;
 import io.unroll.cell.CellType;
 import io.unroll.flow.FlowProbe;
+import io.unroll.flow.FlowSample;
+import io.unroll.flow.FlowTelemetry;
 import io.unroll.flow.GradientDecay;
+import io.unroll.flow.Health;
 import io.unroll.flow.JacobianBound;
 import io.unroll.flow.JacobianNorms;
+import io.unroll.flow.LayerActivity;
+import io.unroll.flow.MemoryHorizon;
 import io.unroll.flow.StepGradients;
 import io.unroll.flow.WeightSpectrum;
 import io.unroll.init.InitScheme;
@@ -22,6 +27,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -233,7 +239,14 @@ public final class FlowCommand implements Callable<Integer> {
         }
         sb.append(curve.render("step t"));
         double[] dh = g.dh(top);
-        sb.append(String.format(Locale.ROOT, "ratio step 0 / step %d: %.3e%n%n", steps - 1, dh[0] / dh[steps - 1]));
+        sb.append(String.format(Locale.ROOT, "ratio step 0 / step %d: %.3e%n", steps - 1, dh[0] / dh[steps - 1]));
+        MemoryHorizon[] horizons = probe.horizons();
+        for (int k = horizons.length - 1; k >= 0; k--) {
+            sb.append(horizons.length > 1 ? "layer " + k + " " : "").append("memory horizon (the distance back at which the gradient"
+                    + " on the state falls below 1% of its size at the last step): ").append(horizons[k] == null ? "none (no finite gradient)"
+                    : horizons[k]).append('\n');
+        }
+        sb.append('\n');
         String state = subject.stack().config().cell().hasCellState() ? "(h, c)" : "h";
         sb.append(String.format(Locale.ROOT, "||d s_%d / d s_k||_2, s = %s of layer %d, against the bound (gamma_W gamma_phi)^(%d-k):%n",
                 steps - 1, state, j.layer(), steps - 1));
@@ -247,7 +260,7 @@ public final class FlowCommand implements Callable<Integer> {
             sb.append(String.format(Locale.ROOT, "gamma_W = %.4g (largest singular value of W_hh), gamma_phi = %.3g", bound.gammaW(),
                     bound.gammaPhi()));
             int above = 0;
-            double highest = max(j.spectral());
+            double highest = Arrays.stream(j.spectral()).max().orElse(0);
             while (above < steps && bound.values()[above] > 10 * highest) {
                 above++;
             }
@@ -271,7 +284,34 @@ public final class FlowCommand implements Callable<Integer> {
             }
             sb.append("; spectral radius ").append(radii).append('\n');
         }
+        sb.append('\n');
+        for (LayerActivity a : probe.activity()) {
+            sb.append(activity(a)).append('\n');
+        }
+        sb.append("\nverdict:\n");
+        for (Health.Finding f : probe.verdict().findings()) {
+            sb.append("  ").append(f.words()).append('\n');
+        }
         return sb.toString();
+    }
+
+    /** One layer's activity in a line: saturation or dead units, and the gate. */
+    static String activity(LayerActivity a) {
+        StringBuilder s = new StringBuilder("layer " + a.layer() + " on this sequence: ");
+        if (!Double.isNaN(a.tanhSaturation())) {
+            s.append(String.format(Locale.ROOT, "%.1f%% of tanh outputs saturated (|y| > %s)", 100 * a.tanhSaturation(),
+                    FlowTelemetry.SATURATED));
+        }
+        if (!Double.isNaN(a.deadUnits())) {
+            s.append(String.format(Locale.ROOT, "%.1f%% of ReLU units never fire", 100 * a.deadUnits()));
+        }
+        FlowSample.Gate g = a.gate();
+        if (g != null) {
+            s.append(String.format(Locale.ROOT, "; %s gate %s mean %.3f, %.1f%% above %s, %.1f%% below %s",
+                    g.name().equals("f") ? "forget" : "update", g.name(), g.mean(), 100 * g.openShare(), FlowTelemetry.GATE_OPEN,
+                    100 * g.shutShare(), FlowTelemetry.GATE_SHUT));
+        }
+        return s.toString();
     }
 
     private static Map<String, Object> json(Subject subject, FlowProbe probe) {
@@ -286,6 +326,10 @@ public final class FlowCommand implements Callable<Integer> {
         doc.put("gradientNormsByLayer", g.dh());
         double[] dh = g.dh(top);
         doc.put("ratio", dh[0] / dh[dh.length - 1]);
+        MemoryHorizon[] horizons = probe.horizons();
+        doc.put("horizon", horizons[horizons.length - 1]);
+        doc.put("horizons", horizons);
+        doc.put("growth", Health.growth(probe.stateNorms(top)));
         doc.put("jacobianLayer", j.layer());
         doc.put("jacobianNorms", j.spectral());
         doc.put("jacobianFrobeniusNorms", j.frobenius());
@@ -302,6 +346,8 @@ public final class FlowCommand implements Callable<Integer> {
         List<WeightSpectrum> spectra = probe.spectra();
         doc.put("singularValues", spectra.get(spectra.size() - 1).singularValues());
         doc.put("spectra", spectra);
+        doc.put("activity", probe.activity());
+        doc.put("verdict", probe.verdict());
         return doc;
     }
 
@@ -380,14 +426,6 @@ public final class FlowCommand implements Callable<Integer> {
         w.metadata("format", "pt");
         w.metadata("unroll.cell", c.cell().id());
         w.write(file);
-    }
-
-    private static double max(double[] values) {
-        double m = 0;
-        for (double v : values) {
-            m = Math.max(m, v);
-        }
-        return m;
     }
 
     private void checkRange(String option, int value, int max) {

@@ -55,6 +55,36 @@ class FlowCommandTest {
         }
         assertEquals("rnn_tanh", flow.get("cell").asText());
         assertEquals(0.9, flow.get("scale").asDouble(), 0.0);
+        // the horizon is read from the gradient curve: the first distance back below 1% of the last step's norm
+        JsonNode g = flow.get("gradientNorms");
+        int expected = 29;
+        for (int d = 1; d <= 29; d++) {
+            if (g.get(29 - d).asDouble() < 0.01 * g.get(29).asDouble()) {
+                expected = d;
+                break;
+            }
+        }
+        assertEquals(expected, flow.get("horizon").get("steps").asInt());
+        assertEquals(29, flow.get("horizon").get("span").asInt());
+        assertEquals(flow.get("horizon"), flow.get("horizons").get(0));
+        JsonNode activity = flow.get("activity").get(0);
+        assertTrue(activity.get("tanhSaturation").asDouble() >= 0 && activity.get("tanhSaturation").asDouble() <= 1, activity.toString());
+        assertEquals("NaN", activity.get("deadUnits").asText());
+        JsonNode findings = flow.get("verdict").get("findings");
+        assertTrue(findings.size() >= 1 && findings.get(0).get("words").asText().length() > 20, findings.toString());
+    }
+
+    @Test
+    void theVerdictSaysVanishingAndExplodingWhereTheCurveShowsThem() throws Exception {
+        JsonNode small = run("flow", "--json", "--hidden", "32", "--init", "gaussian", "--scale", "0.5").json();
+        assertEquals("VANISHING", small.get("verdict").get("findings").get(0).get("condition").asText(), small.get("verdict").toString());
+        assertTrue(small.get("horizon").get("steps").asInt() < 20, small.get("horizon").toString());
+        JsonNode large = run("flow", "--json", "--hidden", "32", "--init", "orthogonal", "--scale", "1.5").json();
+        assertEquals("EXPLODING", large.get("verdict").get("findings").get(0).get("condition").asText(), large.get("verdict").toString());
+        assertTrue(large.get("growth").asDouble() >= 10, large.get("growth").toString());
+        CharModelCommandsTest.Outcome text = run("flow", "--hidden", "32", "--init", "orthogonal", "--scale", "1.5");
+        assertTrue(text.out().contains("verdict:\n  exploding gradients in layer 0"), text.out());
+        assertTrue(text.out().contains("memory horizon (the distance back"), text.out());
     }
 
     @Test
@@ -68,6 +98,7 @@ class FlowCommandTest {
         CharModelCommandsTest.Outcome lstm = run("flow", "--length", "20", "--hidden", "8", "--cell", "lstm", "--init", "pytorch");
         assertEquals(0, lstm.exitCode(), lstm.err());
         assertTrue(lstm.out().contains("○ dc (cell state)") && lstm.out().contains("no bound drawn: "), lstm.out());
+        assertTrue(lstm.out().contains("layer 0 on this sequence: ") && lstm.out().contains("; forget gate f mean 0."), lstm.out());
     }
 
     @Test

@@ -60,14 +60,27 @@ public record FlowProbe(StepGradients gradients, JacobianNorms jacobians, List<W
     }
 
     /**
-     * Every layer's memory horizon, read from its probe curve {@code ‖dL/dh_t‖} (a loss at the last
-     * step only, so that curve is the one {@link MemoryHorizon} reads); an entry is null where the
-     * curve has no finite, non-zero gradient at the last step or is shorter than 2 steps.
+     * Layer k's probe curve over its whole state, {@code ‖dL/ds_t‖ = √(‖dL/dh_t‖² + ‖dL/dc_t‖²)}
+     * (just {@code ‖dL/dh_t‖} without a cell state): the curve the telemetry's horizon reads, here
+     * from a loss at the last step only.
+     */
+    public double[] stateNorms(int layer) {
+        double[] s = gradients.dh(layer);
+        double[] dc = gradients.dc() == null ? null : gradients.dc(layer);
+        for (int t = 0; dc != null && t < s.length; t++) {
+            s[t] = Math.hypot(s[t], dc[t]);
+        }
+        return s;
+    }
+
+    /**
+     * Every layer's memory horizon, read from {@link #stateNorms}; an entry is null where the curve
+     * has no finite, non-zero gradient at the last step or is shorter than 2 steps.
      */
     public MemoryHorizon[] horizons() {
         MemoryHorizon[] horizons = new MemoryHorizon[gradients.layers()];
         for (int k = 0; k < horizons.length; k++) {
-            double[] dh = gradients.dh(k);
+            double[] dh = stateNorms(k);
             boolean measurable = dh.length >= 2;
             for (double v : dh) {
                 measurable &= Double.isFinite(v);
@@ -87,7 +100,7 @@ public record FlowProbe(StepGradients gradients, JacobianNorms jacobians, List<W
         double[] saturation = new double[layers];
         double[] dead = new double[layers];
         for (int k = 0; k < layers; k++) {
-            growth[k] = Health.growth(gradients.dh(k));
+            growth[k] = Health.growth(stateNorms(k));
             saturation[k] = activity.get(k).tanhSaturation();
             dead[k] = activity.get(k).deadUnits();
         }

@@ -127,22 +127,10 @@ public record WeightSpectrum(CellType cell, int layer, double[] singularValues, 
      * @throws IllegalArgumentException for a layer outside the stack or a weight with a non-finite value
      */
     public static WeightSpectrum of(Recurrent stack, int layer) {
-        int layers = stack.config().layers();
-        if (layer < 0 || layer >= layers) {
-            throw new IllegalArgumentException("layer is " + layer + ", expected 0 to " + (layers - 1) + " (the stack has "
-                    + layers + " layer" + (layers == 1 ? "" : "s") + ")");
-        }
+        float[] w = finiteWeights(stack, layer);
         CellType type = stack.config().cell();
         int h = stack.config().hiddenSize();
-        Param p = stack.weightHh(layer);
-        float[] w = p.copyValues();
-        for (int i = 0; i < w.length; i++) {
-            if (!Float.isFinite(w[i])) {
-                throw new IllegalArgumentException(p.name() + " has the value " + w[i] + " at index " + i
-                        + ", expected finite weights for a spectrum");
-            }
-        }
-        if (p.shape().length == 1) {
+        if (stack.weightHh(layer).shape().length == 1) {
             return diagonal(type, layer, w);
         }
         String[] gates = gateNames(type);
@@ -157,6 +145,59 @@ public record WeightSpectrum(CellType cell, int layer, double[] singularValues, 
             blocks.add(block(gates[g], block));
         }
         return new WeightSpectrum(type, layer, singularValues(whole), blocks);
+    }
+
+    /**
+     * Only the spectral radius (largest |eigenvalue|) of each gate block of layer {@code layer}'s
+     * {@code weight_hh}, in PyTorch's row order: the eigenvalues without the singular values, a
+     * fraction of {@link #of(Recurrent, int)}'s cost, for watching it during training.
+     *
+     * @throws IllegalArgumentException for a layer outside the stack or a weight with a non-finite value
+     */
+    public static double[] spectralRadii(Recurrent stack, int layer) {
+        float[] w = finiteWeights(stack, layer);
+        if (stack.weightHh(layer).shape().length == 1) {
+            double largest = 0;
+            for (float u : w) {
+                largest = Math.max(largest, Math.abs(u));
+            }
+            return new double[] {largest};
+        }
+        int h = stack.config().hiddenSize();
+        double[] radii = new double[w.length / (h * h)];
+        EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(h, false);
+        DMatrixRMaj block = new DMatrixRMaj(h, h);
+        for (int g = 0; g < radii.length; g++) {
+            for (int i = 0; i < h * h; i++) {
+                block.data[i] = w[g * h * h + i];
+            }
+            if (!eig.decompose(block)) {
+                throw new IllegalStateException("EJML's eigendecomposition did not converge for gate block " + g + " of "
+                        + stack.weightHh(layer).name());
+            }
+            for (int i = 0; i < h; i++) {
+                radii[g] = Math.max(radii[g], eig.getEigenvalue(i).getMagnitude());
+            }
+        }
+        return radii;
+    }
+
+    /** Layer {@code layer}'s {@code weight_hh} values, all finite. */
+    private static float[] finiteWeights(Recurrent stack, int layer) {
+        int layers = stack.config().layers();
+        if (layer < 0 || layer >= layers) {
+            throw new IllegalArgumentException("layer is " + layer + ", expected 0 to " + (layers - 1) + " (the stack has "
+                    + layers + " layer" + (layers == 1 ? "" : "s") + ")");
+        }
+        Param p = stack.weightHh(layer);
+        float[] w = p.copyValues();
+        for (int i = 0; i < w.length; i++) {
+            if (!Float.isFinite(w[i])) {
+                throw new IllegalArgumentException(p.name() + " has the value " + w[i] + " at index " + i
+                        + ", expected finite weights for a spectrum");
+            }
+        }
+        return w;
     }
 
     /** γ_W: the largest singular value of the whole {@code W_hh} (for the IndRNN, {@code max |u_j|}). */

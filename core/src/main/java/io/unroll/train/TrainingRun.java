@@ -71,7 +71,7 @@ public final class TrainingRun {
     private double clippedNormSum;
     private int windows;
     private int clippedWindows;
-    private final Telemetry telemetry;
+    private Telemetry telemetry;
     private final TruncatedBptt.ChunkListener windowListener = new TruncatedBptt.ChunkListener() {
         @Override
         public void onChunk(long chunk, double loss, double preClipNorm) {
@@ -302,8 +302,7 @@ public final class TrainingRun {
         int steps = data.sequenceLength();
         int window = b.window == 0 ? steps : Math.min(b.window, steps);
         this.tbptt = new TruncatedBptt(model, params, optimizer, batch, window, clip);
-        this.telemetry = b.telemetry;
-        telemetry.attach(model.rnn(), params, clip);
+        watch(b.telemetry);
         this.inputs = new int[batch * steps];
         this.targets = new int[batch * steps];
         if (b.resumedFrom != null) {
@@ -494,6 +493,16 @@ public final class TrainingRun {
     /** The steps of {@code epochs} passes over the training data, at least 1. */
     public long stepsFor(double epochs) {
         return Math.max(1, Math.round(epochs * data.stepsPerEpoch()));
+    }
+
+    /**
+     * Watches the following steps with {@code telemetry} in place of the run's present one (the
+     * builder's, or none): for a run made by someone else's code, such as a character model's
+     * trainer. Call it between steps, on the training thread.
+     */
+    public void watch(Telemetry telemetry) {
+        this.telemetry = Objects.requireNonNull(telemetry, "telemetry");
+        telemetry.attach(model.rnn(), params, clip);
     }
 
     /**

@@ -24,7 +24,8 @@ import java.util.Arrays;
  */
 final class Runs {
     /** What a run gave: its result, the telemetry and its summary, and the verdict on it. */
-    record Outcome(TrainingRun.Result result, FlowTelemetry telemetry, FlowSummary summary, Health.Verdict verdict) {}
+    record Outcome(TrainingRun.Result result, FlowTelemetry telemetry, FlowSummary summary, Health.Verdict verdict,
+                   FlowHistory history) {}
 
     CellType cell = CellType.RNN_TANH;
     InitScheme init = InitScheme.PYTORCH;
@@ -44,6 +45,7 @@ final class Runs {
     int validateEvery = 1000;
     TrainingRun.Listener listener;
     long poisonAfter = -1;          // after this step, a recurrent weight becomes NaN
+    boolean history;                // watched through a FlowHistory rather than the builder's telemetry
 
     static Runs of(CellType cell) {
         Runs r = new Runs();
@@ -99,6 +101,12 @@ final class Runs {
         return this;
     }
 
+    /** Watch the run through a {@link FlowHistory}, which feeds on the telemetry. */
+    Runs history() {
+        this.history = true;
+        return this;
+    }
+
     /** After step {@code step}, one weight of W_hh becomes NaN, as a bad update would leave it. */
     Runs poisonAfter(long step) {
         this.poisonAfter = step;
@@ -125,13 +133,25 @@ final class Runs {
             Init.forgetGateBias(model.rnn(), forgetBias);
         }
         Weights.uniform(model.head().weight(), 1 / Math.sqrt(hidden), rng);
-        FlowTelemetry telemetry = FlowTelemetry.builder().every(every).replayEvery(replayEvery).window(50).build();
+        FlowTelemetry.Builder settings = FlowTelemetry.builder().every(every).replayEvery(replayEvery).window(50);
+        FlowTelemetry telemetry = history ? null : settings.build();
         TrainingRun.Builder b = TrainingRun.builder().model(model, params).optimizer(optimizer).rng(rng)
-                .data(new Recall(batch, length, 2)).telemetry(telemetry);
+                .data(new Recall(batch, length, 2));
+        if (telemetry != null) {
+            b.telemetry(telemetry);
+        }
         if (!Double.isInfinite(clip)) {
             b.clip(clip);
         }
+        TrainingRun run = b.build();
+        FlowHistory watched = history ? FlowHistory.watch(run, settings) : null;
+        if (watched != null) {
+            telemetry = watched.telemetry();
+        }
         TrainingRun.Plan.Builder plan = TrainingRun.Plan.to(steps).validateEvery(validateEvery);
+        if (watched != null) {
+            plan.listener(watched);
+        }
         if (checkpoints != null) {
             plan.checkpointsIn(checkpoints);
         }
@@ -151,11 +171,11 @@ final class Runs {
         }
         TrainingRun.Result result;
         try {
-            result = b.build().run(plan.build());
+            result = run.run(plan.build());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         FlowSummary summary = telemetry.summary();
-        return new Outcome(result, telemetry, summary, Health.judge(summary, result.lastGoodCheckpoint()));
+        return new Outcome(result, telemetry, summary, Health.judge(summary, result.lastGoodCheckpoint()), watched);
     }
 }

@@ -144,6 +144,22 @@ class WeightSpectrumTest {
         }
     }
 
+    /** The cheap radii are the full spectrum's, block by block, for every cell. */
+    @ParameterizedTest
+    @EnumSource(CellType.class)
+    void theSpectralRadiiAloneAreThoseOfTheFullSpectrum(CellType type) {
+        Recurrent rnn = stack(type, 7, 2, 5);
+        for (int k = 0; k < 2; k++) {
+            List<WeightSpectrum.Block> blocks = WeightSpectrum.of(rnn, k).blocks();
+            double[] radii = WeightSpectrum.spectralRadii(rnn, k);
+            assertEquals(blocks.size(), radii.length);
+            for (int g = 0; g < radii.length; g++) {
+                assertEquals(blocks.get(g).spectralRadius(), radii[g], TOL, type + " layer " + k + " block " + g);
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> WeightSpectrum.spectralRadii(rnn, 2));
+    }
+
     @Test
     void theIndRnnsWeightIsTheDiagonalOfU() {
         Recurrent rnn = stack(CellType.INDRNN_TANH, 5, 1, 23);
