@@ -71,6 +71,16 @@ final class HtmlReport {
      * @param logY a log-scale y axis (values <= 0 are gaps then)
      */
     HtmlReport lineChart(String caption, String xLabel, String yLabel, double[] x, List<Series> series, boolean logY) {
+        return lineChart(caption, xLabel, yLabel, x, series, logY, null);
+    }
+
+    /** A line chart on a linear y axis fixed to {@code [yRange[0], yRange[1]]} (e.g. 0 to 1 for a share). */
+    HtmlReport lineChart(String caption, String xLabel, String yLabel, double[] x, List<Series> series, double[] yRange) {
+        return lineChart(caption, xLabel, yLabel, x, series, false, yRange);
+    }
+
+    private HtmlReport lineChart(String caption, String xLabel, String yLabel, double[] x, List<Series> series, boolean logY,
+                                 double[] yRange) {
         for (Series s : series) {
             if (s.values().length != x.length) {
                 throw new IllegalArgumentException("series '" + s.label() + "' has " + s.values().length + " values for "
@@ -82,12 +92,15 @@ final class HtmlReport {
         spec.put("xLabel", xLabel);
         spec.put("yLabel", yLabel);
         spec.put("logY", logY);
+        if (yRange != null) {
+            spec.put("yRange", yRange);
+        }
         List<String> labels = new ArrayList<>();
         List<Double[]> columns = new ArrayList<>();
-        columns.add(gaps(x));
+        columns.add(gaps(x, false));
         for (Series s : series) {
             labels.add(s.label());
-            columns.add(gaps(logY ? positiveOrNaN(s.values()) : s.values()));
+            columns.add(gaps(s.values(), logY));
         }
         spec.put("labels", labels);
         spec.put("columns", columns);
@@ -112,11 +125,11 @@ final class HtmlReport {
         spec.put("kind", "heat");
         spec.put("xLabel", xLabel);
         spec.put("yLabel", yLabel);
-        spec.put("x", gaps(columns));
-        spec.put("y", gaps(rows));
+        spec.put("x", gaps(columns, false));
+        spec.put("y", gaps(rows, false));
         Double[][] log = new Double[values.length][];
         for (int r = 0; r < values.length; r++) {
-            log[r] = gaps(positiveOrNaN(values[r]));
+            log[r] = gaps(values[r], true);
         }
         spec.put("values", log);
         return chart(caption, spec);
@@ -156,21 +169,15 @@ final class HtmlReport {
         }
     }
 
-    private static double[] positiveOrNaN(double[] values) {
-        double[] out = values.clone();
-        for (int i = 0; i < out.length; i++) {
-            if (!(out[i] > 0) || Double.isInfinite(out[i])) {
-                out[i] = Double.NaN;
-            }
-        }
-        return out;
-    }
-
-    /** The values with every non-finite one as null, which JSON can hold: a gap for uPlot and the heat map. */
-    private static Double[] gaps(double[] values) {
+    /**
+     * The values with every non-finite one (and, on a log scale, every one <= 0) as null, which JSON
+     * can hold: a gap for uPlot and the heat map.
+     */
+    private static Double[] gaps(double[] values, boolean logScale) {
         Double[] out = new Double[values.length];
         for (int i = 0; i < values.length; i++) {
-            out[i] = Double.isFinite(values[i]) ? values[i] : null;
+            double v = values[i];
+            out[i] = Double.isFinite(v) && (!logScale || v > 0) ? v : null;
         }
         return out;
     }
@@ -240,9 +247,9 @@ final class HtmlReport {
               function fmt(v) { return v == null ? '-' : Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(3) : +v.toPrecision(4); }
               function line(el, d) {
                 const series = [{ label: d.xLabel }].concat(d.labels.map((l, i) => ({ label: l, stroke: palette[i % palette.length],
-                  width: 1.5, value: (u, v) => fmt(v) })));
+                  width: 1.5, spanGaps: true, value: (u, v) => fmt(v) })));
                 new uPlot({ width: width(), height: 300, series: series,
-                  scales: { x: { time: false }, y: d.logY ? { distr: 3 } : {} },
+                  scales: { x: { time: false }, y: d.logY ? { distr: 3 } : d.yRange ? { range: d.yRange } : {} },
                   axes: [{ label: d.xLabel }, { label: d.yLabel, size: 70, values: (u, ticks) => ticks.map(tick) }] }, d.columns, el);
               }
               // viridis-like: dark blue (small) to yellow (large)

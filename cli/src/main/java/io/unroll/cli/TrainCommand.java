@@ -1,6 +1,9 @@
 package io.unroll.cli;
 
 import io.unroll.cell.CellType;
+import io.unroll.flow.FlowHistory;
+import io.unroll.flow.FlowTelemetry;
+import io.unroll.flow.Health;
 import io.unroll.io.Checkpoint;
 import io.unroll.train.CharTrainer;
 import io.unroll.train.CharTrainer.Setting;
@@ -128,6 +131,14 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Progress on stderr: auto (a bar on a terminal, else a line every "
                     + ProgressBar.LINE_INTERVAL_SECONDS + " s), bar, lines or none (default: ${DEFAULT-VALUE}).")
     String progress;
+    @Option(names = "--report", paramLabel = "FILE.html",
+            description = "Write the run's gradient flow as a self-contained HTML page with charts at the end (also when"
+                    + " stopped or diverged; no network needed to open it).")
+    Path report;
+    @Option(names = "--flow-every", paramLabel = "<n>", defaultValue = "" + FlowTelemetry.DEFAULT_EVERY,
+            description = "Sample the gradient flow on every n-th step (default: ${DEFAULT-VALUE}, under 1% of the"
+                    + " training time; see docs/telemetry.md).")
+    int flowEvery;
 
     /** One validation and the checkpoint written with it, as {@code --json} reports it. */
     record Validation(long step, double epoch, double loss, double bitsPerChar, double trainLoss, String checkpoint) {
@@ -154,6 +165,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         validateOptions();
+        if (report != null) {
+            OutputFiles.checkWritable(report, "--report");
+        }
         ProgressBar.Mode progressMode = ProgressBar.Mode.parse(progress);
         String corpus = TextFiles.read(text, "--text");
         Path dir = outputDirectory();
@@ -184,6 +198,7 @@ public final class TrainCommand implements Callable<Integer> {
         positive("--tbptt", tbptt);
         positive("--batch", batch);
         positive("--val-every", valEvery);
+        positive("--flow-every", flowEvery);
         positiveReal("--lr", lr);
         positiveReal("--clip", clip);
         if (!(valFraction >= 0 && valFraction < 0.5)) {
@@ -296,6 +311,7 @@ public final class TrainCommand implements Callable<Integer> {
         private final ProgressBar bar;
         private final boolean json = common.json();
         private final List<StepReport> reports = new ArrayList<>();
+        private final FlowHistory history;
 
         Display(Setup setup, Path dir, long target, ProgressBar.Mode mode) {
             this.trainer = setup.trainer;
@@ -305,6 +321,7 @@ public final class TrainCommand implements Callable<Integer> {
             this.target = target;
             this.startStep = run.step();
             this.bar = new ProgressBar(spec.commandLine().getErr(), mode);
+            this.history = FlowHistory.watch(run, FlowTelemetry.builder().every(flowEvery));
         }
 
         int execute() throws IOException {
@@ -313,10 +330,11 @@ public final class TrainCommand implements Callable<Integer> {
             }
             long start = System.nanoTime();
             TrainingRun.Plan plan = TrainingRun.Plan.to(target).validateEvery(valEvery).checkpointsIn(dir).overwrite(force)
-                    .listener(this).build();
+                    .listener(history).listener(this).build();
             TrainingRun.Result result;
             try (StopOnSignal stop = new StopOnSignal(bar, run)) {
                 result = run.run(plan);
+                writeReport();
                 if (result.outcome() == TrainingRun.Outcome.DIVERGED) {
                     throw diverged(result);
                 }
@@ -352,6 +370,17 @@ public final class TrainCommand implements Callable<Integer> {
             }
         }
 
+        /** The HTML report of the run's gradient flow, if asked for. */
+        private void writeReport() throws IOException {
+            if (report == null) {
+                return;
+            }
+            CharTrainer.Config c = trainer.config();
+            String title = String.format(Locale.ROOT, "Training %s: %s, %d layer%s of %d, to step %,d", text.getFileName(),
+                    c.cell().id(), c.layers(), c.layers() == 1 ? "" : "s", c.hidden(), run.step());
+            TrainingReport.of(title, history.series(), null).write(report);
+        }
+
         private IllegalArgumentException diverged(TrainingRun.Result result) {
             TrainingRun.Divergence d = result.diverged();
             Path good = result.lastGoodCheckpoint();
@@ -368,8 +397,9 @@ public final class TrainCommand implements Callable<Integer> {
             String norm = r.clippedWindows() > 0
                     ? String.format(Locale.ROOT, "%.2f>%.2f", r.preClipNorm(), r.postClipNorm())
                     : String.format(Locale.ROOT, "%.2f", r.preClipNorm());
-            return String.format(Locale.ROOT, "loss %.4f  bpc %.3f  norm %s  %s char/s  ETA %s", r.loss(), r.bitsPerToken(), norm,
-                    ProgressBar.count(pace.tokensPerSecond()), ProgressBar.duration(pace.secondsLeft()));
+            Health.Verdict v = history.verdict();
+            return String.format(Locale.ROOT, "loss %.4f  bpc %.3f  norm %s  %s  %s char/s  ETA %s", r.loss(), r.bitsPerToken(), norm,
+                    v == null ? "" : v.brief(), ProgressBar.count(pace.tokensPerSecond()), ProgressBar.duration(pace.secondsLeft()));
         }
 
         private void printHeader() {
@@ -434,6 +464,10 @@ public final class TrainCommand implements Callable<Integer> {
                 doc.put("best", best == null ? null : Validation.of(best));
                 doc.put("latest", dir.resolve(LATEST).toString());
                 doc.put("reports", reports);
+                doc.put("flowEvery", flowEvery);
+                doc.put("verdict", history.verdict());
+                doc.put("flow", history.series());
+                doc.put("report", report == null ? null : report.toString());
                 Json.write(stdout, doc);
                 return;
             }
@@ -446,6 +480,17 @@ public final class TrainCommand implements Callable<Integer> {
                         best.loss(), best.bitsPerToken(), best.step(), best.checkpoint());
             }
             stdout.printf("latest: %s%n", dir.resolve(LATEST));
+            Health.Verdict v = history.verdict();
+            if (v != null) {
+                stdout.println();
+                stdout.println("gradient flow (docs/telemetry.md):");
+                for (Health.Finding f : v.findings()) {
+                    stdout.println("  " + f.words());
+                }
+            }
+            if (report != null) {
+                stdout.printf("report: %s%n", report);
+            }
             stdout.flush();
         }
     }

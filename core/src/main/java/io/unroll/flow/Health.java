@@ -107,6 +107,13 @@ public final class Health {
             return findings.stream().anyMatch(f -> f.condition() == condition);
         }
 
+        /** The conditions in a few words, for a progress line: {@code healthy}, {@code vanishing, saturated tanh}. */
+        public String brief() {
+            return findings.stream().map(f -> f.condition() == Condition.NON_FINITE ? "NaN/Inf"
+                    : f.condition().name().toLowerCase(Locale.ROOT).replace('_', ' ')).distinct()
+                    .collect(java.util.stream.Collectors.joining(", "));
+        }
+
         /** Every finding's words, one per line. */
         public String words() {
             StringBuilder s = new StringBuilder();

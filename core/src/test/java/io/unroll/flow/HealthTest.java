@@ -171,6 +171,7 @@ class HealthTest {
         Health.Verdict v = Health.judge(Health.Evidence.ofModel(CellType.RNN_TANH, new MemoryHorizon[] {h},
                 new double[] {Health.growth(curve)}, new double[] {0.6}, null));
         assertTrue(v.has(Health.Condition.VANISHING) && v.has(Health.Condition.SATURATED_TANH), v.words());
+        assertEquals("vanishing, saturated tanh", v.brief());
         assertEquals(2, v.findings().size(), "no clipping history, nothing non-finite, no dead units: " + v.words());
         Health.Verdict quiet = Health.judge(Health.Evidence.ofModel(CellType.LSTM, null, null, new double[] {0.1}, null));
         assertTrue(quiet.healthy(), quiet.words());
