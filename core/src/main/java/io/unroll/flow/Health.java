@@ -21,7 +21,7 @@ import java.util.Map;
  *   last good checkpoint when one is known.</li>
  *   <li><b>exploding</b>: clipping fired on at least {@value #EXPLODING_CLIP_SHARE} of the last
  *   updates, so the post-clip norm is pinned at the threshold; or a gradient carried back from the
- *   last step grows to at least {@value #EXPLODING_GROWTH} times its size there.</li>
+ *   last step still grows {@value #EXPLODING_GROWTH}-fold over the far half of the window.</li>
  *   <li><b>vanishing</b>: a layer's memory horizon is reached within less than
  *   {@value #VANISHING_SHARE} of the window it trains over.</li>
  *   <li><b>saturated tanh</b>: at least {@value #SATURATED_SHARE} of a layer's tanh outputs are
@@ -40,9 +40,9 @@ public final class Health {
      */
     public static final double EXPLODING_CLIP_SHARE = 0.5;
     /**
-     * A gradient that grows tenfold on its way back: the earliest steps' share of an update outweighs
-     * the last step's by an order of magnitude, and where the growth is geometric in the length (a
-     * W_hh whose Jacobians stay expansive) a longer sequence overflows float32.
+     * A gradient that still grows tenfold over the far half of its way back ({@link #growth}): the
+     * growth is geometric, the earliest steps outweigh the later ones by orders of magnitude, and a
+     * sequence a few times longer overflows float32.
      */
     public static final double EXPLODING_GROWTH = 10;
     /** Fewer updates than this are too few to call clipping a regime rather than the start of a run. */
@@ -134,8 +134,8 @@ public final class Health {
      * @param preClipNorms       the pre-clip global gradient norms of the last updates, or null
      * @param maxNorm            the clipping threshold ({@code Infinity}: no clipping)
      * @param horizons           per layer, the memory horizon (entries may be null), or null
-     * @param growth             per layer, how many times larger than at the step where the loss is
-     *                           applied a gradient carried back from it becomes at its largest
+     * @param growth             per layer, how much a gradient carried back from the step where the
+     *                           loss is applied still grows over the far half of the window
      *                           ({@link #growth(double[])}; NaN where unknown), or null
      * @param tanhSaturation     per layer, the share of saturated tanh outputs (NaN where none), or null
      * @param deadUnits          per layer, the share of ReLU units that never fired (NaN where none), or null
@@ -248,20 +248,31 @@ public final class Health {
     }
 
     /**
-     * How many times larger than at the last step a gradient curve {@code ‖dL/ds_t‖} (a loss at the
-     * last step only) becomes at its largest going back: {@code max_t norms[t] / norms[T-1]}, at least
-     * 1; Infinity when some norm overflowed, NaN when there is no finite gradient at the last step.
+     * How much a gradient curve {@code ‖dL/ds_t‖} (a loss at the last step only) still grows over
+     * the far half of its way back: its largest norm over the largest within the near half
+     * (distances 0 to ⌊(T-1)/2⌋ from the last step), at least 1. A gradient that explodes grows
+     * geometrically, so the far half multiplies it as much again as the near half did; one that
+     * only accumulates (an LSTM's cell state with its forget gate near 1 adds up to 1/(1-f) of it)
+     * levels off, and its far half adds little. Infinity when some norm overflowed, NaN when there
+     * is no finite gradient at the last step or fewer than 2 steps.
      */
     public static double growth(double[] normsByStep) {
-        double last = normsByStep[normsByStep.length - 1];
-        if (!(last > 0) || Double.isInfinite(last)) {
+        int last = normsByStep.length - 1;
+        if (last < 1 || !(normsByStep[last] > 0) || Double.isInfinite(normsByStep[last])) {
             return Double.NaN;
         }
-        double largest = last;
-        for (double v : normsByStep) {
-            largest = Double.isNaN(v) ? Double.POSITIVE_INFINITY : Math.max(largest, v);
+        int half = last / 2;
+        double near = 0;
+        double all = 0;
+        for (int d = 0; d <= last; d++) {
+            double v = normsByStep[last - d];
+            double m = Double.isNaN(v) ? Double.POSITIVE_INFINITY : v;
+            all = Math.max(all, m);
+            if (d <= half) {
+                near = Math.max(near, m);
+            }
         }
-        return largest / last;
+        return Double.isInfinite(near) ? Double.POSITIVE_INFINITY : all / near;
     }
 
     private static void exploding(Evidence e, List<Finding> found) {
@@ -275,10 +286,10 @@ public final class Health {
             figures.put("layer", (double) k);
             figures.put("growth", g);
             found.add(new Finding(Condition.EXPLODING, String.format(Locale.ROOT,
-                    "exploding gradients in layer %d: a gradient carried back from the last step grows to %s its size there"
-                            + " (%sx counts), so the earliest steps would dominate every update, and a longer sequence"
-                            + " overflows. The recurrent weights are too large: initialise W_hh orthogonally or at a smaller"
-                            + " scale (a spectral radius below 1), and clip the gradient",
+                    "exploding gradients in layer %d: a gradient carried back from the last step still grows %s over the"
+                            + " far half of the window (%sx counts): geometric growth, so the earliest steps dominate every"
+                            + " update and a longer sequence overflows. The recurrent weights are too large: initialise W_hh"
+                            + " orthogonally or at a smaller scale (a spectral radius below 1), and clip the gradient",
                     k, Double.isInfinite(g) ? "beyond float range" : num(g) + "x", num(EXPLODING_GROWTH)), figures));
         }
     }

@@ -210,9 +210,17 @@ class HealthTest {
     }
 
     @Test
-    void growthIsTheLargestNormOverTheOneAtTheLastStep() {
-        assertEquals(4.0, Health.growth(new double[] {2, 4, 3, 1}));
-        assertEquals(1.0, Health.growth(new double[] {0.5, 0.25, 2}), "a gradient that only shrinks grows 1x");
+    void growthIsWhatTheFarHalfOfTheWayBackAdds() {
+        assertEquals(4.0 / 3, Health.growth(new double[] {2, 4, 3, 1}), 1e-15, "near half: steps 3 and 2");
+        assertEquals(1.0, Health.growth(new double[] {0.5, 0.25, 2}), "a gradient that only shrinks does not grow");
+        double[] geometric = new double[41];
+        double[] accumulating = new double[41];
+        for (int d = 0; d <= 40; d++) {
+            geometric[40 - d] = Math.pow(1.2, d);
+            accumulating[40 - d] = (1 - Math.pow(0.9, d + 1)) / (1 - 0.9); // levels off at 10
+        }
+        assertEquals(Math.pow(1.2, 20), Health.growth(geometric), 1e-9, "1.2^40 over 1.2^20");
+        assertTrue(Health.growth(accumulating) < 1.2, "accumulation levels off: " + Health.growth(accumulating));
         assertEquals(Double.POSITIVE_INFINITY, Health.growth(new double[] {Double.POSITIVE_INFINITY, 3, 1}));
         assertEquals(Double.POSITIVE_INFINITY, Health.growth(new double[] {Double.NaN, 3, 1}), "NaN: overflowed on the way");
         assertTrue(Double.isNaN(Health.growth(new double[] {1, 0})), "no gradient at the last step");
