@@ -10,7 +10,6 @@ import io.unroll.tensor.Param;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.State;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Base64;
@@ -157,11 +156,7 @@ public final class Checkpoint {
         ParamStore.Builder pb = ParamStore.builder();
         SequenceModel model = SequenceModel.embedded(pb, vocabularySize, config);
         ParamStore params = pb.build();
-        try {
-            StateDict.load(f, params);
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
-        }
+        StateDict.load(f, params);
         CharVocabulary vocabulary = vocabularyOf(meta, vocabularySize);
         TrainingState training = meta.has(STEP) ? trainingOf(meta, config) : null;
         Map<String, String> info = new LinkedHashMap<>();

@@ -610,8 +610,13 @@ public final class Safetensors {
             return entry(name).count;
         }
 
-        /** Row-major values of an F32 tensor, or of an F64 tensor rounded to float. */
-        public float[] floats(String name) {
+        /**
+         * Row-major values of an F32 tensor, or of an F64 tensor rounded to float.
+         *
+         * @throws SafetensorsFormatException if the file became shorter after it was read (truncated by
+         *     another program) or the tensor's bytes cannot be read
+         */
+        public float[] floats(String name) throws SafetensorsFormatException {
             Entry e = entry(name);
             if (e.dtype != Dtype.F32 && e.dtype != Dtype.F64) {
                 throw wrongDtype(e, "floats", "F32 or F64");
@@ -629,8 +634,13 @@ public final class Safetensors {
             return out;
         }
 
-        /** Row-major values of an F64 tensor, or of an F32 tensor widened (exactly) to double. */
-        public double[] doubles(String name) {
+        /**
+         * Row-major values of an F64 tensor, or of an F32 tensor widened (exactly) to double.
+         *
+         * @throws SafetensorsFormatException if the file became shorter after it was read (truncated by
+         *     another program) or the tensor's bytes cannot be read
+         */
+        public double[] doubles(String name) throws SafetensorsFormatException {
             Entry e = entry(name);
             if (e.dtype != Dtype.F32 && e.dtype != Dtype.F64) {
                 throw wrongDtype(e, "doubles", "F64 or F32");
@@ -648,8 +658,13 @@ public final class Safetensors {
             return out;
         }
 
-        /** Row-major values of an I64 tensor, or of an I32 tensor widened to long. */
-        public long[] longs(String name) {
+        /**
+         * Row-major values of an I64 tensor, or of an I32 tensor widened to long.
+         *
+         * @throws SafetensorsFormatException if the file became shorter after it was read (truncated by
+         *     another program) or the tensor's bytes cannot be read
+         */
+        public long[] longs(String name) throws SafetensorsFormatException {
             Entry e = entry(name);
             if (e.dtype != Dtype.I64 && e.dtype != Dtype.I32) {
                 throw wrongDtype(e, "longs", "I64 or I32");
@@ -670,8 +685,11 @@ public final class Safetensors {
         /**
          * Row-major values of an I32 tensor, or of an I64 tensor (token ids) whose values all fit an
          * int; a value outside the int range is an {@link IllegalArgumentException} naming it.
+         *
+         * @throws SafetensorsFormatException if the file became shorter after it was read (truncated by
+         *     another program) or the tensor's bytes cannot be read
          */
-        public int[] ints(String name) {
+        public int[] ints(String name) throws SafetensorsFormatException {
             Entry e = entry(name);
             if (e.dtype != Dtype.I64 && e.dtype != Dtype.I32) {
                 throw wrongDtype(e, "ints", "I32 or I64");
@@ -777,7 +795,7 @@ public final class Safetensors {
          * Hands the tensor's bytes to {@code sink} in pieces of whole elements, read from the open
          * file (the one read, even if another file has been renamed over its path since).
          */
-        private void scan(Entry e, Segment sink) {
+        private void scan(Entry e, Segment sink) throws SafetensorsFormatException {
             int size = e.dtype.byteSize();
             ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(readBytes, Math.max(size, e.end - e.begin)));
             long pos = e.begin;
@@ -792,10 +810,9 @@ public final class Safetensors {
                     index += n;
                 }
             } catch (SafetensorsFormatException shorter) {
-                throw new UncheckedIOException(shorter);
+                throw shorter;
             } catch (IOException io) {
-                throw new UncheckedIOException(new SafetensorsFormatException(file, "tensor '" + e.name
-                        + "' could not be read: " + io, io));
+                throw new SafetensorsFormatException(file, "tensor '" + e.name + "' could not be read: " + io, io);
             }
         }
     }

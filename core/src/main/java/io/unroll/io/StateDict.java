@@ -4,7 +4,6 @@ import io.unroll.tensor.Check;
 import io.unroll.tensor.Param;
 import io.unroll.tensor.ParamStore;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -31,24 +30,20 @@ public final class StateDict {
     /** Reads {@code file} and loads it into {@code params}; returns the file as read, for its metadata. */
     public static Safetensors.Contents load(Path file, ParamStore params) throws IOException {
         Safetensors.Contents contents = Safetensors.read(file);
-        try {
-            load(contents, params);
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
-        }
+        load(contents, params);
         return contents;
     }
 
     /**
      * Loads {@code contents} into {@code params}.
      *
-     * @throws IllegalArgumentException if a parameter is missing from the file, the file holds a
-     *                                  tensor the store has no parameter for, a shape differs, a
-     *                                  tensor is not a float tensor, or a value is not finite
-     * @throws UncheckedIOException     carrying a {@link SafetensorsFormatException} if the file
-     *                                  became shorter after it was read
+     * @throws IllegalArgumentException   if a parameter is missing from the file, the file holds a
+     *                                    tensor the store has no parameter for, a shape differs, a
+     *                                    tensor is not a float tensor, or a value is not finite
+     * @throws SafetensorsFormatException if the file became shorter after it was read, or its
+     *                                    tensor data cannot be read
      */
-    public static void load(Safetensors.Contents contents, ParamStore params) {
+    public static void load(Safetensors.Contents contents, ParamStore params) throws SafetensorsFormatException {
         List<String> missing = new ArrayList<>();
         List<String> unexpected = new ArrayList<>();
         List<String> mismatched = new ArrayList<>();

@@ -326,7 +326,9 @@ class CheckpointInterchangeTest {
                 w.metadata(k, v);
             }
         });
-        gru.names().forEach(t -> w.putFloats(t, gru.shape(t), gru.floats(t)));
+        for (String t : gru.names()) {
+            w.putFloats(t, gru.shape(t), gru.floats(t));
+        }
         assertBad("no-checksums", w, "must carry checksums");
         // the same file marked with the earlier format, which had none, loads
         w.metadata("unroll.format", Checkpoint.FORMAT_WITHOUT_CHECKSUMS).write(plain);
@@ -389,7 +391,7 @@ class CheckpointInterchangeTest {
     // ------------------------------------------------------------------ helpers
 
     /** Runs {@code model} on the fixture's tokens and checks logits and loss against it; returns max |logit - f64 logit|. */
-    private static double compare(String what, SequenceModel model, Safetensors.Contents expected) {
+    private static double compare(String what, SequenceModel model, Safetensors.Contents expected) throws IOException {
         int[] tokens = expected.ints("tokens");
         int[] targets = expected.ints("targets");
         assertArrayEquals(new int[] {B, T}, expected.shape("tokens"), what);
@@ -457,7 +459,7 @@ class CheckpointInterchangeTest {
         }
     }
 
-    private static Safetensors.Writer copy(Safetensors.Contents c, Consumer<Editable> edit) {
+    private static Safetensors.Writer copy(Safetensors.Contents c, Consumer<Editable> edit) throws IOException {
         Editable m = new Editable();
         for (String t : c.names()) {
             m.put(t, c.shape(t), c.floats(t));
