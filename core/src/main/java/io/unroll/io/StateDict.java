@@ -7,7 +7,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Loads a PyTorch {@code state_dict} saved as safetensors into a {@link ParamStore}, matching
@@ -44,29 +46,7 @@ public final class StateDict {
      *                                    tensor data cannot be read
      */
     public static void load(Safetensors.Contents contents, ParamStore params) throws SafetensorsFormatException {
-        List<String> missing = new ArrayList<>();
-        List<String> unexpected = new ArrayList<>();
-        List<String> mismatched = new ArrayList<>();
-        for (Param p : params.params()) {
-            if (!contents.has(p.name())) {
-                missing.add(p.name());
-            } else if (!Arrays.equals(contents.shape(p.name()), p.shape())) {
-                mismatched.add(p.name() + " has shape " + Arrays.toString(contents.shape(p.name())) + " in the file, "
-                        + Arrays.toString(p.shape()) + " in the model");
-            } else if (contents.dtype(p.name()) != Safetensors.Dtype.F32 && contents.dtype(p.name()) != Safetensors.Dtype.F64) {
-                mismatched.add(p.name() + " has dtype " + contents.dtype(p.name()) + ", expected a float tensor (F32 or F64)");
-            }
-        }
-        for (String name : contents.names()) {
-            if (!params.has(name)) {
-                unexpected.add(name);
-            }
-        }
-        if (!missing.isEmpty() || !unexpected.isEmpty() || !mismatched.isEmpty()) {
-            throw new IllegalArgumentException(contents.file() + " does not fit the model's " + params.params().size()
-                    + " parameters (" + names(params) + "): " + problems(missing, unexpected, mismatched)
-                    + likelyCause(missing, unexpected, mismatched));
-        }
+        requireFits(contents, params.params());
         List<float[]> values = new ArrayList<>(params.params().size());
         for (Param p : params.params()) {
             float[] v = contents.floats(p.name());
@@ -76,6 +56,44 @@ public final class StateDict {
         for (int i = 0; i < values.size(); i++) {
             Param p = params.params().get(i);
             p.set(contents.shape(p.name()), values.get(i));
+        }
+    }
+
+    /**
+     * The checks of {@link #load} that read no data: every parameter in the file at its shape as a
+     * float tensor, nothing else in the file. For a parameter list declared but not yet allocated
+     * ({@link ParamStore.Builder#params()}), so that a file that does not fit costs no allocation.
+     *
+     * @throws IllegalArgumentException listing every missing and unexpected name and every shape
+     *                                  or dtype that differs
+     */
+    static void requireFits(Safetensors.Contents contents, List<Param> params) {
+        List<String> missing = new ArrayList<>();
+        List<String> unexpected = new ArrayList<>();
+        List<String> mismatched = new ArrayList<>();
+        for (Param p : params) {
+            if (!contents.has(p.name())) {
+                missing.add(p.name());
+            } else if (!Arrays.equals(contents.shape(p.name()), p.shape())) {
+                mismatched.add(p.name() + " has shape " + Arrays.toString(contents.shape(p.name())) + " in the file, "
+                        + Arrays.toString(p.shape()) + " in the model");
+            } else if (contents.dtype(p.name()) != Safetensors.Dtype.F32 && contents.dtype(p.name()) != Safetensors.Dtype.F64) {
+                mismatched.add(p.name() + " has dtype " + contents.dtype(p.name()) + ", expected a float tensor (F32 or F64)");
+            }
+        }
+        Set<String> declared = new HashSet<>();
+        for (Param p : params) {
+            declared.add(p.name());
+        }
+        for (String name : contents.names()) {
+            if (!declared.contains(name)) {
+                unexpected.add(name);
+            }
+        }
+        if (!missing.isEmpty() || !unexpected.isEmpty() || !mismatched.isEmpty()) {
+            throw new IllegalArgumentException(contents.file() + " does not fit the model's " + params.size()
+                    + " parameters (" + names(params) + "): " + problems(missing, unexpected, mismatched)
+                    + likelyCause(missing, unexpected, mismatched));
         }
     }
 
@@ -107,9 +125,9 @@ public final class StateDict {
         return "; the likely cause is a model built with other sizes than the saved one";
     }
 
-    private static String names(ParamStore params) {
+    private static String names(List<Param> params) {
         List<String> names = new ArrayList<>();
-        for (Param p : params.params()) {
+        for (Param p : params) {
             names.add(p.name());
         }
         return list(names);

@@ -266,6 +266,10 @@ class CheckpointInterchangeTest {
         Safetensors.Contents gru = Safetensors.read(fixture("unroll_gru"));
 
         assertBad("missing", copy(gru, m -> m.remove("rnn.bias_hh_l1")), "rnn.bias_hh_l1", "missing");
+        // the shapes of the tensors the sizes are not read from are the ones the layers declare
+        assertBad("missing-deeper", copy(gru, m -> m.remove("rnn.weight_hh_l1")), "rnn.weight_hh_l1", "missing");
+        assertBad("bias-shape", copy(gru, m -> m.put("rnn.bias_ih_l1", new int[] {3 * H + 1}, new float[3 * H + 1])),
+                "rnn.bias_ih_l1", "[28]", "expected [27]");
         assertBad("missing-head", copy(gru, m -> m.remove("head.weight")), "no tensor head.weight");
         assertBad("extra", copy(gru, m -> m.put("rnn.weight_ih_l0_reverse", new int[] {3 * H, E}, new float[3 * H * E])),
                 "rnn.weight_ih_l0_reverse", "unexpected");
