@@ -103,6 +103,13 @@ class CharModelCommandsTest {
         return concat(new String[] {"train"}, concat(TINY, args));
     }
 
+    /** A tiny model trained for 20 steps on {@code text} into the run directory {@code out}, which it returns. */
+    static Path trainTiny(Path text, Path out) {
+        Outcome trained = run(train("--text", text.toString(), "--out", out.toString(), "--steps", "20"));
+        assertEquals(0, trained.exitCode(), trained.err());
+        return out;
+    }
+
     // ------------------------------------------------------------------ train
 
     @Test

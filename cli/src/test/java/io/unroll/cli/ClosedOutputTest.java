@@ -37,10 +37,7 @@ class ClosedOutputTest {
     @BeforeAll
     static void trainTinyModel() throws IOException {
         text = Files.writeString(tmp.resolve("tiny.txt"), CharModelCommandsTest.tinyText());
-        model = tmp.resolve("model");
-        CharModelCommandsTest.Outcome trained = CharModelCommandsTest.run(
-                CharModelCommandsTest.train("--text", text.toString(), "--out", model.toString(), "--steps", "20"));
-        assertEquals(0, trained.exitCode(), trained.err());
+        model = CharModelCommandsTest.trainTiny(text, tmp.resolve("model"));
     }
 
     /** A pipe whose reader goes away after {@code open} bytes; then every write fails with {@code error}. */

@@ -39,6 +39,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * It runs on the JDK that runs the tests. Every wait is a bound that keeps a broken build from
  * hanging, generous for a loaded machine; nothing here measures speed.
  */
+@Timeout(value = 5, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class LauncherIT {
     private static final Path LAUNCHER = Path.of("..", "unroll").toAbsolutePath().normalize();
     private static final String INCUBATOR_WARNING = "WARNING: Using incubator modules";
@@ -56,10 +57,7 @@ class LauncherIT {
     static void buildAndTrain() throws Exception {
         assertTrue(Files.isExecutable(LAUNCHER), "no launcher at " + LAUNCHER);
         text = Files.writeString(tmp.resolve("tiny.txt"), CharModelCommandsTest.tinyText());
-        model = tmp.resolve("model");
-        CharModelCommandsTest.Outcome trained = CharModelCommandsTest.run(
-                CharModelCommandsTest.train("--text", text.toString(), "--out", model.toString(), "--steps", "20"));
-        assertEquals(0, trained.exitCode(), trained.err());
+        model = CharModelCommandsTest.trainTiny(text, tmp.resolve("model"));
         // The launcher builds the CLI if its sources are newer than the jar: let that happen here,
         // outside the bounded waits of the tests.
         Process version = launcher(List.of(), "--version").redirectError(ProcessBuilder.Redirect.DISCARD).start();
@@ -77,50 +75,32 @@ class LauncherIT {
      */
     @ParameterizedTest(name = "SIG{0} to the {1}")
     @CsvSource({"INT, process", "INT, group", "TERM, process", "TERM, group"})
-    @Timeout(value = 5, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void aStopSignalSavesSaysWhereItStoppedAndEndsEverything(String signal, String target) throws Exception {
         Path out = tmp.resolve("stop-" + signal + "-" + target);
-        Running train = Running.train(out, List.of());
-        try {
-            train.awaitProgress();
-            List<ProcessHandle> tree = train.tree();
+        whileTraining(out, List.of(), train -> {
             long pid = train.process.pid();
             assertEquals(pid, processGroup(pid), "setsid gave the launcher a process group of its own");
             kill(signal, target.equals("group") ? -pid : pid);
-            assertTrue(train.process.waitFor(2, TimeUnit.MINUTES), "./unroll train still runs after SIG" + signal);
+            int status = train.awaitExit(2, "./unroll train still runs after SIG" + signal);
             String err = train.stderr();
-            assertEquals(signal.equals("INT") ? 130 : 143, train.process.exitValue(), err);
+            assertEquals(signal.equals("INT") ? 130 : 143, status, err);
             assertTrue(err.contains("unroll: stopping: finishing the current step and saving a checkpoint..."), err);
-            Matcher stopped = STOPPED.matcher(err);
-            assertTrue(stopped.find(), "no 'stopped at step N; continue with ...' line in\n" + err);
+            Matcher stopped = assertStoppedAndSaved(err, out);
             Path latest = out.resolve("latest.safetensors");
             assertEquals(latest.toString(), stopped.group(2));
             assertEquals(latest.toString(), stopped.group(3));
-            assertEquals(Long.parseLong(stopped.group(1)), Checkpoint.load(latest).training().step(),
-                    "the checkpoint holds the step the line names");
             assertTrue(train.stdout().contains("stopped: " + stopped.group(1) + " steps"), train.stdout());
             assertFalse(err.contains(INCUBATOR_WARNING), err);
-            assertAllGone(tree);
-        } finally {
-            train.destroy();
-        }
+        });
     }
 
     /** kill -9 cannot be caught: the JVM, which has the launcher's process id, dies, and nothing keeps running. */
     @Test
-    @Timeout(value = 5, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void killMinus9EndsTheProgram() throws Exception {
-        Running train = Running.train(tmp.resolve("kill-9"), List.of());
-        try {
-            train.awaitProgress();
-            List<ProcessHandle> tree = train.tree();
+        whileTraining(tmp.resolve("kill-9"), List.of(), train -> {
             kill("KILL", train.process.pid());
-            assertTrue(train.process.waitFor(1, TimeUnit.MINUTES), "./unroll train still runs after SIGKILL");
-            assertEquals(128 + 9, train.process.exitValue());
-            assertAllGone(tree);
-        } finally {
-            train.destroy();
-        }
+            assertEquals(128 + 9, train.awaitExit(1, "./unroll train still runs after SIGKILL"));
+        });
     }
 
     /**
@@ -128,30 +108,20 @@ class LauncherIT {
      * and to its process group; the run stops as on any SIGTERM.
      */
     @Test
-    @Timeout(value = 5, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void timeoutStopsTheProgram() throws Exception {
         Path out = tmp.resolve("timeout");
-        Running train = Running.train(out, List.of("timeout", "30"));
-        try {
-            train.awaitProgress();
-            List<ProcessHandle> tree = train.tree();
-            assertTrue(train.process.waitFor(2, TimeUnit.MINUTES), "timeout did not end");
+        whileTraining(out, List.of("timeout", "30"), train -> {
+            int status = train.awaitExit(2, "timeout did not end");
             String err = train.stderr();
-            assertEquals(124, train.process.exitValue(), "timeout's status when the deadline passed; " + err);
-            Matcher stopped = STOPPED.matcher(err);
-            assertTrue(stopped.find(), "no 'stopped at step N; continue with ...' line in\n" + err);
-            assertEquals(Long.parseLong(stopped.group(1)), Checkpoint.load(out.resolve("latest.safetensors")).training().step());
-            assertAllGone(tree);
-        } finally {
-            train.destroy();
-        }
+            assertEquals(124, status, "timeout's status when the deadline passed; " + err);
+            assertStoppedAndSaved(err, out);
+        });
     }
 
     // ------------------------------------------------------------------ closed output pipes
 
     /** {@code yes 'To be' | ./unroll stream --model M | head -n 3}: stream ends once head has gone. */
     @Test
-    @Timeout(value = 5, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void streamEndsWith141WhenItsReaderLeaves() throws Exception {
         Path err = tmp.resolve("stream.err");
         List<Process> pipeline = ProcessBuilder.startPipeline(List.of(
@@ -159,46 +129,33 @@ class LauncherIT {
                 launcher(List.of(), "stream", "--model", model.toString()).redirectError(err.toFile())));
         Process stream = pipeline.get(1);
         List<ProcessHandle> tree = new ArrayList<>(pipeline.stream().map(Process::toHandle).toList());
-        try {
+        assertAllGoneAfter(tree, () -> {
             BufferedReader lines = new BufferedReader(new InputStreamReader(stream.getInputStream(), StandardCharsets.UTF_8));
             for (int i = 0; i < 3; i++) {
                 String line = lines.readLine();
                 assertNotNull(line, "stream ended early; stderr: " + Files.readString(err));
                 assertTrue(line.startsWith("'" + "To be".charAt(i) + "' -> "), line);
             }
-            stream.descendants().forEach(tree::add);
-            stream.getInputStream().close();
-            assertTrue(stream.waitFor(5, TimeUnit.SECONDS), "stream still runs 5 s after its reader left");
-            assertEquals(Main.EXIT_BROKEN_PIPE, stream.exitValue());
+            assertEndsWith141WhenItsReaderLeaves(stream, "stream", tree);
             List<String> errLines = Files.readAllLines(err);
             assertEquals(1, errLines.size(), "only stream's opening line on stderr, no error: " + errLines);
             assertTrue(errLines.get(0).startsWith("unroll stream: "), errLines.get(0));
-            assertAllGone(tree);
-        } finally {
-            destroy(tree);
-        }
+        });
     }
 
     /** {@code ./unroll sample --model M --length 100000000 | head -c 100}: sample ends once head has gone. */
     @Test
-    @Timeout(value = 5, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void sampleEndsWith141WhenItsReaderLeaves() throws Exception {
         Path err = tmp.resolve("sample.err");
         Process sample = launcher(List.of(), "sample", "--model", model.toString(), "--length", "100000000")
                 .redirectError(err.toFile()).start();
         List<ProcessHandle> tree = new ArrayList<>(List.of(sample.toHandle()));
-        try {
+        assertAllGoneAfter(tree, () -> {
             InputStream out = sample.getInputStream();
             assertEquals(100, out.readNBytes(100).length, "sample ended early; stderr: " + Files.readString(err));
-            sample.descendants().forEach(tree::add);
-            out.close();
-            assertTrue(sample.waitFor(5, TimeUnit.SECONDS), "sample still runs 5 s after its reader left");
-            assertEquals(Main.EXIT_BROKEN_PIPE, sample.exitValue());
+            assertEndsWith141WhenItsReaderLeaves(sample, "sample", tree);
             assertEquals("", Files.readString(err), "nothing on stderr");
-            assertAllGone(tree);
-        } finally {
-            destroy(tree);
-        }
+        });
     }
 
     // ------------------------------------------------------------------ the terminal
@@ -208,7 +165,6 @@ class LauncherIT {
      * redrawn with {@code \r}, although the JVM's own stderr is the pipe to the launcher's filter.
      */
     @Test
-    @Timeout(value = 5, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void theProgressBarFindsTheTerminalBehindTheFilter() throws Exception {
         String command = String.join(" ", quoted(LAUNCHER.toString()), "train", "--text", quoted(text.toString()),
                 "--out", quoted(tmp.resolve("terminal").toString()), "--hidden", "16", "--embedding", "8", "--batch", "2",
@@ -232,6 +188,73 @@ class LauncherIT {
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /** What a test does to a training run once it has started. */
+    @FunctionalInterface
+    private interface WhileTraining {
+        void accept(Running train) throws Exception;
+    }
+
+    /** A test's body. */
+    @FunctionalInterface
+    private interface Body {
+        void run() throws Exception;
+    }
+
+    /**
+     * Runs {@code test}, then requires every process in {@code tree}, which the test may add to, to
+     * have ended; whatever happens, ends them all.
+     */
+    private static void assertAllGoneAfter(List<ProcessHandle> tree, Body test) throws Exception {
+        try {
+            test.run();
+            assertAllGone(tree);
+        } finally {
+            destroy(tree);
+        }
+    }
+
+    /**
+     * Starts {@link Running#train}, waits for its first step, hands it to {@code test}, then
+     * requires every process the launcher had started by then to have ended; whatever happens, ends
+     * every process of the run.
+     */
+    private static void whileTraining(Path out, List<String> prefix, WhileTraining test) throws Exception {
+        Running train = Running.train(out, prefix);
+        try {
+            train.awaitProgress();
+            List<ProcessHandle> tree = train.tree();
+            test.accept(train);
+            assertAllGone(tree);
+        } finally {
+            train.destroy();
+        }
+    }
+
+    /**
+     * The "stopped at step N; saved ...; continue with ..." line of {@code err}, required to be
+     * there and its step to be the one the checkpoint {@code out}/latest.safetensors holds.
+     */
+    private static Matcher assertStoppedAndSaved(String err, Path out) throws IOException {
+        Matcher stopped = STOPPED.matcher(err);
+        assertTrue(stopped.find(), "no 'stopped at step N; continue with ...' line in\n" + err);
+        assertEquals(Long.parseLong(stopped.group(1)), Checkpoint.load(out.resolve("latest.safetensors")).training().step(),
+                "the checkpoint holds the step the line names");
+        return stopped;
+    }
+
+    /**
+     * Closes the reading end of {@code process}'s stdout, as a reader that leaves does, and
+     * requires the process to end within 5 s with status {@value Main#EXIT_BROKEN_PIPE}; first adds
+     * the processes it has started to {@code tree}.
+     */
+    private static void assertEndsWith141WhenItsReaderLeaves(Process process, String name, List<ProcessHandle> tree)
+            throws Exception {
+        process.descendants().forEach(tree::add);
+        process.getInputStream().close();
+        assertTrue(process.waitFor(5, TimeUnit.SECONDS), name + " still runs 5 s after its reader left");
+        assertEquals(Main.EXIT_BROKEN_PIPE, process.exitValue());
+    }
 
     /**
      * A {@code train} of a tiny model toward a billion steps, stdout and stderr into files, and
@@ -263,6 +286,12 @@ class LauncherIT {
                 }
                 Thread.sleep(50);
             }
+        }
+
+        /** Waits up to {@code minutes} for the launcher to end, failing with {@code stillRunning}; returns its status. */
+        int awaitExit(long minutes, String stillRunning) throws InterruptedException {
+            assertTrue(process.waitFor(minutes, TimeUnit.MINUTES), stillRunning);
+            return process.exitValue();
         }
 
         /** The launcher's process and every process it has started. */

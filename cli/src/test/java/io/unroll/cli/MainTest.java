@@ -9,6 +9,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.BiFunction;
 
 import org.junit.jupiter.api.Test;
 
@@ -36,28 +37,17 @@ class MainTest {
 
         @Override
         public Integer call() {
-            if ("iae".equals(fail)) {
-                throw new IllegalArgumentException("input has shape [4, 35, 8], expected [4, 35, 9]");
-            }
-            if ("state".equals(fail)) {
-                throw new IllegalStateException("gradient norm became NaN\nat step 812");
-            }
-            if ("usage".equals(fail)) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--hidden must be positive");
-            }
-            if ("oom".equals(fail)) {
-                throw new OutOfMemoryError("Java heap space");
-            }
-            if ("array".equals(fail)) {
-                throw new OutOfMemoryError("Requested array size exceeds VM limit");
-            }
-            if ("init".equals(fail)) {
+            switch (fail == null ? "" : fail) {
+                case "iae" -> throw new IllegalArgumentException("input has shape [4, 35, 8], expected [4, 35, 9]");
+                case "state" -> throw new IllegalStateException("gradient norm became NaN\nat step 812");
+                case "usage" -> throw new CommandLine.ParameterException(spec.commandLine(), "--hidden must be positive");
+                case "oom" -> throw new OutOfMemoryError("Java heap space");
+                case "array" -> throw new OutOfMemoryError("Requested array size exceeds VM limit");
                 // what a static initialiser that reads a bad property fails with
-                throw new ExceptionInInitializerError(new IllegalArgumentException(
+                case "init" -> throw new ExceptionInInitializerError(new IllegalArgumentException(
                         "system property unroll.threads is 'abc', expected a whole number >= 1"));
-            }
-            if ("memory".equals(fail)) {
-                Memory.require("the probe", 3L << 30, 1L << 30, "use less");
+                case "memory" -> Memory.require("the probe", 3L << 30, 1L << 30, "use less");
+                default -> { }
             }
             if (common.json()) {
                 Json.write(spec.commandLine().getOut(), new Echo(common.seed(), common.rng().cliName(), common.verbose()));
@@ -78,19 +68,29 @@ class MainTest {
         }
     }
 
+    /** The command tree with {@link Probe} added, run on {@code args}. */
     private static Outcome run(String... args) {
+        return capture((out, err) -> Main.execute(Main.newCommandLine(out, err, new Probe()), args));
+    }
+
+    /** The program as it ships, run on {@code args}. */
+    private static Outcome runMain(String... args) {
+        return capture((out, err) -> Main.run(out, err, args));
+    }
+
+    /** What {@code program} printed to the two writers it was given, and the exit code it returned. */
+    private static Outcome capture(BiFunction<PrintWriter, PrintWriter, Integer> program) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine commandLine = Main.newCommandLine(new PrintWriter(out), new PrintWriter(err), new Probe());
-        int exitCode = Main.execute(commandLine, args);
+        int exitCode = program.apply(new PrintWriter(out), new PrintWriter(err));
         return new Outcome(exitCode, out.toString(), err.toString());
     }
 
-    private static Outcome runMain(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int exitCode = Main.run(new PrintWriter(out), new PrintWriter(err), args);
-        return new Outcome(exitCode, out.toString(), err.toString());
+    /** The one line on stderr of a run that ended with {@code exitCode}. */
+    private static String oneErrorLine(Outcome o, int exitCode) {
+        assertEquals(exitCode, o.exitCode(), o.err());
+        assertEquals(1, o.errLines().size(), o.err());
+        return o.errLines().get(0);
     }
 
     @Test
@@ -129,9 +129,7 @@ class MainTest {
     @Test
     void unknownOptionIsOneUsageErrorLineWithExitTwo() {
         Outcome o = runMain("--no-such-option");
-        assertEquals(Main.EXIT_USAGE, o.exitCode());
-        assertEquals(1, o.errLines().size(), o.err());
-        String line = o.errLines().get(0);
+        String line = oneErrorLine(o, Main.EXIT_USAGE);
         assertTrue(line.startsWith("unroll: error: "), line);
         assertTrue(line.contains("--no-such-option"), line);
         assertTrue(line.endsWith("see 'unroll --help'"), line);
@@ -140,43 +138,33 @@ class MainTest {
 
     @Test
     void unknownOptionOfASubcommandPointsAtThatSubcommandsHelp() {
-        Outcome o = run("probe", "--sed", "1");
-        assertEquals(Main.EXIT_USAGE, o.exitCode());
-        assertEquals(1, o.errLines().size(), o.err());
-        assertTrue(o.errLines().get(0).startsWith("unroll: error: Unknown option"), o.err());
-        assertTrue(o.errLines().get(0).contains("'--sed'") && o.errLines().get(0).contains("did you mean '--seed'"), o.err());
-        assertTrue(o.errLines().get(0).endsWith("see 'unroll probe --help'"), o.err());
+        String line = oneErrorLine(run("probe", "--sed", "1"), Main.EXIT_USAGE);
+        assertTrue(line.startsWith("unroll: error: Unknown option"), line);
+        assertTrue(line.contains("'--sed'") && line.contains("did you mean '--seed'"), line);
+        assertTrue(line.endsWith("see 'unroll probe --help'"), line);
     }
 
     @Test
     void unknownCommandSuggestsTheClosestOne() {
-        Outcome o = run("prob");
-        assertEquals(Main.EXIT_USAGE, o.exitCode());
-        assertEquals(1, o.errLines().size(), o.err());
-        assertTrue(o.errLines().get(0).contains("did you mean 'probe'"), o.err());
+        String line = oneErrorLine(run("prob"), Main.EXIT_USAGE);
+        assertTrue(line.contains("did you mean 'probe'"), line);
     }
 
     @Test
     void helpForAnUnknownCommandIsAUsageError() {
-        Outcome o = runMain("help", "nope");
-        assertEquals(Main.EXIT_USAGE, o.exitCode());
-        assertEquals(List.of("unroll: error: Unknown subcommand 'nope'; see 'unroll --help'"), o.errLines());
+        assertEquals("unroll: error: Unknown subcommand 'nope'; see 'unroll --help'",
+                oneErrorLine(runMain("help", "nope"), Main.EXIT_USAGE));
     }
 
     @Test
     void badSeedIsAUsageError() {
-        Outcome o = run("probe", "--seed", "forty-two");
-        assertEquals(Main.EXIT_USAGE, o.exitCode());
-        assertEquals(1, o.errLines().size(), o.err());
-        assertTrue(o.errLines().get(0).contains("'--seed'") && o.errLines().get(0).contains("forty-two"), o.err());
+        String line = oneErrorLine(run("probe", "--seed", "forty-two"), Main.EXIT_USAGE);
+        assertTrue(line.contains("'--seed'") && line.contains("forty-two"), line);
     }
 
     @Test
     void badRngListsTheValidStreams() {
-        Outcome o = run("probe", "--rng", "mersenne");
-        assertEquals(Main.EXIT_USAGE, o.exitCode());
-        assertEquals(1, o.errLines().size(), o.err());
-        String line = o.errLines().get(0);
+        String line = oneErrorLine(run("probe", "--rng", "mersenne"), Main.EXIT_USAGE);
         assertTrue(line.startsWith("unroll: error: Invalid value for option '--rng'"), line);
         assertTrue(line.contains("default, numpy") && line.contains("'mersenne'"), line);
     }
@@ -201,24 +189,20 @@ class MainTest {
 
     @Test
     void illegalArgumentIsShownAsItIsWithExitOne() {
-        Outcome o = run("probe", "--fail", "iae");
-        assertEquals(Main.EXIT_FAILURE, o.exitCode());
-        assertEquals(List.of("unroll: error: input has shape [4, 35, 8], expected [4, 35, 9]"), o.errLines());
+        assertEquals("unroll: error: input has shape [4, 35, 8], expected [4, 35, 9]",
+                oneErrorLine(run("probe", "--fail", "iae"), Main.EXIT_FAILURE));
     }
 
     @Test
     void otherFailuresNameTheExceptionOnOneLine() {
-        Outcome o = run("probe", "--fail", "state");
-        assertEquals(Main.EXIT_FAILURE, o.exitCode());
-        assertEquals(List.of("unroll: error: IllegalStateException: gradient norm became NaN at step 812"),
-                o.errLines());
+        assertEquals("unroll: error: IllegalStateException: gradient norm became NaN at step 812",
+                oneErrorLine(run("probe", "--fail", "state"), Main.EXIT_FAILURE));
     }
 
     @Test
     void parameterExceptionFromACommandIsAUsageError() {
-        Outcome o = run("probe", "--fail", "usage");
-        assertEquals(Main.EXIT_USAGE, o.exitCode());
-        assertEquals(List.of("unroll: error: --hidden must be positive; see 'unroll probe --help'"), o.errLines());
+        assertEquals("unroll: error: --hidden must be positive; see 'unroll probe --help'",
+                oneErrorLine(run("probe", "--fail", "usage"), Main.EXIT_USAGE));
     }
 
     @Test
@@ -258,18 +242,17 @@ class MainTest {
     @Test
     void runningOutOfMemoryIsOneLineNamingTheCommandAndAHeapToTry() {
         Outcome o = run("probe", "--fail", "oom");
-        assertEquals(Main.EXIT_FAILURE, o.exitCode());
+        oneErrorLine(o, Main.EXIT_FAILURE);
         long heap = Runtime.getRuntime().maxMemory();
-        assertEquals(1, o.errLines().size(), o.err());
         assertTrue(o.err().startsWith("unroll: error: unroll probe ran out of memory (Java heap space) with a maximum heap of "
                 + Memory.format(heap) + "; use smaller sizes"), o.err());
         // twice the heap, in whole gigabytes: the default heap is a quarter of the machine's memory
         assertTrue(o.err().endsWith(", or give the JVM more memory: the launcher takes its options from UNROLL_JAVA_OPTS,"
                 + " e.g. UNROLL_JAVA_OPTS=-Xmx" + Math.max(1, (2 * heap + (1L << 30) - 1) >> 30) + "g\n"), o.err());
 
-        Outcome array = run("probe", "--fail", "array");
-        assertEquals(List.of("unroll: error: unroll probe asked for an array larger than the JVM allows"
-                + " (Requested array size exceeds VM limit); use smaller sizes"), array.errLines());
+        assertEquals("unroll: error: unroll probe asked for an array larger than the JVM allows"
+                + " (Requested array size exceeds VM limit); use smaller sizes",
+                oneErrorLine(run("probe", "--fail", "array"), Main.EXIT_FAILURE));
 
         Outcome verbose = run("probe", "--fail", "oom", "--verbose");
         assertTrue(verbose.errLines().get(0).startsWith("unroll: error: unroll probe ran out of memory"), verbose.err());
@@ -278,16 +261,14 @@ class MainTest {
 
     @Test
     void aFailedClassInitialiserIsTheOneLineOfWhatItWraps() {
-        Outcome o = run("probe", "--fail", "init");
-        assertEquals(Main.EXIT_FAILURE, o.exitCode());
-        assertEquals(List.of("unroll: error: system property unroll.threads is 'abc', expected a whole number >= 1"), o.errLines());
+        assertEquals("unroll: error: system property unroll.threads is 'abc', expected a whole number >= 1",
+                oneErrorLine(run("probe", "--fail", "init"), Main.EXIT_FAILURE));
     }
 
     @Test
     void aTaskTooLargeForTheHeapSaysHowToGiveTheLauncherMore() {
         Outcome o = run("probe", "--fail", "memory");
-        assertEquals(Main.EXIT_FAILURE, o.exitCode());
-        assertEquals(1, o.errLines().size(), o.err());
+        oneErrorLine(o, Main.EXIT_FAILURE);
         assertTrue(o.err().startsWith("unroll: error: the probe needs about 3.0 GB, more than the 1.0 GB this JVM may use"
                 + " (its maximum heap, -Xmx); use less; "), o.err());
         // 3 GB and a quarter to spare: 4 GB, if the machine has them

@@ -10,7 +10,6 @@ import io.unroll.tensor.Param;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.State;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Base64;
@@ -146,22 +145,26 @@ public final class Checkpoint {
         require(f, "rnn.weight_hh_l0");
         require(f, "head.weight");
         CellType type = cellOf(f, meta, cell);
-        RecurrentConfig config = configOf(f, meta, type);
+        RecurrentConfig config = configOf(f, type);
         int vocabularySize = f.shape("embedding.weight")[0];
+        // The model is declared, not yet allocated: each shape a layer declares is held against the
+        // file's as it is declared, and the names against the file's before build(), so the model
+        // holds no more values than the file, whatever its header claims.
+        ParamStore.Builder pb = ParamStore.builder((name, shape) -> expectShape(f, name, shape));
+        SequenceModel model = SequenceModel.embedded(pb, vocabularySize, config);
+        meta.expectSize("unroll.vocab_size", vocabularySize, "embedding.weight's rows");
+        meta.expectSize("unroll.embedding_dim", config.inputSize(), "embedding.weight's columns");
+        meta.expectSize("unroll.hidden_size", config.hiddenSize(), "the recurrent weights' hidden size");
+        meta.expectSize("unroll.num_layers", config.layers(), "the number of rnn.weight_ih_l* tensors");
         long parameters = 0;
         for (String name : f.names()) {
             parameters += f.elementCount(name);
         }
         Memory.require(String.format(Locale.ROOT, "%s: loading a model of %,d parameters", file, parameters),
                 LOAD_BYTES_PER_PARAMETER * parameters, "the file is corrupt, or the model larger than this machine can hold");
-        ParamStore.Builder pb = ParamStore.builder();
-        SequenceModel model = SequenceModel.embedded(pb, vocabularySize, config);
+        StateDict.requireFits(f, pb.params());
         ParamStore params = pb.build();
-        try {
-            StateDict.load(f, params);
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
-        }
+        StateDict.load(f, params);
         CharVocabulary vocabulary = vocabularyOf(meta, vocabularySize);
         TrainingState training = meta.has(STEP) ? trainingOf(meta, config) : null;
         Map<String, String> info = new LinkedHashMap<>();
@@ -196,12 +199,11 @@ public final class Checkpoint {
     }
 
     /**
-     * The recurrent stack's configuration, from the tensor shapes. Every large tensor of the model
-     * (embedding, input and recurrent weights of each layer, head) is checked here against the
-     * others and the metadata's sizes, before anything is allocated: the model then holds no more
-     * values than the file, whatever its header claims.
+     * The recurrent stack's configuration, from the shapes of {@code embedding.weight},
+     * {@code rnn.weight_ih_l0} and {@code rnn.weight_hh_l0} and the number of layers. The shapes of
+     * the other tensors are the layers' to declare; {@link #load} holds them against the file.
      */
-    private static RecurrentConfig configOf(Safetensors.Contents f, Metadata meta, CellType type) {
+    private static RecurrentConfig configOf(Safetensors.Contents f, CellType type) {
         Path file = f.file();
         int[] embedding = f.shape("embedding.weight");
         int[] ih = f.shape("rnn.weight_ih_l0");
@@ -222,15 +224,8 @@ public final class Checkpoint {
         }
         int layers = 0;
         while (f.has("rnn.weight_ih_l" + layers)) {
-            expectShape(f, "rnn.weight_ih_l" + layers, gates * hidden, layers == 0 ? embedding[1] : hidden);
-            expectShape(f, "rnn.weight_hh_l" + layers, hh);
             layers++;
         }
-        expectShape(f, "head.weight", embedding[0], hidden);
-        meta.expectSize("unroll.vocab_size", embedding[0], "embedding.weight's rows");
-        meta.expectSize("unroll.embedding_dim", embedding[1], "embedding.weight's columns");
-        meta.expectSize("unroll.hidden_size", hidden, "the recurrent weights' hidden size");
-        meta.expectSize("unroll.num_layers", layers, "the number of rnn.weight_ih_l* tensors");
         return RecurrentConfig.of(type, embedding[1], hidden, layers)
                 .withBiases(f.has("rnn.bias_ih_l0"), f.has("rnn.bias_hh_l0"));
     }
@@ -242,9 +237,12 @@ public final class Checkpoint {
         }
     }
 
-    private static void expectShape(Safetensors.Contents f, String name, int... shape) {
-        require(f, name);
-        if (!Arrays.equals(f.shape(name), shape)) {
+    /**
+     * Refuses a parameter, as a layer declares it, that the file holds at another shape; one the
+     * file lacks is left to the list of {@link StateDict#requireFits}.
+     */
+    private static void expectShape(Safetensors.Contents f, String name, int[] shape) {
+        if (f.has(name) && !Arrays.equals(f.shape(name), shape)) {
             throw new IllegalArgumentException(f.file() + ": " + name + " has shape " + Arrays.toString(f.shape(name))
                     + ", expected " + Arrays.toString(shape) + " from the shapes of embedding.weight and rnn.weight_hh_l0");
         }

@@ -59,11 +59,13 @@ import java.util.concurrent.ThreadLocalRandom;
  * and the free heap, the JSON (jackson-core's streaming parser), the dtypes, that every shape's
  * byte size equals its offset span, and that the offsets tile the data section. A lying header
  * therefore ends in a {@link SafetensorsFormatException} naming the problem, never in an
- * {@link OutOfMemoryError} or a read past the end of the file. A file written with
- * {@link Writer#checksums()} has its checksums verified, so a changed byte is an error naming the
- * tensor. The data section stays in the file, which is kept open, and a tensor is decoded only
- * when asked for, by plain reads (no memory mapping, so a file truncated by another program while
- * in use is an error rather than a fault). Supported dtypes: F32, F64, I32, I64; files holding
+ * {@link OutOfMemoryError} or a read past the end of the file. The data section stays in the file,
+ * which is kept open, and a tensor is decoded only when asked for, by plain reads (no memory
+ * mapping, so a file truncated by another program while in use is an error rather than a fault).
+ * A file written with {@link Writer#checksums()} has its metadata checksum verified when it is
+ * read, and a tensor's checksum as the tensor is decoded, from the same bytes in the same pass: a
+ * changed byte is an error naming the tensor, and the data is read once, not once to verify and
+ * again to decode. Supported dtypes: F32, F64, I32, I64; files holding
  * other dtypes are rejected with the dtype named.
  *
  * <p>Writing ({@link #writer()}) produces what the reference implementation produces for the same
@@ -242,7 +244,7 @@ public final class Safetensors {
             long dataStart = 8 + headerLength;
             checkLayout(file, header.entries, fileSize - dataStart, fileSize);
             Contents contents = new Contents(file, header.entries, header.metadata, channel, dataStart, readBytes);
-            contents.verifyChecksums();
+            contents.verifyMetadataChecksums();
             return contents;
         } catch (IOException | RuntimeException | Error e) {
             channel.close();
@@ -610,8 +612,14 @@ public final class Safetensors {
             return entry(name).count;
         }
 
-        /** Row-major values of an F32 tensor, or of an F64 tensor rounded to float. */
-        public float[] floats(String name) {
+        /**
+         * Row-major values of an F32 tensor, or of an F64 tensor rounded to float.
+         *
+         * @throws SafetensorsFormatException if the tensor's bytes do not match its checksum
+         *     ({@link #checksummed()}), the file became shorter after it was read (truncated by
+         *     another program) or the bytes cannot be read
+         */
+        public float[] floats(String name) throws SafetensorsFormatException {
             Entry e = entry(name);
             if (e.dtype != Dtype.F32 && e.dtype != Dtype.F64) {
                 throw wrongDtype(e, "floats", "F32 or F64");
@@ -629,8 +637,14 @@ public final class Safetensors {
             return out;
         }
 
-        /** Row-major values of an F64 tensor, or of an F32 tensor widened (exactly) to double. */
-        public double[] doubles(String name) {
+        /**
+         * Row-major values of an F64 tensor, or of an F32 tensor widened (exactly) to double.
+         *
+         * @throws SafetensorsFormatException if the tensor's bytes do not match its checksum
+         *     ({@link #checksummed()}), the file became shorter after it was read (truncated by
+         *     another program) or the bytes cannot be read
+         */
+        public double[] doubles(String name) throws SafetensorsFormatException {
             Entry e = entry(name);
             if (e.dtype != Dtype.F32 && e.dtype != Dtype.F64) {
                 throw wrongDtype(e, "doubles", "F64 or F32");
@@ -648,8 +662,14 @@ public final class Safetensors {
             return out;
         }
 
-        /** Row-major values of an I64 tensor, or of an I32 tensor widened to long. */
-        public long[] longs(String name) {
+        /**
+         * Row-major values of an I64 tensor, or of an I32 tensor widened to long.
+         *
+         * @throws SafetensorsFormatException if the tensor's bytes do not match its checksum
+         *     ({@link #checksummed()}), the file became shorter after it was read (truncated by
+         *     another program) or the bytes cannot be read
+         */
+        public long[] longs(String name) throws SafetensorsFormatException {
             Entry e = entry(name);
             if (e.dtype != Dtype.I64 && e.dtype != Dtype.I32) {
                 throw wrongDtype(e, "longs", "I64 or I32");
@@ -670,8 +690,12 @@ public final class Safetensors {
         /**
          * Row-major values of an I32 tensor, or of an I64 tensor (token ids) whose values all fit an
          * int; a value outside the int range is an {@link IllegalArgumentException} naming it.
+         *
+         * @throws SafetensorsFormatException if the tensor's bytes do not match its checksum
+         *     ({@link #checksummed()}), the file became shorter after it was read (truncated by
+         *     another program) or the bytes cannot be read
          */
-        public int[] ints(String name) {
+        public int[] ints(String name) throws SafetensorsFormatException {
             Entry e = entry(name);
             if (e.dtype != Dtype.I64 && e.dtype != Dtype.I32) {
                 throw wrongDtype(e, "ints", "I32 or I64");
@@ -679,17 +703,24 @@ public final class Safetensors {
             int[] out = new int[arrayLength(e)];
             if (e.dtype == Dtype.I32) {
                 scan(e, (b, first, n) -> b.asIntBuffer().get(out, first, n));
-            } else {
-                scan(e, (b, first, n) -> {
-                    for (int j = 0; j < n; j++) {
-                        long v = b.getLong(8 * j);
-                        if (v != (int) v) {
-                            throw new IllegalArgumentException("tensor '" + e.name + "' in " + file + " holds " + v
-                                    + " at index " + (first + j) + ", outside the int range; read it with longs()");
-                        }
-                        out[first + j] = (int) v;
+                return out;
+            }
+            // the first value outside the int range as {index, value}, reported only once the scan has
+            // verified the bytes: a changed byte is then a checksum error, not a value never written
+            long[] outside = {-1, 0};
+            scan(e, (b, first, n) -> {
+                for (int j = 0; j < n; j++) {
+                    long v = b.getLong(8 * j);
+                    if (v != (int) v && outside[0] < 0) {
+                        outside[0] = first + j;
+                        outside[1] = v;
                     }
-                });
+                    out[first + j] = (int) v;
+                }
+            });
+            if (outside[0] >= 0) {
+                throw new IllegalArgumentException("tensor '" + e.name + "' in " + file + " holds " + outside[1]
+                        + " at index " + outside[0] + ", outside the int range; read it with longs()");
             }
             return out;
         }
@@ -724,17 +755,21 @@ public final class Safetensors {
             void accept(ByteBuffer littleEndian, int first, int n);
         }
 
-        /** Whether the file carries checksums ({@link Writer#checksums()}); if so, they matched when it was read. */
+        /**
+         * Whether the file carries checksums ({@link Writer#checksums()}); if so, the metadata's
+         * matched when the file was read, and each tensor's is checked whenever the tensor is decoded.
+         */
         public boolean checksummed() {
             return metadata.containsKey(METADATA_SHA256);
         }
 
         /**
          * Checks the checksums of {@link Writer#checksums()} when the file has any: every tensor and
-         * the metadata must have one, and each must match. A file without any (PyTorch writes none)
-         * passes unchecked.
+         * the metadata must have one, none may name a tensor the file lacks, and the metadata's must
+         * match. The tensors' are checked against their bytes by {@link #scan}, as they are decoded.
+         * A file without any (PyTorch writes none) passes unchecked.
          */
-        private void verifyChecksums() throws SafetensorsFormatException {
+        private void verifyMetadataChecksums() throws SafetensorsFormatException {
             boolean any = false;
             for (String key : metadata.keySet()) {
                 any |= key.equals(METADATA_SHA256) || key.startsWith(TENSOR_SHA256_PREFIX);
@@ -758,26 +793,23 @@ public final class Safetensors {
                             + " the file does not have" + changed);
                 }
             }
-            MessageDigest digest = sha256();
             for (Entry e : entries.values()) {
-                String expected = metadata.get(TENSOR_SHA256_PREFIX + e.name);
-                if (expected == null) {
+                if (!metadata.containsKey(TENSOR_SHA256_PREFIX + e.name)) {
                     throw new SafetensorsFormatException(file, "tensor '" + e.name + "' has no checksum ("
                             + TENSOR_SHA256_PREFIX + e.name + ") although the file's other tensors do" + changed);
-                }
-                scan(e, (bytes, first, n) -> digest.update(bytes));
-                if (!expected.equals(HEX.formatHex(digest.digest()))) {
-                    throw new SafetensorsFormatException(file, "tensor '" + e.name + "' does not match its SHA-256 ("
-                            + TENSOR_SHA256_PREFIX + e.name + "): its data" + CHANGED);
                 }
             }
         }
 
         /**
          * Hands the tensor's bytes to {@code sink} in pieces of whole elements, read from the open
-         * file (the one read, even if another file has been renamed over its path since).
+         * file (the one read, even if another file has been renamed over its path since). In a file
+         * with checksums the same pieces go through SHA-256, and the tensor's checksum must match
+         * before this returns, so a caller never keeps values decoded from changed bytes.
          */
-        private void scan(Entry e, Segment sink) {
+        private void scan(Entry e, Segment sink) throws SafetensorsFormatException {
+            String expected = metadata.get(TENSOR_SHA256_PREFIX + e.name); // null without checksums
+            MessageDigest digest = expected == null ? null : sha256();
             int size = e.dtype.byteSize();
             ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(readBytes, Math.max(size, e.end - e.begin)));
             long pos = e.begin;
@@ -790,12 +822,18 @@ public final class Safetensors {
                     sink.accept(buffer.flip().slice().order(ByteOrder.LITTLE_ENDIAN), index, n);
                     pos += buffer.limit();
                     index += n;
+                    if (digest != null) {
+                        digest.update(buffer);
+                    }
                 }
             } catch (SafetensorsFormatException shorter) {
-                throw new UncheckedIOException(shorter);
+                throw shorter;
             } catch (IOException io) {
-                throw new UncheckedIOException(new SafetensorsFormatException(file, "tensor '" + e.name
-                        + "' could not be read: " + io, io));
+                throw new SafetensorsFormatException(file, "tensor '" + e.name + "' could not be read: " + io, io);
+            }
+            if (digest != null && !expected.equals(HEX.formatHex(digest.digest()))) {
+                throw new SafetensorsFormatException(file, "tensor '" + e.name + "' does not match its SHA-256 ("
+                        + TENSOR_SHA256_PREFIX + e.name + "): its data" + CHANGED);
             }
         }
     }
@@ -826,8 +864,9 @@ public final class Safetensors {
 
         /**
          * Adds SHA-256 checksums of every tensor and of the metadata to the metadata
-         * ({@link #TENSOR_SHA256_PREFIX}, {@link #METADATA_SHA256}); {@link #read} verifies them,
-         * so a changed byte anywhere that matters is an error naming what changed. Other readers,
+         * ({@link #TENSOR_SHA256_PREFIX}, {@link #METADATA_SHA256}); {@link #read} verifies the
+         * metadata's and {@link Contents} a tensor's as it decodes the tensor, so a changed byte
+         * anywhere that matters is an error naming what changed. Other readers,
          * PyTorch's among them, ignore metadata and read the file as before.
          */
         public Writer checksums() {

@@ -4,11 +4,12 @@ import io.unroll.tensor.Check;
 import io.unroll.tensor.Param;
 import io.unroll.tensor.ParamStore;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Loads a PyTorch {@code state_dict} saved as safetensors into a {@link ParamStore}, matching
@@ -31,47 +32,21 @@ public final class StateDict {
     /** Reads {@code file} and loads it into {@code params}; returns the file as read, for its metadata. */
     public static Safetensors.Contents load(Path file, ParamStore params) throws IOException {
         Safetensors.Contents contents = Safetensors.read(file);
-        try {
-            load(contents, params);
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
-        }
+        load(contents, params);
         return contents;
     }
 
     /**
      * Loads {@code contents} into {@code params}.
      *
-     * @throws IllegalArgumentException if a parameter is missing from the file, the file holds a
-     *                                  tensor the store has no parameter for, a shape differs, a
-     *                                  tensor is not a float tensor, or a value is not finite
-     * @throws UncheckedIOException     carrying a {@link SafetensorsFormatException} if the file
-     *                                  became shorter after it was read
+     * @throws IllegalArgumentException   if a parameter is missing from the file, the file holds a
+     *                                    tensor the store has no parameter for, a shape differs, a
+     *                                    tensor is not a float tensor, or a value is not finite
+     * @throws SafetensorsFormatException if the file became shorter after it was read, or its
+     *                                    tensor data cannot be read
      */
-    public static void load(Safetensors.Contents contents, ParamStore params) {
-        List<String> missing = new ArrayList<>();
-        List<String> unexpected = new ArrayList<>();
-        List<String> mismatched = new ArrayList<>();
-        for (Param p : params.params()) {
-            if (!contents.has(p.name())) {
-                missing.add(p.name());
-            } else if (!Arrays.equals(contents.shape(p.name()), p.shape())) {
-                mismatched.add(p.name() + " has shape " + Arrays.toString(contents.shape(p.name())) + " in the file, "
-                        + Arrays.toString(p.shape()) + " in the model");
-            } else if (contents.dtype(p.name()) != Safetensors.Dtype.F32 && contents.dtype(p.name()) != Safetensors.Dtype.F64) {
-                mismatched.add(p.name() + " has dtype " + contents.dtype(p.name()) + ", expected a float tensor (F32 or F64)");
-            }
-        }
-        for (String name : contents.names()) {
-            if (!params.has(name)) {
-                unexpected.add(name);
-            }
-        }
-        if (!missing.isEmpty() || !unexpected.isEmpty() || !mismatched.isEmpty()) {
-            throw new IllegalArgumentException(contents.file() + " does not fit the model's " + params.params().size()
-                    + " parameters (" + names(params) + "): " + problems(missing, unexpected, mismatched)
-                    + likelyCause(missing, unexpected, mismatched));
-        }
+    public static void load(Safetensors.Contents contents, ParamStore params) throws SafetensorsFormatException {
+        requireFits(contents, params.params());
         List<float[]> values = new ArrayList<>(params.params().size());
         for (Param p : params.params()) {
             float[] v = contents.floats(p.name());
@@ -81,6 +56,44 @@ public final class StateDict {
         for (int i = 0; i < values.size(); i++) {
             Param p = params.params().get(i);
             p.set(contents.shape(p.name()), values.get(i));
+        }
+    }
+
+    /**
+     * The checks of {@link #load} that read no data: every parameter in the file at its shape as a
+     * float tensor, nothing else in the file. For a parameter list declared but not yet allocated
+     * ({@link ParamStore.Builder#params()}), so that a file that does not fit costs no allocation.
+     *
+     * @throws IllegalArgumentException listing every missing and unexpected name and every shape
+     *                                  or dtype that differs
+     */
+    static void requireFits(Safetensors.Contents contents, List<Param> params) {
+        List<String> missing = new ArrayList<>();
+        List<String> unexpected = new ArrayList<>();
+        List<String> mismatched = new ArrayList<>();
+        for (Param p : params) {
+            if (!contents.has(p.name())) {
+                missing.add(p.name());
+            } else if (!Arrays.equals(contents.shape(p.name()), p.shape())) {
+                mismatched.add(p.name() + " has shape " + Arrays.toString(contents.shape(p.name())) + " in the file, "
+                        + Arrays.toString(p.shape()) + " in the model");
+            } else if (contents.dtype(p.name()) != Safetensors.Dtype.F32 && contents.dtype(p.name()) != Safetensors.Dtype.F64) {
+                mismatched.add(p.name() + " has dtype " + contents.dtype(p.name()) + ", expected a float tensor (F32 or F64)");
+            }
+        }
+        Set<String> declared = new HashSet<>();
+        for (Param p : params) {
+            declared.add(p.name());
+        }
+        for (String name : contents.names()) {
+            if (!declared.contains(name)) {
+                unexpected.add(name);
+            }
+        }
+        if (!missing.isEmpty() || !unexpected.isEmpty() || !mismatched.isEmpty()) {
+            throw new IllegalArgumentException(contents.file() + " does not fit the model's " + params.size()
+                    + " parameters (" + names(params) + "): " + problems(missing, unexpected, mismatched)
+                    + likelyCause(missing, unexpected, mismatched));
         }
     }
 
@@ -112,9 +125,9 @@ public final class StateDict {
         return "; the likely cause is a model built with other sizes than the saved one";
     }
 
-    private static String names(ParamStore params) {
+    private static String names(List<Param> params) {
         List<String> names = new ArrayList<>();
-        for (Param p : params.params()) {
+        for (Param p : params) {
             names.add(p.name());
         }
         return list(names);

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.BiConsumer;
 
 /**
  * All parameters of a model in one {@code float[]}, their gradients in a second one of the same
@@ -35,15 +36,29 @@ public final class ParamStore {
     }
 
     public static Builder builder() {
-        return new Builder();
+        return new Builder((name, shape) -> { });
+    }
+
+    /**
+     * A builder that hands every declaration, its name and shape, to {@code check} before anything
+     * else looks at it; {@code check} refuses one by throwing. A loader holds the shapes the layers
+     * declare against a file's this way while nothing is allocated, even a shape too large for an array.
+     */
+    public static Builder builder(BiConsumer<String, int[]> check) {
+        return new Builder(check);
     }
 
     /** Collects parameter declarations, then allocates one store for all of them. */
     public static final class Builder {
+        private final BiConsumer<String, int[]> check;
         private final List<Param> params = new ArrayList<>();
         private final Map<String, Param> byName = new LinkedHashMap<>();
         private int total;
         private boolean built;
+
+        private Builder(BiConsumer<String, int[]> check) {
+            this.check = check;
+        }
 
         /** Declares a parameter; its values are zero until an initialiser or a checkpoint fills them. */
         public Param add(String name, int... shape) {
@@ -53,6 +68,7 @@ public final class ParamStore {
             if (byName.containsKey(name)) {
                 throw new IllegalArgumentException("parameter name " + name + " is declared twice");
             }
+            check.accept(name, shape.clone());
             for (int d : shape) {
                 Check.positive("dimension of " + name + " " + Arrays.toString(shape), d);
             }
@@ -67,6 +83,11 @@ public final class ParamStore {
             params.add(p);
             byName.put(name, p);
             return p;
+        }
+
+        /** The parameters declared so far, in order; their values and gradients exist from {@link #build()} on. */
+        public List<Param> params() {
+            return Collections.unmodifiableList(params);
         }
 
         /** The number of scalar parameters declared so far: what {@link #build()} allocates twice (values and gradients). */

@@ -33,7 +33,7 @@ class PyTorchGoldenTest {
     }
 
     /** Loads every parameter of the store from the fixture by name; returns how many were loaded. */
-    private static int load(ParamStore store, Safetensors.Contents f) {
+    private static int load(ParamStore store, Safetensors.Contents f) throws IOException {
         int loaded = 0;
         for (Param p : store.params()) {
             p.set(f.shape(p.name()), f.floats(p.name()));
@@ -42,7 +42,7 @@ class PyTorchGoldenTest {
         return loaded;
     }
 
-    private static void assertGrads(String fixture, ParamStore store, Safetensors.Contents f) {
+    private static void assertGrads(String fixture, ParamStore store, Safetensors.Contents f) throws IOException {
         for (Param p : store.params()) {
             assertClose(fixture + " grad." + p.name(), f.doubles("grad." + p.name()), p.copyGrad(), REL, ABS);
         }

@@ -266,6 +266,10 @@ class CheckpointInterchangeTest {
         Safetensors.Contents gru = Safetensors.read(fixture("unroll_gru"));
 
         assertBad("missing", copy(gru, m -> m.remove("rnn.bias_hh_l1")), "rnn.bias_hh_l1", "missing");
+        // the shapes of the tensors the sizes are not read from are the ones the layers declare
+        assertBad("missing-deeper", copy(gru, m -> m.remove("rnn.weight_hh_l1")), "rnn.weight_hh_l1", "missing");
+        assertBad("bias-shape", copy(gru, m -> m.put("rnn.bias_ih_l1", new int[] {3 * H + 1}, new float[3 * H + 1])),
+                "rnn.bias_ih_l1", "[28]", "expected [27]");
         assertBad("missing-head", copy(gru, m -> m.remove("head.weight")), "no tensor head.weight");
         assertBad("extra", copy(gru, m -> m.put("rnn.weight_ih_l0_reverse", new int[] {3 * H, E}, new float[3 * H * E])),
                 "rnn.weight_ih_l0_reverse", "unexpected");
@@ -326,7 +330,9 @@ class CheckpointInterchangeTest {
                 w.metadata(k, v);
             }
         });
-        gru.names().forEach(t -> w.putFloats(t, gru.shape(t), gru.floats(t)));
+        for (String t : gru.names()) {
+            w.putFloats(t, gru.shape(t), gru.floats(t));
+        }
         assertBad("no-checksums", w, "must carry checksums");
         // the same file marked with the earlier format, which had none, loads
         w.metadata("unroll.format", Checkpoint.FORMAT_WITHOUT_CHECKSUMS).write(plain);
@@ -389,7 +395,7 @@ class CheckpointInterchangeTest {
     // ------------------------------------------------------------------ helpers
 
     /** Runs {@code model} on the fixture's tokens and checks logits and loss against it; returns max |logit - f64 logit|. */
-    private static double compare(String what, SequenceModel model, Safetensors.Contents expected) {
+    private static double compare(String what, SequenceModel model, Safetensors.Contents expected) throws IOException {
         int[] tokens = expected.ints("tokens");
         int[] targets = expected.ints("targets");
         assertArrayEquals(new int[] {B, T}, expected.shape("tokens"), what);
@@ -457,7 +463,7 @@ class CheckpointInterchangeTest {
         }
     }
 
-    private static Safetensors.Writer copy(Safetensors.Contents c, Consumer<Editable> edit) {
+    private static Safetensors.Writer copy(Safetensors.Contents c, Consumer<Editable> edit) throws IOException {
         Editable m = new Editable();
         for (String t : c.names()) {
             m.put(t, c.shape(t), c.floats(t));

@@ -3,7 +3,6 @@ package io.unroll.io;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.io.InputStreamReader;
 import java.net.URISyntaxException;
@@ -32,6 +30,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
 class SafetensorsTest {
@@ -493,7 +492,7 @@ class SafetensorsTest {
         }
     }
 
-    private static void assertCompleteGeneration(Safetensors.Contents c, int values) {
+    private static void assertCompleteGeneration(Safetensors.Contents c, int values) throws IOException {
         float generation = Float.parseFloat(c.metadata().get("generation"));
         float[] v = c.floats("values");
         assertEquals(values, v.length);
@@ -576,8 +575,17 @@ class SafetensorsTest {
         for (int i = (int) dataStart; i < bytes.length; i++) {
             byte[] flipped = bytes.clone();
             flipped[i] ^= 1 << (i % 8);
-            String tensor = i - dataStart < 24 ? "'a'" : "'b'";
-            assertFormatError(write("flip" + i, flipped), "tensor " + tensor, "does not match its SHA-256", "changed");
+            Path file = write("flip" + i, flipped);
+            // a tensor's checksum is checked as the tensor is decoded: the changed one fails, the other decodes
+            Safetensors.Contents c = Safetensors.read(file);
+            if (i - dataStart < 24) {
+                assertFormatError(file, () -> c.floats("a"), "tensor 'a'", "does not match its SHA-256", "changed");
+                assertArrayEquals(new int[] {7, 8}, c.ints("b"));
+            } else {
+                // ints() of an I64: a changed high byte is a checksum error, not a value outside the int range
+                assertFormatError(file, () -> c.ints("b"), "tensor 'b'", "does not match its SHA-256", "changed");
+                assertArrayEquals(new float[] {1, 2, 3, 4, 5, 6}, c.floats("a"));
+            }
         }
         String header = new String(bytes, 8, (int) dataStart - 8, StandardCharsets.UTF_8);
         assertFormatError(file(header.replace("\"kept\"", "\"kepT\""), Arrays.copyOfRange(bytes, (int) dataStart, bytes.length)),
@@ -586,6 +594,20 @@ class SafetensorsTest {
                 Arrays.copyOfRange(bytes, (int) dataStart, bytes.length)), "'unroll.sha256.c'", "does not have");
         assertFormatError(file(header.replace("\"unroll.sha256\"", "\"unroll.sha257\""),
                 Arrays.copyOfRange(bytes, (int) dataStart, bytes.length)), "no checksum of its metadata");
+    }
+
+    @Test
+    void aTensorIsVerifiedFromTheBytesItIsDecodedFrom() throws IOException {
+        Path file = dir.resolve("changed-later.safetensors");
+        Safetensors.writer().checksums().putFloats("a", new int[] {4}, new float[] {1, 2, 3, 4}).write(file);
+        Safetensors.Contents read = Safetensors.read(file);
+        // the data changes after the file was read, before the tensor is decoded from it
+        long dataStart = 8 + ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            channel.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(0, 9f), dataStart + 4);
+        }
+        assertFormatError(file, () -> read.floats("a"), "tensor 'a'", "does not match its SHA-256");
+        assertFormatError(file, () -> read.doubles("a"), "tensor 'a'", "does not match its SHA-256");
     }
 
     @Test
@@ -621,15 +643,19 @@ class SafetensorsTest {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
             channel.truncate(64);
         }
-        UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> read.floats("a"));
-        SafetensorsFormatException cause = assertInstanceOf(SafetensorsFormatException.class, e.getCause());
-        assertContains(cause, "tensor 'a'", "became shorter");
+        SafetensorsFormatException e = assertThrows(SafetensorsFormatException.class, () -> read.floats("a"));
+        assertContains(e, "tensor 'a'", "became shorter");
     }
 
     // ------------------------------------------------------------------ helpers
 
     private static void assertFormatError(Path file, String... keywords) {
-        SafetensorsFormatException e = assertThrows(SafetensorsFormatException.class, () -> Safetensors.read(file));
+        assertFormatError(file, () -> Safetensors.read(file), keywords);
+    }
+
+    /** {@code action} on {@code file} fails with a format error naming the file and {@code keywords}. */
+    private static void assertFormatError(Path file, Executable action, String... keywords) {
+        SafetensorsFormatException e = assertThrows(SafetensorsFormatException.class, action);
         assertContains(e, keywords);
         assertTrue(e.getMessage().contains(file.getFileName().toString()), "message names the file: " + e.getMessage());
         assertEquals(file, e.file());

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.unroll.io.Safetensors;
+import java.io.IOException;
 import java.net.URL;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
@@ -31,7 +32,7 @@ class RngTest {
     // ------------------------------------------------------------------ agreement with NumPy
 
     @Test
-    void randomSampleMatchesNumpyExactly() {
+    void randomSampleMatchesNumpyExactly() throws IOException {
         for (long seed : SEEDS) {
             double[] expected = numpy.doubles("seed_" + seed + ".random_sample");
             assertEquals(1000, expected.length);
@@ -44,7 +45,7 @@ class RngTest {
     }
 
     @Test
-    void randnMatchesNumpy() {
+    void randnMatchesNumpy() throws IOException {
         int exact = 0;
         int total = 0;
         for (long seed : SEEDS) {
@@ -62,7 +63,7 @@ class RngTest {
     }
 
     @Test
-    void interleavedGaussiansAndSamplesShareTheCachedPairLikeNumpy() {
+    void interleavedGaussiansAndSamplesShareTheCachedPairLikeNumpy() throws IOException {
         long[] kinds = numpy.longs("interleaved_kind");
         assertTrue(countOf(kinds, 1) > 100 && countOf(kinds, 0) > 100, "the pattern mixes both calls");
         for (long seed : SEEDS) {
@@ -79,7 +80,7 @@ class RngTest {
     }
 
     @Test
-    void uniformRandintAndFloatMatricesMatchNumpy() {
+    void uniformRandintAndFloatMatricesMatchNumpy() throws IOException {
         for (long seed : SEEDS) {
             String p = "seed_" + seed + ".";
             Rng rng = Rng.numpy(seed);
