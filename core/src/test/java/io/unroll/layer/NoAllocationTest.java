@@ -29,22 +29,13 @@ class NoAllocationTest {
     @ParameterizedTest
     @EnumSource(CellType.class)
     void aWarmTrainingStepAllocatesNothing(CellType cell) {
-        int vocabulary = 11;
-        int batch = 4;
-        int steps = 16;
-        ParamStore.Builder pb = ParamStore.builder();
-        SequenceModel model = SequenceModel.embedded(pb, vocabulary, RecurrentConfig.of(cell, 8, 24, 2));
-        ParamStore params = pb.build();
-        Rng rng = Rng.seeded(1);
-        Weights.gaussian(model.embedding().weight(), 1.0, rng);
-        Init.apply(model.rnn(), InitScheme.PYTORCH, rng);
-        Weights.uniform(model.head().weight(), 0.2, rng);
-        int[] tokens = new int[batch * steps];
-        int[] targets = new int[batch * steps];
-        for (int i = 0; i < tokens.length; i++) {
-            tokens[i] = rng.nextInt(vocabulary);
-            targets[i] = rng.nextInt(vocabulary);
-        }
+        Fixture f = Fixture.of(cell, 1);
+        SequenceModel model = f.model();
+        ParamStore params = f.params();
+        int[] tokens = f.tokens();
+        int[] targets = f.targets();
+        int batch = Fixture.BATCH;
+        int steps = Fixture.STEPS;
         Adam adam = Adam.adam(1e-3);
         double first = step(model, params, adam, tokens, targets, batch, steps);
         for (int i = 0; i < 1500; i++) {
@@ -66,22 +57,13 @@ class NoAllocationTest {
     @ParameterizedTest
     @EnumSource(CellType.class)
     void aWarmTrainingStepWithTelemetryOnEveryStepAllocatesNothing(CellType cell) {
-        int vocabulary = 11;
-        int batch = 4;
-        int steps = 16;
-        ParamStore.Builder pb = ParamStore.builder();
-        SequenceModel model = SequenceModel.embedded(pb, vocabulary, RecurrentConfig.of(cell, 8, 24, 2));
-        ParamStore params = pb.build();
-        Rng rng = Rng.seeded(3);
-        Weights.gaussian(model.embedding().weight(), 1.0, rng);
-        Init.apply(model.rnn(), InitScheme.PYTORCH, rng);
-        Weights.uniform(model.head().weight(), 0.2, rng);
-        int[] tokens = new int[batch * steps];
-        int[] targets = new int[batch * steps];
-        for (int i = 0; i < tokens.length; i++) {
-            tokens[i] = rng.nextInt(vocabulary);
-            targets[i] = rng.nextInt(vocabulary);
-        }
+        Fixture f = Fixture.of(cell, 3);
+        SequenceModel model = f.model();
+        ParamStore params = f.params();
+        int[] tokens = f.tokens();
+        int[] targets = f.targets();
+        int batch = Fixture.BATCH;
+        int steps = Fixture.STEPS;
         Adam adam = Adam.adam(1e-3);
         FlowTelemetry telemetry = FlowTelemetry.builder().every(1).replayEvery(1).build();
         telemetry.attach(model.rnn(), params, 5.0);
@@ -135,6 +117,30 @@ class NoAllocationTest {
         long fewest = WarmAllocation.fewestBytesPerWindow(train, 20, 20, reportBytes);
         assertEquals(reportBytes, fewest, "bytes allocated by the best window of 20 warm steps: their 20 reports");
         assertEquals(run.step(), telemetry.latest().step());
+    }
+
+    /** A two-layer embedded model of {@code cell} initialised from {@code seed}, with one batch of random tokens and targets. */
+    private record Fixture(SequenceModel model, ParamStore params, int[] tokens, int[] targets) {
+        static final int VOCABULARY = 11;
+        static final int BATCH = 4;
+        static final int STEPS = 16;
+
+        static Fixture of(CellType cell, long seed) {
+            ParamStore.Builder pb = ParamStore.builder();
+            SequenceModel model = SequenceModel.embedded(pb, VOCABULARY, RecurrentConfig.of(cell, 8, 24, 2));
+            ParamStore params = pb.build();
+            Rng rng = Rng.seeded(seed);
+            Weights.gaussian(model.embedding().weight(), 1.0, rng);
+            Init.apply(model.rnn(), InitScheme.PYTORCH, rng);
+            Weights.uniform(model.head().weight(), 0.2, rng);
+            int[] tokens = new int[BATCH * STEPS];
+            int[] targets = new int[BATCH * STEPS];
+            for (int i = 0; i < tokens.length; i++) {
+                tokens[i] = rng.nextInt(VOCABULARY);
+                targets[i] = rng.nextInt(VOCABULARY);
+            }
+            return new Fixture(model, params, tokens, targets);
+        }
     }
 
     /** Random tokens, new sequences at every step. */
