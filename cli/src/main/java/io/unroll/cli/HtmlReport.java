@@ -260,7 +260,7 @@ final class HtmlReport {
                 return 'rgb(' + c.join(',') + ')';
               }
               function heat(el, d) {
-                const w = width(), h = 320, left = 70, bottom = 40, top = 10, legend = 60;
+                const w = width(), h = 320, left = 70, bottom = 40, top = 10, legend = 84;
                 const canvas = document.createElement('canvas');
                 canvas.width = w; canvas.height = h; el.appendChild(canvas);
                 const tip = document.createElement('div'); tip.className = 'tip'; el.appendChild(tip);
