@@ -136,8 +136,8 @@ public final class TrainCommand implements Callable<Integer> {
                     + " stopped or diverged; no network needed to open it).")
     Path report;
     @Option(names = "--flow-every", paramLabel = "<n>", defaultValue = "" + FlowTelemetry.DEFAULT_EVERY,
-            description = "Sample the gradient flow on every n-th step (default: ${DEFAULT-VALUE}, under 1% of the"
-                    + " training time; see docs/telemetry.md).")
+            description = "Sample the gradient flow on every n-th step (default: ${DEFAULT-VALUE}: 1-2% of the"
+                    + " training time, docs/telemetry.md).")
     int flowEvery;
 
     /** One validation and the checkpoint written with it, as {@code --json} reports it. */
