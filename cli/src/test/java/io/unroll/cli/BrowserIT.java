@@ -57,6 +57,9 @@ class BrowserIT {
             assertTrue(problems.get(3).startsWith("SEVERE ") && problems.get(3).contains("undefinedFunction is not defined"),
                     problems.toString());
             assertEquals("undefined", browser.script("return window.loaded;"), "nothing came from elsewhere");
+            assertEquals("[\"http://unroll.invalid/chart.js\"]",
+                    browser.json("return performance.getEntriesByType('resource').map(e => e.name);").toString(),
+                    "the page's resource timing lists a load that failed too");
             assertTrue(browser.console().stream().anyMatch(e -> e.getMessage().contains("just information")),
                     "console() has every message, consoleProblems() only warnings and errors");
         }
