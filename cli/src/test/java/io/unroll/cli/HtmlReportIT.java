@@ -11,6 +11,7 @@ import java.math.MathContext;
 import java.math.RoundingMode;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -23,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  * page loads nothing from anywhere and logs no warning or error; the titles, captions and legends
  * say what the figures are; every line chart (uPlot) draws every series, alone, as an unbroken
  * line of its legend's colour across the plot, and shows under the cursor the command's own
- * figures ({@code --json}). Each test leaves a screenshot of the page in
+ * figures ({@code --json}); the heat map (the report's own script) paints each cell in its value's
+ * colour and names the value under the cursor. Each test leaves a screenshot of the page in
  * {@code target/screenshots/}.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
@@ -92,6 +94,74 @@ class HtmlReportIT {
                 assertChart(browser, "chart" + c, charts.get(c));
             }
             assertEquals(List.of(), browser.consoleProblems(), "after the charts were read and hovered");
+        }
+    }
+
+    /**
+     * The heat map, drawn by the report's own script: each cell in the colour of its value on the
+     * log scale (the smallest dark blue, the largest yellow, a gap light grey), and the value of the
+     * cell under the cursor in the tooltip.
+     */
+    @Test
+    void aHeatMapColoursEveryCellByItsValueAndNamesItUnderTheCursor() throws Exception {
+        Path page = dir.resolve("heat.html");
+        new HtmlReport("A heat map").heatMap("gradient norm by step", "timestep", "step", new double[] {0, 1, 2},
+                new double[] {10, 20}, new double[][] {{1e-3, 1e-2, 1e-1}, {1, Double.NaN, 10}}).write(page);
+        try (Browser browser = Browser.start()) {
+            browser.open(page);
+            browser.screenshot("heat-map");
+            assertLoadsNothing(browser);
+            assertEquals(1, browser.json("return document.querySelectorAll('#chart0 canvas').length;").asInt());
+            // the colour scale's labels fit on the canvas: nothing is drawn at its right edge, where a
+            // label that does not fit is cut off
+            JsonNode edge = browser.json(PIXELS + """
+                    const canvas = document.querySelector('#chart0 canvas'), px = pixels(canvas);
+                    let drawn = 0;
+                    for (let y = 0; y < canvas.height; y++) {
+                      for (let x = canvas.width - 3; x < canvas.width; x++) { drawn += px[4 * (y * canvas.width + x) + 3] > 0; }
+                    }
+                    return {width: canvas.width, drawn: drawn};
+                    """);
+            assertEquals(0, edge.get("drawn").asInt(), "pixels drawn in the last 3 columns: " + edge);
+            // log10 of the values spans -3 .. 1: the values fall on the scale's five stops, 0, 1/4, .., 1
+            Object[][] cells = {
+                {"timestep 0, step 10: 0.001", new int[] {68, 1, 84}},
+                {"timestep 1, step 10: 0.01", new int[] {59, 82, 139}},
+                {"timestep 2, step 10: 0.1", new int[] {33, 145, 140}},
+                {"timestep 0, step 20: 1", new int[] {94, 201, 98}},
+                {"timestep 1, step 20: -", new int[] {238, 238, 238}},
+                {"timestep 2, step 20: 10", new int[] {253, 231, 37}},
+            };
+            for (Object[] cell : cells) {
+                int[] colour = (int[]) cell[1];
+                // where the plot has this colour (left of the colour scale on the right), and what
+                // the tooltip says at the middle of that area
+                JsonNode found = browser.json(PIXELS + """
+                        const [colour] = arguments;
+                        const canvas = document.querySelector('#chart0 canvas'), tip = document.querySelector('#chart0 .tip');
+                        const px = pixels(canvas);
+                        let n = 0, x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+                        for (let p = 0; p < px.length; p += 4) {
+                          const x = (p / 4) % canvas.width, y = Math.floor(p / 4 / canvas.width);
+                          if (x < canvas.width * 0.8 && px[p] === colour[0] && px[p + 1] === colour[1] && px[p + 2] === colour[2]
+                              && px[p + 3] === 255) {
+                            n++; x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+                          }
+                        }
+                        const r = canvas.getBoundingClientRect();
+                        canvas.dispatchEvent(new MouseEvent('mousemove',
+                            {clientX: r.left + (x0 + x1) / 2, clientY: r.top + (y0 + y1) / 2, bubbles: true}));
+                        const shown = tip.style.display === 'block' ? tip.textContent : null;
+                        canvas.dispatchEvent(new MouseEvent('mouseleave'));
+                        return {pixels: n, box: (x1 - x0 + 1) * (y1 - y0 + 1), tip: shown, hidden: tip.style.display === 'none'};
+                        """, List.of(colour[0], colour[1], colour[2]));
+                String what = cell[0] + " in " + Arrays.toString(colour) + ": " + found;
+                assertTrue(found.get("pixels").asInt() > 5000, "a cell's area in its colour: " + what);
+                assertEquals(found.get("box").asInt(), found.get("pixels").asInt(), "one solid rectangle: " + what);
+                assertEquals(cell[0], found.get("tip").asText(), what);
+                assertTrue(found.get("hidden").asBoolean(), "the tooltip goes when the cursor leaves: " + what);
+            }
+            assertEquals(List.of(), browser.consoleProblems());
         }
     }
 
