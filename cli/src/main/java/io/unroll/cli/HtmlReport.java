@@ -260,6 +260,7 @@ final class HtmlReport {
                 return 'rgb(' + c.join(',') + ')';
               }
               function heat(el, d) {
+                // legend: the width of the colour scale and its labels, room for one as long as 1e-12.0
                 const w = width(), h = 320, left = 70, bottom = 40, top = 10, legend = 84;
                 const canvas = document.createElement('canvas');
                 canvas.width = w; canvas.height = h; el.appendChild(canvas);
