@@ -165,6 +165,84 @@ class HtmlReportIT {
         }
     }
 
+    /**
+     * The training report of a short run: nothing loaded, no console problem, every section, one
+     * drawn canvas per chart, the page's data equal to the run's {@code --json}, and the heat map's
+     * tooltip naming the per-timestep gradient of the sample and timestep under the cursor.
+     */
+    @Test
+    void theTrainingReportDrawsEveryChartWithTheRunsOwnFigures() throws Exception {
+        Path corpus = dir.resolve("tiny.txt");
+        java.nio.file.Files.writeString(corpus, CharModelCommandsTest.tinyText());
+        Path page = dir.resolve("train.html");
+        CharModelCommandsTest.Outcome o = run(CharModelCommandsTest.train("--text", corpus.toString(), "--out",
+                dir.resolve("run").toString(), "--steps", "30", "--flow-every", "3", "--json", "--report", page.toString()));
+        assertEquals(0, o.exitCode(), o.err());
+        JsonNode flow = o.json().get("flow");
+        try (Browser browser = Browser.start()) {
+            browser.open(page);
+            browser.screenshot("train-report");
+            assertLoadsNothing(browser);
+            JsonNode text = browser.json("return [...document.querySelectorAll('h2')].map(e => e.textContent);");
+            assertEquals(List.of("Verdict", "Loss", "Gradient norm and clipping", "The gradient reaching every timestep, over training",
+                    "Memory horizon", "Spectral radius of W_hh", "Activations", "How the verdict changed"), strings(text));
+            // every chart drawn: one canvas each, with pixels of its first series' or the heat map's colours
+            JsonNode drawn = browser.json(PIXELS + """
+                    return [...document.querySelectorAll('.chart')].map(el => {
+                      const canvases = el.querySelectorAll('canvas');
+                      if (canvases.length !== 1) { return {id: el.id, canvases: canvases.length}; }
+                      const px = pixels(canvases[0]);
+                      let coloured = 0;
+                      for (let p = 0; p < px.length; p += 4) {
+                        const [r, g, b, a] = [px[p], px[p + 1], px[p + 2], px[p + 3]];
+                        coloured += a >= 200 && Math.max(r, g, b) - Math.min(r, g, b) > 60 ? 1 : 0;
+                      }
+                      return {id: el.id, canvases: 1, coloured: coloured};
+                    });
+                    """);
+            // loss, norms, clip rate, two heat maps, horizon, spectral radius, activations; the horizon and the
+            // spectral radius have a single point in so short a run (replayed and measured at step 1 only)
+            assertEquals(8, drawn.size(), "charts: " + drawn);
+            drawn.forEach(c -> {
+                assertEquals(1, c.get("canvases").asInt(), c.toString());
+                assertTrue(c.get("coloured").asInt() > 10, "drawn in colour: " + c);
+            });
+            // the heat map of the gradient reaching every timestep: its rows are the run's samples
+            JsonNode samples = flow.get("samples");
+            JsonNode heat = browser.json("""
+                    for (const el of document.querySelectorAll('.chart')) {
+                      const d = JSON.parse(document.getElementById(el.id.replace('chart', 'data')).textContent);
+                      if (d.kind === 'heat') { return {id: el.id, data: d}; }
+                    }
+                    return null;
+                    """);
+            assertEquals(samples.size(), heat.get("data").get("values").size());
+            for (int i = 0; i < samples.size(); i++) {
+                assertEquals(samples.get(i).get("step").asDouble(), heat.get("data").get("y").get(i).asDouble(), 0.0);
+                assertEquals(numbers(samples.get(i).get("hNorms")), numbers(heat.get("data").get("values").get(i)), "row " + i);
+            }
+            int row = samples.size() / 2;
+            int column = 3;
+            JsonNode tip = browser.json("""
+                    const [id, row, column] = arguments;
+                    const el = document.getElementById(id), canvas = el.querySelector('canvas'), tip = el.querySelector('.tip');
+                    const d = JSON.parse(document.getElementById(id.replace('chart', 'data')).textContent);
+                    const left = 70, top = 10, bottom = 40, legend = 84, pw = canvas.width - left - legend, ph = 320 - top - bottom;
+                    const r = canvas.getBoundingClientRect();
+                    canvas.dispatchEvent(new MouseEvent('mousemove', {bubbles: true,
+                        clientX: r.left + left + (column + 0.5) * pw / d.x.length, clientY: r.top + top + ph - (row + 0.5) * ph / d.y.length}));
+                    return tip.textContent;
+                    """, heat.get("id").asText(), row, column);
+            double value = samples.get(row).get("hNorms").get(column).asDouble();
+            String shown = tip.asText();
+            assertTrue(shown.startsWith("timestep t " + column + ", training step " + samples.get(row).get("step").asInt() + ": "),
+                    shown);
+            assertEquals(0, new BigDecimal(value).round(SHOWN).compareTo(new BigDecimal(shown.substring(shown.lastIndexOf(' ') + 1))),
+                    shown + " for " + value);
+            assertEquals(List.of(), browser.consoleProblems());
+        }
+    }
+
     /** A line chart: its x axis's label, its series' labels and values in order, and whether its y axis is logarithmic. */
     private record Chart(String xLabel, List<String> labels, List<JsonNode> values, boolean logY) {
         int length() {
