@@ -8,9 +8,14 @@ final class Tasks {
 
     /** A length or delay {@code value} of task {@code task} that must lie in {@code [min, max]}. */
     static int between(String task, String what, int value, int min, int max) {
+        return between(task, what, value, min, max, "");
+    }
+
+    /** {@link #between(String, String, int, int, int)} with {@code why}, the reason for the bounds, appended. */
+    static int between(String task, String what, int value, int min, int max, String why) {
         if (value < min || value > max) {
             throw new IllegalArgumentException(task + " " + what + " is " + value + ", expected an integer in ["
-                    + min + ", " + max + "]");
+                    + min + ", " + max + "]" + why);
         }
         return value;
     }
