@@ -99,9 +99,9 @@ class AddingTaskTest {
         }
         double measured = sumE / n;
         double errorOfMean = Math.sqrt((sumESq / n - measured * measured) / n);
-        assertEquals(1.0 / 6, task.baseline(), 1e-15);
         assertTrue(Math.abs(measured - task.baseline()) <= 5 * errorOfMean, "squared error of predicting 1: "
                 + measured + " +- " + errorOfMean + " against the formula's " + task.baseline());
+        assertEquals(1.0 / 6, task.baseline(), 1e-15);
         double meanY = sumY / n;
         double errorOfMeanY = Math.sqrt((sumYSq / n - meanY * meanY) / n);
         assertTrue(Math.abs(meanY - 1) <= 5 * errorOfMeanY, "mean target " + meanY + " +- " + errorOfMeanY
