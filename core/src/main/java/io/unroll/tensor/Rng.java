@@ -16,7 +16,8 @@ import java.util.List;
  *       {@code (np.random.randn(rows, cols) * scale).astype(np.float32)}. This lets an experiment start
  *       from exactly the weights of a NumPy script.
  *   <li>{@code "default"} ({@link #seeded(long)}) is a fast SplitMix64 stream for everything else;
- *       every long is a valid seed.
+ *       every long is a valid seed. {@link #seeded(long, long)} gives numbered independent streams of
+ *       one seed.
  * </ul>
  *
  * <p><b>numpy mode.</b> MT19937 (M. Matsumoto and T. Nishimura, "Mersenne Twister: a
@@ -77,6 +78,23 @@ public abstract class Rng {
         return new SplitMix(seed);
     }
 
+    /**
+     * The default stream numbered {@code stream} of {@code seed}, for data that must be the same
+     * whichever order it is asked for in (batch {@code stream} of a generated data set): SplitMix64
+     * started at
+     * <pre>
+     *   mix(mix(seed) ^ (stream · 0x9e3779b97f4a7c15))     (mod 2^64)
+     * </pre>
+     * where {@code mix} is SplitMix64's output function (Stafford's variant 13, the one
+     * {@link #nextLong()} applies). {@code mix} and the multiplication by an odd constant are both
+     * one-to-one on 64-bit values, so for one seed distinct streams start at distinct states, and the
+     * scrambling puts nearby numbers far apart: two streams of a million values each overlap with a
+     * chance of the order of 10<sup>-13</sup>. Every pair of longs is valid.
+     */
+    public static Rng seeded(long seed, long stream) {
+        return new SplitMix(SplitMix.mix(SplitMix.mix(seed) ^ (stream * SplitMix.GOLDEN_GAMMA)));
+    }
+
     /** {@link #seeded} for mode {@code "default"}, {@link #numpy} for mode {@code "numpy"}. */
     public static Rng create(String mode, long seed) {
         if ("default".equals(mode)) {
@@ -120,6 +138,15 @@ public abstract class Rng {
         gauss = f * x1;
         hasGauss = true;
         return f * x2;
+    }
+
+    /**
+     * A uniform float in [0, 1) with 24 random bits, the float's whole precision:
+     * {@code (nextLong() >>> 40) · 2^-24}, exact in float (so never rounded up to 1, which
+     * {@code (float) nextDouble()} can be, once in 2^25 draws).
+     */
+    public final float nextFloat() {
+        return (nextLong() >>> 40) * 0x1.0p-24f;
     }
 
     /** A uniform double {@code lo + (hi - lo) * nextDouble()} ({@code np.random.uniform(lo, hi)} in numpy mode). */
@@ -333,7 +360,7 @@ public abstract class Rng {
 
     /** SplitMix64, the generator of {@link java.util.SplittableRandom}, with its state exposed for saving. */
     private static final class SplitMix extends Rng {
-        private static final long GOLDEN_GAMMA = 0x9e3779b97f4a7c15L;
+        static final long GOLDEN_GAMMA = 0x9e3779b97f4a7c15L;
 
         private long seed;
 
@@ -348,7 +375,11 @@ public abstract class Rng {
 
         @Override
         public long nextLong() {
-            long z = seed += GOLDEN_GAMMA;
+            return mix(seed += GOLDEN_GAMMA);
+        }
+
+        /** SplitMix64's output function: a one-to-one scrambling of 64 bits. */
+        static long mix(long z) {
             z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
             z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
             return z ^ (z >>> 31);

@@ -160,6 +160,58 @@ class RngTest {
     }
 
     @Test
+    void numberedStreamsAreReproducibleAndDistinct() {
+        long[] first = new long[1000];
+        Rng stream = Rng.seeded(42, 7);
+        for (int i = 0; i < first.length; i++) {
+            first[i] = stream.nextLong();
+        }
+        Rng again = Rng.seeded(42, 7);
+        for (int i = 0; i < first.length; i++) {
+            assertEquals(first[i], again.nextLong(), "stream (42, 7) value #" + i);
+        }
+        // the documented start: SplitMix64 (= SplittableRandom) from mix(mix(seed) ^ stream * gamma)
+        long gamma = 0x9e3779b97f4a7c15L;
+        SplittableRandom reference = new SplittableRandom(mix(mix(42) ^ 7 * gamma));
+        assertEquals(reference.nextLong(), Rng.seeded(42, 7).nextLong());
+        // neighbouring streams, the same stream of a neighbouring seed and the plain seed share no value
+        java.util.Set<Long> seen = new java.util.HashSet<>();
+        for (long v : first) {
+            seen.add(v);
+        }
+        for (Rng other : new Rng[] {Rng.seeded(42, 6), Rng.seeded(42, 8), Rng.seeded(43, 7), Rng.seeded(42)}) {
+            for (int i = 0; i < first.length; i++) {
+                long v = other.nextLong();
+                assertTrue(!seen.contains(v), "value #" + i + " of another stream also appears in stream (42, 7)");
+            }
+        }
+    }
+
+    /** SplitMix64's output function, written out here so the test does not read it from Rng. */
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+        return z ^ (z >>> 31);
+    }
+
+    @Test
+    void nextFloatIsTheTop24BitsInBothModes() {
+        for (Rng rng : new Rng[] {Rng.seeded(5), Rng.numpy(5)}) {
+            Rng twin = Rng.restoreState(rng.saveState());
+            int n = 100_000;
+            double sum = 0;
+            for (int i = 0; i < n; i++) {
+                float f = rng.nextFloat();
+                assertEquals((twin.nextLong() >>> 40) / 16777216.0, f, 0.0, rng.mode() + " float #" + i);
+                assertTrue(f >= 0f && f < 1f, "float " + f);
+                sum += f;
+            }
+            // the mean of n uniforms has standard error sqrt(1/12 / n) = 0.00091; 5 of them
+            assertEquals(0.5, sum / n, 5 * Math.sqrt(1.0 / 12 / n), rng.mode() + " mean");
+        }
+    }
+
+    @Test
     void createSelectsTheMode() {
         assertEquals("default", Rng.create("default", -5).mode());
         assertEquals("numpy", Rng.create("numpy", 42).mode());
