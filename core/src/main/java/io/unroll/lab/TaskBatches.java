@@ -1,0 +1,194 @@
+package io.unroll.lab;
+
+import io.unroll.layer.SequenceModel;
+import io.unroll.tensor.Check;
+import io.unroll.train.BatchSource;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * A long-range task whose inputs are symbols and whose target is a class at every step (the copy
+ * task) as the training data of a {@link io.unroll.train.TrainingRun}: each step a fresh batch,
+ * batch k of seed s being the task's batch (s, k) with each one-hot input as its symbol's id; a
+ * fixed held-out set of other sequences on which {@link #evaluate} measures the mean loss per step
+ * and the accuracy on the task's scored steps.
+ *
+ * <p>The model reads the input ids as one-hot vectors ({@link SequenceModel#oneHot}) and predicts
+ * one of the same {@link LongRangeTask#inputSize()} classes at every step: the task's target
+ * classes are the first {@link LongRangeTask#outputSize()} of them (for the copy task, the 8
+ * symbols and the blank; the marker is never a target, and a model learns within a few steps to
+ * give it no weight).
+ */
+public final class TaskBatches implements BatchSource {
+    /** Held-out sequences by default: the figure of a run is measured on 1,000 of them. */
+    public static final int DEFAULT_HELD_OUT = 1000;
+
+    private final LongRangeTask task;
+    private final int batch;
+    private final long seed;
+    private final float[] vectors;      // [B, T, I] scratch of one batch
+    private final int[] heldOutInputs;  // [N, T]
+    private final int[] heldOutTargets; // [N, T]
+    private final int heldOut;
+    private Evaluation last;
+
+    /**
+     * The batches of {@code task} drawn from {@code seed}, with {@code heldOut} held-out sequences
+     * drawn from a seed no training batch uses (the bitwise complement of {@code seed}).
+     *
+     * @throws IllegalArgumentException if the task's target is not a class at every step, a size is
+     *                                  not positive, or the task's inputs are not one-hot
+     */
+    public TaskBatches(LongRangeTask task, int batch, long seed, int heldOut) {
+        this.task = Objects.requireNonNull(task, "task");
+        if (task.target() != LongRangeTask.Target.CLASS_EVERY_STEP) {
+            throw new IllegalArgumentException("the " + task.name() + " task has a real-valued target at its last step;"
+                    + " these batches feed a model that predicts a class at every step (the copy task)");
+        }
+        this.batch = Check.positive("batch", batch);
+        this.heldOut = Check.positive("held-out sequences", heldOut);
+        this.seed = seed;
+        int steps = task.steps();
+        this.vectors = new float[Check.arrayLength("one batch of inputs [batch, steps, input size]", batch, steps,
+                task.inputSize())];
+        this.heldOutInputs = new int[Check.arrayLength("held-out inputs [sequences, steps]", heldOut, steps)];
+        this.heldOutTargets = new int[heldOutInputs.length];
+        float[] all = new float[Check.arrayLength("held-out inputs [sequences, steps, input size]", heldOut, steps,
+                task.inputSize())];
+        task.fill(~seed, 0, heldOut, all, heldOutTargets, null);
+        ids(all, heldOutInputs);
+    }
+
+    public LongRangeTask task() {
+        return task;
+    }
+
+    @Override
+    public int batchSize() {
+        return batch;
+    }
+
+    @Override
+    public int sequenceLength() {
+        return task.steps();
+    }
+
+    /** Every batch is new: an epoch is one step (the run's epoch count is then its step count). */
+    @Override
+    public long stepsPerEpoch() {
+        return 1;
+    }
+
+    @Override
+    public boolean fillBatch(long step, int[] inputs, int[] targets) {
+        task.fill(seed, step, batch, vectors, targets, null);
+        ids(vectors, inputs);
+        return true;
+    }
+
+    @Override
+    public boolean hasValidationData() {
+        return true;
+    }
+
+    /** {@link #evaluate}'s loss; the accuracy is kept as {@link #lastEvaluation()}. */
+    @Override
+    public double validationLoss(SequenceModel model) {
+        return evaluate(model).loss();
+    }
+
+    /** The last {@link #evaluate} (or validation), or null before the first. */
+    public Evaluation lastEvaluation() {
+        return last;
+    }
+
+    /**
+     * The model on the held-out sequences, in batches of the training batch's size from zero state:
+     * the mean cross-entropy per step (nats) over every step, and the share of the scored steps
+     * (for the copy task, the 10 recalled symbols) whose most likely class is the target.
+     */
+    public Evaluation evaluate(SequenceModel model) {
+        int steps = task.steps();
+        int[] scored = task.scoredSteps();
+        double lossSum = 0;
+        long right = 0;
+        int[] in = new int[batch * steps];
+        int[] out = new int[batch * steps];
+        for (int start = 0; start < heldOut; start += batch) {
+            int n = Math.min(batch, heldOut - start);
+            Arrays.fill(in, 0);
+            Arrays.fill(out, 0);
+            System.arraycopy(heldOutInputs, start * steps, in, 0, n * steps);
+            System.arraycopy(heldOutTargets, start * steps, out, 0, n * steps);
+            double loss = model.forward(in, out, null, batch, steps, null);
+            if (!Double.isFinite(loss)) {
+                last = new Evaluation(loss, Double.NaN);
+                return last;
+            }
+            float[] logits = model.logits(); // [B·T, V]
+            int v = model.vocabularySize();
+            for (int b = 0; b < n; b++) {
+                for (int t = 0; t < steps; t++) {
+                    lossSum += crossEntropy(logits, (b * steps + t) * v, v, out[b * steps + t]);
+                }
+                for (int t : scored) {
+                    right += argmax(logits, (b * steps + t) * v, v) == out[b * steps + t] ? 1 : 0;
+                }
+            }
+        }
+        last = new Evaluation(lossSum / ((double) heldOut * steps), (double) right / ((long) heldOut * scored.length));
+        return last;
+    }
+
+    /**
+     * A measurement on the held-out sequences.
+     *
+     * @param loss     the mean cross-entropy per step, nats
+     * @param accuracy the share of the scored steps predicted right, 0 to 1
+     */
+    public record Evaluation(double loss, double accuracy) {}
+
+    /** The id of each one-hot row of {@code vectors [N, T, I]} into {@code ids [N, T]}. */
+    private void ids(float[] vectors, int[] ids) {
+        int width = task.inputSize();
+        for (int r = 0; r < ids.length; r++) {
+            int id = -1;
+            for (int i = 0; i < width; i++) {
+                float x = vectors[r * width + i];
+                if (x == 1f && id < 0) {
+                    id = i;
+                } else if (x != 0f) {
+                    id = -2;
+                    break;
+                }
+            }
+            if (id < 0) {
+                throw new IllegalArgumentException("the " + task.name() + " task's input at row " + r + " is not one-hot;"
+                        + " these batches read symbols, one 1 among zeros at every step");
+            }
+            ids[r] = id;
+        }
+    }
+
+    private static double crossEntropy(float[] logits, int from, int v, int target) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < v; i++) {
+            max = Math.max(max, logits[from + i]);
+        }
+        double sum = 0;
+        for (int i = 0; i < v; i++) {
+            sum += Math.exp(logits[from + i] - max);
+        }
+        return max + Math.log(sum) - logits[from + target];
+    }
+
+    private static int argmax(float[] logits, int from, int v) {
+        int best = 0;
+        for (int i = 1; i < v; i++) {
+            if (logits[from + i] > logits[from + best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+}

@@ -1,0 +1,89 @@
+package io.unroll.lab;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.unroll.cell.CellType;
+import io.unroll.init.InitScheme;
+import io.unroll.layer.RecurrentConfig;
+import io.unroll.layer.SequenceModel;
+import io.unroll.tensor.ParamStore;
+import io.unroll.tensor.Rng;
+import io.unroll.train.Init;
+import org.junit.jupiter.api.Test;
+
+/** The copy task as a training run's data: the task's own batches as ids, and the held-out measure. */
+class TaskBatchesTest {
+    private static final CopyTask COPY = new CopyTask(5);
+
+    @Test
+    void batchKIsTheTasksBatchKAsSymbolIds() {
+        TaskBatches batches = new TaskBatches(COPY, 3, 11, 4);
+        int n = 3 * COPY.steps();
+        int[] inputs = new int[n];
+        int[] targets = new int[n];
+        assertTrue(batches.fillBatch(7, inputs, targets), "every batch starts new sequences");
+        float[] vectors = new float[n * COPY.inputSize()];
+        int[] expectedTargets = new int[n];
+        COPY.fill(11, 7, 3, vectors, expectedTargets, null);
+        for (int r = 0; r < n; r++) {
+            assertEquals(1f, vectors[r * COPY.inputSize() + inputs[r]], "row " + r + " is one-hot at its id");
+        }
+        assertArrayEquals(expectedTargets, targets);
+        assertEquals(COPY.steps(), batches.sequenceLength());
+        assertEquals(1, batches.stepsPerEpoch());
+    }
+
+    @Test
+    void theHeldOutMeasureIsTheMeanLossPerStepAndTheRecallAccuracy() {
+        int batch = 4;
+        TaskBatches batches = new TaskBatches(COPY, batch, 11, 2 * batch);
+        ParamStore.Builder pb = ParamStore.builder();
+        SequenceModel model = SequenceModel.oneHot(pb, COPY.inputSize(), RecurrentConfig.of(CellType.GRU, COPY.inputSize(), 12, 1));
+        pb.build();
+        Rng rng = Rng.seeded(3);
+        Init.apply(model.rnn(), InitScheme.PYTORCH, rng);
+        io.unroll.init.Weights.uniform(model.head().weight(), 1.0, rng);
+        TaskBatches.Evaluation e = batches.evaluate(model);
+        // the same held-out sequences by hand: the complement seed, in two batches from zero state
+        int steps = COPY.steps();
+        float[] vectors = new float[2 * batch * steps * COPY.inputSize()];
+        int[] targets = new int[2 * batch * steps];
+        COPY.fill(~11L, 0, 2 * batch, vectors, targets, null);
+        double loss = 0;
+        int right = 0;
+        for (int half = 0; half < 2; half++) {
+            int[] ids = new int[batch * steps];
+            int[] out = new int[batch * steps];
+            for (int r = 0; r < ids.length; r++) {
+                int row = half * batch * steps + r;
+                for (int i = 0; i < COPY.inputSize(); i++) {
+                    ids[r] = vectors[row * COPY.inputSize() + i] == 1f ? i : ids[r];
+                }
+                out[r] = targets[row];
+            }
+            loss += model.forward(ids, out, null, batch, steps, null) / 2;
+            int[] predicted = model.argmax();
+            for (int b = 0; b < batch; b++) {
+                for (int t : COPY.scoredSteps()) {
+                    right += predicted[b * steps + t] == out[b * steps + t] ? 1 : 0;
+                }
+            }
+        }
+        assertEquals(loss, e.loss(), 1e-5);
+        assertEquals(right / (2.0 * batch * CopyTask.COPIED), e.accuracy(), 0.0);
+        assertEquals(e, batches.lastEvaluation());
+        assertEquals(e.loss(), batches.validationLoss(model), 0.0);
+    }
+
+    @Test
+    void aTaskWithARealTargetIsRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new TaskBatches(new AddingTask(10), 2, 1, 2));
+        assertTrue(e.getMessage().contains("real-valued target"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new TaskBatches(COPY, 0, 1, 2));
+        assertThrows(IllegalArgumentException.class, () -> new TaskBatches(COPY, 2, 1, 0));
+    }
+}
