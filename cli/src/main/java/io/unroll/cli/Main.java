@@ -67,6 +67,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
             DecayCommand.class,
             FlowCommand.class,
             TrainCommand.class,
+            LabCommand.class,
             SampleCommand.class,
             ScoreCommand.class,
             StreamCommand.class,

@@ -332,7 +332,7 @@ public final class TrainCommand implements Callable<Integer> {
             TrainingRun.Plan plan = TrainingRun.Plan.to(target).validateEvery(valEvery).checkpointsIn(dir).overwrite(force)
                     .listener(history).listener(this).build();
             TrainingRun.Result result;
-            try (StopOnSignal stop = new StopOnSignal(bar, run)) {
+            try (StopOnSignal stop = new StopOnSignal(bar, run, "finishing the current step and saving a checkpoint")) {
                 result = run.run(plan);
                 writeReport();
                 if (result.outcome() == TrainingRun.Outcome.DIVERGED) {
@@ -506,11 +506,12 @@ public final class TrainCommand implements Callable<Integer> {
         private final Thread hook;
         private final CountDownLatch finished = new CountDownLatch(1);
 
-        StopOnSignal(ProgressBar bar, TrainingRun run) {
+        /** @param stopping what the run does as it stops, e.g. {@code finishing the current step and saving a checkpoint} */
+        StopOnSignal(ProgressBar bar, TrainingRun run, String stopping) {
             this.hook = new Thread(() -> {
                 run.requestStop();
                 try {
-                    bar.message("unroll: stopping: finishing the current step and saving a checkpoint...");
+                    bar.message("unroll: stopping: " + stopping + "...");
                 } catch (CheckedOutput.WriteFailedException e) {
                     // nobody reads stderr any more; the run still stops and saves
                 }

@@ -1,0 +1,86 @@
+package io.unroll.cli;
+
+import static io.unroll.cli.CharModelCommandsTest.run;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code unroll lab copy}: a training run on the copy task measured against its memoryless
+ * baseline, in text, JSON and a report, and one-line errors for what it cannot run.
+ */
+class LabCommandTest {
+    private static final String[] SMALL = {"lab", "copy", "--delay", "3", "--hidden", "16", "--batch", "16", "--held-out", "40",
+        "--eval-every", "20", "--steps", "40", "--progress", "none"};
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void theJsonHasTheFinalMeasureTheBaselineAndEveryEvaluation() throws Exception {
+        JsonNode lab = run(CharModelCommandsTest.concat(SMALL, "--json")).json();
+        assertEquals(10 * Math.log(8) / 23, lab.get("baseline").asDouble(), 1e-12, "10 ln 8 / (delay + 20)");
+        JsonNode evaluations = lab.get("evaluations");
+        assertEquals(2, evaluations.size(), "steps 20 and 40");
+        JsonNode last = evaluations.get(1);
+        assertEquals(40, last.get("step").asInt());
+        assertEquals(last.get("loss").asDouble(), lab.get("finalLoss").asDouble(), 0.0);
+        assertEquals(last.get("accuracy").asDouble(), lab.get("accuracy").asDouble(), 0.0);
+        assertEquals(lab.get("finalLoss").asDouble() / lab.get("baseline").asDouble(), lab.get("ratio").asDouble(), 1e-12);
+        double accuracy = lab.get("accuracy").asDouble();
+        assertTrue(accuracy >= 0 && accuracy <= 1, "a share: " + accuracy);
+        // 40 held-out sequences x 10 recalled symbols: the accuracy is a whole number of 400ths
+        assertEquals(Math.rint(accuracy * 400), accuracy * 400, 1e-9);
+        assertEquals(accuracy >= 0.99, lab.get("solved").asBoolean());
+        assertEquals(40, lab.get("flow").get("step").size(), "the gradient flow of every step");
+        assertEquals(23, lab.get("flow").get("samples").get(0).get("hNorms").size(), "over the whole sequence, T = 23");
+        assertEquals("lstm", lab.get("cell").asText());
+        assertEquals(1.0, lab.get("forgetBias").asDouble(), 0.0);
+    }
+
+    @Test
+    void aGruLearnsToRecallAShortDelayWellBelowTheBaseline() throws Exception {
+        JsonNode lab = run("lab", "copy", "--delay", "1", "--cell", "gru", "--hidden", "64", "--lr", "0.01", "--batch", "32",
+                "--steps", "1500", "--eval-every", "1500", "--held-out", "100", "--progress", "none", "--json").json();
+        // measured: 0.43 of the baseline and 63% right after 1,500 steps
+        assertTrue(lab.get("ratio").asDouble() < 0.6, "loss / baseline: " + lab.get("ratio"));
+        assertTrue(lab.get("accuracy").asDouble() > 0.4, "recall accuracy " + lab.get("accuracy") + ", chance 0.125");
+    }
+
+    @Test
+    void theTextShowsEachMeasurementAndTheOutcome() throws Exception {
+        Path page = dir.resolve("copy.html");
+        CharModelCommandsTest.Outcome o = run(CharModelCommandsTest.concat(SMALL, "--report", page.toString()));
+        assertEquals(0, o.exitCode(), o.err());
+        assertTrue(o.out().startsWith("Copy task, delay 3 (T = 23): lstm, 1 layer of 16, init pytorch, forget bias 1.0,"), o.out());
+        assertTrue(o.out().contains("memoryless baseline 0.9041 nats per step"), o.out());
+        assertEquals(2, o.out().lines().filter(l -> l.matches("\\s+(20|40)\\s+\\d\\.\\d{4}\\s+\\d\\.\\d{3}\\s+\\d+\\.\\d%")).count(),
+                o.out());
+        assertTrue(o.out().contains("not solved after 40 steps in ") || o.out().contains("SOLVED after 40 steps in "), o.out());
+        assertTrue(o.out().contains("gradient flow (docs/telemetry.md):\n  "), o.out());
+        String html = Files.readString(page);
+        assertTrue(html.contains("\"memoryless baseline\""), "the baseline drawn beside the loss");
+    }
+
+    @Test
+    void badInputIsOneLine() {
+        assertBad("--delay is 0, expected 1 to 9980", "lab", "copy", "--delay", "0");
+        assertBad("--optimizer is 'rmsprop', expected adam or sgd", "lab", "copy", "--optimizer", "rmsprop");
+        assertBad("--forget-bias is for an lstm", "lab", "copy", "--cell", "gru", "--forget-bias", "2");
+        assertBad("--init pytorch takes none", "lab", "copy", "--scale", "0.1");
+        assertBad("--steps is 0, expected a positive number", "lab", "copy", "--steps", "0");
+        assertBad("name a task: copy", "lab");
+    }
+
+    private static void assertBad(String part, String... args) {
+        CharModelCommandsTest.Outcome o = run(args);
+        assertEquals(2, o.exitCode(), o.err());
+        assertTrue(o.err().startsWith("unroll: error: ") && o.err().contains(part), o.err());
+        assertEquals(1, o.err().lines().filter(l -> l.startsWith("unroll: error:")).count(), o.err());
+    }
+}
