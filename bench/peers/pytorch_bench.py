@@ -12,15 +12,23 @@ count, which is passed to torch.set_num_threads.
                  loss.backward() -> clip_grad_norm_(5.0) -> Adam(lr 1e-3).step(), with
                  optimizer.zero_grad(set_to_none=False) first; float32.
   streaming step: with torch.no_grad(), one module call on [1, 1, I], the state carried.
+  lab step:      the copy task as `unroll lab copy` trains it, on the N batches Unroll wrote to the
+                 safetensors file the request names (`inputs`, `targets`: int32 [N, B, T]), cycled:
+                 nn.RNN / nn.LSTM / nn.GRU(10, H, batch_first=True) over F.one_hot(ids, 10).float()
+                 -> nn.Linear(H, 10) over all B*T rows -> F.cross_entropy -> backward ->
+                 clip_grad_norm_(1.0) -> Adam(lr 3e-3).step(), zero_grad(set_to_none=False) first.
+                 The file is parsed here (read_safetensors), with nothing beyond the standard library.
 
 The timing method is io.unroll.bench.Measure's, line for line (see `measure`).
 
 By hand, one request:  python3 pytorch_bench.py --once '{"op":"train","cell":"lstm","hidden":64,...}'
 """
+import array
 import json
 import math
 import os
 import platform
+import struct
 import sys
 import time
 
@@ -69,7 +77,9 @@ def answer(request):
             return measurement("train", measure(request["timing"], training_work(request)))
         if op == "stream":
             return measurement("stream", measure(request["timing"], streaming_work(request)))
-        return json.dumps({"ok": False, "error": "unknown op %r, expected hello, train, stream or quit" % op})
+        if op == "lab":
+            return measurement("lab", measure(request["timing"], lab_work(request)))
+        return json.dumps({"ok": False, "error": "unknown op %r, expected hello, train, stream, lab or quit" % op})
     except Exception as e:
         return json.dumps({"ok": False, "error": "%s: %s" % (type(e).__name__, e)})
 
@@ -141,6 +151,102 @@ def training_work(r):
             torch.nn.utils.clip_grad_norm_(params, 5.0)
             optimizer.step()
     return work
+
+
+def lab_work(r):
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+    torch.manual_seed(int(r.get("seed", 1)))
+    h, b, t = int(r["hidden"]), int(r["batch"]), int(r["steps"])
+    symbols, c = int(r["input"]), int(r["classes"])
+    tensors = read_safetensors(r["data"])
+    batches = {}
+    for name in ("inputs", "targets"):
+        if name not in tensors:
+            raise ValueError("%s holds no tensor %r" % (r["data"], name))
+        dtype, shape, _ = tensors[name]
+        if dtype != "I32" or len(shape) != 3 or shape[1:] != [b, t]:
+            raise ValueError("%s: %s is %s %s, expected I32 [N, %d, %d]" % (r["data"], name, dtype, shape, b, t))
+        # int64 once, outside the timed steps: one_hot and cross_entropy take int64 ids
+        batches[name] = torch.tensor(int32_values(tensors[name]).tolist(), dtype=torch.int64).reshape(shape)
+    n = batches["inputs"].shape[0]
+    if batches["targets"].shape[0] != n:
+        raise ValueError("%s: %d input batches but %d target batches" % (r["data"], n, batches["targets"].shape[0]))
+    inputs = [batches["inputs"][k] for k in range(n)]
+    targets = [batches["targets"][k].reshape(b * t) for k in range(n)]
+    rnn = module(r["cell"], symbols, h)
+    head = nn.Linear(h, c)
+    bound = 1 / math.sqrt(h)
+    nn.init.uniform_(head.weight, -bound, bound)
+    nn.init.uniform_(head.bias, -bound, bound)
+    params = list(rnn.parameters()) + list(head.parameters())
+    optimizer = torch.optim.Adam(params, lr=3e-3)
+    position = {"k": 0}
+
+    def work(iterations):
+        k = position["k"]
+        for _ in range(iterations):
+            optimizer.zero_grad(set_to_none=False)
+            out, _ = rnn(F.one_hot(inputs[k], symbols).float())
+            loss = F.cross_entropy(head(out.reshape(b * t, h)), targets[k])
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            optimizer.step()
+            k = (k + 1) % n
+        position["k"] = k
+    return work
+
+
+SAFETENSORS_DTYPES = {"F32": 4, "F64": 8, "I32": 4, "I64": 8, "F16": 2, "BF16": 2, "I16": 2, "I8": 1, "U8": 1, "BOOL": 1}
+
+
+def read_safetensors(path):
+    """A safetensors file as {name: (dtype, shape, raw little-endian bytes)}, its lengths and offsets checked.
+
+    The format: an 8-byte little-endian header length n, n bytes of JSON header
+    ({name: {"dtype", "shape", "data_offsets": [begin, end]}, optional "__metadata__"}), then the
+    data, the offsets counted from the end of the header.
+    """
+    with open(path, "rb") as f:
+        blob = f.read()
+    if len(blob) < 8:
+        raise ValueError("%s is %d bytes, too short for a safetensors header length" % (path, len(blob)))
+    (n,) = struct.unpack("<Q", blob[:8])
+    if n > len(blob) - 8:
+        raise ValueError("%s: header of %d bytes, but only %d bytes follow the length" % (path, n, len(blob) - 8))
+    header = json.loads(blob[8:8 + n].decode("utf-8"))
+    data = memoryview(blob)[8 + n:]
+    tensors = {}
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        dtype, shape = entry["dtype"], [int(d) for d in entry["shape"]]
+        begin, end = (int(o) for o in entry["data_offsets"])
+        count = 1
+        for d in shape:
+            count *= d
+        if dtype not in SAFETENSORS_DTYPES:
+            raise ValueError("%s: tensor %r has unknown dtype %r" % (path, name, dtype))
+        if not 0 <= begin <= end <= len(data) or end - begin != count * SAFETENSORS_DTYPES[dtype]:
+            raise ValueError("%s: tensor %r (%s %s) has offsets [%d, %d] in %d bytes of data"
+                             % (path, name, dtype, shape, begin, end, len(data)))
+        tensors[name] = (dtype, shape, bytes(data[begin:end]))
+    return tensors
+
+
+def int32_values(tensor):
+    """The row-major values of an I32 tensor from read_safetensors, as array('i')."""
+    dtype, _, raw = tensor
+    if dtype != "I32":
+        raise ValueError("expected an I32 tensor, got %s" % dtype)
+    values = array.array("i")
+    if values.itemsize != 4:
+        raise ValueError("this Python's C int is %d bytes, not 4" % values.itemsize)
+    values.frombytes(raw)
+    if sys.byteorder != "little":
+        values.byteswap()
+    return values
 
 
 def streaming_work(r):

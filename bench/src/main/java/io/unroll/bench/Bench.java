@@ -1,7 +1,11 @@
 package io.unroll.bench;
 
 import io.unroll.cell.CellType;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.DoubleSummaryStatistics;
 import java.util.List;
@@ -14,7 +18,8 @@ import java.util.stream.DoubleStream;
  * measured on Unroll in this JVM and, right after, on the PyTorch peer (and, for the large
  * training rows, on a one-thread child JVM), so the engines alternate row by row and slow drifts
  * of the machine hit both alike; then what gradient-flow telemetry costs the training step
- * ({@link TelemetryOverhead}). Peers start before anything is measured, so a missing Python or
+ * ({@link TelemetryOverhead}); then the lab rows ({@link LabStep}), Unroll and the PyTorch peer
+ * training on the same batches of a lab task. Peers start before anything is measured, so a missing Python or
  * PyTorch fails at once.
  *
  * <p>The thread count of this JVM's kernels is whatever {@code unroll.threads} said when the
@@ -44,6 +49,8 @@ public final class Bench {
         default void streamingRow(StreamingRow row) {}
 
         default void telemetryRow(TelemetryRow row) {}
+
+        default void labRow(LabRow row) {}
     }
 
     /** Runs the whole configuration. */
@@ -126,9 +133,20 @@ public final class Bench {
                     listener.telemetryRow(row);
                 }
             }
+            List<LabRow> lab = new ArrayList<>();
+            if (config.lab()) {
+                BenchConfig.Lab shape = config.labShape();
+                for (CellType cell : config.cells()) {
+                    listener.stage("lab " + cell.id() + " copy H=" + shape.hidden() + " B=" + shape.batch());
+                    LabRow row = labRow(config, cpu, cell, peakGflops, python == null ? null : python.process());
+                    lab.add(row);
+                    listener.labRow(row);
+                }
+            }
             long busyRows = training.stream().filter(r -> r.otherCpuShare() > BUSY_SHARE).count()
                     + streaming.stream().filter(r -> r.otherCpuShare() > BUSY_SHARE).count()
-                    + telemetry.stream().filter(r -> r.otherCpuShare() > BUSY_SHARE).count();
+                    + telemetry.stream().filter(r -> r.otherCpuShare() > BUSY_SHARE).count()
+                    + lab.stream().filter(r -> r.otherCpuShare() > BUSY_SHARE).count();
             DoubleSummaryStatistics roundTrips = DoubleStream.concat(
                             training.stream().mapToDouble(TrainingRow::coreToCoreNs),
                             streaming.stream().mapToDouble(StreamingRow::coreToCoreNs))
@@ -144,10 +162,10 @@ public final class Bench {
             if (busyRows > 0) {
                 notes.add(String.format(Locale.ROOT, "%d of %d rows were measured while other processes used more than %.0f%%"
                         + " of the CPU time (column 'others'): their figures are low and noisy; rerun on a quiet machine",
-                        busyRows, training.size() + streaming.size() + telemetry.size(), 100 * BUSY_SHARE));
+                        busyRows, training.size() + streaming.size() + telemetry.size() + lab.size(), 100 * BUSY_SHARE));
             }
             return new BenchReport(machine, config.threads(), python == null ? null : python.info(), peak, config,
-                    closest, farthest, training, streaming, telemetry, Targets.evaluate(training, streaming, telemetry), notes,
+                    closest, farthest, training, streaming, telemetry, lab, Targets.evaluate(training, streaming, telemetry, lab), notes,
                     loadStart, loadAverage(),
                     CpuMonitor.otherShare(runStart, cpu.snapshot()), (System.nanoTime() - start) / 1e9);
         } finally {
@@ -197,6 +215,52 @@ public final class Bench {
         return new TrainingRow(cell.id(), h, b, t, flops / 1e9, mine, theirs, speedup, single, scaling,
                 warm, unroll.allocation(), stored, required, (double) stored / required,
                 CpuMonitor.otherShare(before, cpu.snapshot()), probed.coreToCoreNs());
+    }
+
+    /**
+     * Unroll, then PyTorch on the same batches, for one cell on the lab task: the batches go to the
+     * peer in a temporary safetensors file, deleted once it has answered.
+     */
+    static LabRow labRow(BenchConfig config, CpuMonitor cpu, CellType cell, double peakGflops, PeerProcess python) {
+        CpuMonitor.Snapshot before = cpu.snapshot();
+        BenchConfig.Lab shape = config.labShape();
+        LabStep step = new LabStep(cell, shape.delay(), shape.hidden(), shape.batch(), shape.batches(), config.seed());
+        int b = shape.batch();
+        int t = step.task().steps();
+        int symbols = step.task().inputSize();
+        String task = step.task().name();
+        double flops = Flops.trainingStep(step.model().rnn(), b, t);
+        Measure.Result unroll = Measure.run(config.trainingTiming(), step::run);
+        TrainingFigures mine = TrainingFigures.of(unroll.measurement(), flops, b, t, peakGflops);
+        TrainingFigures theirs = null;
+        Double theirRate = null;
+        Double speedup = null;
+        if (python != null) {
+            Path data = null;
+            try {
+                data = Files.createTempFile("unroll-lab-", ".safetensors");
+                step.writeBatches(data);
+                step = null; // let the workspace go before the peer runs
+                Measurement m = python.measure(PeerProtocol.Request.lab(cell.id(), shape.hidden(), b, t, symbols, symbols,
+                        config.seed(), config.trainingTiming(), data.toString()));
+                theirs = TrainingFigures.of(m, flops, b, t, peakGflops);
+                theirRate = 1e9 / m.medianNanos();
+                speedup = m.medianNanos() / unroll.measurement().medianNanos();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write the lab batches for the PyTorch peer: " + e.getMessage(), e);
+            } finally {
+                if (data != null) {
+                    try {
+                        Files.deleteIfExists(data);
+                    } catch (IOException ignored) {
+                        // a temporary file left behind is the system's to clean
+                    }
+                }
+            }
+        }
+        return new LabRow(cell.id(), task, shape.hidden(), b, t, shape.batches(), mine,
+                1e9 / unroll.measurement().medianNanos(), theirs, theirRate, speedup, Targets.labSpeedupTarget(shape.hidden()),
+                CpuMonitor.otherShare(before, cpu.snapshot()));
     }
 
     /** Unroll, then PyTorch, for one (cell, H). */

@@ -15,6 +15,8 @@ import java.util.List;
  * @param streaming        whether to run the streaming rows
  * @param telemetry        whether to measure what gradient-flow telemetry costs the training step
  *                         ({@link TelemetryOverhead}), for every cell at the first training shape
+ * @param lab              whether to run the lab rows ({@link LabStep}), for every cell
+ * @param labShape         the lab rows' task and sizes
  * @param threads          kernel threads of this JVM (PyTorch gets as many)
  * @param vsPytorch        whether to run the PyTorch peer beside every row
  * @param python           the Python executable for the peer
@@ -26,8 +28,8 @@ import java.util.List;
  * @param seed             seed of the weights and data
  */
 public record BenchConfig(List<CellType> cells, List<Shape> trainingShapes, int steps, int classes,
-                          List<Integer> streamingHidden, boolean training, boolean streaming, boolean telemetry, int threads,
-                          boolean vsPytorch, String python, boolean threadScaling, int scalingMinHidden,
+                          List<Integer> streamingHidden, boolean training, boolean streaming, boolean telemetry, boolean lab,
+                          Lab labShape, int threads, boolean vsPytorch, String python, boolean threadScaling, int scalingMinHidden,
                           Timing trainingTiming, Timing streamingTiming, double fmaSeconds, long seed) {
 
     /** One row of the training grid. */
@@ -57,6 +59,27 @@ public record BenchConfig(List<CellType> cells, List<Shape> trainingShapes, int 
         }
     }
 
+    /**
+     * The lab rows' task and sizes: the copy task at delay D (T = D + 20), H, B, and the N fixed
+     * batches cycled ({@link LabStep}).
+     */
+    public record Lab(int delay, int hidden, int batch, int batches) {
+        public Lab {
+            if (delay < 1 || hidden < 1 || batch < 1 || batches < 1) {
+                throw new IllegalArgumentException("the lab rows need delay, H, B and N >= 1, got delay=" + delay
+                        + " H=" + hidden + " B=" + batch + " N=" + batches);
+            }
+        }
+
+        /** T of the copy task's sequences, D + 20. */
+        public int steps() {
+            return delay + 2 * io.unroll.lab.CopyTask.COPIED;
+        }
+    }
+
+    /** The lab rows of the full run: the copy task at delay 20 (T = 40), H = 128, B = 64, 8 batches cycled. */
+    public static final Lab LAB = new Lab(20, 128, 64, 8);
+
     /** The cells benchmarked by default. */
     public static final List<CellType> CELLS = List.of(CellType.RNN_TANH, CellType.LSTM, CellType.GRU);
     /** The default training grid (docs/benchmarks.md, What is timed). */
@@ -69,6 +92,7 @@ public record BenchConfig(List<CellType> cells, List<Shape> trainingShapes, int 
         cells = List.copyOf(cells);
         trainingShapes = List.copyOf(trainingShapes);
         streamingHidden = List.copyOf(streamingHidden);
+        java.util.Objects.requireNonNull(labShape, "labShape");
         if (cells.isEmpty()) {
             throw new IllegalArgumentException("no cell to benchmark");
         }
@@ -82,65 +106,71 @@ public record BenchConfig(List<CellType> cells, List<Shape> trainingShapes, int 
         }
     }
 
-    /** The full benchmark: every cell, the five grid rows, four streaming sizes, the telemetry overhead. */
+    /** The full benchmark: every cell, the five grid rows, four streaming sizes, the telemetry overhead, the lab rows. */
     public static BenchConfig full(int threads) {
-        return new BenchConfig(CELLS, GRID, 100, 64, STREAMING_HIDDEN, true, true, true, threads, false,
+        return new BenchConfig(CELLS, GRID, 100, 64, STREAMING_HIDDEN, true, true, true, true, LAB, threads, false,
                 PythonPeer.defaultPython(), true, 256, Timing.training(), Timing.streaming(), 0.25, 1);
     }
 
-    /** A smoke test: the H=64 training row (and its telemetry overhead) and two streaming sizes, short timings. */
+    /** A smoke test: the H=64 training row (and its telemetry overhead), two streaming sizes and the lab rows, short timings. */
     public static BenchConfig quick(int threads) {
-        return new BenchConfig(CELLS, List.of(new Shape(64, 32)), 100, 64, List.of(32, 64), true, true, true, threads,
-                false, PythonPeer.defaultPython(), true, 256, Timing.quickTraining(), Timing.quickStreaming(), 0.05, 1);
+        return new BenchConfig(CELLS, List.of(new Shape(64, 32)), 100, 64, List.of(32, 64), true, true, true, true, LAB,
+                threads, false, PythonPeer.defaultPython(), true, 256, Timing.quickTraining(), Timing.quickStreaming(), 0.05, 1);
     }
 
     public BenchConfig withCells(List<CellType> value) {
-        return new BenchConfig(value, trainingShapes, steps, classes, streamingHidden, training, streaming, telemetry, threads,
+        return new BenchConfig(value, trainingShapes, steps, classes, streamingHidden, training, streaming, telemetry, lab, labShape, threads,
                 vsPytorch, python, threadScaling, scalingMinHidden, trainingTiming, streamingTiming, fmaSeconds, seed);
     }
 
     public BenchConfig withTrainingShapes(List<Shape> value) {
-        return new BenchConfig(cells, value, steps, classes, streamingHidden, training, streaming, telemetry, threads,
+        return new BenchConfig(cells, value, steps, classes, streamingHidden, training, streaming, telemetry, lab, labShape, threads,
                 vsPytorch, python, threadScaling, scalingMinHidden, trainingTiming, streamingTiming, fmaSeconds, seed);
     }
 
     public BenchConfig withSteps(int value) {
-        return new BenchConfig(cells, trainingShapes, value, classes, streamingHidden, training, streaming, telemetry, threads,
+        return new BenchConfig(cells, trainingShapes, value, classes, streamingHidden, training, streaming, telemetry, lab, labShape, threads,
                 vsPytorch, python, threadScaling, scalingMinHidden, trainingTiming, streamingTiming, fmaSeconds, seed);
     }
 
     public BenchConfig withStreamingHidden(List<Integer> value) {
-        return new BenchConfig(cells, trainingShapes, steps, classes, value, training, streaming, telemetry, threads,
+        return new BenchConfig(cells, trainingShapes, steps, classes, value, training, streaming, telemetry, lab, labShape, threads,
                 vsPytorch, python, threadScaling, scalingMinHidden, trainingTiming, streamingTiming, fmaSeconds, seed);
     }
 
     /**
      * Only the training rows ({@code "training"}), only the streaming rows ({@code "streaming"}),
-     * only the telemetry overhead ({@code "telemetry"}), or all (null).
+     * only the telemetry overhead ({@code "telemetry"}), only the lab rows ({@code "lab"}), or all (null).
      */
     public BenchConfig withOnly(String only) {
         boolean t = only == null || only.equals("training");
         boolean s = only == null || only.equals("streaming");
         boolean f = only == null || only.equals("telemetry");
-        if (!t && !s && !f) {
-            throw new IllegalArgumentException("--only takes training, streaming or telemetry, got '" + only + "'");
+        boolean l = only == null || only.equals("lab");
+        if (!t && !s && !f && !l) {
+            throw new IllegalArgumentException("--only takes training, streaming, telemetry or lab, got '" + only + "'");
         }
-        return new BenchConfig(cells, trainingShapes, steps, classes, streamingHidden, t, s, f, threads,
+        return new BenchConfig(cells, trainingShapes, steps, classes, streamingHidden, t, s, f, l, labShape, threads,
                 vsPytorch, python, threadScaling, scalingMinHidden, trainingTiming, streamingTiming, fmaSeconds, seed);
     }
 
+    public BenchConfig withLab(Lab value) {
+        return new BenchConfig(cells, trainingShapes, steps, classes, streamingHidden, training, streaming, telemetry, lab, value,
+                threads, vsPytorch, python, threadScaling, scalingMinHidden, trainingTiming, streamingTiming, fmaSeconds, seed);
+    }
+
     public BenchConfig withPytorch(boolean value, String pythonExecutable) {
-        return new BenchConfig(cells, trainingShapes, steps, classes, streamingHidden, training, streaming, telemetry, threads,
+        return new BenchConfig(cells, trainingShapes, steps, classes, streamingHidden, training, streaming, telemetry, lab, labShape, threads,
                 value, pythonExecutable, threadScaling, scalingMinHidden, trainingTiming, streamingTiming, fmaSeconds, seed);
     }
 
     public BenchConfig withThreadScaling(boolean value, int minHidden) {
-        return new BenchConfig(cells, trainingShapes, steps, classes, streamingHidden, training, streaming, telemetry, threads,
+        return new BenchConfig(cells, trainingShapes, steps, classes, streamingHidden, training, streaming, telemetry, lab, labShape, threads,
                 vsPytorch, python, value, minHidden, trainingTiming, streamingTiming, fmaSeconds, seed);
     }
 
     public BenchConfig withTimings(Timing trainingValue, Timing streamingValue) {
-        return new BenchConfig(cells, trainingShapes, steps, classes, streamingHidden, training, streaming, telemetry, threads,
+        return new BenchConfig(cells, trainingShapes, steps, classes, streamingHidden, training, streaming, telemetry, lab, labShape, threads,
                 vsPytorch, python, threadScaling, scalingMinHidden, trainingValue, streamingValue, fmaSeconds, seed);
     }
 
@@ -150,12 +180,12 @@ public record BenchConfig(List<CellType> cells, List<Shape> trainingShapes, int 
     }
 
     public BenchConfig withFmaSeconds(double value) {
-        return new BenchConfig(cells, trainingShapes, steps, classes, streamingHidden, training, streaming, telemetry, threads,
+        return new BenchConfig(cells, trainingShapes, steps, classes, streamingHidden, training, streaming, telemetry, lab, labShape, threads,
                 vsPytorch, python, threadScaling, scalingMinHidden, trainingTiming, streamingTiming, value, seed);
     }
 
     public BenchConfig withSeed(long value) {
-        return new BenchConfig(cells, trainingShapes, steps, classes, streamingHidden, training, streaming, telemetry, threads,
+        return new BenchConfig(cells, trainingShapes, steps, classes, streamingHidden, training, streaming, telemetry, lab, labShape, threads,
                 vsPytorch, python, threadScaling, scalingMinHidden, trainingTiming, streamingTiming, fmaSeconds, value);
     }
 }

@@ -17,6 +17,7 @@ import java.util.Map;
  * @param training  the training rows, in the order run
  * @param streaming the streaming rows, in the order run
  * @param telemetry what gradient-flow telemetry cost the training step, per cell ({@link TelemetryOverhead})
+ * @param lab       the lab rows ({@link LabStep}): a lab task's training step, Unroll beside PyTorch on the same batches
  * @param targets   the performance targets ({@link Targets}) checked against these figures
  * @param notes     things the reader must know (e.g. a peer not on OpenBLAS, a busy machine)
  * @param loadStart the system's 1-minute load average when the run began (other work competing
@@ -28,5 +29,5 @@ import java.util.Map;
 public record BenchReport(MachineInfo machine, int threads, Map<String, Object> pytorch, FmaPeak fmaPeak,
                           BenchConfig config, double coreToCoreMinNs, double coreToCoreMaxNs,
                           List<TrainingRow> training, List<StreamingRow> streaming, List<TelemetryRow> telemetry,
-                          List<TargetCheck> targets, List<String> notes, double loadStart, double loadEnd,
+                          List<LabRow> lab, List<TargetCheck> targets, List<String> notes, double loadStart, double loadEnd,
                           double otherCpuShare, double seconds) {}

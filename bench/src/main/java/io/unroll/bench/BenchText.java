@@ -34,6 +34,9 @@ public final class BenchText {
         if (!r.telemetry().isEmpty()) {
             telemetry(s, r);
         }
+        if (!r.lab().isEmpty()) {
+            lab(s, r);
+        }
         targets(s, r);
         for (String note : r.notes()) {
             s.append("Note: ").append(note).append('\n');
@@ -200,6 +203,38 @@ public final class BenchText {
         s.append(t.render()).append('\n');
     }
 
+    private static void lab(StringBuilder s, BenchReport r) {
+        LabRow first = r.lab().get(0);
+        s.append(String.format(Locale.ROOT, "Lab: %s as `unroll lab copy` trains it, one-hot ids [B, T, 10] -> 1 layer of H -> head to 10 classes"
+                + " -> cross-entropy -> BPTT -> clip %.1f -> Adam lr %s;%n", first.task(), LabStep.MAX_NORM, LabStep.LEARNING_RATE));
+        s.append(String.format(Locale.ROOT, "both engines cycle the same %d batches of the task's generator (PyTorch reads them from a file Unroll writes);%n",
+                first.batches()));
+        s.append("ms per step: median (min-max) of the timed runs; steps/s at the median; speedup = PyTorch ms / Unroll ms\n");
+        s.append("(target: the training rows' target for the same H);\n");
+        s.append("others = share of the CPU time other processes took while the row ran (above 5% the row is not trustworthy)\n\n");
+        boolean torch = r.lab().stream().anyMatch(row -> row.pytorch() != null);
+        Table t = torch
+                ? new Table("cell", "task", "H", "B", "T", "Unroll ms", "steps/s", "PyTorch ms", "steps/s", "speedup", "target", "others")
+                : new Table("cell", "task", "H", "B", "T", "Unroll ms", "runs", "steps/s", "others");
+        for (LabRow row : r.lab()) {
+            TrainingFigures u = row.unroll();
+            if (torch && row.pytorch() != null) {
+                t.addRow(row.cell(), row.task(), row.hidden(), row.batch(), row.steps(), msRange(u), num(row.unrollStepsPerSecond()),
+                        msRange(row.pytorch()), num(row.pytorchStepsPerSecond()),
+                        String.format(Locale.ROOT, "%.2fx", row.speedup()),
+                        String.format(Locale.ROOT, ">=%.1fx %s", row.target(), row.speedup() >= row.target() ? "PASS" : "MISS"),
+                        percent(row.otherCpuShare()));
+            } else if (torch) {
+                t.addRow(row.cell(), row.task(), row.hidden(), row.batch(), row.steps(), msRange(u), num(row.unrollStepsPerSecond()),
+                        "n/a", "n/a", "n/a", "", percent(row.otherCpuShare()));
+            } else {
+                t.addRow(row.cell(), row.task(), row.hidden(), row.batch(), row.steps(), msRange(u), u.measurement().samples().length,
+                        num(row.unrollStepsPerSecond()), percent(row.otherCpuShare()));
+            }
+        }
+        s.append(t.render()).append('\n');
+    }
+
     /** A ratio with its quartiles, e.g. {@code 1.012x (1.004-1.020)}. */
     private static String ratio(Stats st) {
         return String.format(Locale.ROOT, "%.3fx (%.3f-%.3f)", st.median(), st.q1(), st.q3());
@@ -252,6 +287,16 @@ public final class BenchText {
     public static String progress(TelemetryRow r) {
         return String.format(Locale.ROOT, "telemetry %s H=%d B=%d: every step %.3fx, every 10th step %.3fx",
                 r.cell(), r.hidden(), r.batch(), r.ratio1().median(), r.ratio10().median());
+    }
+
+    /** A finished lab row in one line, e.g. {@code lab gru copy(delay=20) H=128 B=64: Unroll 3.10 ms (323 steps/s), PyTorch 9.50 ms, 3.06x}. */
+    public static String progress(LabRow r) {
+        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "lab %s %s H=%d B=%d: Unroll %s ms (%s steps/s)",
+                r.cell(), r.task(), r.hidden(), r.batch(), num(r.unroll().medianMs()), num(r.unrollStepsPerSecond())));
+        if (r.pytorch() != null) {
+            line.append(String.format(Locale.ROOT, ", PyTorch %s ms, %.2fx", num(r.pytorch().medianMs()), r.speedup()));
+        }
+        return line.toString();
     }
 
     /** A finished streaming row in one line, e.g. {@code streaming lstm H=64: Unroll 950 ns, PyTorch 31200 ns, 32.8x}. */

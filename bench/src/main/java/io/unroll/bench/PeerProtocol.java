@@ -21,6 +21,9 @@ import java.util.Map;
  * ← {"ok":true,"op":"train","samples":[1.2e7,...],"iterationsPerRun":1,"warmupIterations":12,"warmupSeconds":1.4}
  * → {"op":"stream","cell":"gru","hidden":32,"input":8,"seed":1,"timing":{...}}
  * ← {"ok":true,"op":"stream","samples":[2.9e4,...],"iterationsPerRun":700,...}
+ * → {"op":"lab","cell":"gru","hidden":128,"batch":64,"steps":40,"input":10,"classes":10,"seed":1,"timing":{...},
+ *    "data":"/tmp/unroll-lab-....safetensors"}
+ * ← {"ok":true,"op":"lab","samples":[3.1e6,...],...}
  * → {"op":"quit"}
  * ← (the peer exits)
  * </pre>
@@ -36,23 +39,33 @@ public final class PeerProtocol {
     /** One request; absent fields are left out of the line. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Request(String op, String cell, Integer hidden, Integer batch, Integer steps, Integer input,
-                          Integer classes, Long seed, Integer threads, Timing timing) {
+                          Integer classes, Long seed, Integer threads, Timing timing, String data) {
 
         public static Request hello(int threads) {
-            return new Request("hello", null, null, null, null, null, null, null, threads, null);
+            return new Request("hello", null, null, null, null, null, null, null, threads, null, null);
         }
 
         public static Request train(String cell, int hidden, int batch, int steps, int input, int classes,
                                     long seed, Timing timing) {
-            return new Request("train", cell, hidden, batch, steps, input, classes, seed, null, timing);
+            return new Request("train", cell, hidden, batch, steps, input, classes, seed, null, timing, null);
         }
 
         public static Request stream(String cell, int hidden, int input, long seed, Timing timing) {
-            return new Request("stream", cell, hidden, null, null, input, null, seed, null, timing);
+            return new Request("stream", cell, hidden, null, null, input, null, seed, null, timing, null);
+        }
+
+        /**
+         * A lab row ({@link LabStep}): one-hot inputs of {@code input} symbols, H, a head to
+         * {@code classes}, trained on the batches of the safetensors file {@code data}
+         * ({@code inputs} and {@code targets}, I32 {@code [N, B, T]}), cycled.
+         */
+        public static Request lab(String cell, int hidden, int batch, int steps, int input, int classes, long seed,
+                                  Timing timing, String data) {
+            return new Request("lab", cell, hidden, batch, steps, input, classes, seed, null, timing, data);
         }
 
         public static Request quit() {
-            return new Request("quit", null, null, null, null, null, null, null, null, null);
+            return new Request("quit", null, null, null, null, null, null, null, null, null, null);
         }
     }
 

@@ -40,9 +40,23 @@ public final class Targets {
         return hidden == 64 ? SPEEDUP_H64 : hidden <= 256 ? SPEEDUP_H256 : SPEEDUP_ANY;
     }
 
+    /**
+     * The speed-up against PyTorch that a lab row ({@link LabStep}) of H units is held to: the
+     * training rows' target for the same H ({@link #speedupTarget}; for H between grid rows, the
+     * band it falls in, so H = 128 gets the 2x of the rows with H <= 256). A lab step is a training
+     * step of the grid's kind, one recurrent layer under a linear head, cross-entropy, BPTT,
+     * clipping and Adam, but with 10 one-hot inputs and 10 classes instead of I = H and 64 classes:
+     * the recurrent part, where Unroll's lead comes from, is a larger share of it, so it should be
+     * at least as far ahead as the training rows of its size. The lead on the training rows
+     * themselves is not the threshold because a run with {@code --only lab} has none.
+     */
+    public static double labSpeedupTarget(int hidden) {
+        return speedupTarget(hidden);
+    }
+
     /** Every target that the figures of a run can be checked against, in the order of the list in docs/benchmarks.md. */
     public static List<TargetCheck> evaluate(List<TrainingRow> training, List<StreamingRow> streaming,
-                                             List<TelemetryRow> telemetry) {
+                                             List<TelemetryRow> telemetry, List<LabRow> lab) {
         List<TargetCheck> checks = new ArrayList<>();
         for (TrainingRow r : training) {
             if (r.speedup() != null) {
@@ -92,6 +106,11 @@ public final class Targets {
         for (TelemetryRow r : telemetry) {
             checks.add(TargetCheck.atMost("telemetry-overhead-every-10", subject(r), r.ratio10().median(), TELEMETRY_OVERHEAD, "x"));
         }
+        for (LabRow r : lab) {
+            if (r.speedup() != null) {
+                checks.add(TargetCheck.atLeast("lab-vs-pytorch", subject(r), r.speedup(), r.target(), "x"));
+            }
+        }
         return checks;
     }
 
@@ -101,6 +120,10 @@ public final class Targets {
 
     static String subject(TelemetryRow r) {
         return r.cell() + " H=" + r.hidden() + " B=" + r.batch();
+    }
+
+    static String subject(LabRow r) {
+        return r.cell() + " " + r.task() + " H=" + r.hidden() + " B=" + r.batch();
     }
 
     static String subject(StreamingRow r) {

@@ -8,8 +8,9 @@
  *       cross-entropy, full BPTT, clipping, Adam) over a grid of (H, B), batch-1 streaming steps,
  *       the machine's FMA peak ({@link io.unroll.bench.FmaPeak}), one thread against several (a
  *       child JVM), bytes allocated per warm step, floats stored for backward against what BPTT
- *       strictly needs, and the performance targets ({@link io.unroll.bench.Targets}) with PASS or
- *       MISS.</li>
+ *       strictly needs, the lab rows ({@link io.unroll.bench.LabStep}: a lab task's training run,
+ *       the peer training on the same batches, which it reads from a safetensors file), and the
+ *       performance targets ({@link io.unroll.bench.Targets}) with PASS or MISS.</li>
  *   <li>{@link io.unroll.bench.Measure} is the timing method (warm-up until stable, several runs,
  *       median and spread); the PyTorch peer ({@code peers/pytorch_bench.py}, shipped inside this
  *       jar) implements the same method and talks the line protocol of

@@ -49,7 +49,8 @@ class BenchTextTest {
     private static BenchReport report(int threads, List<TrainingRow> training, List<StreamingRow> streaming,
                                       Map<String, Object> pytorch) {
         return new BenchReport(MACHINE, threads, pytorch, PEAK, BenchConfig.full(threads), 70, 340, training, streaming,
-                List.of(), Targets.evaluate(training, streaming, List.of()), List.of("a note for the reader"), 0.5, 1.5, 0.02, 42);
+                List.of(), List.of(), Targets.evaluate(training, streaming, List.of(), List.of()), List.of("a note for the reader"),
+                0.5, 1.5, 0.02, 42);
     }
 
     private static final Map<String, Object> TORCH = Map.of("version", "1.13.0", "python", "3.11.2", "threads", 2,
@@ -140,7 +141,7 @@ class BenchTextTest {
         TelemetryRow dear = telemetry("gru", new double[] {1.3, 1.4, 1.5}, new double[] {1.03, 1.04, 1.05}, 24);
         List<TelemetryRow> rows = List.of(cheap, dear);
         BenchReport r = new BenchReport(MACHINE, 2, null, PEAK, BenchConfig.full(2), 70, 340, List.of(), List.of(), rows,
-                Targets.evaluate(List.of(), List.of(), rows), List.of(), 0.5, 1.5, 0.02, 42);
+                List.of(), Targets.evaluate(List.of(), List.of(), rows, List.of()), List.of(), 0.5, 1.5, 0.02, 42);
         String text = BenchText.report(r);
         assertTrue(text.contains("(the last step's gradient replayed at most every 40 steps) against none, H=64 B=32 T=100;"), text);
         assertTrue(text.contains("ms per step: median over 3 interleaved rounds of 80 steps of each;"), text);
@@ -152,6 +153,61 @@ class BenchTextTest {
         assertEquals(List.of("telemetry-overhead-every-10", "1/2", "gru H=64 B=32", "1.04x", "<= 1.03x", "1.01x"),
                 row(text, "telemetry-overhead-every-10"));
         assertEquals("telemetry lstm H=64 B=32: every step 1.100x, every 10th step 1.010x", BenchText.progress(cheap));
+    }
+
+    /** A lab row of the copy task at H = 128, B = 64, T = 40: Unroll {@code unrollMs}, PyTorch {@code torchMs} (or none). */
+    private static LabRow lab(String cell, double unrollMs, Double torchMs) {
+        TrainingFigures u = figures(unrollMs, 0.1, 6);
+        TrainingFigures p = torchMs == null ? null : figures(torchMs, 0.05, 5);
+        return new LabRow(cell, "copy(delay=20)", 128, 64, 40, 8, u, 1000 / unrollMs, p, torchMs == null ? null : 1000 / torchMs,
+                torchMs == null ? null : torchMs / unrollMs, Targets.labSpeedupTarget(128), 0.03);
+    }
+
+    @Test
+    void theLabRowsHaveTheirSpeedupAndTargetBesideThem() {
+        LabRow fast = lab("gru", 2.5, 10.0);  // 4x PyTorch: target 2x (the training rows' target at H <= 256), PASS
+        LabRow slow = lab("lstm", 4.0, 6.0);  // 1.5x: MISS
+        List<LabRow> rows = List.of(fast, slow);
+        BenchReport r = new BenchReport(MACHINE, 2, TORCH, PEAK, BenchConfig.full(2).withOnly("lab"), 70, 340, List.of(), List.of(),
+                List.of(), rows, Targets.evaluate(List.of(), List.of(), List.of(), rows), List.of(), 0.5, 1.5, 0.02, 42);
+        String text = BenchText.report(r);
+        assertTrue(text.contains("Lab: copy(delay=20) as `unroll lab copy` trains it, one-hot ids [B, T, 10] -> 1 layer of H"
+                + " -> head to 10 classes -> cross-entropy -> BPTT -> clip 1.0 -> Adam lr 0.003;\n"), text);
+        assertTrue(text.contains("both engines cycle the same 8 batches of the task's generator (PyTorch reads them from a file Unroll writes);"),
+                text);
+        assertFalse(text.contains("Training step:") || text.contains("Telemetry overhead"), text);
+        // cell task H B T "Unroll ms" steps/s "PyTorch ms" steps/s speedup target others
+        assertEquals(List.of("gru", "copy(delay=20)", "128", "64", "40", "2.50 (2.25-2.75)", "400", "10.0 (9.00-11.0)", "100", "4.00x",
+                ">=2.0x PASS", "3%"), row(text, "gru", "copy(delay=20)"));
+        assertEquals(List.of("lstm", "copy(delay=20)", "128", "64", "40", "4.00 (3.60-4.40)", "250", "6.00 (5.40-6.60)", "167", "1.50x",
+                ">=2.0x MISS", "3%"), row(text, "lstm", "copy(delay=20)"));
+        assertTrue(text.contains("Performance targets (listed in docs/benchmarks.md): 1 of 2 checks met\n"), text);
+        assertEquals(List.of("lab-vs-pytorch", "1/2", "lstm copy(delay=20) H=128 B=64", "1.50x", ">= 2.00x", "1.33x"),
+                row(text, "lab-vs-pytorch"));
+        assertEquals("lab gru copy(delay=20) H=128 B=64: Unroll 2.50 ms (400 steps/s), PyTorch 10.0 ms, 4.00x", BenchText.progress(fast));
+    }
+
+    @Test
+    void withoutAPeerTheLabRowsShowUnrollAloneAndCheckNoTarget() {
+        List<LabRow> rows = List.of(lab("rnn_tanh", 1.25, null));
+        BenchReport r = new BenchReport(MACHINE, 2, null, PEAK, BenchConfig.full(2), 70, 340, List.of(), List.of(), List.of(), rows,
+                Targets.evaluate(List.of(), List.of(), List.of(), rows), List.of(), 0.5, 1.5, 0.02, 42);
+        String text = BenchText.report(r);
+        // cell task H B T "Unroll ms" runs steps/s others
+        assertEquals(List.of("rnn_tanh", "copy(delay=20)", "128", "64", "40", "1.25 (1.13-1.38)", "6", "800", "3%"),
+                row(text, "rnn_tanh", "copy(delay=20)"));
+        assertEquals(List.of("cell", "task", "H", "B", "T", "Unroll ms", "runs", "steps/s", "others"), row(text, "cell", "task"),
+                "no PyTorch columns");
+        assertTrue(text.contains("Performance targets (listed in docs/benchmarks.md): 0 of 0 checks met\n"), text);
+        assertEquals("lab rnn_tanh copy(delay=20) H=128 B=64: Unroll 1.25 ms (800 steps/s)", BenchText.progress(rows.get(0)));
+    }
+
+    @Test
+    void theLabTargetIsTheTrainingRowsTargetForTheSameHiddenSize() {
+        assertEquals(Targets.SPEEDUP_H64, Targets.labSpeedupTarget(64));
+        assertEquals(Targets.SPEEDUP_H256, Targets.labSpeedupTarget(128), "H = 128 lies in the band of the rows with H <= 256");
+        assertEquals(Targets.SPEEDUP_H256, Targets.labSpeedupTarget(256));
+        assertEquals(Targets.SPEEDUP_ANY, Targets.labSpeedupTarget(512));
     }
 
     @Test

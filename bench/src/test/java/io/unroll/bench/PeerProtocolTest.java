@@ -23,6 +23,16 @@ class PeerProtocolTest {
     }
 
     @Test
+    void aLabRequestNamesItsDataFileAndReadsBackEqual() {
+        PeerProtocol.Request r = PeerProtocol.Request.lab("gru", 128, 64, 40, 10, 10, 1, Timing.training(), "/tmp/lab.safetensors");
+        String line = PeerProtocol.encode(r);
+        assertTrue(line.contains("\"op\":\"lab\"") && line.contains("\"data\":\"/tmp/lab.safetensors\""), line);
+        assertEquals(r, PeerProtocol.decodeRequest(line));
+        assertFalse(PeerProtocol.encode(PeerProtocol.Request.train("lstm", 8, 2, 4, 8, 64, 1, Timing.training())).contains("data"),
+                "the other requests name no file");
+    }
+
+    @Test
     void aMeasurementAnswerParsesToItsSamplesAndStatistics() {
         Measurement m = PeerProtocol.parseMeasurement("peer", "{\"ok\": true, \"op\": \"train\", \"samples\": [3e6, 1e6, 2e6],"
                 + " \"iterationsPerRun\": 1, \"warmupIterations\": 12, \"warmupSeconds\": 1.5}");

@@ -5,6 +5,7 @@ import io.unroll.bench.BenchConfig;
 import io.unroll.bench.BenchReport;
 import io.unroll.bench.BenchText;
 import io.unroll.bench.JvmPeer;
+import io.unroll.bench.LabRow;
 import io.unroll.bench.PeerException;
 import io.unroll.bench.PythonPeer;
 import io.unroll.bench.StreamingRow;
@@ -43,7 +44,8 @@ import picocli.CommandLine.Spec;
     "512x64, 1024x32. Streaming: batch 1, one step per call, H = 32, 64, 128, 256.",
     "RNN (tanh), LSTM and GRU; with the measured FMA peak, 1 thread vs N, bytes",
     "allocated per warm step, memory kept for backward, what gradient-flow",
-    "telemetry costs a training step (every step, every 10th), and every",
+    "telemetry costs a training step (every step, every 10th), the lab's copy",
+    "task (delay 20, H=128, B=64) as `unroll lab copy` trains it, and every",
     "performance target with PASS or MISS. Weights and data from --seed (default here: 1).",
     "Method and targets: docs/benchmarks.md. Progress on stderr, report on stdout."})
 public final class BenchCommand implements Callable<Integer> {
@@ -60,8 +62,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--cells", split = ",", paramLabel = "<cell>",
             description = "Cells to run (default: rnn,lstm,gru).")
     List<String> cells;
-    @Option(names = "--only", paramLabel = "training|streaming|telemetry",
-            description = "Run only the training rows, only the streaming rows, or only the telemetry overhead.")
+    @Option(names = "--only", paramLabel = "training|streaming|telemetry|lab",
+            description = "Run only the training rows, only the streaming rows, only the telemetry overhead, or only the lab rows.")
     String only;
     @Option(names = "--threads", paramLabel = "<n>",
             description = "Kernel threads, and PyTorch threads (default: -Dunroll.threads, else the number of cores).")
@@ -188,7 +190,8 @@ public final class BenchCommand implements Callable<Integer> {
 
         @Override
         public void stage(String what) {
-            if (!what.startsWith("training ") && !what.startsWith("streaming ") && !what.startsWith("telemetry ")) {
+            if (!what.startsWith("training ") && !what.startsWith("streaming ") && !what.startsWith("telemetry ")
+                    && !what.startsWith("lab ")) {
                 err.println("bench: " + what + "...");
                 err.flush();
             }
@@ -208,6 +211,12 @@ public final class BenchCommand implements Callable<Integer> {
 
         @Override
         public void telemetryRow(TelemetryRow r) {
+            err.println("bench: " + BenchText.progress(r));
+            err.flush();
+        }
+
+        @Override
+        public void labRow(LabRow r) {
             err.println("bench: " + BenchText.progress(r));
             err.flush();
         }

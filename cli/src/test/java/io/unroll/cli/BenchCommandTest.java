@@ -35,17 +35,19 @@ class BenchCommandTest {
                 "--stream-hidden", "4", "--runs", "2", "--save-json", json.toString());
         assertEquals(0, o.exitCode(), o.err());
         for (String part : List.of("Machine", "JDK", "JVM flags", "Kernels", "FMA peak", "Training step", "lstm", "rnn_tanh",
-                "Threads: not compared", "bytes/step", "Streaming", "c2c ns =", "Telemetry overhead", "Performance targets",
+                "Threads: not compared", "bytes/step", "Streaming", "c2c ns =", "Telemetry overhead", "Lab: copy(delay=20)",
+                "Performance targets",
                 "memory-stored-vs-needed", "telemetry-overhead-every-10",
                 "JSON report: " + json.toAbsolutePath())) {
             assertTrue(o.out().contains(part), "missing '" + part + "' in\n" + o.out());
         }
         assertTrue(o.err().contains("bench: training lstm H=8 B=2: Unroll"), o.err());
         assertTrue(o.err().contains("bench: telemetry lstm H=8 B=2: every step"), o.err());
+        assertTrue(o.err().contains("bench: lab lstm copy(delay=20) H=128 B=64: Unroll"), o.err());
 
         JsonNode doc = new ObjectMapper().readTree(Files.readString(json));
-        for (String key : List.of("machine", "threads", "fmaPeak", "config", "training", "streaming", "telemetry", "targets", "notes",
-                "loadStart", "loadEnd", "otherCpuShare", "seconds")) {
+        for (String key : List.of("machine", "threads", "fmaPeak", "config", "training", "streaming", "telemetry", "lab", "targets",
+                "notes", "loadStart", "loadEnd", "otherCpuShare", "seconds")) {
             assertTrue(doc.has(key), "report lacks " + key + ": " + doc);
         }
         assertTrue(doc.get("pytorch").isNull(), "no peer without --vs");
@@ -96,6 +98,17 @@ class BenchCommandTest {
         assertEquals(0, f.get("stepsPerRound").asLong() % 40, "a multiple of the replay interval");
         assertTrue(f.at("/ratio1/median").asDouble() > 0 && f.at("/ratio10/median").asDouble() > 0, f.toString());
 
+        assertEquals(2, doc.get("lab").size(), "the copy task for each cell");
+        JsonNode l = doc.get("lab").get(1);
+        assertEquals("lstm", l.get("cell").asText());
+        assertEquals("copy(delay=20)", l.get("task").asText());
+        assertEquals(List.of(128, 64, 40, 8), List.of(l.get("hidden").asInt(), l.get("batch").asInt(), l.get("steps").asInt(),
+                l.get("batches").asInt()));
+        assertEquals(2, l.at("/unroll/measurement/samples").size());
+        assertEquals(1000 / l.at("/unroll/medianMs").asDouble(), l.get("unrollStepsPerSecond").asDouble(), 1e-9);
+        assertTrue(l.get("pytorch").isNull() && l.get("speedup").isNull(), l.toString());
+        assertEquals(2.0, l.get("target").asDouble(), "the training rows' target at H <= 256");
+
         // without a peer: the memory, allocation and telemetry targets, never a speed-up target
         for (JsonNode check : doc.get("targets")) {
             String target = check.get("target").asText();
@@ -112,6 +125,7 @@ class BenchCommandTest {
         assertEquals(0, o.exitCode(), o.err());
         JsonNode doc = new ObjectMapper().readTree(o.out());
         assertEquals(0, doc.get("training").size());
+        assertEquals(0, doc.get("lab").size(), "--only streaming runs no lab row");
         assertEquals(1, doc.get("streaming").size());
         assertEquals("gru", doc.at("/streaming/0/cell").asText());
     }
@@ -164,6 +178,6 @@ class BenchCommandTest {
         Outcome grid = run("bench", "--grid", "256by32");
         assertEquals("unroll: error: grid row '256by32' is not HxB (hidden x batch), e.g. 256x32", grid.err().strip());
         Outcome only = run("bench", "--only", "inference");
-        assertEquals("unroll: error: --only takes training, streaming or telemetry, got 'inference'", only.err().strip());
+        assertEquals("unroll: error: --only takes training, streaming, telemetry or lab, got 'inference'", only.err().strip());
     }
 }
