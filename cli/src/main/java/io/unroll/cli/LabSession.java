@@ -34,7 +34,10 @@ import picocli.CommandLine.Model.CommandSpec;
  * for a real target at the last step (the adding problem, the delayed signal).
  */
 final class LabSession implements TrainingRun.Listener {
-    /** A measurement on the held-out sequences: the loss, the recall accuracy (NaN for a real target) and whether it solves the task. */
+    /**
+     * A measurement on the held-out sequences: the loss, the recall accuracy (NaN for a real
+     * target) and whether it solves the task.
+     */
     record Measure(double loss, double accuracy, boolean solved) {}
 
     /** A model and its head, to initialise. */

@@ -83,8 +83,8 @@ public final class RealTargetBatches implements BatchSource {
     /** The task's batch {@code (seed, step)}; every batch starts new sequences. */
     @Override
     public boolean fillBatch(long step, Batch into) {
-        if (into.kind() != Batch.Kind.VECTORS || into.batchSize() != batch || into.steps() != task.steps() || into.inputSize() != task.inputSize()
-                || into.outputSize() != 1) {
+        if (into.kind() != Batch.Kind.VECTORS || into.batchSize() != batch || into.steps() != task.steps()
+                || into.inputSize() != task.inputSize() || into.outputSize() != 1) {
             throw new IllegalArgumentException("the batch to fill is a " + into + ", expected [" + batch + ", " + task.steps()
                     + ", " + task.inputSize() + "] -> [" + batch + ", 1] for " + task.name()
                     + ": the likely cause is a model with another input size or output size than the task's");

@@ -115,8 +115,8 @@ public final class TrainingRun {
 
     /**
      * How fast the run goes, from the mean time of its last {@value #RECENT_STEPS} steps: seconds
-     * per step, tokens (characters, or input steps of a model of vectors) per second, and the time left to the target, the remaining
-     * validations counted at the duration of the last one.
+     * per step, tokens (characters, or input steps of a model of vectors) per second, and the time
+     * left to the target, the remaining validations counted at the duration of the last one.
      */
     public record Pace(double secondsPerStep, double tokensPerSecond, double secondsLeft) {}
 

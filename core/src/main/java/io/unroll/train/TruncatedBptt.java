@@ -58,7 +58,7 @@ public final class TruncatedBptt {
     private final double maxNorm;
     private final int batch;
     private final State carried;   // [L, B, H] values at the end of the last chunk
-    private final Batch chunk;     // token ids and targets [B, k] of one chunk; null for a model of vectors
+    private final Batch chunkBatch; // token ids and targets [B, k] of one chunk; null for a model of vectors
     private final int[] lengths;   // [B]
     private long chunks;
     private boolean finite; // whether the last chunk's loss and gradient norm were finite
@@ -77,7 +77,7 @@ public final class TruncatedBptt {
         int layers = model.rnn().config().layers();
         int hidden = model.rnn().config().hiddenSize();
         this.carried = State.zeros(layers, batch, hidden, model.rnn().config().cell().hasCellState());
-        this.chunk = model.batchKind() == Batch.Kind.TOKENS ? Batch.allocateTokens(batch, window) : null;
+        this.chunkBatch = model.batchKind() == Batch.Kind.TOKENS ? Batch.allocateTokens(batch, window) : null;
         this.lengths = new int[batch];
     }
 
@@ -142,14 +142,14 @@ public final class TruncatedBptt {
         if (data.kind() != Batch.Kind.TOKENS) {
             throw lastStepLossNeedsFullBptt(window, steps);
         }
-        if (chunk == null) {
+        if (chunkBatch == null) {
             throw new IllegalArgumentException("the batch holds " + data.kind().description() + ", but the model reads "
                     + model.batchKind().description());
         }
         int[] inputIds = data.tokens();
         int[] targetIds = data.classTargets();
-        int[] tokens = chunk.tokens();
-        int[] targets = chunk.classTargets();
+        int[] tokens = chunkBatch.tokens();
+        int[] targets = chunkBatch.classTargets();
         double total = 0;
         int done = 0;
         for (int start = 0; start < steps; start += window) {
@@ -162,7 +162,7 @@ public final class TruncatedBptt {
                 Arrays.fill(targets, b * window + n, (b + 1) * window, 0);
                 lengths[b] = n;
             }
-            total += chunk(chunk, n < window ? lengths : null, listener) * n;
+            total += chunk(chunkBatch, n < window ? lengths : null, listener) * n;
             done += n;
             if (!finite) {
                 break; // the model has diverged: the chunks after this one would learn nothing
