@@ -1,6 +1,7 @@
 package io.unroll.bench;
 
 import io.unroll.cell.CellType;
+import io.unroll.data.Batch;
 import io.unroll.init.InitScheme;
 import io.unroll.init.Weights;
 import io.unroll.io.Safetensors;
@@ -8,6 +9,7 @@ import io.unroll.lab.CopyTask;
 import io.unroll.lab.TaskBatches;
 import io.unroll.layer.RecurrentConfig;
 import io.unroll.layer.SequenceModel;
+import io.unroll.layer.TrainableModel;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.Rng;
 import io.unroll.train.Adam;
@@ -69,12 +71,11 @@ public final class LabStep {
         this.inputs = new int[batches * size];
         this.targets = new int[batches * size];
         TaskBatches generator = new TaskBatches(task, batch, seed, 1);
-        int[] in = new int[size];
-        int[] out = new int[size];
+        Batch one = Batch.allocateTokens(batch, steps);
         for (int k = 0; k < batches; k++) {
-            generator.fillBatch(k, in, out);
-            System.arraycopy(in, 0, inputs, k * size, size);
-            System.arraycopy(out, 0, targets, k * size, size);
+            generator.fillBatch(k, one);
+            System.arraycopy(one.tokens(), 0, inputs, k * size, size);
+            System.arraycopy(one.classTargets(), 0, targets, k * size, size);
         }
 
         ParamStore.Builder pb = ParamStore.builder();
@@ -156,16 +157,21 @@ public final class LabStep {
         }
 
         @Override
+        public Batch.Kind batchKind() {
+            return Batch.Kind.TOKENS;
+        }
+
+        @Override
         public long stepsPerEpoch() {
             return batches;
         }
 
         @Override
-        public boolean fillBatch(long step, int[] in, int[] out) {
+        public boolean fillBatch(long step, Batch into) {
             int size = batch * task.steps();
             int k = (int) (step % batches);
-            System.arraycopy(inputs, k * size, in, 0, size);
-            System.arraycopy(targets, k * size, out, 0, size);
+            System.arraycopy(inputs, k * size, into.tokens(), 0, size);
+            System.arraycopy(targets, k * size, into.classTargets(), 0, size);
             return true;
         }
 
@@ -175,7 +181,7 @@ public final class LabStep {
         }
 
         @Override
-        public double validationLoss(SequenceModel ignored) {
+        public double validationLoss(TrainableModel ignored) {
             return Double.NaN;
         }
     }

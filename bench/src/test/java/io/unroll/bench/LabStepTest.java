@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.unroll.cell.CellType;
+import io.unroll.data.Batch;
 import io.unroll.io.Safetensors;
 import io.unroll.lab.CopyTask;
 import io.unroll.lab.TaskBatches;
@@ -37,10 +38,11 @@ class LabStepTest {
         CopyTask task = new CopyTask(DELAY);
         int size = BATCH * task.steps();
         TaskBatches generator = new TaskBatches(task, BATCH, 7, 1);
-        int[] in = new int[size];
-        int[] out = new int[size];
+        Batch batch = Batch.allocateTokens(BATCH, task.steps());
+        int[] in = batch.tokens();
+        int[] out = batch.classTargets();
         for (int k = 0; k < BATCHES; k++) {
-            generator.fillBatch(k, in, out);
+            generator.fillBatch(k, batch);
             assertArrayEquals(in, java.util.Arrays.copyOfRange(step.inputs(), k * size, (k + 1) * size), "inputs of batch " + k);
             assertArrayEquals(out, java.util.Arrays.copyOfRange(step.targets(), k * size, (k + 1) * size), "targets of batch " + k);
         }

@@ -11,8 +11,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code unroll lab copy}: a training run on the copy task measured against its memoryless
- * baseline, in text, JSON and a report, and one-line errors for what it cannot run.
+ * {@code unroll lab copy}, {@code adding} and {@code signal}: training runs on the long-range
+ * tasks measured against their memoryless baselines, in text, JSON and a report, and one-line
+ * errors for what they cannot run.
  */
 class LabCommandTest {
     private static final String[] SMALL = {"lab", "copy", "--delay", "3", "--hidden", "16", "--batch", "16", "--held-out", "40",
@@ -74,7 +75,75 @@ class LabCommandTest {
         assertBad("--forget-bias is for an lstm", "lab", "copy", "--cell", "gru", "--forget-bias", "2");
         assertBad("--init pytorch takes none", "lab", "copy", "--scale", "0.1");
         assertBad("--steps is 0, expected a positive number", "lab", "copy", "--steps", "0");
-        assertBad("name a task: copy", "lab");
+        assertBad("name a task: copy, adding or signal", "lab");
+    }
+
+    private static final String[] ADDING = {"lab", "adding", "--length", "10", "--cell", "gru", "--hidden", "32", "--lr", "0.01",
+        "--batch", "32", "--held-out", "200", "--eval-every", "150", "--steps", "300", "--progress", "none"};
+
+    @Test
+    void theAddingJsonHasTheHeldOutMseTheBaselineAndWhetherItIsSolved() throws Exception {
+        JsonNode lab = run(CharModelCommandsTest.concat(ADDING, "--json")).json();
+        assertEquals("adding", lab.get("task").asText());
+        assertEquals(10, lab.get("length").asInt());
+        assertEquals(1.0 / 6, lab.get("baseline").asDouble(), 1e-15, "Var(v1 + v2) = 2/12");
+        assertEquals(0.01, lab.get("lr").asDouble(), 0.0);
+        JsonNode evaluations = lab.get("evaluations");
+        assertEquals(2, evaluations.size(), "steps 150 and 300");
+        JsonNode last = evaluations.get(1);
+        assertEquals(300, last.get("step").asInt());
+        assertEquals(last.get("loss").asDouble(), lab.get("finalLoss").asDouble(), 0.0);
+        assertEquals(lab.get("finalLoss").asDouble() / lab.get("baseline").asDouble(), lab.get("ratio").asDouble(), 1e-12);
+        assertEquals(lab.get("finalLoss").asDouble() < 0.01, lab.get("solved").asBoolean());
+        assertEquals(last.get("solved").asBoolean(), lab.get("solved").asBoolean());
+        assertTrue(lab.get("accuracy") == null && last.get("accuracy") == null, "a real target has no recall accuracy");
+        // the same recipe as RealTargetBatchesTest on its own held-out set: measured 0.0008 after 300 steps
+        assertTrue(lab.get("ratio").asDouble() < 0.1, "held-out MSE / baseline: " + lab.get("ratio"));
+        assertEquals(300, lab.get("flow").get("step").size(), "the gradient flow of every step");
+        assertEquals(10, lab.get("flow").get("samples").get(0).get("hNorms").size(), "over the whole sequence, T = 10");
+        assertTrue(lab.get("verdict").isObject(), lab.get("verdict").toString());
+    }
+
+    @Test
+    void theAddingTextShowsEachMeasurementAndTheOutcome() throws Exception {
+        Path page = dir.resolve("adding.html");
+        CharModelCommandsTest.Outcome o = run(CharModelCommandsTest.concat(ADDING, "--report", page.toString()));
+        assertEquals(0, o.exitCode(), o.err());
+        assertTrue(o.out().startsWith("Adding problem, length 10: gru, 1 layer of 32, init pytorch, adam lr 0.01, clip 1.0,"
+                + " batch 32, seed 1\n"), o.out());
+        assertTrue(o.out().contains("memoryless baseline 0.1667 (the squared error of predicting 1); solved below 0.01;"
+                + " measured on 200 held-out sequences every 150 steps"), o.out());
+        assertTrue(o.out().contains("   step  held-out MSE  / baseline\n"), o.out());
+        assertEquals(2, o.out().lines().filter(l -> l.matches("\\s+(150|300)\\s+\\d\\.\\d{5}\\s+\\d\\.\\d{3}(  solved)?")).count(),
+                o.out());
+        assertTrue(o.out().contains("after 300 steps in ") && o.out().contains(": held-out MSE "), o.out());
+        assertTrue(o.out().contains("gradient flow (docs/telemetry.md):\n  "), o.out());
+        assertTrue(Files.readString(page).contains("\"memoryless baseline\""), "the baseline drawn beside the loss");
+    }
+
+    @Test
+    void theDelayedSignalRunsWithItsDelayAndBaseline() throws Exception {
+        JsonNode lab = run("lab", "signal", "--length", "12", "--delay", "6", "--cell", "rnn", "--hidden", "8", "--batch", "8",
+                "--held-out", "16", "--eval-every", "5", "--steps", "10", "--progress", "none", "--json").json();
+        assertEquals("signal", lab.get("task").asText());
+        assertEquals(6, lab.get("delay").asInt());
+        assertEquals(12, lab.get("length").asInt());
+        assertEquals(1.01, lab.get("baseline").asDouble(), 1e-12, "E[y^2] = 1 + 0.1^2");
+        assertEquals(0.001, lab.get("lr").asDouble(), 0.0, "the default rate of a real target");
+        assertEquals(2, lab.get("evaluations").size());
+        assertEquals("rnn_tanh", lab.get("cell").asText());
+        assertTrue(lab.get("finalLoss").asDouble() > 0.05 == !lab.get("solved").asBoolean(), lab.toString());
+    }
+
+    @Test
+    void badInputOfTheRealTasksIsOneLine() {
+        assertBad("--length is 1, expected 2 to 10000", "lab", "adding", "--length", "1");
+        assertBad("--length is 10001, expected 2 to 10000", "lab", "signal", "--length", "10001");
+        assertBad("--delay is 100, expected 1 to 99 (below --length 100", "lab", "signal", "--delay", "100");
+        assertBad("--delay is 0, expected 1 to 99", "lab", "signal", "--delay", "0");
+        assertBad("--lr is -1.0, expected a number > 0", "lab", "adding", "--lr", "-1");
+        assertBad("--forget-bias is for an lstm", "lab", "signal", "--cell", "gru", "--forget-bias", "2");
+        assertBad("--held-out is 0, expected a positive number", "lab", "adding", "--held-out", "0");
     }
 
     private static void assertBad(String part, String... args) {

@@ -1,6 +1,8 @@
 package io.unroll.lab;
 
+import io.unroll.data.Batch;
 import io.unroll.layer.SequenceModel;
+import io.unroll.layer.TrainableModel;
 import io.unroll.tensor.Check;
 import io.unroll.train.BatchSource;
 import java.util.Arrays;
@@ -18,6 +20,8 @@ import java.util.Objects;
  * classes are the first {@link LongRangeTask#outputSize()} of them (for the copy task, the 8
  * symbols and the blank; the marker is never a target, and a model learns within a few steps to
  * give it no weight).
+ *
+ * <p>{@link RealTargetBatches} is its sibling for the tasks with a real target at the last step.
  */
 public final class TaskBatches implements BatchSource {
     /** Held-out sequences by default: the figure of a run is measured on 1,000 of them. */
@@ -43,7 +47,7 @@ public final class TaskBatches implements BatchSource {
         this.task = Objects.requireNonNull(task, "task");
         if (task.target() != LongRangeTask.Target.CLASS_EVERY_STEP) {
             throw new IllegalArgumentException("the " + task.name() + " task has a real-valued target at its last step;"
-                    + " these batches feed a model that predicts a class at every step (the copy task)");
+                    + " these batches feed a model that predicts a class at every step (the copy task): use RealTargetBatches");
         }
         this.batch = Check.positive("batch", batch);
         this.heldOut = Check.positive("held-out sequences", heldOut);
@@ -73,6 +77,12 @@ public final class TaskBatches implements BatchSource {
         return task.steps();
     }
 
+    /** {@link Batch.Kind#TOKENS}: each one-hot input as its symbol's id, a class at every step. */
+    @Override
+    public Batch.Kind batchKind() {
+        return Batch.Kind.TOKENS;
+    }
+
     /** Every batch is new: an epoch is one step (the run's epoch count is then its step count). */
     @Override
     public long stepsPerEpoch() {
@@ -80,9 +90,9 @@ public final class TaskBatches implements BatchSource {
     }
 
     @Override
-    public boolean fillBatch(long step, int[] inputs, int[] targets) {
-        task.fill(seed, step, batch, vectors, targets, null);
-        ids(vectors, inputs);
+    public boolean fillBatch(long step, Batch batch) {
+        task.fill(seed, step, this.batch, vectors, batch.classTargets(), null);
+        ids(vectors, batch.tokens());
         return true;
     }
 
@@ -91,10 +101,18 @@ public final class TaskBatches implements BatchSource {
         return true;
     }
 
-    /** {@link #evaluate}'s loss; the accuracy is kept as {@link #lastEvaluation()}. */
+    /**
+     * {@link #evaluate}'s loss; the accuracy is kept as {@link #lastEvaluation()}.
+     *
+     * @throws IllegalArgumentException if the model is not a {@link SequenceModel}
+     */
     @Override
-    public double validationLoss(SequenceModel model) {
-        return evaluate(model).loss();
+    public double validationLoss(TrainableModel model) {
+        if (!(model instanceof SequenceModel tokens)) {
+            throw new IllegalArgumentException("the " + task.name() + " task is measured on a token model (SequenceModel),"
+                    + " not a " + model.getClass().getSimpleName());
+        }
+        return evaluate(tokens).loss();
     }
 
     /** The last {@link #evaluate} (or validation), or null before the first. */

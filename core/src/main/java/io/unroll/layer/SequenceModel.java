@@ -1,5 +1,6 @@
 package io.unroll.layer;
 
+import io.unroll.data.Batch;
 import io.unroll.loss.SoftmaxCrossEntropy;
 import io.unroll.tensor.Check;
 import io.unroll.tensor.ParamStore;
@@ -14,9 +15,11 @@ import java.util.Objects;
  * {@code embedding}, {@code rnn} and {@code head}.
  *
  * <p>One call of {@link #forward} and one of {@link #backward} make a training step; parameter
- * gradients accumulate in the store. Not thread-safe.
+ * gradients accumulate in the store. As a {@link TrainableModel} it reads {@link Batch.Kind#TOKENS}
+ * batches; {@link SequenceRegressor} is its sibling for vectors in and a real value out at the last
+ * step. Not thread-safe.
  */
-public final class SequenceModel {
+public final class SequenceModel implements TrainableModel {
     private final int vocabularySize;
     private final Embedding embedding; // null for one-hot inputs
     private final Recurrent rnn;
@@ -53,6 +56,7 @@ public final class SequenceModel {
                 new Embedding(params, "embedding.", vocabularySize, config.inputSize()), config);
     }
 
+    @Override
     public Recurrent rnn() {
         return rnn;
     }
@@ -68,6 +72,28 @@ public final class SequenceModel {
 
     public int vocabularySize() {
         return vocabularySize;
+    }
+
+    /** {@link Batch.Kind#TOKENS}. */
+    @Override
+    public Batch.Kind batchKind() {
+        return Batch.Kind.TOKENS;
+    }
+
+    /** Token ids and class targets {@code [B, T]}. */
+    @Override
+    public Batch newBatch(int batch, int steps) {
+        return Batch.allocateTokens(batch, steps);
+    }
+
+    /** {@link #forward(int[], int[], int[], int, int, State)} on the batch's token ids and class targets. */
+    @Override
+    public double forward(Batch batch, int[] lengths, State initial) {
+        if (batch.kind() != Batch.Kind.TOKENS) {
+            throw new IllegalArgumentException("the batch holds " + batch.kind().description() + "; this model reads "
+                    + Batch.Kind.TOKENS.description() + " (use a SequenceRegressor for vector inputs)");
+        }
+        return forward(batch.tokens(), batch.classTargets(), lengths, batch.batchSize(), batch.steps(), initial);
     }
 
     /**
@@ -121,6 +147,7 @@ public final class SequenceModel {
     }
 
     /** State after the last step of the last forward. */
+    @Override
     public State finalState() {
         return finalState;
     }
@@ -148,6 +175,7 @@ public final class SequenceModel {
      * and step, as {@link Recurrent#backward(float[], State, StepObserver, Recurrent.InputGradient)}
      * shows it); the gradients are the same with any observer.
      */
+    @Override
     public void backward(StepObserver observer) {
         Objects.requireNonNull(observer, "observer (use StepObserver.NONE for none)");
         if (!forwardDone) {

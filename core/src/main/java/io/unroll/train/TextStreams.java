@@ -1,7 +1,8 @@
 package io.unroll.train;
 
+import io.unroll.data.Batch;
 import io.unroll.layer.RecurrentConfig;
-import io.unroll.layer.SequenceModel;
+import io.unroll.layer.TrainableModel;
 import io.unroll.tensor.Check;
 import io.unroll.tensor.State;
 import java.util.Arrays;
@@ -21,8 +22,7 @@ public final class TextStreams implements BatchSource {
     private final int[] valid;      // [N_val] ids
     private final int streamLength; // characters per training stream
     private final int stepsPerEpoch;
-    private final int[] validInputs;  // [B, T]
-    private final int[] validTargets; // [B, T]
+    private final Batch validBatch;   // token ids and targets [B, T]
     private State validState;         // [L, B, H] carried along the validation streams
 
     /**
@@ -50,8 +50,7 @@ public final class TextStreams implements BatchSource {
                     + batch + " streams of " + seq + "; hold out a larger fraction of the text, or use fewer parallel"
                     + " streams (batch) or a shorter sequence length");
         }
-        this.validInputs = new int[batch * seq];
-        this.validTargets = new int[batch * seq];
+        this.validBatch = Batch.allocateTokens(batch, seq);
     }
 
     @Override
@@ -62,6 +61,12 @@ public final class TextStreams implements BatchSource {
     @Override
     public int sequenceLength() {
         return seq;
+    }
+
+    /** {@link Batch.Kind#TOKENS}: character ids, the next character as the target of each. */
+    @Override
+    public Batch.Kind batchKind() {
+        return Batch.Kind.TOKENS;
     }
 
     @Override
@@ -80,9 +85,9 @@ public final class TextStreams implements BatchSource {
     }
 
     @Override
-    public boolean fillBatch(long step, int[] inputs, int[] targets) {
+    public boolean fillBatch(long step, Batch batch) {
         int index = (int) (step % stepsPerEpoch);
-        fill(train, streamLength, index, inputs, targets);
+        fill(train, streamLength, index, batch.tokens(), batch.classTargets());
         return index == 0;
     }
 
@@ -93,7 +98,7 @@ public final class TextStreams implements BatchSource {
 
     /** The mean over the validation batches, the state carried along the streams; the first loss that is not finite ends it. */
     @Override
-    public double validationLoss(SequenceModel model) {
+    public double validationLoss(TrainableModel model) {
         if (valid.length == 0) {
             throw new IllegalStateException("no text is held out for validation (validation fraction 0)");
         }
@@ -108,8 +113,8 @@ public final class TextStreams implements BatchSource {
         validState.clear();
         double total = 0;
         for (int i = 0; i < batches; i++) {
-            fill(valid, validStream, i, validInputs, validTargets);
-            double loss = model.forward(validInputs, validTargets, null, batch, seq, validState);
+            fill(valid, validStream, i, validBatch.tokens(), validBatch.classTargets());
+            double loss = model.forward(validBatch, null, validState);
             if (!Double.isFinite(loss)) {
                 return loss;
             }

@@ -1,10 +1,12 @@
 package io.unroll.train;
 
+import io.unroll.data.Batch;
 import io.unroll.data.CharVocabulary;
 import io.unroll.io.Checkpoint;
 import io.unroll.layer.Recurrent;
 import io.unroll.layer.SequenceModel;
 import io.unroll.layer.StepObserver;
+import io.unroll.layer.TrainableModel;
 import io.unroll.tensor.Check;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.Rng;
@@ -18,10 +20,14 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * A training run of a token model on any {@link BatchSource}: every step takes the source's next
- * batch {@code [B, T]} and trains on it with {@link TruncatedBptt} (an optimizer update per window
- * of k steps, clipping by global norm, the state carried on until the source starts new
- * sequences). {@link #run(Plan)} trains to a target step, validates every n steps and at the end,
+ * A training run of a model on any {@link BatchSource}: every step takes the source's next batch
+ * {@code [B, T]} and trains on it with {@link TruncatedBptt} (an optimizer update per window of k
+ * steps, clipping by global norm, the state carried on until the source starts new sequences).
+ * The model is a {@link TrainableModel} of either kind: a token model ({@link SequenceModel}, a
+ * cross-entropy at every step, in nats) or a model of vectors with a real target at the last step
+ * ({@link io.unroll.layer.SequenceRegressor}, a mean squared error, trained with full BPTT: a
+ * window shorter than its sequences is refused). The source must give the kind of batch the model
+ * reads. {@link #run(Plan)} trains to a target step, validates every n steps and at the end,
  * and saves a checkpoint with each validation plus {@value CheckpointDirectory#LATEST}; listeners
  * see every step and every validation and checkpoint.
  *
@@ -34,6 +40,8 @@ import java.util.Objects;
  * saves {@value CheckpointDirectory#LATEST}; or a step's loss or gradient norm, or a validation
  * loss, stopped being finite, after which nothing more is saved and the result names the last
  * good checkpoint. The checkpoint metadata this class writes is described in docs/training.md.
+ * Checkpoints hold token models with an embedding ({@link Checkpoint}); a run of any other model
+ * trains without them and refuses a checkpoint directory.
  *
  * <p>A {@link Telemetry} ({@link Builder#telemetry}, e.g. {@code io.unroll.flow.FlowTelemetry})
  * watches the steps from inside: every window's clipping and, when it asks, a window's backward
@@ -51,7 +59,7 @@ public final class TrainingRun {
     /** Steps over which {@link Pace} averages the step time: it follows the recent rate, not the JIT's warm-up. */
     static final int RECENT_STEPS = 50;
 
-    private final SequenceModel model;
+    private final TrainableModel model;
     private final ParamStore params;
     private final CharVocabulary vocabulary;
     private final Optimizer optimizer;
@@ -61,8 +69,7 @@ public final class TrainingRun {
     private final double clip;
     private final Map<String, String> taskInfo;
     private final boolean resumed;
-    private final int[] inputs;  // [B, T]
-    private final int[] targets; // [B, T]
+    private final Batch batch;   // the model's kind, [B, T], refilled every step
     private long step;
     private Path savedIn; // the checkpoint directory of the last run(): this run's own
     private volatile boolean stopRequested;
@@ -90,25 +97,26 @@ public final class TrainingRun {
     };
 
     /**
-     * One training step: its number (1 for the first), the mean loss over its windows (nats) and
-     * in bits (bits per character for a character model), the mean pre- and post-clip global
-     * gradient norm, how many windows were clipped, and its wall time.
+     * One training step: its number (1 for the first), the mean loss over its windows (nats, or the
+     * mean squared error of a real target) and in bits (bits per character for a character model;
+     * NaN for a squared error), the mean pre- and post-clip global gradient norm, how many windows
+     * were clipped, and its wall time.
      */
     public record StepReport(long step, double loss, double bitsPerToken, double preClipNorm, double postClipNorm,
                              int clippedWindows, double seconds) {}
 
     /**
-     * A validation after {@code step}: the loss on held-out data (nats, NaN without any), in bits,
-     * the step's training loss, the checkpoint saved with it (null without a directory) and how
-     * long the validation took.
+     * A validation after {@code step}: the loss on held-out data (nats or squared error, NaN
+     * without any), in bits (NaN for a squared error), the step's training loss, the checkpoint
+     * saved with it (null without a directory) and how long the validation took.
      */
     public record Validation(long step, double epoch, double loss, double bitsPerToken, double trainLoss, Path checkpoint,
                              double seconds) {}
 
     /**
      * How fast the run goes, from the mean time of its last {@value #RECENT_STEPS} steps: seconds
-     * per step, tokens (characters) per second, and the time left to the target, the remaining
-     * validations counted at the duration of the last one.
+     * per step, tokens (characters, or input steps of a model of vectors) per second, and the time
+     * left to the target, the remaining validations counted at the duration of the last one.
      */
     public record Pace(double secondsPerStep, double tokensPerSecond, double secondsLeft) {}
 
@@ -300,11 +308,18 @@ public final class TrainingRun {
         this.resumed = b.resumedFrom != null;
         int batch = data.batchSize();
         int steps = data.sequenceLength();
+        if (data.batchKind() != model.batchKind()) {
+            throw new IllegalArgumentException("the batch source gives " + data.batchKind().description() + ", but the model"
+                    + " reads " + model.batchKind().description() + ": train a SequenceModel on token batches and a"
+                    + " SequenceRegressor on vector batches");
+        }
+        if (model.batchKind() == Batch.Kind.VECTORS && b.window != 0 && b.window < steps) {
+            throw TruncatedBptt.lastStepLossNeedsFullBptt(b.window, steps);
+        }
         int window = b.window == 0 ? steps : Math.min(b.window, steps);
         this.tbptt = new TruncatedBptt(model, params, optimizer, batch, window, clip);
         watch(b.telemetry);
-        this.inputs = new int[batch * steps];
-        this.targets = new int[batch * steps];
+        this.batch = model.newBatch(batch, steps);
         if (b.resumedFrom != null) {
             this.step = b.resumedFrom.step();
             if (b.resumedFrom.carried() != null) {
@@ -319,7 +334,7 @@ public final class TrainingRun {
 
     /** Assembles a run: the model and its parameters, an optimizer, the random stream, the data; the rest optional. */
     public static final class Builder {
-        private SequenceModel model;
+        private TrainableModel model;
         private ParamStore params;
         private CharVocabulary vocabulary;
         private Optimizer optimizer;
@@ -333,8 +348,11 @@ public final class TrainingRun {
 
         private Builder() {}
 
-        /** The model to train and the store of its parameters (an embedded model, so that it can be saved). */
-        public Builder model(SequenceModel model, ParamStore params) {
+        /**
+         * The model to train and the store of its parameters; checkpoints need a {@link SequenceModel}
+         * with an embedding.
+         */
+        public Builder model(TrainableModel model, ParamStore params) {
             this.model = model;
             this.params = params;
             return this;
@@ -362,7 +380,10 @@ public final class TrainingRun {
             return this;
         }
 
-        /** k, the steps between gradient cuts and updates; by default the whole sequence (one update per step). */
+        /**
+         * k, the steps between gradient cuts and updates; by default the whole sequence (one update
+         * per step). A model with a loss at the last step only needs k at least the sequence length.
+         */
         public Builder tbptt(int window) {
             this.window = Check.positive("truncated-BPTT window", window);
             return this;
@@ -444,7 +465,8 @@ public final class TrainingRun {
         }
     }
 
-    public SequenceModel model() {
+    /** The model: a {@link SequenceModel} for token batches, a {@link io.unroll.layer.SequenceRegressor} for vectors. */
+    public TrainableModel model() {
         return model;
     }
 
@@ -480,7 +502,7 @@ public final class TrainingRun {
         return data.stepsPerEpoch();
     }
 
-    /** Tokens (characters) trained on per step, B·T. */
+    /** Tokens (characters, or input steps of a model of vectors) trained on per step, B·T. */
     public long tokensPerStep() {
         return (long) data.batchSize() * data.sequenceLength();
     }
@@ -516,7 +538,7 @@ public final class TrainingRun {
     /** Trains on the source's next batch. Does not check the result: a non-finite loss is reported as it is. */
     public StepReport trainStep() {
         long t0 = System.nanoTime();
-        if (data.fillBatch(step, inputs, targets)) {
+        if (data.fillBatch(step, batch)) {
             tbptt.resetState();
         }
         normSum = 0;
@@ -524,9 +546,9 @@ public final class TrainingRun {
         windows = 0;
         clippedWindows = 0;
         telemetry.beginStep(step + 1);
-        double loss = tbptt.train(inputs, targets, data.sequenceLength(), windowListener);
+        double loss = tbptt.train(batch, windowListener);
         step++;
-        return new StepReport(step, loss, loss / Math.log(2), normSum / windows, clippedNormSum / windows, clippedWindows,
+        return new StepReport(step, loss, bits(loss), normSum / windows, clippedNormSum / windows, clippedWindows,
                 (System.nanoTime() - t0) / 1e9);
     }
 
@@ -538,15 +560,39 @@ public final class TrainingRun {
         windows++;
     }
 
+    /** A loss in bits: a cross-entropy in nats over ln 2; NaN for a squared error, which has no such unit. */
+    private double bits(double loss) {
+        return model.batchKind() == Batch.Kind.TOKENS ? loss / Math.log(2) : Double.NaN;
+    }
+
     /** The model's loss on the source's held-out data now; NaN without any. */
     public double validationLoss() {
         return data.hasValidationData() ? data.validationLoss(model) : Double.NaN;
     }
 
-    /** Saves the model and everything needed to resume, atomically, with {@code info} as its {@code unroll.info.*} entries. */
+    /**
+     * Saves the model and everything needed to resume, atomically, with {@code info} as its {@code unroll.info.*} entries.
+     *
+     * @throws IllegalArgumentException if the model is not one a checkpoint holds (a {@link SequenceModel} with an embedding)
+     */
     public void save(Path file, Map<String, String> info) throws IOException {
-        Checkpoint.save(file, model, params, vocabulary, info,
+        String refused = uncheckpointable();
+        if (refused != null) {
+            throw new IllegalArgumentException(refused);
+        }
+        Checkpoint.save(file, (SequenceModel) model, params, vocabulary, info,
                 new Checkpoint.TrainingState(step, optimizer.saveState(), rng.saveState(), tbptt.state()));
+    }
+
+    /** Why this run's model cannot be saved as a checkpoint, or null if it can. */
+    private String uncheckpointable() {
+        if (model instanceof SequenceModel m && m.embedding() != null) {
+            return null;
+        }
+        String what = model instanceof SequenceModel ? "a token model with one-hot inputs (PyTorch's module has an nn.Embedding)"
+                : "a " + model.getClass().getSimpleName() + ", which reads " + model.batchKind().description();
+        return "checkpoints hold token models with an embedding; this run's model is " + what
+                + ", so it cannot be saved: run it without a checkpoint directory";
     }
 
     /**
@@ -574,8 +620,9 @@ public final class TrainingRun {
     /**
      * Trains to the plan's target; see the class comment for how it ends.
      *
-     * @throws IllegalArgumentException if the run is already at the target, or the checkpoint
-     *                                  directory cannot be used ({@link CheckpointDirectory#prepare})
+     * @throws IllegalArgumentException if the run is already at the target, or the plan has a checkpoint
+     *                                  directory and the model cannot be saved or the directory cannot be
+     *                                  used ({@link CheckpointDirectory#prepare})
      * @throws IOException              if a checkpoint cannot be written
      */
     public Result run(Plan plan) throws IOException {
@@ -584,6 +631,10 @@ public final class TrainingRun {
                     + " steps; set a later target");
         }
         if (plan.directory() != null) {
+            String refused = uncheckpointable();
+            if (refused != null) {
+                throw new IllegalArgumentException(refused);
+            }
             CheckpointDirectory.prepare(plan.directory(), resumed || plan.overwrite() || plan.directory().equals(savedIn));
             savedIn = plan.directory();
         }
@@ -673,7 +724,7 @@ public final class TrainingRun {
                 return false;
             }
             String name = CheckpointDirectory.validationFileName(step, loss);
-            double bits = loss / Math.log(2);
+            double bits = bits(loss);
             info.put(VAL_STEP, Long.toString(step));
             info.put(VAL_LOSS, Double.toString(loss));
             info.put(VAL_BITS, Double.toString(bits));

@@ -1,7 +1,8 @@
 package io.unroll.train;
 
-import io.unroll.layer.SequenceModel;
+import io.unroll.data.Batch;
 import io.unroll.layer.StepObserver;
+import io.unroll.layer.TrainableModel;
 import io.unroll.tensor.Check;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.State;
@@ -19,6 +20,12 @@ import java.util.Arrays;
  * masked (see {@link io.unroll.layer.Recurrent#forward(float[], int, int, State, int[])}), so the
  * model's workspaces keep one size and memory is constant in the number of chunks. With
  * {@code k >= T} there is one chunk, which is exactly full BPTT.
+ *
+ * <p>Chunks exist for token batches, whose loss is at every step. A model whose loss is at the
+ * last step only ({@link Batch.Kind#VECTORS}) is trained with full BPTT: a window that ends before
+ * the last step would have no loss, and one that cuts the sequence would hide from the gradient
+ * exactly the dependency such a task tests, so {@link #train(Batch, ChunkListener)} refuses a
+ * window shorter than its sequences.
  */
 public final class TruncatedBptt {
     /**
@@ -44,15 +51,14 @@ public final class TruncatedBptt {
         default void beforeClip(long chunk) {}
     }
 
-    private final SequenceModel model;
+    private final TrainableModel model;
     private final ParamStore params;
     private final Optimizer optimizer;
     private final int window;
     private final double maxNorm;
     private final int batch;
     private final State carried;   // [L, B, H] values at the end of the last chunk
-    private final int[] tokens;    // [B, k]
-    private final int[] targets;   // [B, k]
+    private final Batch chunkBatch; // token ids and targets [B, k] of one chunk; null for a model of vectors
     private final int[] lengths;   // [B]
     private long chunks;
     private boolean finite; // whether the last chunk's loss and gradient norm were finite
@@ -61,7 +67,7 @@ public final class TruncatedBptt {
      * @param window  k, the number of steps between gradient cuts
      * @param maxNorm global-norm clipping threshold, or {@code Double.POSITIVE_INFINITY} for none
      */
-    public TruncatedBptt(SequenceModel model, ParamStore params, Optimizer optimizer, int batch, int window, double maxNorm) {
+    public TruncatedBptt(TrainableModel model, ParamStore params, Optimizer optimizer, int batch, int window, double maxNorm) {
         this.model = model;
         this.params = params;
         this.optimizer = optimizer;
@@ -71,8 +77,7 @@ public final class TruncatedBptt {
         int layers = model.rnn().config().layers();
         int hidden = model.rnn().config().hiddenSize();
         this.carried = State.zeros(layers, batch, hidden, model.rnn().config().cell().hasCellState());
-        this.tokens = new int[batch * window];
-        this.targets = new int[batch * window];
+        this.chunkBatch = model.batchKind() == Batch.Kind.TOKENS ? Batch.allocateTokens(batch, window) : null;
         this.lengths = new int[batch];
     }
 
@@ -106,21 +111,45 @@ public final class TruncatedBptt {
     }
 
     /**
+     * {@link #train(Batch, ChunkListener)} on token ids and targets {@code [B, T]} (a
+     * {@link Batch.Kind#TOKENS} batch over the arrays, which are not copied).
+     */
+    public double train(int[] inputIds, int[] targetIds, int steps, ChunkListener listener) {
+        Check.positive("steps", steps);
+        return train(Batch.wrapTokens(inputIds, targetIds, batch, steps), listener);
+    }
+
+    /**
      * Trains on one batch of sequences {@code [B, T]} in chunks of k, one update per chunk. A chunk
      * whose loss or gradient norm is not finite makes no update and ends the batch (its listener
      * call reports it, with a NaN norm if the loss was not finite and no gradient was taken).
      *
      * @return the mean loss over the steps trained: all T of the batch unless a chunk was not
      *         finite (each chunk's mean weighted by its length)
+     * @throws IllegalArgumentException if the batch has another number of sequences than this
+     *         trainer, or is a {@link Batch.Kind#VECTORS} batch longer than the window
      */
-    public double train(int[] inputIds, int[] targetIds, int steps, ChunkListener listener) {
-        Check.positive("steps", steps);
-        Check.shape("input ids [batch, steps]", inputIds, batch, steps);
-        Check.shape("target ids [batch, steps]", targetIds, batch, steps);
+    public double train(Batch data, ChunkListener listener) {
+        int steps = data.steps();
+        if (data.batchSize() != batch) {
+            throw new IllegalArgumentException("the batch has " + data.batchSize() + " sequences, expected " + batch
+                    + " (the truncated-BPTT trainer's batch size)");
+        }
         if (steps <= window) {
             // one chunk: exactly full BPTT, at the batch's own shape
-            return chunk(inputIds, targetIds, null, steps, listener);
+            return chunk(data, null, listener);
         }
+        if (data.kind() != Batch.Kind.TOKENS) {
+            throw lastStepLossNeedsFullBptt(window, steps);
+        }
+        if (chunkBatch == null) {
+            throw new IllegalArgumentException("the batch holds " + data.kind().description() + ", but the model reads "
+                    + model.batchKind().description());
+        }
+        int[] inputIds = data.tokens();
+        int[] targetIds = data.classTargets();
+        int[] tokens = chunkBatch.tokens();
+        int[] targets = chunkBatch.classTargets();
         double total = 0;
         int done = 0;
         for (int start = 0; start < steps; start += window) {
@@ -133,7 +162,7 @@ public final class TruncatedBptt {
                 Arrays.fill(targets, b * window + n, (b + 1) * window, 0);
                 lengths[b] = n;
             }
-            total += chunk(tokens, targets, n < window ? lengths : null, window, listener) * n;
+            total += chunk(chunkBatch, n < window ? lengths : null, listener) * n;
             done += n;
             if (!finite) {
                 break; // the model has diverged: the chunks after this one would learn nothing
@@ -142,10 +171,21 @@ public final class TruncatedBptt {
         return total / done;
     }
 
+    /**
+     * The error for a window of {@code window} steps on sequences of {@code steps} when the loss is
+     * at the last step only: training it needs full BPTT.
+     */
+    static IllegalArgumentException lastStepLossNeedsFullBptt(int window, int steps) {
+        return new IllegalArgumentException("the truncated-BPTT window is " + window + " steps, shorter than the sequences ("
+                + steps + " steps), but the model's loss is at the last step only: a window that ends before it has no loss,"
+                + " and cutting the gradient would hide the dependency the task tests; use a window of at least " + steps
+                + " (full BPTT), or none");
+    }
+
     /** One chunk from the carried state: forward, backward, clip, carry the final state, update (if finite). */
-    private double chunk(int[] chunkTokens, int[] chunkTargets, int[] chunkLengths, int steps, ChunkListener listener) {
+    private double chunk(Batch data, int[] chunkLengths, ChunkListener listener) {
         params.zeroGrads();
-        double loss = model.forward(chunkTokens, chunkTargets, chunkLengths, batch, steps, carried);
+        double loss = model.forward(data, chunkLengths, carried);
         if (!Double.isFinite(loss)) {
             // the forward pass overflowed: no gradient to take, no update, and its final state is not carried on
             listener.onChunk(chunks, loss, Double.NaN);

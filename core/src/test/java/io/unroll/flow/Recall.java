@@ -1,6 +1,7 @@
 package io.unroll.flow;
 
-import io.unroll.layer.SequenceModel;
+import io.unroll.data.Batch;
+import io.unroll.layer.TrainableModel;
 import io.unroll.tensor.Rng;
 import io.unroll.train.BatchSource;
 
@@ -32,12 +33,19 @@ final class Recall implements BatchSource {
     }
 
     @Override
+    public Batch.Kind batchKind() {
+        return Batch.Kind.TOKENS;
+    }
+
+    @Override
     public long stepsPerEpoch() {
         return 100;
     }
 
     @Override
-    public boolean fillBatch(long step, int[] inputs, int[] targets) {
+    public boolean fillBatch(long step, Batch into) {
+        int[] inputs = into.tokens();
+        int[] targets = into.classTargets();
         Rng rng = Rng.seeded(1000 + step);
         for (int b = 0; b < batch; b++) {
             for (int t = 0; t < steps; t++) {
@@ -56,7 +64,7 @@ final class Recall implements BatchSource {
     }
 
     @Override
-    public double validationLoss(SequenceModel model) {
+    public double validationLoss(TrainableModel model) {
         return Double.NaN;
     }
 }

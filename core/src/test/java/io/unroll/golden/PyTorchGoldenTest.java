@@ -8,6 +8,7 @@ import io.unroll.io.Safetensors;
 import io.unroll.layer.Recurrent;
 import io.unroll.layer.RecurrentConfig;
 import io.unroll.layer.SequenceModel;
+import io.unroll.layer.SequenceRegressor;
 import io.unroll.reference.Fixtures;
 import io.unroll.tensor.Param;
 import io.unroll.tensor.ParamStore;
@@ -21,7 +22,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * {@code tools/reference/make_golden.py}): outputs, final states, the loss and every parameter,
  * input and initial-state gradient, within {@code 1e-4·|expected| + 1e-5}. Parameters are loaded by
  * their PyTorch {@code state_dict} names, which pins our naming and gate order. A missing fixture
- * fails.
+ * fails. The regression fixtures ({@code tools/reference/make_regression_golden.py}) hold float32
+ * values in float64, so there the same bound measures Unroll's float32 arithmetic alone.
  */
 class PyTorchGoldenTest {
     private static final double REL = 1e-4;
@@ -113,6 +115,32 @@ class PyTorchGoldenTest {
 
         double loss = model.forward(f.ints("tokens"), f.ints("targets"), null, shape[0], shape[1], null);
         assertClose(fixture + " logits", f.doubles("logits"), model.logits(), REL, ABS);
+        assertClose(fixture + " loss", f.doubles("loss"), new float[] {(float) loss}, REL, ABS);
+        model.backward();
+        assertGrads(fixture, store, f);
+    }
+
+    /**
+     * {@link SequenceRegressor} against PyTorch's {@code head(rnn(x)[0][:, -1])} with
+     * {@code F.mse_loss}: the predictions, the loss and every parameter gradient.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"regression_rnn_tanh", "regression_rnn_relu", "regression_lstm", "regression_gru", "regression_gru_o2"})
+    void sequenceRegressorMatchesPyTorch(String fixture) throws IOException {
+        Safetensors.Contents f = Fixtures.open(DIR + "/" + fixture + ".safetensors", "tools/reference/make_regression_golden.py");
+        CellType cell = CellType.parse(f.metadata().get("cell"));
+        int layers = Integer.parseInt(f.metadata().get("layers"));
+        int hidden = Integer.parseInt(f.metadata().get("hidden_size"));
+        int[] shape = f.shape("input");
+        int outputs = f.shape("target")[1];
+        ParamStore.Builder pb = ParamStore.builder();
+        SequenceRegressor model = new SequenceRegressor(pb, RecurrentConfig.of(cell, shape[2], hidden, layers), outputs);
+        ParamStore store = pb.build();
+        assertEquals(f.names().stream().filter(n -> n.startsWith("grad.")).count(), load(store, f),
+                "every PyTorch parameter has an Unroll twin of the same name");
+
+        double loss = model.forward(f.floats("input"), f.floats("target"), shape[0], shape[1], null);
+        assertClose(fixture + " prediction", f.doubles("prediction"), model.predictions(), REL, ABS);
         assertClose(fixture + " loss", f.doubles("loss"), new float[] {(float) loss}, REL, ABS);
         model.backward();
         assertGrads(fixture, store, f);

@@ -211,7 +211,7 @@ class CheckpointInterchangeTest {
             Checkpoint.TrainingState state = new Checkpoint.TrainingState(17, new byte[] {1, 2, 3, -4},
                     new byte[] {9, 8, 7}, a.training().carried());
             Path second = dir.resolve(cell.id() + "-2.safetensors");
-            Checkpoint.save(second, trainer.model(), trainer.params(), trainer.vocabulary(), info, state);
+            Checkpoint.save(second, (SequenceModel) trainer.model(), trainer.params(), trainer.vocabulary(), info, state);
             Checkpoint.Loaded b = Checkpoint.load(second);
 
             assertEquals(trainer.model().rnn().config(), a.model().rnn().config(), cell.id());

@@ -161,6 +161,46 @@ class GoldenFixturesTest {
         }
     }
 
+    /** name, cell kind, layers, outputs: the regression fixtures of make_regression_golden.py (B = 4, T = 8, I = 2). */
+    private static final Object[][] REGRESSIONS = {
+        {"regression_rnn_tanh", "rnn_tanh", 2, 1}, {"regression_rnn_relu", "rnn_relu", 2, 1},
+        {"regression_lstm", "lstm", 2, 1}, {"regression_gru", "gru", 2, 1}, {"regression_gru_o2", "gru", 1, 2},
+    };
+
+    @Test
+    void regressionFixturesAreCompleteAndHoldFloat32Values() throws Exception {
+        int b = 4;
+        int t = 8;
+        int in = 2;
+        for (Object[] r : REGRESSIONS) {
+            String name = (String) r[0];
+            int layers = (Integer) r[2];
+            int outputs = (Integer) r[3];
+            Map<String, int[]> params = rnnParameters("rnn.", (String) r[1], layers, in);
+            params.put("head.weight", new int[] {outputs, H});
+            params.put("head.bias", new int[] {outputs});
+            Map<String, int[]> expected = new LinkedHashMap<>();
+            expected.put("input", new int[] {b, t, in});
+            expected.put("target", new int[] {b, outputs});
+            expected.putAll(params);
+            expected.put("prediction", new int[] {b, outputs});
+            expected.put("loss", new int[] {1});
+            params.forEach((p, shape) -> expected.put("grad." + p, shape));
+
+            Safetensors.Contents c = Safetensors.read(fixture("golden", name));
+            assertExactly(c, expected, Safetensors.Dtype.F64);
+            assertEquals(r[1], c.metadata().get("cell"), name);
+            for (String x : List.of("input", "target", "head.weight", "rnn.weight_hh_l0")) {
+                for (double v : c.doubles(x)) {
+                    assertEquals(v, (double) (float) v, 0.0, name + ": " + x + " holds " + v + ", not a float32 value");
+                }
+            }
+            for (String p : params.keySet()) {
+                assertTrue(maxAbs(c.doubles("grad." + p)) > 0, name + ": grad." + p + " is all zero");
+            }
+        }
+    }
+
     @Test
     void numpyRngFixtureIsComplete() throws Exception {
         Safetensors.Contents c = Safetensors.read(fixture("reference", "numpy_rng"));
@@ -232,7 +272,7 @@ class GoldenFixturesTest {
                 files++;
             }
         }
-        assertTrue(files >= CELLS.length + MODELS.length + 3, files + " fixture files");
+        assertTrue(files >= CELLS.length + MODELS.length + REGRESSIONS.length + 3, files + " fixture files");
     }
 
     // ------------------------------------------------------------------ helpers

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.unroll.cell.CellType;
+import io.unroll.data.Batch;
 import io.unroll.init.InitScheme;
 import io.unroll.layer.RecurrentConfig;
 import io.unroll.layer.SequenceModel;
@@ -22,9 +23,10 @@ class TaskBatchesTest {
     void batchKIsTheTasksBatchKAsSymbolIds() {
         TaskBatches batches = new TaskBatches(COPY, 3, 11, 4);
         int n = 3 * COPY.steps();
-        int[] inputs = new int[n];
-        int[] targets = new int[n];
-        assertTrue(batches.fillBatch(7, inputs, targets), "every batch starts new sequences");
+        Batch batch = Batch.allocateTokens(3, COPY.steps());
+        assertTrue(batches.fillBatch(7, batch), "every batch starts new sequences");
+        int[] inputs = batch.tokens();
+        int[] targets = batch.classTargets();
         float[] vectors = new float[n * COPY.inputSize()];
         int[] expectedTargets = new int[n];
         COPY.fill(11, 7, 3, vectors, expectedTargets, null);

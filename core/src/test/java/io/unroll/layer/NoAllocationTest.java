@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.unroll.cell.CellType;
+import io.unroll.data.Batch;
 import io.unroll.flow.FlowTelemetry;
 import io.unroll.init.InitScheme;
 import io.unroll.init.Weights;
@@ -146,12 +147,19 @@ class NoAllocationTest {
     /** Random tokens, new sequences at every step. */
     private record RandomTokens(int batchSize, int sequenceLength, int vocabulary) implements BatchSource {
         @Override
+        public Batch.Kind batchKind() {
+            return Batch.Kind.TOKENS;
+        }
+
+        @Override
         public long stepsPerEpoch() {
             return 1000;
         }
 
         @Override
-        public boolean fillBatch(long step, int[] inputs, int[] targets) {
+        public boolean fillBatch(long step, Batch into) {
+            int[] inputs = into.tokens();
+            int[] targets = into.classTargets();
             for (int i = 0; i < inputs.length; i++) {
                 inputs[i] = (int) ((step * 31 + i * 7) % vocabulary);
                 targets[i] = (int) ((step * 17 + i * 5 + 3) % vocabulary);
@@ -165,7 +173,7 @@ class NoAllocationTest {
         }
 
         @Override
-        public double validationLoss(SequenceModel model) {
+        public double validationLoss(TrainableModel model) {
             return Double.NaN;
         }
     }

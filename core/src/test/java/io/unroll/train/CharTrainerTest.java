@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.unroll.cell.CellType;
 import io.unroll.io.Checkpoint;
+import io.unroll.layer.SequenceModel;
 import io.unroll.train.CharTrainer.Config;
 import io.unroll.train.CharTrainer.Difference;
 import io.unroll.train.CharTrainer.Setting;
@@ -200,7 +201,7 @@ class CharTrainerTest {
     void aModelWithoutTrainingStateCannotBeResumed(@TempDir Path dir) throws Exception {
         TrainingRun run = CharTrainer.create("fox", TEXT, config(CellType.GRU)).run();
         Path file = dir.resolve("model.safetensors");
-        Checkpoint.save(file, run.model(), run.params(), run.vocabulary(), Map.of(), null);
+        Checkpoint.save(file, (SequenceModel) run.model(), run.params(), run.vocabulary(), Map.of(), null);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> CharTrainer.resume("fox", TEXT, Checkpoint.load(file)));
         assertTrue(e.getMessage().contains("no training state"), e.getMessage());

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.unroll.cell.CellType;
+import io.unroll.data.Batch;
 import io.unroll.init.InitScheme;
 import io.unroll.init.Weights;
 import io.unroll.io.Checkpoint;
@@ -16,6 +17,7 @@ import io.unroll.layer.Recurrent;
 import io.unroll.layer.RecurrentConfig;
 import io.unroll.layer.SequenceModel;
 import io.unroll.layer.StepObserver;
+import io.unroll.layer.TrainableModel;
 import io.unroll.tensor.Param;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.Rng;
@@ -54,12 +56,19 @@ class TrainingRunTest {
         }
 
         @Override
+        public Batch.Kind batchKind() {
+            return Batch.Kind.TOKENS;
+        }
+
+        @Override
         public long stepsPerEpoch() {
             return 3;
         }
 
         @Override
-        public boolean fillBatch(long step, int[] inputs, int[] targets) {
+        public boolean fillBatch(long step, Batch into) {
+            int[] inputs = into.tokens();
+            int[] targets = into.classTargets();
             asked.add(step);
             for (int b = 0; b < B; b++) {
                 int start = (int) ((step * T + 3L * b) % V);
@@ -77,14 +86,14 @@ class TrainingRunTest {
         }
 
         @Override
-        public double validationLoss(SequenceModel model) {
+        public double validationLoss(TrainableModel model) {
             int[] inputs = new int[B * T];
             int[] targets = new int[B * T];
             for (int i = 0; i < inputs.length; i++) {
                 inputs[i] = (i + 1) % V;
                 targets[i] = (i + 2) % V;
             }
-            return model.forward(inputs, targets, null, B, T, null);
+            return ((SequenceModel) model).forward(inputs, targets, null, B, T, null);
         }
     }
 
@@ -302,7 +311,7 @@ class TrainingRunTest {
     void aValidationLossThatIsNotFiniteIsADivergenceToo(@TempDir Path dir) throws Exception {
         Counting overflowsAtSix = new Counting() {
             @Override
-            public double validationLoss(SequenceModel model) {
+            public double validationLoss(TrainableModel model) {
                 return asked.size() == 6 ? Double.POSITIVE_INFINITY : super.validationLoss(model);
             }
         };

@@ -2,13 +2,16 @@ package io.unroll.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.unroll.cell.CellType;
+import io.unroll.data.Batch;
 import io.unroll.init.InitScheme;
 import io.unroll.init.Weights;
 import io.unroll.layer.RecurrentConfig;
 import io.unroll.layer.SequenceModel;
+import io.unroll.layer.SequenceRegressor;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.Rng;
 import io.unroll.tensor.State;
@@ -164,5 +167,45 @@ class TruncatedBpttTest {
         assertTrue(Double.isNaN(loss) || Double.isInfinite(loss), "the batch's loss is the chunk's: " + loss);
         assertArrayEquals(before, s.params().values(), "no update from a chunk that is not finite");
         assertEquals(1, trainer.chunks());
+    }
+
+    /**
+     * A model with a loss at the last step only trains with full BPTT: a window of T or more is
+     * exactly forward, backward, clip and update on the whole batch; a shorter one is refused before
+     * anything changes.
+     */
+    @ParameterizedTest
+    @EnumSource(value = CellType.class, names = {"RNN_TANH", "LSTM", "GRU"})
+    void aLastStepLossTrainsWithFullBpttAndRefusesAShorterWindow(CellType cell) {
+        int steps = 6;
+        SequenceRegressor[] models = new SequenceRegressor[2];
+        ParamStore[] stores = new ParamStore[2];
+        for (int m = 0; m < 2; m++) {
+            ParamStore.Builder pb = ParamStore.builder();
+            models[m] = new SequenceRegressor(pb, RecurrentConfig.of(cell, 2, 5, 1), 1);
+            stores[m] = pb.build();
+            Rng rng = Rng.seeded(21);
+            Init.apply(models[m].rnn(), InitScheme.PYTORCH, rng);
+            Weights.uniform(models[m].head().weight(), 0.4, rng);
+        }
+        Batch batch = models[0].newBatch(B, steps);
+        Rng data = Rng.seeded(8);
+        data.fillGaussian(batch.inputs(), 0, batch.inputs().length, 1.0);
+        data.fillGaussian(batch.realTargets(), 0, B, 1.0);
+        TruncatedBptt trainer = new TruncatedBptt(models[0], stores[0], new Sgd(0.1), B, steps + 2, 1.0);
+        double loss = trainer.train(batch, (c, l, norm) -> { });
+        stores[1].zeroGrads();
+        assertEquals(models[1].forward(batch, null, null), loss, 0.0);
+        models[1].backward();
+        Clipping.clipByGlobalNorm(stores[1], 1.0);
+        new Sgd(0.1).step(stores[1]);
+        assertArrayEquals(stores[1].values(), stores[0].values(), cell + ": one window of T or more is full BPTT");
+
+        float[] before = stores[0].values().clone();
+        TruncatedBptt truncated = new TruncatedBptt(models[0], stores[0], new Sgd(0.1), B, steps - 1, 1.0);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> truncated.train(batch, (c, l, n) -> { }));
+        assertTrue(e.getMessage().contains("shorter than the sequences (6 steps), but the model's loss is at the last step only"),
+                e.getMessage());
+        assertArrayEquals(before, stores[0].values(), "nothing trained");
     }
 }

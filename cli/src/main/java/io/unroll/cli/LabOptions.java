@@ -1,0 +1,187 @@
+package io.unroll.cli;
+
+import io.unroll.cell.CellType;
+import io.unroll.flow.FlowTelemetry;
+import io.unroll.init.InitScheme;
+import io.unroll.init.Weights;
+import io.unroll.lab.TaskBatches;
+import io.unroll.layer.Linear;
+import io.unroll.layer.Recurrent;
+import io.unroll.tensor.Rng;
+import io.unroll.train.Adam;
+import io.unroll.train.Init;
+import io.unroll.train.Optimizer;
+import io.unroll.train.Sgd;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+
+/**
+ * The options every {@code unroll lab} task shares, mixed in with {@code @Mixin LabOptions lab;}:
+ * the model (cell, activation, init, hidden units, layers), the training (optimizer, learning
+ * rate, clipping, batch, steps), the measurement (held-out sequences, how often) and the output
+ * (gradient-flow sampling, report, progress). {@link #check} validates them once into
+ * {@link Settings}; {@link Settings#initialise} initialises a model's stack and head the same way
+ * for every task.
+ */
+final class LabOptions {
+    @Option(names = "--cell", defaultValue = "lstm", completionCandidates = CellNames.class,
+            description = "One of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    String cell;
+    @Option(names = "--activation", defaultValue = "tanh",
+            description = "tanh or relu, for a cell family with a choice (rnn, indrnn) (default: ${DEFAULT-VALUE}).")
+    String activation;
+    @Option(names = "--init", defaultValue = "pytorch",
+            description = "Recurrent init: pytorch, gaussian, orthogonal, identity, xavier (default: ${DEFAULT-VALUE}).")
+    String init;
+    @Option(names = "--scale", paramLabel = "<sigma>",
+            description = "The sigma of a gaussian init, or of the noise added to an identity one (default: 0.01, 0.001).")
+    Double scale;
+    @Option(names = "--forget-bias", paramLabel = "<b>", defaultValue = "1",
+            description = "LSTM only: the forget gate's bias at the start (default: ${DEFAULT-VALUE}).")
+    double forgetBias;
+    @Option(names = "--hidden", defaultValue = "128", description = "Hidden units (default: ${DEFAULT-VALUE}).")
+    int hidden;
+    @Option(names = "--layers", defaultValue = "1", description = "Layers (default: ${DEFAULT-VALUE}).")
+    int layers;
+    @Option(names = "--optimizer", defaultValue = "adam", description = "adam or sgd (default: ${DEFAULT-VALUE}).")
+    String optimizer;
+    @Option(names = "--lr", description = "Learning rate (default: 0.003 for copy, 0.001 for adding and signal).")
+    Double lr;
+    @Option(names = "--clip", defaultValue = "1", description = "Clip the gradient to this global norm (default: ${DEFAULT-VALUE}).")
+    double clip;
+    @Option(names = "--batch", defaultValue = "64", description = "Sequences per step (default: ${DEFAULT-VALUE}).")
+    int batch;
+    @Option(names = "--steps", defaultValue = "3000", description = "Training steps (default: ${DEFAULT-VALUE}).")
+    long steps;
+    @Option(names = "--eval-every", defaultValue = "100",
+            description = "Measure on the held-out sequences every n steps (default: ${DEFAULT-VALUE}).")
+    int evalEvery;
+    @Option(names = "--held-out", defaultValue = "" + TaskBatches.DEFAULT_HELD_OUT,
+            description = "Held-out sequences (default: ${DEFAULT-VALUE}).")
+    int heldOut;
+    @Option(names = "--flow-every", paramLabel = "<n>", defaultValue = "" + FlowTelemetry.DEFAULT_EVERY,
+            description = "Sample the gradient flow on every n-th step (default: ${DEFAULT-VALUE}).")
+    int flowEvery;
+    @Option(names = "--report", paramLabel = "FILE.html",
+            description = "Write the run's loss against the baseline and its gradient flow as a self-contained HTML page.")
+    Path report;
+    @Option(names = "--progress", paramLabel = "<mode>", defaultValue = "auto",
+            description = "auto, bar, lines or none (default: ${DEFAULT-VALUE}).")
+    String progress;
+
+    /**
+     * The options checked and resolved: the cell, the init, the learning rate ({@code defaultLr}
+     * unless given), the optimizer and the progress mode.
+     *
+     * @throws ParameterException naming the option, its value and what was expected
+     */
+    Settings check(CommandSpec spec, double defaultLr) {
+        positive(spec, "--hidden", hidden);
+        positive(spec, "--layers", layers);
+        positive(spec, "--batch", batch);
+        positive(spec, "--steps", steps);
+        positive(spec, "--eval-every", evalEvery);
+        positive(spec, "--held-out", heldOut);
+        positive(spec, "--flow-every", flowEvery);
+        double rate = lr == null ? defaultLr : lr;
+        if (!(rate > 0 && Double.isFinite(rate))) {
+            throw usage(spec, "--lr is " + rate + ", expected a number > 0");
+        }
+        if (!(clip > 0)) {
+            throw usage(spec, "--clip is " + clip + ", expected a number > 0 (Infinity for no clipping)");
+        }
+        CellType type = CellType.parse(cell, activation);
+        InitScheme scheme = InitScheme.parse(init);
+        if (scale != null && scheme != InitScheme.GAUSSIAN && scheme != InitScheme.IDENTITY) {
+            throw usage(spec, "--scale is the sigma of a gaussian or identity init; --init " + scheme.id() + " takes none");
+        }
+        if (spec.commandLine().getParseResult().hasMatchedOption("--forget-bias") && type != CellType.LSTM) {
+            throw usage(spec, "--forget-bias is for an lstm (the only cell with a forget gate), not a " + type.id());
+        }
+        Optimizer opt = switch (optimizer) {
+            case "adam" -> Adam.adam(rate);
+            case "sgd" -> new Sgd(rate);
+            default -> throw usage(spec, "--optimizer is '" + optimizer + "', expected adam or sgd");
+        };
+        ProgressBar.Mode mode = ProgressBar.Mode.parse(progress);
+        if (report != null) {
+            OutputFiles.checkWritable(report, "--report");
+        }
+        return new Settings(type, scheme, rate, opt, mode);
+    }
+
+    /** The checked options; the raw ones are read from the enclosing {@link LabOptions}. */
+    final class Settings {
+        final CellType type;
+        final InitScheme scheme;
+        final double learningRate;
+        final Optimizer optimizerInstance;
+        final ProgressBar.Mode mode;
+
+        private Settings(CellType type, InitScheme scheme, double learningRate, Optimizer optimizerInstance,
+                         ProgressBar.Mode mode) {
+            this.type = type;
+            this.scheme = scheme;
+            this.learningRate = learningRate;
+            this.optimizerInstance = optimizerInstance;
+            this.mode = mode;
+        }
+
+        LabOptions options() {
+            return LabOptions.this;
+        }
+
+        /**
+         * The stack by {@code --init} (with {@code --scale}), the LSTM's forget-gate bias, and the
+         * head uniform in {@code ±1/√H} (PyTorch's nn.Linear default), all drawn from {@code rng}.
+         */
+        void initialise(Recurrent rnn, Linear head, Rng rng) {
+            if (scale != null) {
+                Init.apply(rnn, scheme, scale, rng);
+            } else {
+                Init.apply(rnn, scheme, rng);
+            }
+            if (type == CellType.LSTM) {
+                Init.forgetGateBias(rnn, forgetBias);
+            }
+            Weights.uniform(head.weight(), 1 / Math.sqrt(hidden), rng);
+            Weights.uniform(head.bias(), 1 / Math.sqrt(hidden), rng);
+        }
+
+        /** The run's settings in one line: {@code gru, 1 layer of 128, init pytorch, adam lr 0.001, clip 1.0, batch 64, seed 1}. */
+        String describe(long seed) {
+            return String.format(Locale.ROOT, "%s, %d layer%s of %d, init %s%s%s, %s lr %s, clip %s, batch %d, seed %d",
+                    type.id(), layers, layers == 1 ? "" : "s", hidden, scheme.id(), scale == null ? "" : " sigma " + scale,
+                    type == CellType.LSTM ? ", forget bias " + forgetBias : "", optimizer, learningRate, clip, batch, seed);
+        }
+
+        /** The settings as JSON entries, in the order {@code unroll lab} writes them. */
+        void json(Map<String, Object> doc, long seed) {
+            doc.put("cell", type.id());
+            doc.put("hidden", hidden);
+            doc.put("layers", layers);
+            doc.put("init", init);
+            doc.put("scale", scale);
+            doc.put("forgetBias", forgetBias);
+            doc.put("optimizer", optimizer);
+            doc.put("lr", learningRate);
+            doc.put("clip", clip);
+            doc.put("batch", batch);
+            doc.put("seed", seed);
+        }
+    }
+
+    private static void positive(CommandSpec spec, String option, long value) {
+        if (value <= 0) {
+            throw usage(spec, option + " is " + value + ", expected a positive number");
+        }
+    }
+
+    static ParameterException usage(CommandSpec spec, String message) {
+        return new ParameterException(spec.commandLine(), message);
+    }
+}

@@ -1,0 +1,372 @@
+package io.unroll.cli;
+
+import io.unroll.flow.FlowHistory;
+import io.unroll.flow.FlowTelemetry;
+import io.unroll.flow.Health;
+import io.unroll.lab.CopyTask;
+import io.unroll.lab.LongRangeTask;
+import io.unroll.lab.RealTargetBatches;
+import io.unroll.lab.TaskBatches;
+import io.unroll.layer.Linear;
+import io.unroll.layer.RecurrentConfig;
+import io.unroll.layer.SequenceModel;
+import io.unroll.layer.SequenceRegressor;
+import io.unroll.layer.TrainableModel;
+import io.unroll.tensor.ParamStore;
+import io.unroll.tensor.Rng;
+import io.unroll.train.BatchSource;
+import io.unroll.train.TrainingRun;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * One {@code unroll lab} run, the same for every task: builds the model and the data, trains them
+ * with a {@link TrainingRun} watched by a {@link FlowHistory}, and shows it: a header, a row per
+ * held-out measurement, the outcome against the memoryless baseline and the gradient flow's verdict,
+ * or one JSON document; optionally an HTML report. What differs between the tasks is a
+ * {@link LabTask}: {@link #classes} for a class at every step (the copy task), {@link #realValue}
+ * for a real target at the last step (the adding problem, the delayed signal).
+ */
+final class LabSession implements TrainingRun.Listener {
+    /**
+     * A measurement on the held-out sequences: the loss, the recall accuracy (NaN for a real
+     * target) and whether it solves the task.
+     */
+    record Measure(double loss, double accuracy, boolean solved) {}
+
+    /** A model and its head, to initialise. */
+    record Model(TrainableModel model, Linear head) {}
+
+    /** What makes one task's run: its model, its data, its measure and the words around them. */
+    interface LabTask {
+        LongRangeTask task();
+
+        /** The task's name in JSON, {@code copy}. */
+        String id();
+
+        /** The task and its settings as the header and the report title start: {@code Copy task, delay 3 (T = 23)}. */
+        String title();
+
+        /** The line under the header: the baseline, the solved criterion and the held-out measurement. */
+        String criterion(int heldOut, int evalEvery);
+
+        /** The header of the table of measurements. */
+        String columns();
+
+        /** The task's own settings, the first JSON entries after {@code task}. */
+        void settings(Map<String, Object> doc);
+
+        Model model(ParamStore.Builder params, RecurrentConfig config);
+
+        BatchSource data(int batch, long seed, int heldOut);
+
+        /** The data's last held-out measurement. */
+        Measure measure(BatchSource data);
+
+        /** A row of the table. */
+        String row(long step, Measure m);
+
+        /** The outcome after the run: {@code SOLVED after 1,100 steps in 1m 21s: held-out ...}. */
+        String outcome(Measure m, long steps, String duration);
+
+        /** The measure's entries of an evaluation in JSON, after {@code loss} and {@code ratio}. */
+        void json(Map<String, Object> row, Measure m);
+    }
+
+    private final CommandSpec spec;
+    private final CommonOptions common;
+    private final LabOptions options;
+    private final LabOptions.Settings settings;
+    private final LabTask task;
+    private final BatchSource data;
+    private final TrainingRun run;
+    private final String config;
+    private final ProgressBar bar;
+    private final FlowHistory history;
+    private final PrintWriter out;
+    private final List<Map<String, Object>> measured = new ArrayList<>();
+
+    private LabSession(CommandSpec spec, CommonOptions common, LabOptions.Settings settings, LabTask task) {
+        this.spec = spec;
+        this.common = common;
+        this.options = settings.options();
+        this.settings = settings;
+        this.task = task;
+        long seed = common.seedOr(1);
+        Rng rng = common.newRng(1);
+        ParamStore.Builder pb = ParamStore.builder();
+        LongRangeTask t = task.task();
+        Model m = task.model(pb, RecurrentConfig.of(settings.type, t.inputSize(), options.hidden, options.layers));
+        ParamStore params = pb.build();
+        settings.initialise(m.model().rnn(), m.head(), rng);
+        this.data = task.data(options.batch, seed, options.heldOut);
+        this.run = TrainingRun.builder().model(m.model(), params).optimizer(settings.optimizerInstance).rng(rng).data(data)
+                .clip(options.clip).build();
+        this.config = settings.describe(seed);
+        this.out = spec.commandLine().getOut();
+        this.bar = new ProgressBar(spec.commandLine().getErr(), settings.mode);
+        this.history = FlowHistory.watch(run, FlowTelemetry.builder().every(options.flowEvery));
+    }
+
+    /** Trains {@code task} with the checked {@code settings} and shows the run; returns the exit code. */
+    static int run(CommandSpec spec, CommonOptions common, LabOptions.Settings settings, LabTask task) throws IOException {
+        return new LabSession(spec, common, settings, task).execute();
+    }
+
+    private int execute() throws IOException {
+        LongRangeTask t = task.task();
+        if (!common.json()) {
+            out.printf(Locale.ROOT, "%s: %s%n", task.title(), config);
+            out.printf(Locale.ROOT, "%s%n%n", task.criterion(options.heldOut, options.evalEvery));
+            out.println(task.columns());
+            out.flush();
+        }
+        long start = System.nanoTime();
+        TrainingRun.Plan plan = TrainingRun.Plan.to(options.steps).validateEvery(options.evalEvery).listener(history).listener(this)
+                .build();
+        TrainingRun.Result result;
+        try (TrainCommand.StopOnSignal stop = new TrainCommand.StopOnSignal(bar, run, "finishing the current step")) {
+            result = run.run(plan);
+            bar.close();
+            if (options.report != null) {
+                TrainingReport.of(task.title() + ": " + config, history.series(),
+                        new TrainingReport.Baseline("memoryless baseline", t.baseline())).write(options.report);
+            }
+            if (result.outcome() == TrainingRun.Outcome.DIVERGED) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT, "training diverged at step %d: the loss became"
+                        + " %s (pre-clip gradient norm %s); try a lower --lr or --clip", result.diverged().step(),
+                        result.diverged().loss(), result.diverged().preClipNorm()));
+            }
+            summary((System.nanoTime() - start) / 1e9, result);
+        } finally {
+            bar.close();
+        }
+        return result.outcome() == TrainingRun.Outcome.STOPPED ? TrainCommand.EXIT_INTERRUPTED : 0;
+    }
+
+    @Override
+    public void onStep(TrainingRun.StepReport r, TrainingRun.Pace pace) {
+        Health.Verdict v = history.verdict();
+        double baseline = task.task().baseline();
+        bar.update(r.step(), options.steps, String.format(Locale.ROOT, "loss %.4f (%.2fx baseline)  norm %.2f  %s  ETA %s", r.loss(),
+                r.loss() / baseline, r.preClipNorm(), v == null ? "" : v.brief(), ProgressBar.duration(pace.secondsLeft())));
+    }
+
+    @Override
+    public void onValidation(TrainingRun.Validation v) {
+        Measure m = task.measure(data);
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("step", v.step());
+        row.put("loss", m.loss());
+        row.put("ratio", m.loss() / task.task().baseline());
+        task.json(row, m);
+        row.put("trainLoss", v.trainLoss());
+        measured.add(row);
+        if (!common.json()) {
+            bar.println(out, task.row(v.step(), m));
+        }
+    }
+
+    private void summary(double seconds, TrainingRun.Result result) {
+        LongRangeTask t = task.task();
+        Measure last = measured.isEmpty() ? null : task.measure(data);
+        boolean solved = last != null && last.solved();
+        Health.Verdict verdict = history.verdict();
+        if (common.json()) {
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("task", task.id());
+            task.settings(doc);
+            doc.put("length", t.steps());
+            settings.json(doc, common.seedOr(1));
+            doc.put("steps", run.step());
+            doc.put("interrupted", result.outcome() == TrainingRun.Outcome.STOPPED);
+            doc.put("finalLoss", last == null ? Double.NaN : last.loss());
+            doc.put("baseline", t.baseline());
+            doc.put("ratio", last == null ? Double.NaN : last.loss() / t.baseline());
+            if (t.target() == LongRangeTask.Target.CLASS_EVERY_STEP) {
+                doc.put("accuracy", last == null ? Double.NaN : last.accuracy());
+            }
+            doc.put("solved", solved);
+            doc.put("seconds", seconds);
+            doc.put("trainingSeconds", result.trainingSeconds());
+            doc.put("evaluations", measured);
+            doc.put("verdict", verdict);
+            doc.put("flow", history.series());
+            doc.put("report", options.report == null ? null : options.report.toString());
+            Json.write(out, doc);
+            return;
+        }
+        out.println();
+        if (last != null) {
+            out.println(task.outcome(last, run.step(), ProgressBar.duration(seconds)));
+        }
+        if (verdict != null) {
+            out.println("gradient flow (docs/telemetry.md):");
+            for (Health.Finding f : verdict.findings()) {
+                out.println("  " + f.words());
+            }
+        }
+        if (options.report != null) {
+            out.printf("report: %s%n", options.report);
+        }
+        out.flush();
+    }
+
+    /** The copy task: one-hot symbols in, a class at every step, measured by its recall accuracy. */
+    static LabTask classes(CopyTask copy) {
+        return new LabTask() {
+            @Override
+            public LongRangeTask task() {
+                return copy;
+            }
+
+            @Override
+            public String id() {
+                return "copy";
+            }
+
+            @Override
+            public String title() {
+                return String.format(Locale.ROOT, "Copy task, delay %d (T = %d)", copy.delay(), copy.steps());
+            }
+
+            @Override
+            public String criterion(int heldOut, int evalEvery) {
+                return String.format(Locale.ROOT, "memoryless baseline %.4f nats per step; solved at %.0f%% of the %d recalled"
+                        + " symbols; measured on %,d held-out sequences every %d steps", copy.baseline(),
+                        100 * CopyTask.SOLVED_ACCURACY, CopyTask.COPIED, heldOut, evalEvery);
+            }
+
+            @Override
+            public String columns() {
+                return "   step  held-out loss  / baseline  recall accuracy";
+            }
+
+            @Override
+            public void settings(Map<String, Object> doc) {
+                doc.put("delay", copy.delay());
+            }
+
+            @Override
+            public Model model(ParamStore.Builder params, RecurrentConfig config) {
+                SequenceModel m = SequenceModel.oneHot(params, copy.inputSize(), config);
+                return new Model(m, m.head());
+            }
+
+            @Override
+            public BatchSource data(int batch, long seed, int heldOut) {
+                return new TaskBatches(copy, batch, seed, heldOut);
+            }
+
+            @Override
+            public Measure measure(BatchSource data) {
+                TaskBatches.Evaluation e = ((TaskBatches) data).lastEvaluation();
+                return new Measure(e.loss(), e.accuracy(), copy.solved(e.accuracy()));
+            }
+
+            @Override
+            public String row(long step, Measure m) {
+                return String.format(Locale.ROOT, "%7d  %13.4f  %10.3f  %14.1f%%", step, m.loss(), m.loss() / copy.baseline(),
+                        100 * m.accuracy());
+            }
+
+            @Override
+            public String outcome(Measure m, long steps, String duration) {
+                return String.format(Locale.ROOT, "%s after %,d steps in %s: held-out loss %.4f = %.3fx the baseline %.4f, recall"
+                                + " accuracy %.1f%% (chance 12.5%%)", m.solved() ? "SOLVED" : "not solved", steps, duration,
+                        m.loss(), m.loss() / copy.baseline(), copy.baseline(), 100 * m.accuracy());
+            }
+
+            @Override
+            public void json(Map<String, Object> row, Measure m) {
+                row.put("accuracy", m.accuracy());
+            }
+        };
+    }
+
+    /**
+     * A task with a real target at the last step: its vectors in, one prediction after the last
+     * step, measured by the held-out mean squared error.
+     *
+     * @param id        the task's name in JSON
+     * @param title     the header's and report's title
+     * @param baseline  how the memoryless baseline is reached, in words ({@code predicting 1})
+     * @param settings  the task's own JSON entries
+     */
+    static LabTask realValue(LongRangeTask task, String id, String title, String baseline, Map<String, Object> settings) {
+        return new LabTask() {
+            @Override
+            public LongRangeTask task() {
+                return task;
+            }
+
+            @Override
+            public String id() {
+                return id;
+            }
+
+            @Override
+            public String title() {
+                return title;
+            }
+
+            @Override
+            public String criterion(int heldOut, int evalEvery) {
+                return String.format(Locale.ROOT, "memoryless baseline %.4f (the squared error of %s); solved below %s;"
+                        + " measured on %,d held-out sequences every %d steps", task.baseline(), baseline,
+                        task.solvedThreshold(), heldOut, evalEvery);
+            }
+
+            @Override
+            public String columns() {
+                return "   step  held-out MSE  / baseline";
+            }
+
+            @Override
+            public void settings(Map<String, Object> doc) {
+                doc.putAll(settings);
+            }
+
+            @Override
+            public Model model(ParamStore.Builder params, RecurrentConfig config) {
+                SequenceRegressor m = new SequenceRegressor(params, config, task.outputSize());
+                return new Model(m, m.head());
+            }
+
+            @Override
+            public BatchSource data(int batch, long seed, int heldOut) {
+                return new RealTargetBatches(task, batch, seed, heldOut);
+            }
+
+            @Override
+            public Measure measure(BatchSource data) {
+                RealTargetBatches.Evaluation e = ((RealTargetBatches) data).lastEvaluation();
+                return new Measure(e.loss(), Double.NaN, e.solved());
+            }
+
+            @Override
+            public String row(long step, Measure m) {
+                return String.format(Locale.ROOT, "%7d  %12.5f  %10.3f%s", step, m.loss(), m.loss() / task.baseline(),
+                        m.solved() ? "  solved" : "");
+            }
+
+            @Override
+            public String outcome(Measure m, long steps, String duration) {
+                return String.format(Locale.ROOT, "%s after %,d steps in %s: held-out MSE %.5f = %.3fx the baseline %.4f"
+                                + " (solved below %s)", m.solved() ? "SOLVED" : "not solved", steps, duration, m.loss(),
+                        m.loss() / task.baseline(), task.baseline(), task.solvedThreshold());
+            }
+
+            @Override
+            public void json(Map<String, Object> row, Measure m) {
+                row.put("solved", m.solved());
+            }
+        };
+    }
+}
