@@ -24,9 +24,10 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "lab", mixinStandardHelpOptions = true,
         subcommands = {LabCommand.Copy.class, LabCommand.Adding.class, LabCommand.Signal.class},
-        description = {"Long-range tasks that show which networks remember: a model trained on freshly drawn",
-            "sequences, measured on held-out ones against the loss of the best predictor without memory.",
-            "The tasks, their baselines and the recipes: docs/lab.md."})
+        description = {"Long-range tasks that show which networks remember: a model trained on",
+            "freshly drawn sequences, measured on held-out ones against the loss of the",
+            "best predictor without memory. The tasks, their baselines and the recipes:",
+            "docs/lab.md."})
 public final class LabCommand implements Callable<Integer> {
     /** The learning rate of the copy task unless --lr is given. */
     static final double COPY_LR = 0.003;
@@ -43,9 +44,10 @@ public final class LabCommand implements Callable<Integer> {
 
     /** {@code unroll lab copy}: recall 10 symbols after a delay. */
     @Command(name = "copy", mixinStandardHelpOptions = true, description = {
-        "The copy task: 10 symbols of 8, then --delay blanks, a marker, and the model must output the",
-        "10 symbols in order. Loss: cross-entropy per step over the whole sequence (nats), against the",
-        "memoryless baseline 10 ln 8 / (delay + 20); solved when 99% of the recalled symbols are right."})
+        "The copy task: 10 symbols of 8, then --delay blanks, a marker, and the model",
+        "must output the 10 symbols in order. Loss: cross-entropy per step over the",
+        "whole sequence (nats), against the memoryless baseline 10 ln 8 / (delay + 20);",
+        "solved when 99%% of the recalled symbols are right."})
     static final class Copy implements Callable<Integer> {
         @Mixin
         CommonOptions common;
@@ -68,10 +70,10 @@ public final class LabCommand implements Callable<Integer> {
 
     /** {@code unroll lab adding}: add the two marked numbers of a long sequence. */
     @Command(name = "adding", mixinStandardHelpOptions = true, description = {
-        "The adding problem: --length steps of two channels, a value uniform in [0, 1) and a marker that",
-        "is 1 at one step of each half; the model must output the sum of the two marked values after",
-        "the last step. Loss: mean squared error, against the memoryless baseline 1/6 (always",
-        "predicting 1); solved below 0.01."})
+        "The adding problem: --length steps of two channels, a value uniform in [0, 1)",
+        "and a marker that is 1 at one step of each half; the model must output the sum",
+        "of the two marked values after the last step. Loss: mean squared error,",
+        "against the memoryless baseline 1/6 (always predicting 1); solved below 0.01."})
     static final class Adding implements Callable<Integer> {
         @Mixin
         CommonOptions common;
@@ -96,10 +98,11 @@ public final class LabCommand implements Callable<Integer> {
 
     /** {@code unroll lab signal}: keep the sign of an event across a noisy series. */
     @Command(name = "signal", mixinStandardHelpOptions = true, description = {
-        "The delayed signal: --length steps of gaussian noise and an event channel that is +1 or -1 at",
-        "one step at least --delay steps before the end; the model must output the event's sign (plus",
-        "noise of sigma 0.1) after the last step. Loss: mean squared error, against the memoryless",
-        "baseline 1.01 (always predicting 0); solved below 0.05."})
+        "The delayed signal: --length steps of gaussian noise and an event channel that",
+        "is +1 or -1 at one step at least --delay steps before the end; the model must",
+        "output the event's sign (plus noise of sigma 0.1) after the last step. Loss:",
+        "mean squared error, against the memoryless baseline 1.01 (always predicting 0);",
+        "solved below 0.05."})
     static final class Signal implements Callable<Integer> {
         @Mixin
         CommonOptions common;

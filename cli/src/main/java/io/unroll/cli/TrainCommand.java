@@ -136,7 +136,7 @@ public final class TrainCommand implements Callable<Integer> {
                     + " stopped or diverged; no network needed to open it).")
     Path report;
     @Option(names = "--flow-every", paramLabel = "<n>", defaultValue = "" + FlowTelemetry.DEFAULT_EVERY,
-            description = "Sample the gradient flow on every n-th step (default: ${DEFAULT-VALUE}: 1-2% of the"
+            description = "Sample the gradient flow on every n-th step (default: ${DEFAULT-VALUE}: 1-2%% of the"
                     + " training time, docs/telemetry.md).")
     int flowEvery;
 

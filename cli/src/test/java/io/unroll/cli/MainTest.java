@@ -104,6 +104,31 @@ class MainTest {
         assertEquals("", o.err());
     }
 
+    /**
+     * Every command's help renders without a picocli warning (a lone % in a description is read as
+     * a format specifier: picocli then warns on stderr and prints the raw text) and fits 80 columns.
+     */
+    @Test
+    void everyCommandsHelpRendersCleanly() {
+        java.io.PrintStream saved = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        List<String> wide = new java.util.ArrayList<>();
+        try {
+            System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+            java.util.ArrayDeque<CommandLine> todo = new java.util.ArrayDeque<>();
+            todo.add(Main.newCommandLine(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter())));
+            while (!todo.isEmpty()) {
+                CommandLine c = todo.poll();
+                c.getUsageMessage().lines().filter(l -> l.length() > 80).forEach(l -> wide.add(c.getCommandName() + ": " + l));
+                todo.addAll(c.getSubcommands().values());
+            }
+        } finally {
+            System.setErr(saved);
+        }
+        assertEquals("", captured.toString(java.nio.charset.StandardCharsets.UTF_8), "picocli's warnings");
+        assertEquals(List.of(), wide, "help lines wider than 80 columns");
+    }
+
     @Test
     void helpListsSubcommandsAddedLater() {
         Outcome o = run("--help");
