@@ -4,9 +4,7 @@ import io.unroll.data.Batch;
 import io.unroll.layer.SequenceRegressor;
 import io.unroll.layer.TrainableModel;
 import io.unroll.tensor.Check;
-import io.unroll.train.BatchSource;
 import java.util.Arrays;
-import java.util.Objects;
 
 /**
  * A long-range task with one real target at the last step (the adding problem, the delayed signal)
@@ -18,11 +16,7 @@ import java.util.Objects;
  * <p>The model is a {@link SequenceRegressor} with the task's input size and one output. It is the
  * sibling of {@link TaskBatches}, which feeds the tasks with a class at every step to a token model.
  */
-public final class RealTargetBatches implements BatchSource {
-    private final LongRangeTask task;
-    private final int batch;
-    private final long seed;
-    private final int heldOut;
+public final class RealTargetBatches extends TaskSource {
     private final float[] heldOutInputs;  // [N, T, I]
     private final float[] heldOutTargets; // [N]
     private final Batch scratch;          // [B, T, I] and [B, 1]: one held-out batch at a time
@@ -37,47 +31,24 @@ public final class RealTargetBatches implements BatchSource {
      *                                  or a size is not positive
      */
     public RealTargetBatches(LongRangeTask task, int batch, long seed, int heldOut) {
-        this.task = Objects.requireNonNull(task, "task");
+        super(task, batch, seed, heldOut);
         if (task.target() != LongRangeTask.Target.REAL_AT_LAST_STEP || task.outputSize() != 1) {
             throw new IllegalArgumentException("the " + task.name() + " task has a class at every step;"
                     + " these batches feed a model that predicts one real value at the last step (the adding problem,"
                     + " the delayed signal): use TaskBatches");
         }
-        this.batch = Check.positive("batch", batch);
-        this.heldOut = Check.positive("held-out sequences", heldOut);
-        this.seed = seed;
         int steps = task.steps();
         this.heldOutInputs = new float[Check.arrayLength("held-out inputs [sequences, steps, input size]", heldOut, steps,
                 task.inputSize())];
         this.heldOutTargets = new float[heldOut];
-        task.fill(~seed, 0, heldOut, heldOutInputs, null, heldOutTargets);
+        task.fill(heldOutSeed(), 0, heldOut, heldOutInputs, null, heldOutTargets);
         this.scratch = Batch.allocateVectors(batch, steps, task.inputSize(), 1);
-    }
-
-    public LongRangeTask task() {
-        return task;
-    }
-
-    @Override
-    public int batchSize() {
-        return batch;
-    }
-
-    @Override
-    public int sequenceLength() {
-        return task.steps();
     }
 
     /** {@link Batch.Kind#VECTORS}: the task's inputs and its real target at the last step. */
     @Override
     public Batch.Kind batchKind() {
         return Batch.Kind.VECTORS;
-    }
-
-    /** Every batch is new: an epoch is one step (the run's epoch count is then its step count). */
-    @Override
-    public long stepsPerEpoch() {
-        return 1;
     }
 
     /** The task's batch {@code (seed, step)}; every batch starts new sequences. */
@@ -90,11 +61,6 @@ public final class RealTargetBatches implements BatchSource {
                     + ": the likely cause is a model with another input size or output size than the task's");
         }
         task.fill(seed, step, batch, into.inputs(), null, into.realTargets());
-        return true;
-    }
-
-    @Override
-    public boolean hasValidationData() {
         return true;
     }
 

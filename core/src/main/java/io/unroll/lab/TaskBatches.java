@@ -4,9 +4,7 @@ import io.unroll.data.Batch;
 import io.unroll.layer.SequenceModel;
 import io.unroll.layer.TrainableModel;
 import io.unroll.tensor.Check;
-import io.unroll.train.BatchSource;
 import java.util.Arrays;
-import java.util.Objects;
 
 /**
  * A long-range task whose inputs are symbols and whose target is a class at every step (the copy
@@ -23,17 +21,13 @@ import java.util.Objects;
  *
  * <p>{@link RealTargetBatches} is its sibling for the tasks with a real target at the last step.
  */
-public final class TaskBatches implements BatchSource {
+public final class TaskBatches extends TaskSource {
     /** Held-out sequences by default: the figure of a run is measured on 1,000 of them. */
     public static final int DEFAULT_HELD_OUT = 1000;
 
-    private final LongRangeTask task;
-    private final int batch;
-    private final long seed;
     private final float[] vectors;      // [B, T, I] scratch of one batch
     private final int[] heldOutInputs;  // [N, T]
     private final int[] heldOutTargets; // [N, T]
-    private final int heldOut;
     private Evaluation last;
 
     /**
@@ -44,14 +38,11 @@ public final class TaskBatches implements BatchSource {
      *                                  not positive, or the task's inputs are not one-hot
      */
     public TaskBatches(LongRangeTask task, int batch, long seed, int heldOut) {
-        this.task = Objects.requireNonNull(task, "task");
+        super(task, batch, seed, heldOut);
         if (task.target() != LongRangeTask.Target.CLASS_EVERY_STEP) {
             throw new IllegalArgumentException("the " + task.name() + " task has a real-valued target at its last step;"
                     + " these batches feed a model that predicts a class at every step (the copy task): use RealTargetBatches");
         }
-        this.batch = Check.positive("batch", batch);
-        this.heldOut = Check.positive("held-out sequences", heldOut);
-        this.seed = seed;
         int steps = task.steps();
         this.vectors = new float[Check.arrayLength("one batch of inputs [batch, steps, input size]", batch, steps,
                 task.inputSize())];
@@ -59,22 +50,8 @@ public final class TaskBatches implements BatchSource {
         this.heldOutTargets = new int[heldOutInputs.length];
         float[] all = new float[Check.arrayLength("held-out inputs [sequences, steps, input size]", heldOut, steps,
                 task.inputSize())];
-        task.fill(~seed, 0, heldOut, all, heldOutTargets, null);
+        task.fill(heldOutSeed(), 0, heldOut, all, heldOutTargets, null);
         ids(all, heldOutInputs);
-    }
-
-    public LongRangeTask task() {
-        return task;
-    }
-
-    @Override
-    public int batchSize() {
-        return batch;
-    }
-
-    @Override
-    public int sequenceLength() {
-        return task.steps();
     }
 
     /** {@link Batch.Kind#TOKENS}: each one-hot input as its symbol's id, a class at every step. */
@@ -83,21 +60,10 @@ public final class TaskBatches implements BatchSource {
         return Batch.Kind.TOKENS;
     }
 
-    /** Every batch is new: an epoch is one step (the run's epoch count is then its step count). */
-    @Override
-    public long stepsPerEpoch() {
-        return 1;
-    }
-
     @Override
     public boolean fillBatch(long step, Batch batch) {
         task.fill(seed, step, this.batch, vectors, batch.classTargets(), null);
         ids(vectors, batch.tokens());
-        return true;
-    }
-
-    @Override
-    public boolean hasValidationData() {
         return true;
     }
 

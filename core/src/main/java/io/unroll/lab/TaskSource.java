@@ -1,0 +1,56 @@
+package io.unroll.lab;
+
+import io.unroll.tensor.Check;
+import io.unroll.train.BatchSource;
+import java.util.Objects;
+
+/**
+ * What the batch sources of the long-range tasks share: batch k of seed s is the task's batch
+ * (s, k), every batch starts new sequences (so an epoch is one step, and the run's epoch count is
+ * its step count), and the held-out sequences come from the bitwise complement of the seed, which
+ * no training batch uses. {@link TaskBatches} feeds the tasks with a class at every step to a token
+ * model, {@link RealTargetBatches} those with a real target at the last step to a regressor.
+ */
+abstract class TaskSource implements BatchSource {
+    final LongRangeTask task;
+    final int batch;
+    final long seed;
+    final int heldOut;
+
+    TaskSource(LongRangeTask task, int batch, long seed, int heldOut) {
+        this.task = Objects.requireNonNull(task, "task");
+        this.batch = Check.positive("batch", batch);
+        this.heldOut = Check.positive("held-out sequences", heldOut);
+        this.seed = seed;
+    }
+
+    /** The seed of the held-out sequences: one no training batch uses. */
+    final long heldOutSeed() {
+        return ~seed;
+    }
+
+    public final LongRangeTask task() {
+        return task;
+    }
+
+    @Override
+    public final int batchSize() {
+        return batch;
+    }
+
+    @Override
+    public final int sequenceLength() {
+        return task.steps();
+    }
+
+    /** Every batch is new: an epoch is one step (the run's epoch count is then its step count). */
+    @Override
+    public final long stepsPerEpoch() {
+        return 1;
+    }
+
+    @Override
+    public final boolean hasValidationData() {
+        return true;
+    }
+}
