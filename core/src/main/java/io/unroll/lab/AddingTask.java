@@ -31,17 +31,16 @@ import io.unroll.tensor.Rng;
  *
  * <p><b>Solved</b> when the mean squared error is below {@link #SOLVED_MSE}, 6% of the baseline.
  */
-public final class AddingTask implements LongRangeTask {
+public final class AddingTask extends LastStepTask {
     /** The mean squared error below which the task counts as solved. */
     public static final double SOLVED_MSE = 0.01;
 
     private static final int INPUT_SIZE = 2;
 
-    private final int length;
 
     /** @param length T, in {@code [2, MAX_LENGTH]}: each half holds at least one step */
     public AddingTask(int length) {
-        this.length = Tasks.between("adding", "length", length, 2, MAX_LENGTH);
+        super(Tasks.between("adding", "length", length, 2, MAX_LENGTH));
     }
 
     /** h, the first step of the second half: {@code floor(T / 2)}. */
@@ -57,27 +56,6 @@ public final class AddingTask implements LongRangeTask {
     @Override
     public int inputSize() {
         return INPUT_SIZE;
-    }
-
-    @Override
-    public int steps() {
-        return length;
-    }
-
-    @Override
-    public Target target() {
-        return Target.REAL_AT_LAST_STEP;
-    }
-
-    @Override
-    public int outputSize() {
-        return 1;
-    }
-
-    /** {@code {T - 1}}. */
-    @Override
-    public int[] scoredSteps() {
-        return new int[] {length - 1};
     }
 
     @Override

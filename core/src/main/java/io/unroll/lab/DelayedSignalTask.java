@@ -37,7 +37,7 @@ import io.unroll.tensor.Rng;
  * plus at most 0.04, which for example allows a wrong sign (an error of 2, squared 4) in at most one
  * sequence in a hundred.
  */
-public final class DelayedSignalTask implements LongRangeTask {
+public final class DelayedSignalTask extends LastStepTask {
     /** The standard deviation of the target's noise, 0.1: the floor of the squared error is its square. */
     public static final double TARGET_NOISE = 0.1;
     /** The mean squared error below which the task counts as solved. */
@@ -45,7 +45,6 @@ public final class DelayedSignalTask implements LongRangeTask {
 
     private static final int INPUT_SIZE = 2;
 
-    private final int length;
     private final int delay;
 
     /**
@@ -53,7 +52,7 @@ public final class DelayedSignalTask implements LongRangeTask {
      * @param delay  D, in {@code [1, T - 1]}: the fewest steps between the event and the last step
      */
     public DelayedSignalTask(int length, int delay) {
-        this.length = Tasks.between("delayed-signal", "length", length, 2, MAX_LENGTH);
+        super(Tasks.between("delayed-signal", "length", length, 2, MAX_LENGTH));
         this.delay = Tasks.between("delayed-signal", "delay", delay, 1, length - 1,
                 " (less than the length " + length + ", as the event comes before the last step)");
     }
@@ -76,27 +75,6 @@ public final class DelayedSignalTask implements LongRangeTask {
     @Override
     public int inputSize() {
         return INPUT_SIZE;
-    }
-
-    @Override
-    public int steps() {
-        return length;
-    }
-
-    @Override
-    public Target target() {
-        return Target.REAL_AT_LAST_STEP;
-    }
-
-    @Override
-    public int outputSize() {
-        return 1;
-    }
-
-    /** {@code {T - 1}}. */
-    @Override
-    public int[] scoredSteps() {
-        return new int[] {length - 1};
     }
 
     @Override
