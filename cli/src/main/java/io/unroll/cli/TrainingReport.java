@@ -3,6 +3,7 @@ package io.unroll.cli;
 import io.unroll.flow.FlowHistory;
 import io.unroll.flow.Health;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -83,7 +84,7 @@ final class TrainingReport {
         String caption = "The mean loss of each point's steps (nats).";
         if (baseline != null) {
             double[] line = new double[x.length];
-            java.util.Arrays.fill(line, baseline.value());
+            Arrays.fill(line, baseline.value());
             series.add(new HtmlReport.Series(baseline.label(), line));
             caption += String.format(Locale.ROOT, " The %s is %.4g: a model below it has learned something it can only"
                     + " know by remembering.", baseline.label(), baseline.value());
@@ -99,7 +100,7 @@ final class TrainingReport {
         boolean clipping = Double.isFinite(s.maxNorm());
         if (clipping) {
             double[] line = new double[s.step().length];
-            java.util.Arrays.fill(line, s.maxNorm());
+            Arrays.fill(line, s.maxNorm());
             series.add(new HtmlReport.Series("clipping threshold", line));
         }
         r.lineChart("The global L2 norm of all parameter gradients before and after clipping"
@@ -218,7 +219,7 @@ final class TrainingReport {
         List<HtmlReport.Series> series = new ArrayList<>();
         for (int f = 0; f < 3; f++) {
             for (int k = s.layers() - 1; k >= 0; k--) {
-                if (java.util.Arrays.stream(figures[f][k]).anyMatch(Double::isFinite)) {
+                if (Arrays.stream(figures[f][k]).anyMatch(Double::isFinite)) {
                     series.add(new HtmlReport.Series(names[f] + ", layer " + k, figures[f][k]));
                 }
             }

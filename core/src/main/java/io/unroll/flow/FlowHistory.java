@@ -4,6 +4,7 @@ import io.unroll.layer.Recurrent;
 import io.unroll.train.TrainingRun;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -121,7 +122,7 @@ public final class FlowHistory implements TrainingRun.Listener {
             boolean finite = true;
             for (int k = 0; k < layers && finite; k++) {
                 try {
-                    radius[k] = max(WeightSpectrum.spectralRadii(rnn, k));
+                    radius[k] = Arrays.stream(WeightSpectrum.spectralRadii(rnn, k)).max().orElse(0);
                 } catch (IllegalArgumentException nonFiniteWeights) {
                     finite = false; // the telemetry's non-finite step says so
                 }
@@ -201,14 +202,6 @@ public final class FlowHistory implements TrainingRun.Listener {
 
     /** From {@code step} on, the verdict's conditions ({@link Health.Condition} names) and words. */
     public record VerdictChange(long step, List<String> conditions, String words) {}
-
-    private static double max(double[] values) {
-        double m = 0;
-        for (double v : values) {
-            m = Math.max(m, v);
-        }
-        return m;
-    }
 
     /**
      * Points of a few figures, averaged over runs of consecutive additions: each point covers
