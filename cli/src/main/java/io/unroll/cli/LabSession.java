@@ -131,7 +131,7 @@ final class LabSession implements TrainingRun.Listener {
         TrainingRun.Plan plan = TrainingRun.Plan.to(options.steps).validateEvery(options.evalEvery).listener(history).listener(this)
                 .build();
         TrainingRun.Result result;
-        try (TrainCommand.StopOnSignal stop = new TrainCommand.StopOnSignal(bar, run, "finishing the current step")) {
+        try (StopOnSignal stop = new StopOnSignal(bar, run, "finishing the current step")) {
             result = run.run(plan);
             bar.close();
             if (options.report != null) {
