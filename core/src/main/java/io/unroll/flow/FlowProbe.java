@@ -53,10 +53,10 @@ public record FlowProbe(StepGradients gradients, JacobianNorms jacobians, List<W
      */
     public static FlowProbe of(Recurrent stack, float[] input, State initial, int layer) {
         JacobianNorms jacobians = JacobianNorms.of(stack, input, initial, layer);
-        StepGradients gradients = StepGradients.of(stack, input, initial);
+        StepGradients.Probed probed = StepGradients.probe(stack, input, initial);
         List<WeightSpectrum> spectra = WeightSpectrum.of(stack);
-        return new FlowProbe(gradients, jacobians, spectra, JacobianBound.of(spectra.get(layer), jacobians.steps()),
-                LayerActivity.of(stack, input, initial));
+        return new FlowProbe(probed.gradients(), jacobians, spectra, JacobianBound.of(spectra.get(layer), jacobians.steps()),
+                LayerActivity.scan(probed.copy()));
     }
 
     /**

@@ -39,12 +39,21 @@ public record LayerActivity(int layer, double tanhSaturation, double deadUnits, 
                 "use a shorter sequence or a larger heap");
         Recurrent copy = StackCopies.layers(stack, 0, layers);
         copy.forward(input, 1, steps, initial);
-        int hidden = stack.config().hiddenSize();
+        return scan(copy);
+    }
+
+    /**
+     * Every layer's figures from the activations {@code ran}'s buffers hold from its last forward
+     * pass (a backward after it leaves them as they are).
+     */
+    static List<LayerActivity> scan(Recurrent ran) {
+        CellType cell = ran.config().cell();
+        int hidden = ran.config().hiddenSize();
         float[] largest = new float[hidden];
         double[] f = new double[ActivationScan.FIGURES];
-        List<LayerActivity> list = new ArrayList<>(layers);
-        for (int k = 0; k < layers; k++) {
-            ActivationScan.scan(cell, copy.cell(k).buffers(), hidden, largest, f);
+        List<LayerActivity> list = new ArrayList<>(ran.config().layers());
+        for (int k = 0; k < ran.config().layers(); k++) {
+            ActivationScan.scan(cell, ran.cell(k).buffers(), hidden, largest, f);
             FlowSample.Gate gate = FlowSample.Gate.of(cell, f[ActivationScan.GATE_MEAN], f[ActivationScan.GATE_OPEN],
                     f[ActivationScan.GATE_SHUT]);
             list.add(new LayerActivity(k, f[ActivationScan.SATURATION], f[ActivationScan.DEAD], gate));

@@ -57,13 +57,22 @@ public record StepGradients(CellType cell, double[][] dh, double[][] dc) {
      * @throws Memory.InsufficientMemoryException before anything large is allocated, if the heap cannot hold the run
      */
     public static StepGradients of(Recurrent stack, float[] input, State initial) {
+        return probe(stack, input, initial).gradients();
+    }
+
+    /** The probe's gradients and the copy of the stack it ran on, whose buffers hold that forward pass's activations. */
+    record Probed(StepGradients gradients, Recurrent copy) {}
+
+    /** {@link #of}, keeping the copy it ran on. */
+    static Probed probe(Recurrent stack, float[] input, State initial) {
         int steps = StackCopies.checkSequence(stack, input, initial);
         int layers = stack.config().layers();
         long bytes = 4 * (StackCopies.parameterFloats(stack, 0, layers) + stack.workspaceFloats(1, steps))
                 + 8L * layers * steps * 2;
         Memory.require(String.format(Locale.ROOT, "the gradient probe of a %s over %,d steps", stack.config().cell().id(),
                 steps), bytes, "use a shorter sequence or a larger heap");
-        return measure(StackCopies.layers(stack, 0, layers), input, steps, initial);
+        Recurrent copy = StackCopies.layers(stack, 0, layers);
+        return new Probed(measure(copy, input, steps, initial), copy);
     }
 
     /**
