@@ -6,8 +6,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -59,6 +57,20 @@ final class HtmlReport {
                     .append("</b> ").append(escape(f.detail())).append("</li>\n");
         }
         body.append("</ul>\n");
+        return this;
+    }
+
+    /** A table: {@code header} over {@code rows}, each row's first cell a heading. */
+    HtmlReport table(List<String> header, List<List<String>> rows) {
+        body.append("<table>\n<tr>");
+        header.forEach(h -> body.append("<th>").append(escape(h)).append("</th>"));
+        body.append("</tr>\n");
+        for (List<String> row : rows) {
+            body.append("<tr><th>").append(escape(row.get(0))).append("</th>");
+            row.subList(1, row.size()).forEach(c -> body.append("<td>").append(escape(c)).append("</td>"));
+            body.append("</tr>\n");
+        }
+        body.append("</table>\n");
         return this;
     }
 
@@ -158,15 +170,7 @@ final class HtmlReport {
 
     /** Writes the page to {@code file} atomically (a temporary file beside it, then a rename). */
     void write(Path file) throws IOException {
-        Path absolute = file.toAbsolutePath();
-        // a name of its own, created with the usual permissions (a temporary file's are owner-only)
-        Path temp = absolute.resolveSibling("." + absolute.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".tmp");
-        try {
-            Files.writeString(temp, html(), StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-            Files.move(temp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(temp);
-        }
+        OutputFiles.writeAtomically(file, html());
     }
 
     /**

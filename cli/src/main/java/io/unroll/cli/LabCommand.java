@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
  * only reads its task's own settings.
  */
 @Command(name = "lab", mixinStandardHelpOptions = true,
-        subcommands = {LabCommand.Copy.class, LabCommand.Adding.class, LabCommand.Signal.class},
+        subcommands = {LabCommand.Copy.class, LabCommand.Adding.class, LabCommand.Signal.class, LabGrid.class},
         description = {"Long-range tasks that show which networks remember: a model trained on",
             "freshly drawn sequences, measured on held-out ones against the loss of the",
             "best predictor without memory. The tasks, their baselines and the recipes:",
@@ -39,7 +39,7 @@ public final class LabCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "name a task: copy, adding or signal");
+        throw new ParameterException(spec.commandLine(), "name a task (copy, adding or signal) or grid");
     }
 
     /** {@code unroll lab copy}: recall 10 symbols after a delay. */
@@ -64,7 +64,7 @@ public final class LabCommand implements Callable<Integer> {
                 throw LabOptions.usage(spec, "--delay is " + delay + ", expected 1 to " + (LongRangeTask.MAX_LENGTH - 20));
             }
             LabOptions.Settings settings = lab.check(spec, COPY_LR);
-            return LabSession.run(spec, common, settings, LabSession.classes(new CopyTask(delay)));
+            return LabSession.run(spec, common, settings, copy(delay));
         }
     }
 
@@ -90,9 +90,7 @@ public final class LabCommand implements Callable<Integer> {
                 throw LabOptions.usage(spec, "--length is " + length + ", expected 2 to " + LongRangeTask.MAX_LENGTH);
             }
             LabOptions.Settings settings = lab.check(spec, REAL_LR);
-            AddingTask task = new AddingTask(length);
-            return LabSession.run(spec, common, settings, LabSession.realValue(task, "adding",
-                    String.format(Locale.ROOT, "Adding problem, length %d", length), "predicting 1", Map.of()));
+            return LabSession.run(spec, common, settings, adding(length));
         }
     }
 
@@ -126,10 +124,25 @@ public final class LabCommand implements Callable<Integer> {
                         + " (below --length " + length + ": the event comes before the last step)");
             }
             LabOptions.Settings settings = lab.check(spec, REAL_LR);
-            DelayedSignalTask task = new DelayedSignalTask(length, delay);
-            return LabSession.run(spec, common, settings, LabSession.realValue(task, "signal",
-                    String.format(Locale.ROOT, "Delayed signal, length %d, delay %d", length, delay), "predicting 0",
-                    Map.of("delay", delay)));
+            return LabSession.run(spec, common, settings, signal(length, delay));
         }
+    }
+
+    /** The copy task with {@code delay} blanks, as a lab run trains it. */
+    static LabSession.LabTask copy(int delay) {
+        return LabSession.classes(new CopyTask(delay));
+    }
+
+    /** The adding problem of {@code length} steps, as a lab run trains it. */
+    static LabSession.LabTask adding(int length) {
+        return LabSession.realValue(new AddingTask(length), "adding",
+                String.format(Locale.ROOT, "Adding problem, length %d", length), "predicting 1", Map.of());
+    }
+
+    /** The delayed signal, as a lab run trains it. */
+    static LabSession.LabTask signal(int length, int delay) {
+        return LabSession.realValue(new DelayedSignalTask(length, delay), "signal",
+                String.format(Locale.ROOT, "Delayed signal, length %d, delay %d", length, delay), "predicting 0",
+                Map.of("delay", delay));
     }
 }

@@ -57,6 +57,9 @@ final class LabOptions {
     int batch;
     @Option(names = "--steps", defaultValue = "3000", description = "Training steps (default: ${DEFAULT-VALUE}).")
     long steps;
+    @Option(names = "--until-solved",
+            description = "Stop at the first held-out measurement that solves the task, instead of after --steps.")
+    boolean untilSolved;
     @Option(names = "--eval-every", defaultValue = "100",
             description = "Measure on the held-out sequences every n steps (default: ${DEFAULT-VALUE}).")
     int evalEvery;
@@ -75,7 +78,7 @@ final class LabOptions {
 
     /**
      * The options checked and resolved: the cell, the init, the learning rate ({@code defaultLr}
-     * unless given), the optimizer and the progress mode.
+     * unless given) and the progress mode.
      *
      * @throws ParameterException naming the option, its value and what was expected
      */
@@ -102,16 +105,14 @@ final class LabOptions {
         if (spec.commandLine().getParseResult().hasMatchedOption("--forget-bias") && type != CellType.LSTM) {
             throw usage(spec, "--forget-bias is for an lstm (the only cell with a forget gate), not a " + type.id());
         }
-        Optimizer opt = switch (optimizer) {
-            case "adam" -> Adam.adam(rate);
-            case "sgd" -> new Sgd(rate);
-            default -> throw usage(spec, "--optimizer is '" + optimizer + "', expected adam or sgd");
-        };
+        if (!optimizer.equals("adam") && !optimizer.equals("sgd")) {
+            throw usage(spec, "--optimizer is '" + optimizer + "', expected adam or sgd");
+        }
         ProgressBar.Mode mode = ProgressBar.Mode.parse(progress);
         if (report != null) {
             OutputFiles.checkWritable(report, "--report");
         }
-        return new Settings(type, scheme, rate, opt, mode);
+        return new Settings(type, scheme, rate, mode);
     }
 
     /** The checked options; the raw ones are read from the enclosing {@link LabOptions}. */
@@ -119,16 +120,18 @@ final class LabOptions {
         final CellType type;
         final InitScheme scheme;
         final double learningRate;
-        final Optimizer optimizerInstance;
         final ProgressBar.Mode mode;
 
-        private Settings(CellType type, InitScheme scheme, double learningRate, Optimizer optimizerInstance,
-                         ProgressBar.Mode mode) {
+        private Settings(CellType type, InitScheme scheme, double learningRate, ProgressBar.Mode mode) {
             this.type = type;
             this.scheme = scheme;
             this.learningRate = learningRate;
-            this.optimizerInstance = optimizerInstance;
             this.mode = mode;
+        }
+
+        /** A new optimizer of its own for one run: Adam's moments belong to the parameters of one model. */
+        Optimizer newOptimizer() {
+            return optimizer.equals("adam") ? Adam.adam(learningRate) : new Sgd(learningRate);
         }
 
         LabOptions options() {

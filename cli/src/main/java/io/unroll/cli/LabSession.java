@@ -79,82 +79,123 @@ final class LabSession implements TrainingRun.Listener {
         void json(Map<String, Object> row, Measure m);
     }
 
-    private final CommandSpec spec;
-    private final CommonOptions common;
+    /**
+     * How a run ended: the training's result, the last held-out measurement (null before the
+     * first), the wall time in seconds, and the step of the first measurement that solved the task
+     * (-1 if none did).
+     */
+    record Finished(TrainingRun.Result result, Measure last, double seconds, long solvedAt, boolean stoppedWhenSolved) {
+        /** Whether a signal stopped the run before its steps were done (stopping once solved does not count). */
+        boolean interrupted() {
+            return result.outcome() == TrainingRun.Outcome.STOPPED && !stoppedWhenSolved;
+        }
+    }
+
     private final LabOptions options;
     private final LabOptions.Settings settings;
     private final LabTask task;
+    private final long seed;
     private final BatchSource data;
     private final TrainingRun run;
     private final String config;
     private final ProgressBar bar;
+    private final String progressPrefix;
+    private final PrintWriter rows;
     private final FlowHistory history;
-    private final PrintWriter out;
     private final List<Map<String, Object>> measured = new ArrayList<>();
+    private long solvedAt = -1;
+    private boolean stoppedWhenSolved;
 
-    private LabSession(CommandSpec spec, CommonOptions common, LabOptions.Settings settings, LabTask task) {
-        this.spec = spec;
-        this.common = common;
+    /**
+     * A run of {@code task} with the checked {@code settings}, its model initialised from
+     * {@code rng}, its data drawn from {@code seed}.
+     *
+     * @param bar            the progress display
+     * @param progressPrefix what the progress line starts with ({@code ""} for nothing)
+     * @param rows           where a row per held-out measurement goes, or null for none
+     */
+    LabSession(LabOptions.Settings settings, LabTask task, long seed, Rng rng, ProgressBar bar, String progressPrefix,
+               PrintWriter rows) {
         this.options = settings.options();
         this.settings = settings;
         this.task = task;
-        long seed = common.seedOr(1);
-        Rng rng = common.newRng(1);
+        this.seed = seed;
+        this.bar = bar;
+        this.progressPrefix = progressPrefix;
+        this.rows = rows;
         ParamStore.Builder pb = ParamStore.builder();
         LongRangeTask t = task.task();
         Model m = task.model(pb, RecurrentConfig.of(settings.type, t.inputSize(), options.hidden, options.layers));
         ParamStore params = pb.build();
         settings.initialise(m.model().rnn(), m.head(), rng);
         this.data = task.data(options.batch, seed, options.heldOut);
-        this.run = TrainingRun.builder().model(m.model(), params).optimizer(settings.optimizerInstance).rng(rng).data(data)
+        this.run = TrainingRun.builder().model(m.model(), params).optimizer(settings.newOptimizer()).rng(rng).data(data)
                 .clip(options.clip).build();
         this.config = settings.describe(seed);
-        this.out = spec.commandLine().getOut();
-        this.bar = new ProgressBar(spec.commandLine().getErr(), settings.mode);
         this.history = FlowHistory.watch(run, FlowTelemetry.builder().every(options.flowEvery));
     }
 
     /** Trains {@code task} with the checked {@code settings} and shows the run; returns the exit code. */
     static int run(CommandSpec spec, CommonOptions common, LabOptions.Settings settings, LabTask task) throws IOException {
-        return new LabSession(spec, common, settings, task).execute();
-    }
-
-    private int execute() throws IOException {
-        LongRangeTask t = task.task();
+        PrintWriter out = spec.commandLine().getOut();
+        ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), settings.mode);
+        LabSession session = new LabSession(settings, task, common.seedOr(1), common.newRng(1), bar, "",
+                common.json() ? null : out);
         if (!common.json()) {
-            out.printf(Locale.ROOT, "%s: %s%n", task.title(), config);
-            out.printf(Locale.ROOT, "%s%n%n", task.criterion(options.heldOut, options.evalEvery));
+            out.printf(Locale.ROOT, "%s: %s%n", task.title(), session.config);
+            out.printf(Locale.ROOT, "%s%n%n", task.criterion(settings.options().heldOut, settings.options().evalEvery));
             out.println(task.columns());
             out.flush();
         }
-        long start = System.nanoTime();
-        TrainingRun.Plan plan = TrainingRun.Plan.to(options.steps).validateEvery(options.evalEvery).listener(history).listener(this)
-                .build();
-        TrainingRun.Result result;
-        try (StopOnSignal stop = new StopOnSignal(bar, run, "finishing the current step")) {
-            result = run.run(plan);
-            bar.close();
-            if (options.report != null) {
-                TrainingReport.of(task.title() + ": " + config, history.series(),
-                        new TrainingReport.Baseline("memoryless baseline", t.baseline())).write(options.report);
-            }
-            if (result.outcome() == TrainingRun.Outcome.DIVERGED) {
+        try {
+            Finished f = session.train();
+            if (f.result().outcome() == TrainingRun.Outcome.DIVERGED) {
+                TrainingRun.Divergence d = f.result().diverged();
                 throw new IllegalArgumentException(String.format(Locale.ROOT, "training diverged at step %d: the loss became"
-                        + " %s (pre-clip gradient norm %s); try a lower --lr or --clip", result.diverged().step(),
-                        result.diverged().loss(), result.diverged().preClipNorm()));
+                        + " %s (pre-clip gradient norm %s); try a lower --lr or --clip", d.step(), d.loss(), d.preClipNorm()));
             }
-            summary((System.nanoTime() - start) / 1e9, result);
+            session.summary(out, common.json(), f);
+            return f.interrupted() ? TrainCommand.EXIT_INTERRUPTED : 0;
         } finally {
             bar.close();
         }
-        return result.outcome() == TrainingRun.Outcome.STOPPED ? TrainCommand.EXIT_INTERRUPTED : 0;
+    }
+
+    /**
+     * Trains until the steps are done, a signal stops the run, or (with {@code --until-solved})
+     * a held-out measurement solves the task; writes the report if one was asked for.
+     */
+    Finished train() throws IOException {
+        long start = System.nanoTime();
+        TrainingRun.Plan plan = TrainingRun.Plan.to(options.steps).validateEvery(options.evalEvery).listener(history).listener(this)
+                .build();
+        try (StopOnSignal stop = new StopOnSignal(bar, run, "finishing the current step")) {
+            TrainingRun.Result result = run.run(plan);
+            bar.close();
+            if (options.report != null) {
+                TrainingReport.of(task.title() + ": " + config, history.series(),
+                        new TrainingReport.Baseline("memoryless baseline", task.task().baseline())).write(options.report);
+            }
+            Measure last = measured.isEmpty() ? null : task.measure(data);
+            return new Finished(result, last, (System.nanoTime() - start) / 1e9, solvedAt, stoppedWhenSolved);
+        }
+    }
+
+    /** The task this run trains on. */
+    LongRangeTask task() {
+        return task.task();
+    }
+
+    /** The run's gradient flow so far. */
+    FlowHistory history() {
+        return history;
     }
 
     @Override
     public void onStep(TrainingRun.StepReport r, TrainingRun.Pace pace) {
         Health.Verdict v = history.verdict();
         double baseline = task.task().baseline();
-        bar.update(r.step(), options.steps, String.format(Locale.ROOT, "loss %.4f (%.2fx baseline)  norm %.2f  %s  ETA %s", r.loss(),
+        bar.update(r.step(), options.steps, progressPrefix + String.format(Locale.ROOT, "loss %.4f (%.2fx baseline)  norm %.2f  %s  ETA %s", r.loss(),
                 r.loss() / baseline, r.preClipNorm(), v == null ? "" : v.brief(), ProgressBar.duration(pace.secondsLeft())));
     }
 
@@ -168,24 +209,31 @@ final class LabSession implements TrainingRun.Listener {
         task.json(row, m);
         row.put("trainLoss", v.trainLoss());
         measured.add(row);
-        if (!common.json()) {
-            bar.println(out, task.row(v.step(), m));
+        if (rows != null) {
+            bar.println(rows, task.row(v.step(), m));
+        }
+        if (m.solved() && solvedAt < 0) {
+            solvedAt = v.step();
+        }
+        if (m.solved() && options.untilSolved) {
+            stoppedWhenSolved = true;
+            run.requestStop();
         }
     }
 
-    private void summary(double seconds, TrainingRun.Result result) {
+    private void summary(PrintWriter out, boolean json, Finished f) {
         LongRangeTask t = task.task();
-        Measure last = measured.isEmpty() ? null : task.measure(data);
+        Measure last = f.last();
         boolean solved = last != null && last.solved();
         Health.Verdict verdict = history.verdict();
-        if (common.json()) {
+        if (json) {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("task", task.id());
             task.settings(doc);
             doc.put("length", t.steps());
-            settings.json(doc, common.seedOr(1));
+            settings.json(doc, seed);
             doc.put("steps", run.step());
-            doc.put("interrupted", result.outcome() == TrainingRun.Outcome.STOPPED);
+            doc.put("interrupted", f.interrupted());
             doc.put("finalLoss", last == null ? Double.NaN : last.loss());
             doc.put("baseline", t.baseline());
             doc.put("ratio", last == null ? Double.NaN : last.loss() / t.baseline());
@@ -193,8 +241,9 @@ final class LabSession implements TrainingRun.Listener {
                 doc.put("accuracy", last == null ? Double.NaN : last.accuracy());
             }
             doc.put("solved", solved);
-            doc.put("seconds", seconds);
-            doc.put("trainingSeconds", result.trainingSeconds());
+            doc.put("solvedAt", f.solvedAt() < 0 ? null : f.solvedAt());
+            doc.put("seconds", f.seconds());
+            doc.put("trainingSeconds", f.result().trainingSeconds());
             doc.put("evaluations", measured);
             doc.put("verdict", verdict);
             doc.put("flow", history.series());
@@ -204,12 +253,12 @@ final class LabSession implements TrainingRun.Listener {
         }
         out.println();
         if (last != null) {
-            out.println(task.outcome(last, run.step(), ProgressBar.duration(seconds)));
+            out.println(task.outcome(last, run.step(), ProgressBar.duration(f.seconds())));
         }
         if (verdict != null) {
             out.println("gradient flow (docs/telemetry.md):");
-            for (Health.Finding f : verdict.findings()) {
-                out.println("  " + f.words());
+            for (Health.Finding finding : verdict.findings()) {
+                out.println("  " + finding.words());
             }
         }
         if (options.report != null) {

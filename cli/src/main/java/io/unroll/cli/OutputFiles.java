@@ -1,8 +1,11 @@
 package io.unroll.cli;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 
 /**
  * The output files of the commands, checked before the work that produces them: a path that can
@@ -53,6 +56,24 @@ final class OutputFiles {
         } catch (IOException e) {
             throw new IllegalArgumentException(what + " cannot be written: its directory " + dir + " does not take new files ("
                     + Main.describe(e) + ")");
+        }
+    }
+
+    /**
+     * Writes {@code text} to {@code file} atomically: a temporary file beside it, renamed over it,
+     * so a reader (or a run killed halfway) sees the old file or the complete new one. Creates the
+     * file's directory if needed.
+     */
+    static void writeAtomically(Path file, String text) throws IOException {
+        Path absolute = file.toAbsolutePath();
+        Files.createDirectories(absolute.getParent());
+        // a name of its own, created with the usual permissions (a temporary file's are owner-only)
+        Path temp = absolute.resolveSibling("." + absolute.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".tmp");
+        try {
+            Files.writeString(temp, text, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            Files.move(temp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(temp);
         }
     }
 }

@@ -28,8 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The commands as real processes: {@code unroll train} stopped by a signal saves a checkpoint and
- * exits with 128 + the signal, and {@code unroll stream} answers each character as it arrives on a
- * pipe, without waiting for a newline or the end of input. The child is this JVM's java with this
+ * exits with 128 + the signal, {@code unroll lab grid} killed keeps every run it finished, and
+ * {@code unroll stream} answers each character as it arrives on a pipe, without waiting for a
+ * newline or the end of input. The child is this JVM's java with this
  * test's class path. The timeouts only keep a broken build from hanging; nothing here measures time.
  */
 class CharModelProcessTest {
@@ -127,6 +128,39 @@ class CharModelProcessTest {
             assertNull(out.readLine(), "nothing more after the end of input");
             assertTrue(child.waitFor(60, TimeUnit.SECONDS));
             assertEquals(0, child.exitValue());
+        } finally {
+            child.destroyForcibly();
+        }
+    }
+
+    @Test
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aKilledGridKeepsEveryFinishedRunAndResumesFromThem() throws Exception {
+        Path file = tmp.resolve("grid.json");
+        // two quick runs at length 4, then two slow ones at length 10,000 (seconds a step)
+        String[] grid = {"lab", "grid", "--lengths", "4,10000", "--configs", "tanh,gru", "--hidden", "512", "--batch", "4",
+            "--held-out", "4", "--eval-every", "10", "--steps", "20", "--file", file.toString(), "--progress", "none"};
+        Process child = start(grid);
+        try {
+            ObjectMapper json = new ObjectMapper();
+            JsonNode kept = null;
+            for (int i = 0; i < 600 && (kept == null || kept.get("runs").size() < 2); i++) {
+                Thread.sleep(100);
+                kept = Files.exists(file) ? json.readTree(file.toFile()) : null;
+            }
+            assertNotNull(kept, "no grid file after 60 s");
+            assertEquals(2, kept.get("runs").size(), kept.toString());
+            assertTrue(child.isAlive(), "still training at length 10,000");
+            child.destroyForcibly(); // SIGKILL: no shutdown hook, nothing flushed
+            assertTrue(child.waitFor(60, TimeUnit.SECONDS));
+
+            assertEquals(kept, json.readTree(file.toFile()), "the two finished runs, intact");
+            String[] resume = grid.clone();
+            resume[3] = "4"; // the same grid at length 4 alone
+            CharModelCommandsTest.Outcome o = CharModelCommandsTest.run(resume);
+            assertEquals(0, o.exitCode(), o.err());
+            assertTrue(o.out().contains("(2 of 2 there already)"), o.out());
+            assertTrue(o.out().lines().noneMatch(l -> l.startsWith("[")), "nothing trained again: " + o.out());
         } finally {
             child.destroyForcibly();
         }

@@ -75,7 +75,7 @@ class LabCommandTest {
         assertBad("--forget-bias is for an lstm", "lab", "copy", "--cell", "gru", "--forget-bias", "2");
         assertBad("--init pytorch takes none", "lab", "copy", "--scale", "0.1");
         assertBad("--steps is 0, expected a positive number", "lab", "copy", "--steps", "0");
-        assertBad("name a task: copy, adding or signal", "lab");
+        assertBad("name a task (copy, adding or signal) or grid", "lab");
     }
 
     private static final String[] ADDING = {"lab", "adding", "--length", "10", "--cell", "gru", "--hidden", "32", "--lr", "0.01",
