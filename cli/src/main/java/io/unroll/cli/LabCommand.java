@@ -23,7 +23,8 @@ import picocli.CommandLine.Spec;
  * only reads its task's own settings.
  */
 @Command(name = "lab", mixinStandardHelpOptions = true,
-        subcommands = {LabCommand.Copy.class, LabCommand.Adding.class, LabCommand.Signal.class, LabGrid.class},
+        subcommands = {LabCommand.Copy.class, LabCommand.Adding.class, LabCommand.Signal.class, LabCommand.Chars.class,
+            LabGrid.class},
         description = {"Long-range tasks that show which networks remember: a model trained on",
             "freshly drawn sequences, measured on held-out ones against the loss of the",
             "best predictor without memory. The tasks, their baselines and the recipes:",
@@ -39,7 +40,7 @@ public final class LabCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "name a task (copy, adding or signal) or grid");
+        throw new ParameterException(spec.commandLine(), "name a task (copy, adding, signal or chars) or grid");
     }
 
     /** {@code unroll lab copy}: recall 10 symbols after a delay. */
@@ -126,6 +127,18 @@ public final class LabCommand implements Callable<Integer> {
             LabOptions.Settings settings = lab.check(spec, REAL_LR);
             return LabSession.run(spec, common, settings, signal(length, delay));
         }
+    }
+
+    /**
+     * {@code unroll lab chars}: character language modelling, the task {@code unroll train} trains,
+     * with its options and output; both report the unigram model as the memoryless baseline.
+     */
+    @Command(name = "chars", description = {
+        "Character language modelling: a model of --text trained to predict each next",
+        "character, measured in bits per character on the held-out end of the text",
+        "against the unigram model (character frequencies alone), the best predictor",
+        "without memory. The same run as 'unroll train' with the same options."})
+    static final class Chars extends TrainCommand {
     }
 
     /** The copy task with {@code delay} blanks, as a lab run trains it. */

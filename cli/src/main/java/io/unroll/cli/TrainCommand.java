@@ -4,6 +4,7 @@ import io.unroll.cell.CellType;
 import io.unroll.flow.FlowHistory;
 import io.unroll.flow.FlowTelemetry;
 import io.unroll.flow.Health;
+import io.unroll.lab.UnigramBaseline;
 import io.unroll.io.Checkpoint;
 import io.unroll.train.CharTrainer;
 import io.unroll.train.CharTrainer.Setting;
@@ -67,7 +68,7 @@ import picocli.CommandLine.Spec;
     "",
     "The defaults train a useful model of tinyshakespeare.txt in a few minutes on 2 cores.",
     ""})
-public final class TrainCommand implements Callable<Integer> {
+public class TrainCommand implements Callable<Integer> {
     private static final CharTrainer.Config CORE = CharTrainer.Config.defaults();
     /** Default run length when neither --steps nor --epochs is given. */
     static final double DEFAULT_EPOCHS = 5;
@@ -182,7 +183,22 @@ public final class TrainCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--out " + e.getMessage(), e);
         }
-        return new Display(setup, dir, target, progressMode).execute();
+        return new Display(setup, dir, target, progressMode, unigramBits(corpus, setup.trainer.config().valFraction()))
+                .execute();
+    }
+
+    /**
+     * The memoryless baseline of a character model: the unigram model's bits per character on the
+     * validation part (the last {@code valFraction} of the characters), NaN without one.
+     */
+    static double unigramBits(String corpus, double valFraction) {
+        int n = corpus.codePointCount(0, corpus.length());
+        int validLength = (int) Math.floor(n * valFraction);
+        if (validLength == 0) {
+            return Double.NaN;
+        }
+        int split = corpus.offsetByCodePoints(0, n - validLength);
+        return UnigramBaseline.bitsPerCharacter(corpus.substring(0, split), corpus.substring(split));
     }
 
     // ------------------------------------------------------------------ setup
@@ -311,8 +327,10 @@ public final class TrainCommand implements Callable<Integer> {
         private final boolean json = common.json();
         private final List<StepReport> reports = new ArrayList<>();
         private final FlowHistory history;
+        private final double unigramBits;
 
-        Display(Setup setup, Path dir, long target, ProgressBar.Mode mode) {
+        Display(Setup setup, Path dir, long target, ProgressBar.Mode mode, double unigramBits) {
+            this.unigramBits = unigramBits;
             this.trainer = setup.trainer;
             this.run = trainer.run();
             this.setup = setup;
@@ -377,7 +395,8 @@ public final class TrainCommand implements Callable<Integer> {
             CharTrainer.Config c = trainer.config();
             String title = String.format(Locale.ROOT, "Training %s: %s, %d layer%s of %d, to step %,d", text.getFileName(),
                     c.cell().id(), c.layers(), c.layers() == 1 ? "" : "s", c.hidden(), run.step());
-            TrainingReport.of(title, history.series(), null).write(report);
+            TrainingReport.of(title, history.series(), Double.isNaN(unigramBits) ? null
+                    : new TrainingReport.Baseline("unigram baseline", unigramBits * Math.log(2))).write(report);
         }
 
         private IllegalArgumentException diverged(TrainingRun.Result result) {
@@ -414,6 +433,10 @@ public final class TrainCommand implements Callable<Integer> {
             stdout.printf(Locale.ROOT, "%s to step %,d (%.2f epochs), validating every %d steps; checkpoints in %s%n",
                     setup.resumedFrom == null ? "training" : "resuming " + setup.resumedFrom + " at step " + startStep + ",",
                     target, run.epoch(target), valEvery, dir);
+            if (!Double.isNaN(unigramBits)) {
+                stdout.printf(Locale.ROOT, "memoryless baseline: the unigram model (character frequencies alone), %.3f bits per"
+                        + " character on the validation text%n", unigramBits);
+            }
             stdout.println();
             stdout.println("   step   epoch  train loss  val loss  val bpc  checkpoint");
             stdout.flush();
@@ -459,7 +482,12 @@ public final class TrainCommand implements Callable<Integer> {
                 doc.put("charactersPerSecond", charsPerSecond);
                 doc.put("trainLoss", last == null ? Double.NaN : last.loss());
                 doc.put("trainBitsPerChar", last == null ? Double.NaN : last.bitsPerToken());
-                doc.put("validations", result.validations().stream().map(Validation::of).toList());
+                List<TrainingRun.Validation> validations = result.validations();
+                double finalBits = validations.isEmpty() ? Double.NaN : validations.get(validations.size() - 1).bitsPerToken();
+                doc.put("finalLoss", finalBits);
+                doc.put("baseline", unigramBits);
+                doc.put("ratio", finalBits / unigramBits);
+                doc.put("validations", validations.stream().map(Validation::of).toList());
                 doc.put("best", best == null ? null : Validation.of(best));
                 doc.put("latest", dir.resolve(LATEST).toString());
                 doc.put("reports", reports);
@@ -475,8 +503,10 @@ public final class TrainCommand implements Callable<Integer> {
                     stopped ? "stopped" : "done", trained, run.epoch(trained),
                     ProgressBar.duration(seconds), ProgressBar.count(charsPerSecond));
             if (best != null) {
-                stdout.printf(Locale.ROOT, "best validation loss %.4f (%.3f bits per character) at step %d: %s%n",
-                        best.loss(), best.bitsPerToken(), best.step(), best.checkpoint());
+                stdout.printf(Locale.ROOT, "best validation loss %.4f (%.3f bits per character%s) at step %d: %s%n",
+                        best.loss(), best.bitsPerToken(), Double.isNaN(unigramBits) ? "" : String.format(Locale.ROOT,
+                                ", %.3fx the unigram baseline %.3f", best.bitsPerToken() / unigramBits, unigramBits),
+                        best.step(), best.checkpoint());
             }
             stdout.printf("latest: %s%n", dir.resolve(LATEST));
             Health.Verdict v = history.verdict();

@@ -75,7 +75,7 @@ class LabCommandTest {
         assertBad("--forget-bias is for an lstm", "lab", "copy", "--cell", "gru", "--forget-bias", "2");
         assertBad("--init pytorch takes none", "lab", "copy", "--scale", "0.1");
         assertBad("--steps is 0, expected a positive number", "lab", "copy", "--steps", "0");
-        assertBad("name a task (copy, adding or signal) or grid", "lab");
+        assertBad("name a task (copy, adding, signal or chars) or grid", "lab");
     }
 
     private static final String[] ADDING = {"lab", "adding", "--length", "10", "--cell", "gru", "--hidden", "32", "--lr", "0.01",
@@ -144,6 +144,31 @@ class LabCommandTest {
         assertBad("--lr is -1.0, expected a number > 0", "lab", "adding", "--lr", "-1");
         assertBad("--forget-bias is for an lstm", "lab", "signal", "--cell", "gru", "--forget-bias", "2");
         assertBad("--held-out is 0, expected a positive number", "lab", "adding", "--held-out", "0");
+    }
+
+    @Test
+    void charsIsTheTrainingRunMeasuredAgainstTheUnigramBaseline() throws Exception {
+        Path text = Files.writeString(dir.resolve("tiny.txt"), CharModelCommandsTest.tinyText());
+        String[] args = CharModelCommandsTest.train("--text", text.toString(), "--out", dir.resolve("run").toString(), "--steps",
+                "40", "--json");
+        args[0] = "chars";
+        JsonNode lab = run(CharModelCommandsTest.concat(new String[] {"lab"}, args)).json();
+        // the unigram model of the first 90% of the characters, scored on the last 10% (--val-fraction 0.1), by hand
+        String all = CharModelCommandsTest.tinyText();
+        int heldOut = (int) Math.floor(all.length() * lab.get("valFraction").asDouble());
+        String training = all.substring(0, all.length() - heldOut);
+        java.util.Map<Character, Integer> counts = new java.util.HashMap<>();
+        training.chars().forEach(c -> counts.merge((char) c, 1, Integer::sum));
+        long distinct = all.chars().distinct().count();
+        double bits = all.substring(all.length() - heldOut).chars()
+                .mapToDouble(c -> -Math.log((counts.getOrDefault((char) c, 0) + 1.0) / (training.length() + distinct)) / Math.log(2))
+                .sum() / heldOut;
+        assertEquals(bits, lab.get("baseline").asDouble(), 1e-12, "unigram bits per character of the validation text");
+        JsonNode validations = lab.get("validations");
+        double last = validations.get(validations.size() - 1).get("bitsPerChar").asDouble();
+        assertEquals(last, lab.get("finalLoss").asDouble(), 0.0, "the last validation, in bits per character");
+        assertEquals(last / bits, lab.get("ratio").asDouble(), 1e-12);
+        assertTrue(lab.get("ratio").asDouble() < 1, "40 steps beat character frequencies on this text: " + lab.get("ratio"));
     }
 
     private static void assertBad(String part, String... args) {
