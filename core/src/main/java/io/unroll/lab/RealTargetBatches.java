@@ -64,6 +64,21 @@ public final class RealTargetBatches extends TaskSource {
         return true;
     }
 
+    /** A regressor that reads the task's I input channels and predicts its one real value. */
+    @Override
+    public void checkModel(TrainableModel model) {
+        if (!(model instanceof SequenceRegressor regressor)) {
+            throw new IllegalArgumentException("the " + task.name() + " task trains a model of vectors with a real output"
+                    + " (SequenceRegressor), not a " + model.getClass().getSimpleName());
+        }
+        if (regressor.inputSize() != task.inputSize() || regressor.outputSize() != 1) {
+            throw new IllegalArgumentException("the " + task.name() + " task has " + task.inputSize() + " input channels and"
+                    + " one real target, but the model reads " + regressor.inputSize() + " and predicts "
+                    + regressor.outputSize() + ": build the regressor with input size " + task.inputSize()
+                    + " and output size 1");
+        }
+    }
+
     /**
      * {@link #evaluate}'s mean squared error; whether it solves the task is kept as {@link #lastEvaluation()}.
      *

@@ -68,6 +68,24 @@ public final class TaskBatches extends TaskSource {
     }
 
     /**
+     * A token model that reads every input symbol of the task as its own one-hot vector and
+     * predicts among at least as many classes: vocabulary size at least the task's input size.
+     */
+    @Override
+    public void checkModel(TrainableModel model) {
+        if (!(model instanceof SequenceModel tokens)) {
+            throw new IllegalArgumentException("the " + task.name() + " task trains a token model (SequenceModel), not a "
+                    + model.getClass().getSimpleName());
+        }
+        if (tokens.vocabularySize() < task.inputSize()) {
+            throw new IllegalArgumentException("the " + task.name() + " task has an alphabet of " + task.inputSize()
+                    + " input symbols, larger than the model's vocabulary of " + tokens.vocabularySize()
+                    + ": build the model for at least " + task.inputSize() + " (SequenceModel.oneHot(params, "
+                    + task.inputSize() + ", config))");
+        }
+    }
+
+    /**
      * {@link #evaluate}'s loss; the accuracy is kept as {@link #lastEvaluation()}.
      *
      * @throws IllegalArgumentException if the model is not a {@link SequenceModel}

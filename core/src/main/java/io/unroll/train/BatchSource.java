@@ -35,6 +35,15 @@ public interface BatchSource {
      */
     boolean fillBatch(long step, Batch batch);
 
+    /**
+     * Checks, before the first step, that {@code model} can read this source's batches and be
+     * measured on them (its input and output widths); the run calls it when it is built. The
+     * default accepts any model of the source's {@link #batchKind()}.
+     *
+     * @throws IllegalArgumentException naming what does not fit and what was expected
+     */
+    default void checkModel(TrainableModel model) {}
+
     /** Whether there is held-out data: without any, {@link #validationLoss} is not called and validations report NaN. */
     boolean hasValidationData();
 

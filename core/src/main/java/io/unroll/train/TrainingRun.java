@@ -313,6 +313,7 @@ public final class TrainingRun {
                     + " reads " + model.batchKind().description() + ": train a SequenceModel on token batches and a"
                     + " SequenceRegressor on vector batches");
         }
+        data.checkModel(model);
         if (model.batchKind() == Batch.Kind.VECTORS && b.window != 0 && b.window < steps) {
             throw TruncatedBptt.lastStepLossNeedsFullBptt(b.window, steps);
         }

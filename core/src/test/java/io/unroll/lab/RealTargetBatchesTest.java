@@ -149,6 +149,14 @@ class RealTargetBatchesTest {
                 .model(tokens, tokenParams).optimizer(Adam.adam(0.01)).rng(rng).data(data).build());
         assertTrue(kind.getMessage().startsWith("the batch source gives input vectors [B, T, I] with a real target [B, O] at the"
                 + " last step, but the model reads token ids [B, T]"), kind.getMessage());
+
+        ParamStore.Builder wide = ParamStore.builder();
+        SequenceRegressor threeInputs = new SequenceRegressor(wide, RecurrentConfig.of(CellType.GRU, 3, 4, 1), 1);
+        ParamStore wideParams = wide.build();
+        IllegalArgumentException width = assertThrows(IllegalArgumentException.class, () -> TrainingRun.builder()
+                .model(threeInputs, wideParams).optimizer(Adam.adam(0.01)).rng(rng).data(data).build());
+        assertEquals("the adding(length=10) task has 2 input channels and one real target, but the model reads 3 and predicts 1:"
+                + " build the regressor with input size 2 and output size 1", width.getMessage());
     }
 
     @Test

@@ -12,7 +12,9 @@ import io.unroll.layer.RecurrentConfig;
 import io.unroll.layer.SequenceModel;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.Rng;
+import io.unroll.train.Adam;
 import io.unroll.train.Init;
+import io.unroll.train.TrainingRun;
 import org.junit.jupiter.api.Test;
 
 /** The copy task as a training run's data: the task's own batches as ids, and the held-out measure. */
@@ -78,6 +80,18 @@ class TaskBatchesTest {
         assertEquals(right / (2.0 * batch * CopyTask.COPIED), e.accuracy(), 0.0);
         assertEquals(e, batches.lastEvaluation());
         assertEquals(e.loss(), batches.validationLoss(model), 0.0);
+    }
+
+    @Test
+    void aModelWithASmallerAlphabetThanTheTaskIsRefusedBeforeTheFirstStep() {
+        ParamStore.Builder pb = ParamStore.builder();
+        SequenceModel model = SequenceModel.oneHot(pb, 9, RecurrentConfig.of(CellType.GRU, 9, 8, 1));
+        ParamStore params = pb.build();
+        TrainingRun.Builder run = TrainingRun.builder().model(model, params).optimizer(Adam.adam(1e-3)).rng(Rng.seeded(1))
+                .data(new TaskBatches(COPY, 2, 1, 2));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, run::build);
+        assertEquals("the copy(delay=5) task has an alphabet of 10 input symbols, larger than the model's vocabulary of 9:"
+                + " build the model for at least 10 (SequenceModel.oneHot(params, 10, config))", e.getMessage());
     }
 
     @Test
