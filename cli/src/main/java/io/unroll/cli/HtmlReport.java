@@ -238,6 +238,9 @@ final class HtmlReport {
             ul.findings li.severe { border-left-color: #c33; background: #fbf2f2; }
             .tip { position: absolute; pointer-events: none; background: #fff; border: 1px solid #999; padding: 2px 5px;
                    font-size: 12px; display: none; }
+            table { border-collapse: collapse; margin: 1em 0; font-variant-numeric: tabular-nums; }
+            th, td { padding: 0.3em 0.9em; border-bottom: 1px solid #ddd; text-align: right; }
+            tr th:first-child { text-align: left; }
             footer { margin-top: 3em; color: #777; font-size: 0.8em; }
             """;
 

@@ -60,6 +60,16 @@ class HtmlReportTest {
     }
 
     @Test
+    void aTableHasItsHeaderAndARowHeadingPerRowEscaped() {
+        String html = new HtmlReport("t").table(java.util.List.of("", "T = 50"),
+                java.util.List.of(java.util.List.of("GRU <fast>", "0.040 ✓ 1,100"), java.util.List.of("tanh & co", "1.002")))
+                .html();
+        assertTrue(html.contains("<table>\n<tr><th></th><th>T = 50</th></tr>\n"
+                + "<tr><th>GRU &lt;fast&gt;</th><td>0.040 ✓ 1,100</td></tr>\n"
+                + "<tr><th>tanh &amp; co</th><td>1.002</td></tr>\n</table>\n"), html);
+    }
+
+    @Test
     void seriesAndRowsMustMatchTheirAxes() {
         HtmlReport report = new HtmlReport("r");
         assertThrows(IllegalArgumentException.class, () -> report.lineChart("c", "x", "y", new double[] {1, 2},
