@@ -177,7 +177,7 @@ final class LabGrid implements Callable<Integer> {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         if (report != null) {
-            GridReport.write(report, title(), lengthList, presets, runs, solvedWords(), lengthSymbol());
+            GridReport.write(report, title(), lengthList, presets, runs, solvedWords(lengthList.get(0)), lengthSymbol());
         }
         if (common.json()) {
             Map<String, Object> doc = new LinkedHashMap<>();
@@ -192,7 +192,7 @@ final class LabGrid implements Callable<Integer> {
             Json.write(out, doc);
         } else {
             out.println();
-            out.print(GridReport.tables(title(), lengthList, presets, runs, solvedWords(), lengthSymbol()));
+            out.print(GridReport.tables(title(), lengthList, presets, runs, solvedWords(lengthList.get(0)), lengthSymbol()));
             out.printf(Locale.ROOT, "%nthis session %s; all runs of the grid %s%n", ProgressBar.duration(seconds),
                     ProgressBar.duration(runs.stream().mapToDouble(GridFile.Run::seconds).sum()));
             if (report != null) {
@@ -295,9 +295,10 @@ final class LabGrid implements Callable<Integer> {
         return "Who remembers: " + taskName();
     }
 
-    private String solvedWords() {
+    /** The solved criterion in words; the threshold is the same at every length. */
+    private String solvedWords(int length) {
         return task.equals("copy") ? "solved: 99% of the recalled symbols right" : "solved: held-out MSE below "
-                + labTask(2).task().solvedThreshold();
+                + labTask(length).task().solvedThreshold();
     }
 
     /** A finished run as the grid keeps it. */

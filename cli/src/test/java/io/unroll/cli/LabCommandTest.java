@@ -105,6 +105,28 @@ class LabCommandTest {
     }
 
     @Test
+    void untilSolvedStopsAtTheFirstMeasurementThatSolvesTheTask() throws Exception {
+        String[] every50 = CharModelCommandsTest.concat(ADDING, "--json");
+        every50[java.util.Arrays.asList(every50).indexOf("--eval-every") + 1] = "50";
+        JsonNode full = run(every50).json();
+        JsonNode evaluations = full.get("evaluations");
+        long first = -1;
+        for (JsonNode e : evaluations) {
+            if (first < 0 && e.get("solved").asBoolean()) {
+                first = e.get("step").asLong();
+            }
+        }
+        assertTrue(first > 0 && first < 300, "the full run solves the task before its last step: " + evaluations);
+        JsonNode stopped = run(CharModelCommandsTest.concat(every50, "--until-solved")).json();
+        assertEquals(first, stopped.get("steps").asLong(), "stopped at the first solved measurement");
+        assertEquals(first, stopped.get("solvedAt").asLong());
+        assertTrue(stopped.get("solved").asBoolean());
+        assertEquals(false, stopped.get("interrupted").asBoolean(), "stopping once solved is no interruption");
+        JsonNode same = evaluations.get((int) (first / 50) - 1);
+        assertEquals(same.get("loss").asDouble(), stopped.get("finalLoss").asDouble(), 0.0, "the same run up to there");
+    }
+
+    @Test
     void theAddingTextShowsEachMeasurementAndTheOutcome() throws Exception {
         Path page = dir.resolve("adding.html");
         CharModelCommandsTest.Outcome o = run(CharModelCommandsTest.concat(ADDING, "--report", page.toString()));
