@@ -142,6 +142,11 @@ final class GridFile {
         return runs.stream().filter(r -> r.config().equals(config) && r.length() == length).findFirst();
     }
 
+    /** The finished runs the file holds. */
+    int size() {
+        return runs.size();
+    }
+
     /** Adds a finished run and rewrites the file. */
     void add(Run run) throws IOException {
         runs.removeIf(r -> r.config().equals(run.config()) && r.length() == run.length());

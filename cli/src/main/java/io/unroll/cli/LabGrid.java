@@ -135,39 +135,8 @@ final class LabGrid implements Callable<Integer> {
             out.flush();
         }
         long start = System.nanoTime();
-        ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), mode);
-        try {
-            int index = 0;
-            for (int length : lengthList) {
-                for (int i = 0; i < presets.size(); i++) {
-                    Preset p = presets.get(i);
-                    index++;
-                    if (grid.find(p.id, length).isPresent()) {
-                        continue;
-                    }
-                    String prefix = String.format(Locale.ROOT, "[%d/%d] %s, %s = %d: ", index, total, p.id, lengthSymbol(), length);
-                    LabSession session = new LabSession(settings.get(i), labTask(length), common.seedOr(1), common.newRng(1),
-                            bar, prefix, null);
-                    LabSession.Finished f = session.train();
-                    if (f.interrupted()) {
-                        bar.close();
-                        if (!common.json()) {
-                            out.printf(Locale.ROOT, "stopped during %s at %s %d; the %d finished runs are kept in %s: run the"
-                                    + " same command again to resume%n", p.id, lengthWord(), length, done, file);
-                            out.flush();
-                        }
-                        return TrainCommand.EXIT_INTERRUPTED;
-                    }
-                    GridFile.Run run = record(p, length, session, f);
-                    grid.add(run);
-                    done++;
-                    if (!common.json()) {
-                        bar.println(out, prefix + outcome(run));
-                    }
-                }
-            }
-        } finally {
-            bar.close();
+        if (!trainMissing(grid, settings, lengthList, presets, mode, out)) {
+            return TrainCommand.EXIT_INTERRUPTED;
         }
         List<GridFile.Run> runs = new ArrayList<>();
         for (int length : lengthList) {
@@ -201,6 +170,51 @@ final class LabGrid implements Callable<Integer> {
             out.flush();
         }
         return 0;
+    }
+
+    /**
+     * Trains every run the grid file lacks, in order (the lengths, then the networks), adding each
+     * to the file as it finishes; false if a signal stopped one (it is not kept).
+     */
+    private boolean trainMissing(GridFile grid, List<LabOptions.Settings> settings, List<Integer> lengthList,
+                                 List<Preset> presets, ProgressBar.Mode mode, PrintWriter out) throws IOException {
+        int total = lengthList.size() * presets.size();
+        ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), mode);
+        try {
+            int index = 0;
+            for (int length : lengthList) {
+                for (int i = 0; i < presets.size(); i++) {
+                    Preset p = presets.get(i);
+                    index++;
+                    if (grid.find(p.id, length).isPresent()) {
+                        continue;
+                    }
+                    String prefix = String.format(Locale.ROOT, "[%d/%d] %s, %s = %d: ", index, total, p.id, lengthSymbol(), length);
+                    LabSession session = new LabSession(settings.get(i), labTask(length), common.seedOr(1), common.newRng(1),
+                            bar, prefix, null);
+                    try (StopOnSignal stop = session.stopOnSignal()) {
+                        LabSession.Finished f = session.train();
+                        if (f.interrupted()) {
+                            bar.close();
+                            if (!common.json()) {
+                                out.printf(Locale.ROOT, "stopped during %s at %s %d; the %d finished runs are kept in %s: run"
+                                        + " the same command again to resume%n", p.id, lengthWord(), length, grid.size(), file);
+                                out.flush();
+                            }
+                            return false;
+                        }
+                        GridFile.Run run = record(p, length, session, f);
+                        grid.add(run);
+                        if (!common.json()) {
+                            bar.println(out, prefix + outcome(run));
+                        }
+                    }
+                }
+            }
+            return true;
+        } finally {
+            bar.close();
+        }
     }
 
     private List<Integer> checkedLengths() {

@@ -147,7 +147,7 @@ final class LabSession implements TrainingRun.Listener {
             out.println(task.columns());
             out.flush();
         }
-        try {
+        try (StopOnSignal stop = session.stopOnSignal()) {
             Finished f = session.train();
             if (f.result().outcome() == TrainingRun.Outcome.DIVERGED) {
                 TrainingRun.Divergence d = f.result().diverged();
@@ -162,6 +162,14 @@ final class LabSession implements TrainingRun.Listener {
     }
 
     /**
+     * Turns a signal into a stop of this run at the end of its current step; the JVM exits when
+     * the returned guard is closed, so the caller closes it once it has shown what the run gave.
+     */
+    StopOnSignal stopOnSignal() {
+        return new StopOnSignal(bar, run, "finishing the current step");
+    }
+
+    /**
      * Trains until the steps are done, a signal stops the run, or (with {@code --until-solved})
      * a held-out measurement solves the task; writes the report if one was asked for.
      */
@@ -169,16 +177,14 @@ final class LabSession implements TrainingRun.Listener {
         long start = System.nanoTime();
         TrainingRun.Plan plan = TrainingRun.Plan.to(options.steps).validateEvery(options.evalEvery).listener(history).listener(this)
                 .build();
-        try (StopOnSignal stop = new StopOnSignal(bar, run, "finishing the current step")) {
-            TrainingRun.Result result = run.run(plan);
-            bar.close();
-            if (options.report != null) {
-                TrainingReport.of(task.title() + ": " + config, history.series(),
-                        new TrainingReport.Baseline("memoryless baseline", task.task().baseline())).write(options.report);
-            }
-            Measure last = measured.isEmpty() ? null : task.measure(data);
-            return new Finished(result, last, (System.nanoTime() - start) / 1e9, solvedAt, stoppedWhenSolved);
+        TrainingRun.Result result = run.run(plan);
+        bar.close();
+        if (options.report != null) {
+            TrainingReport.of(task.title() + ": " + config, history.series(),
+                    new TrainingReport.Baseline("memoryless baseline", task.task().baseline())).write(options.report);
         }
+        Measure last = measured.isEmpty() ? null : task.measure(data);
+        return new Finished(result, last, (System.nanoTime() - start) / 1e9, solvedAt, stoppedWhenSolved);
     }
 
     /** The task this run trains on. */

@@ -164,6 +164,31 @@ class CharModelProcessTest {
         } finally {
             child.destroyForcibly();
         }
+
+        // stopped by a signal during a slow run: it says what it keeps, and keeps it
+        String[] withProgress = grid.clone();
+        withProgress[withProgress.length - 1] = "lines";
+        Process again = start(withProgress);
+        try {
+            BlockingQueue<String> errLines = lines(again.getErrorStream());
+            StringBuilder stdout = collect(again.getInputStream());
+            String line;
+            do {
+                line = errLines.poll(60, TimeUnit.SECONDS);
+                assertNotNull(line, "no progress line from the resumed grid");
+            } while (!line.contains("[3/4] tanh, T = 10000: "));
+            boolean intIgnored = signalIgnored(SIGINT);
+            Process kill = new ProcessBuilder("sh", "-c", "kill -" + (intIgnored ? "TERM" : "INT") + " \"$0\"",
+                    Long.toString(again.pid())).start();
+            assertEquals(0, kill.waitFor());
+            assertTrue(again.waitFor(60, TimeUnit.SECONDS), "the grid did not stop after the signal");
+            assertEquals(intIgnored ? 143 : TrainCommand.EXIT_INTERRUPTED, again.exitValue());
+            String out = waitForEnd(stdout);
+            assertTrue(out.contains("stopped during tanh at length 10000; the 2 finished runs are kept in " + file), out);
+            assertEquals(2, new ObjectMapper().readTree(file.toFile()).get("runs").size());
+        } finally {
+            again.destroyForcibly();
+        }
     }
 
     /** {@code java --add-modules jdk.incubator.vector -cp <this class path> io.unroll.cli.Main args}. */
