@@ -1,6 +1,7 @@
 package io.unroll.bench;
 
 import io.unroll.cell.CellType;
+import io.unroll.lab.CopyTask;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
@@ -224,10 +225,9 @@ public final class Bench {
     static LabRow labRow(BenchConfig config, CpuMonitor cpu, CellType cell, double peakGflops, PeerProcess python) {
         CpuMonitor.Snapshot before = cpu.snapshot();
         BenchConfig.Lab shape = config.labShape();
-        LabStep step = new LabStep(cell, shape.delay(), shape.hidden(), shape.batch(), shape.batches(), config.seed());
+        LabStep step = new LabStep(new CopyTask(shape.delay()), cell, shape.hidden(), shape.batch(), shape.batches(), config.seed());
         int b = shape.batch();
         int t = step.task().steps();
-        int symbols = step.task().inputSize();
         String task = step.task().name();
         double flops = Flops.trainingStep(step.model().rnn(), b, t);
         Measure.Result unroll = Measure.run(config.trainingTiming(), step::run);
@@ -240,9 +240,9 @@ public final class Bench {
             try {
                 data = Files.createTempFile("unroll-lab-", ".safetensors");
                 step.writeBatches(data);
+                PeerProtocol.Request request = step.peerRequest(config.trainingTiming(), data);
                 step = null; // let the workspace go before the peer runs
-                Measurement m = python.measure(PeerProtocol.Request.lab(cell.id(), shape.hidden(), b, t, symbols, symbols,
-                        config.seed(), config.trainingTiming(), data.toString()));
+                Measurement m = python.measure(request);
                 theirs = TrainingFigures.of(m, flops, b, t, peakGflops);
                 theirRate = 1e9 / m.medianNanos();
                 speedup = m.medianNanos() / unroll.measurement().medianNanos();

@@ -206,7 +206,7 @@ public final class BenchText {
     private static void lab(StringBuilder s, BenchReport r) {
         LabRow first = r.lab().get(0);
         s.append(String.format(Locale.ROOT, "Lab: %s as `unroll lab copy` trains it, one-hot ids [B, T, 10] -> 1 layer of H -> head to 10 classes"
-                + " -> cross-entropy -> BPTT -> clip %.1f -> Adam lr %s;%n", first.task(), LabStep.MAX_NORM, LabStep.LEARNING_RATE));
+                + " -> cross-entropy -> BPTT -> clip %.1f -> Adam lr %s;%n", first.task(), LabStep.MAX_NORM, LabStep.CLASS_LEARNING_RATE));
         s.append(String.format(Locale.ROOT, "both engines cycle the same %d batches of the task's generator (PyTorch reads them from a file Unroll writes);%n",
                 first.batches()));
         s.append("ms per step: median (min-max) of the timed runs; steps/s at the median; speedup = PyTorch ms / Unroll ms\n");
