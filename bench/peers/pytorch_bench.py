@@ -12,12 +12,17 @@ count, which is passed to torch.set_num_threads.
                  loss.backward() -> clip_grad_norm_(5.0) -> Adam(lr 1e-3).step(), with
                  optimizer.zero_grad(set_to_none=False) first; float32.
   streaming step: with torch.no_grad(), one module call on [1, 1, I], the state carried.
-  lab step:      the copy task as `unroll lab copy` trains it, on the N batches Unroll wrote to the
-                 safetensors file the request names (`inputs`, `targets`: int32 [N, B, T]), cycled:
-                 nn.RNN / nn.LSTM / nn.GRU(10, H, batch_first=True) over F.one_hot(ids, 10).float()
-                 -> nn.Linear(H, 10) over all B*T rows -> F.cross_entropy -> backward ->
-                 clip_grad_norm_(1.0) -> Adam(lr 3e-3).step(), zero_grad(set_to_none=False) first.
-                 The file is parsed here (read_safetensors), with nothing beyond the standard library.
+  lab step:      a lab task as `unroll lab` trains it, on the N batches Unroll wrote to the
+                 safetensors file the request names, cycled; the request's "target" says which:
+                 class_every_step (the copy task; `inputs`, `targets`: int32 [N, B, T]):
+                   nn.RNN / nn.LSTM / nn.GRU(I, H, batch_first=True) over F.one_hot(ids, I).float()
+                   -> nn.Linear(H, I) over all B*T rows -> F.cross_entropy, Adam lr 3e-3;
+                 real_at_last_step (adding, delayed signal; `inputs` float32 [N, B, T, I],
+                   `targets` float32 [N, B, 1]): the same module over the inputs ->
+                   nn.Linear(H, 1) on out[:, -1] -> F.mse_loss, Adam lr 1e-3;
+                 then backward -> clip_grad_norm_(1.0) -> Adam.step(), zero_grad(set_to_none=False)
+                 first. The file is parsed here (read_safetensors), with nothing beyond the standard
+                 library.
 
 The timing method is io.unroll.bench.Measure's, line for line (see `measure`).
 
@@ -158,44 +163,67 @@ def lab_work(r):
     import torch.nn as nn
     import torch.nn.functional as F
     torch.manual_seed(int(r.get("seed", 1)))
-    h, b, t = int(r["hidden"]), int(r["batch"]), int(r["steps"])
-    symbols, c = int(r["input"]), int(r["classes"])
+    h, b, t, i = int(r["hidden"]), int(r["batch"]), int(r["steps"]), int(r["input"])
+    target = r.get("target")
     tensors = read_safetensors(r["data"])
-    batches = {}
-    for name in ("inputs", "targets"):
-        if name not in tensors:
-            raise ValueError("%s holds no tensor %r" % (r["data"], name))
-        dtype, shape, _ = tensors[name]
-        if dtype != "I32" or len(shape) != 3 or shape[1:] != [b, t]:
-            raise ValueError("%s: %s is %s %s, expected I32 [N, %d, %d]" % (r["data"], name, dtype, shape, b, t))
+    if target == "class_every_step":
+        c = int(r["classes"])
         # int64 once, outside the timed steps: one_hot and cross_entropy take int64 ids
-        batches[name] = torch.tensor(int32_values(tensors[name]).tolist(), dtype=torch.int64).reshape(shape)
-    n = batches["inputs"].shape[0]
-    if batches["targets"].shape[0] != n:
-        raise ValueError("%s: %d input batches but %d target batches" % (r["data"], n, batches["targets"].shape[0]))
-    inputs = [batches["inputs"][k] for k in range(n)]
-    targets = [batches["targets"][k].reshape(b * t) for k in range(n)]
-    rnn = module(r["cell"], symbols, h)
-    head = nn.Linear(h, c)
+        inputs = lab_batches(r["data"], tensors, "inputs", "I32", [b, t], torch.int64)
+        targets = [y.reshape(b * t) for y in lab_batches(r["data"], tensors, "targets", "I32", [b, t], torch.int64)]
+        outputs, lr = c, 3e-3
+
+        def loss_of(k):
+            out, _ = rnn(F.one_hot(inputs[k], i).float())
+            return F.cross_entropy(head(out.reshape(b * t, h)), targets[k])
+    elif target == "real_at_last_step":
+        o = int(r["outputs"])
+        inputs = lab_batches(r["data"], tensors, "inputs", "F32", [b, t, i], torch.float32)
+        targets = lab_batches(r["data"], tensors, "targets", "F32", [b, o], torch.float32)
+        outputs, lr = o, 1e-3
+
+        def loss_of(k):
+            out, _ = rnn(inputs[k])
+            return F.mse_loss(head(out[:, -1]), targets[k])
+    else:
+        raise ValueError("the lab request's target is %r, expected class_every_step (the copy task) or"
+                         " real_at_last_step (adding, delayed signal)" % target)
+    if len(inputs) != len(targets):
+        raise ValueError("%s: %d input batches but %d target batches" % (r["data"], len(inputs), len(targets)))
+    n = len(inputs)
+    rnn = module(r["cell"], i, h)
+    head = nn.Linear(h, outputs)
     bound = 1 / math.sqrt(h)
     nn.init.uniform_(head.weight, -bound, bound)
     nn.init.uniform_(head.bias, -bound, bound)
     params = list(rnn.parameters()) + list(head.parameters())
-    optimizer = torch.optim.Adam(params, lr=3e-3)
+    optimizer = torch.optim.Adam(params, lr=lr)
     position = {"k": 0}
 
     def work(iterations):
         k = position["k"]
         for _ in range(iterations):
             optimizer.zero_grad(set_to_none=False)
-            out, _ = rnn(F.one_hot(inputs[k], symbols).float())
-            loss = F.cross_entropy(head(out.reshape(b * t, h)), targets[k])
+            loss = loss_of(k)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
             optimizer.step()
             k = (k + 1) % n
         position["k"] = k
     return work
+
+
+def lab_batches(path, tensors, name, dtype, shape, torch_dtype):
+    """Tensor `name` of a lab file, `dtype` [N] + `shape`, as N torch tensors of `shape` (views of one)."""
+    import torch
+    if name not in tensors:
+        raise ValueError("%s holds no tensor %r" % (path, name))
+    found, full, _ = tensors[name]
+    if found != dtype or len(full) != len(shape) + 1 or full[1:] != shape:
+        raise ValueError("%s: %s is %s %s, expected %s [N, %s]" % (path, name, found, full, dtype, ", ".join(map(str, shape))))
+    values = int32_values(tensors[name]) if dtype == "I32" else float32_values(tensors[name])
+    whole = torch.tensor(values.tolist(), dtype=torch_dtype).reshape(full)
+    return [whole[k] for k in range(full[0])]
 
 
 SAFETENSORS_DTYPES = {"F32": 4, "F64": 8, "I32": 4, "I64": 8, "F16": 2, "BF16": 2, "I16": 2, "I8": 1, "U8": 1, "BOOL": 1}
@@ -237,12 +265,22 @@ def read_safetensors(path):
 
 def int32_values(tensor):
     """The row-major values of an I32 tensor from read_safetensors, as array('i')."""
-    dtype, _, raw = tensor
-    if dtype != "I32":
-        raise ValueError("expected an I32 tensor, got %s" % dtype)
-    values = array.array("i")
+    return typed_values(tensor, "I32", "i")
+
+
+def float32_values(tensor):
+    """The row-major values of an F32 tensor from read_safetensors, as array('f')."""
+    return typed_values(tensor, "F32", "f")
+
+
+def typed_values(tensor, dtype, typecode):
+    """The row-major values of a 4-byte `dtype` tensor from read_safetensors, as array(typecode)."""
+    found, _, raw = tensor
+    if found != dtype:
+        raise ValueError("expected an %s tensor, got %s" % (dtype, found))
+    values = array.array(typecode)
     if values.itemsize != 4:
-        raise ValueError("this Python's C int is %d bytes, not 4" % values.itemsize)
+        raise ValueError("this Python's array type %r is %d bytes, not 4" % (typecode, values.itemsize))
     values.frombytes(raw)
     if sys.byteorder != "little":
         values.byteswap()

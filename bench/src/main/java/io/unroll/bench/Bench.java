@@ -1,6 +1,7 @@
 package io.unroll.bench;
 
 import io.unroll.cell.CellType;
+import io.unroll.lab.LongRangeTask;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
@@ -18,9 +19,9 @@ import java.util.stream.DoubleStream;
  * measured on Unroll in this JVM and, right after, on the PyTorch peer (and, for the large
  * training rows, on a one-thread child JVM), so the engines alternate row by row and slow drifts
  * of the machine hit both alike; then what gradient-flow telemetry costs the training step
- * ({@link TelemetryOverhead}); then the lab rows ({@link LabStep}), Unroll and the PyTorch peer
- * training on the same batches of a lab task. Peers start before anything is measured, so a missing Python or
- * PyTorch fails at once.
+ * ({@link TelemetryOverhead}); then the lab rows ({@link LabStep}), each lab task for every cell,
+ * Unroll and the PyTorch peer training on the same batches. Peers start before anything is
+ * measured, so a missing Python or PyTorch fails at once.
  *
  * <p>The thread count of this JVM's kernels is whatever {@code unroll.threads} said when the
  * kernels initialised; the caller sets it before (the CLI does).
@@ -136,11 +137,13 @@ public final class Bench {
             List<LabRow> lab = new ArrayList<>();
             if (config.lab()) {
                 BenchConfig.Lab shape = config.labShape();
-                for (CellType cell : config.cells()) {
-                    listener.stage("lab " + cell.id() + " copy H=" + shape.hidden() + " B=" + shape.batch());
-                    LabRow row = labRow(config, cpu, cell, peakGflops, python == null ? null : python.process());
-                    lab.add(row);
-                    listener.labRow(row);
+                for (LongRangeTask task : shape.tasks()) {
+                    for (CellType cell : config.cells()) {
+                        listener.stage("lab " + cell.id() + " " + task.name() + " H=" + shape.hidden() + " B=" + shape.batch());
+                        LabRow row = labRow(config, cpu, task, cell, peakGflops, python == null ? null : python.process());
+                        lab.add(row);
+                        listener.labRow(row);
+                    }
                 }
             }
             long busyRows = training.stream().filter(r -> r.otherCpuShare() > BUSY_SHARE).count()
@@ -218,17 +221,17 @@ public final class Bench {
     }
 
     /**
-     * Unroll, then PyTorch on the same batches, for one cell on the lab task: the batches go to the
+     * Unroll, then PyTorch on the same batches, for one cell on one lab task: the batches go to the
      * peer in a temporary safetensors file, deleted once it has answered.
      */
-    static LabRow labRow(BenchConfig config, CpuMonitor cpu, CellType cell, double peakGflops, PeerProcess python) {
+    static LabRow labRow(BenchConfig config, CpuMonitor cpu, LongRangeTask task, CellType cell, double peakGflops,
+                         PeerProcess python) {
         CpuMonitor.Snapshot before = cpu.snapshot();
         BenchConfig.Lab shape = config.labShape();
-        LabStep step = new LabStep(cell, shape.delay(), shape.hidden(), shape.batch(), shape.batches(), config.seed());
+        LabStep step = new LabStep(task, cell, shape.hidden(), shape.batch(), shape.batches(), config.seed());
         int b = shape.batch();
-        int t = step.task().steps();
-        int symbols = step.task().inputSize();
-        String task = step.task().name();
+        int t = task.steps();
+        String description = step.description();
         double flops = Flops.trainingStep(step.model().rnn(), b, t);
         Measure.Result unroll = Measure.run(config.trainingTiming(), step::run);
         TrainingFigures mine = TrainingFigures.of(unroll.measurement(), flops, b, t, peakGflops);
@@ -240,9 +243,9 @@ public final class Bench {
             try {
                 data = Files.createTempFile("unroll-lab-", ".safetensors");
                 step.writeBatches(data);
+                PeerProtocol.Request request = step.peerRequest(config.trainingTiming(), data);
                 step = null; // let the workspace go before the peer runs
-                Measurement m = python.measure(PeerProtocol.Request.lab(cell.id(), shape.hidden(), b, t, symbols, symbols,
-                        config.seed(), config.trainingTiming(), data.toString()));
+                Measurement m = python.measure(request);
                 theirs = TrainingFigures.of(m, flops, b, t, peakGflops);
                 theirRate = 1e9 / m.medianNanos();
                 speedup = m.medianNanos() / unroll.measurement().medianNanos();
@@ -258,7 +261,7 @@ public final class Bench {
                 }
             }
         }
-        return new LabRow(cell.id(), task, shape.hidden(), b, t, shape.batches(), mine,
+        return new LabRow(cell.id(), task.name(), description, shape.hidden(), b, t, shape.batches(), mine,
                 1e9 / unroll.measurement().medianNanos(), theirs, theirRate, speedup, Targets.labSpeedupTarget(shape.hidden()),
                 CpuMonitor.otherShare(before, cpu.snapshot()));
     }

@@ -1,6 +1,10 @@
 package io.unroll.bench;
 
 import io.unroll.cell.CellType;
+import io.unroll.lab.AddingTask;
+import io.unroll.lab.CopyTask;
+import io.unroll.lab.DelayedSignalTask;
+import io.unroll.lab.LongRangeTask;
 import java.util.List;
 
 /**
@@ -15,8 +19,8 @@ import java.util.List;
  * @param streaming        whether to run the streaming rows
  * @param telemetry        whether to measure what gradient-flow telemetry costs the training step
  *                         ({@link TelemetryOverhead}), for every cell at the first training shape
- * @param lab              whether to run the lab rows ({@link LabStep}), for every cell
- * @param labShape         the lab rows' task and sizes
+ * @param lab              whether to run the lab rows ({@link LabStep}), for every task and cell
+ * @param labShape         the lab rows' tasks and sizes
  * @param threads          kernel threads of this JVM (PyTorch gets as many)
  * @param vsPytorch        whether to run the PyTorch peer beside every row
  * @param python           the Python executable for the peer
@@ -60,25 +64,40 @@ public record BenchConfig(List<CellType> cells, List<Shape> trainingShapes, int 
     }
 
     /**
-     * The lab rows' task and sizes: the copy task at delay D (T = D + 20), H, B, and the N fixed
-     * batches cycled ({@link LabStep}).
+     * The lab rows' tasks and sizes ({@link LabStep}): the copy task at delay D (T = D + 20), the
+     * adding problem of T steps, the delayed signal of T steps with delay D, each at H and B, and
+     * the N fixed batches cycled.
+     *
+     * @param copyDelay    D of the copy task
+     * @param addingLength T of the adding problem
+     * @param signalLength T of the delayed signal
+     * @param signalDelay  D of the delayed signal, below its T
      */
-    public record Lab(int delay, int hidden, int batch, int batches) {
+    public record Lab(int copyDelay, int addingLength, int signalLength, int signalDelay, int hidden, int batch, int batches) {
         public Lab {
-            if (delay < 1 || hidden < 1 || batch < 1 || batches < 1) {
-                throw new IllegalArgumentException("the lab rows need delay, H, B and N >= 1, got delay=" + delay
-                        + " H=" + hidden + " B=" + batch + " N=" + batches);
+            if (hidden < 1 || batch < 1 || batches < 1) {
+                throw new IllegalArgumentException("the lab rows need H, B and N >= 1, got H=" + hidden + " B=" + batch
+                        + " N=" + batches);
             }
+            tasks(copyDelay, addingLength, signalLength, signalDelay); // each task checks its own figures
         }
 
-        /** T of the copy task's sequences, D + 20. */
-        public int steps() {
-            return delay + 2 * io.unroll.lab.CopyTask.COPIED;
+        /** The tasks, in the order of the rows: copy, adding, delayed signal. */
+        public List<LongRangeTask> tasks() {
+            return tasks(copyDelay, addingLength, signalLength, signalDelay);
+        }
+
+        private static List<LongRangeTask> tasks(int copyDelay, int addingLength, int signalLength, int signalDelay) {
+            return List.of(new CopyTask(copyDelay), new AddingTask(addingLength), new DelayedSignalTask(signalLength, signalDelay));
         }
     }
 
-    /** The lab rows of the full run: the copy task at delay 20 (T = 40), H = 128, B = 64, 8 batches cycled. */
-    public static final Lab LAB = new Lab(20, 128, 64, 8);
+    /**
+     * The lab rows of the full run, the lab commands' default tasks: the copy task at delay 20
+     * (T = 40), the adding problem of 100 steps, the delayed signal of 100 steps with delay 50;
+     * H = 128, B = 64, 8 batches cycled.
+     */
+    public static final Lab LAB = new Lab(20, 100, 100, 50, 128, 64, 8);
 
     /** The cells benchmarked by default. */
     public static final List<CellType> CELLS = List.of(CellType.RNN_TANH, CellType.LSTM, CellType.GRU);

@@ -205,8 +205,13 @@ public final class BenchText {
 
     private static void lab(StringBuilder s, BenchReport r) {
         LabRow first = r.lab().get(0);
-        s.append(String.format(Locale.ROOT, "Lab: %s as `unroll lab copy` trains it, one-hot ids [B, T, 10] -> 1 layer of H -> head to 10 classes"
-                + " -> cross-entropy -> BPTT -> clip %.1f -> Adam lr %s;%n", first.task(), LabStep.MAX_NORM, LabStep.LEARNING_RATE));
+        Map<String, String> steps = new LinkedHashMap<>(); // task -> what its step does, in the order of the rows
+        for (LabRow row : r.lab()) {
+            steps.putIfAbsent(row.task(), row.step());
+        }
+        int width = steps.keySet().stream().mapToInt(String::length).max().orElse(0);
+        s.append("Lab: a training step of each task as `unroll lab` trains it (docs/lab.md):\n");
+        steps.forEach((task, step) -> s.append(String.format(Locale.ROOT, "  %-" + width + "s  %s%n", task, step)));
         s.append(String.format(Locale.ROOT, "both engines cycle the same %d batches of the task's generator (PyTorch reads them from a file Unroll writes);%n",
                 first.batches()));
         s.append("ms per step: median (min-max) of the timed runs; steps/s at the median; speedup = PyTorch ms / Unroll ms\n");

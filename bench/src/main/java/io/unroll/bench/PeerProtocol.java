@@ -22,8 +22,11 @@ import java.util.Map;
  * → {"op":"stream","cell":"gru","hidden":32,"input":8,"seed":1,"timing":{...}}
  * ← {"ok":true,"op":"stream","samples":[2.9e4,...],"iterationsPerRun":700,...}
  * → {"op":"lab","cell":"gru","hidden":128,"batch":64,"steps":40,"input":10,"classes":10,"seed":1,"timing":{...},
- *    "data":"/tmp/unroll-lab-....safetensors"}
+ *    "data":"/tmp/unroll-lab-....safetensors","target":"class_every_step"}
  * ← {"ok":true,"op":"lab","samples":[3.1e6,...],...}
+ * → {"op":"lab","cell":"lstm","hidden":128,"batch":64,"steps":100,"input":2,"outputs":1,"seed":1,"timing":{...},
+ *    "data":"/tmp/unroll-lab-....safetensors","target":"real_at_last_step"}
+ * ← {"ok":true,"op":"lab","samples":[5.2e6,...],...}
  * → {"op":"quit"}
  * ← (the peer exits)
  * </pre>
@@ -39,33 +42,54 @@ public final class PeerProtocol {
     /** One request; absent fields are left out of the line. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Request(String op, String cell, Integer hidden, Integer batch, Integer steps, Integer input,
-                          Integer classes, Long seed, Integer threads, Timing timing, String data) {
+                          Integer classes, Integer outputs, Long seed, Integer threads, Timing timing, String data,
+                          String target) {
+
+        /** {@code target} of a lab request whose task has a class at every step (the copy task). */
+        public static final String CLASS_EVERY_STEP = "class_every_step";
+        /** {@code target} of a lab request whose task has one real target at the last step (adding, delayed signal). */
+        public static final String REAL_AT_LAST_STEP = "real_at_last_step";
 
         public static Request hello(int threads) {
-            return new Request("hello", null, null, null, null, null, null, null, threads, null, null);
+            return new Request("hello", null, null, null, null, null, null, null, null, threads, null, null, null);
         }
 
         public static Request train(String cell, int hidden, int batch, int steps, int input, int classes,
                                     long seed, Timing timing) {
-            return new Request("train", cell, hidden, batch, steps, input, classes, seed, null, timing, null);
+            return new Request("train", cell, hidden, batch, steps, input, classes, null, seed, null, timing, null, null);
         }
 
         public static Request stream(String cell, int hidden, int input, long seed, Timing timing) {
-            return new Request("stream", cell, hidden, null, null, input, null, seed, null, timing, null);
+            return new Request("stream", cell, hidden, null, null, input, null, null, seed, null, timing, null, null);
         }
 
         /**
-         * A lab row ({@link LabStep}): one-hot inputs of {@code input} symbols, H, a head to
-         * {@code classes}, trained on the batches of the safetensors file {@code data}
-         * ({@code inputs} and {@code targets}, I32 {@code [N, B, T]}), cycled.
+         * A lab row ({@link LabStep}) of a task with a class at every step: one-hot inputs of
+         * {@code input} symbols, H, a head to {@code classes} at every step, cross-entropy, trained
+         * on the batches of the safetensors file {@code data} ({@code inputs} and {@code targets},
+         * I32 {@code [N, B, T]}), cycled; {@code target} is {@link #CLASS_EVERY_STEP}.
          */
         public static Request lab(String cell, int hidden, int batch, int steps, int input, int classes, long seed,
                                   Timing timing, String data) {
-            return new Request("lab", cell, hidden, batch, steps, input, classes, seed, null, timing, data);
+            return new Request("lab", cell, hidden, batch, steps, input, classes, null, seed, null, timing, data,
+                    CLASS_EVERY_STEP);
+        }
+
+        /**
+         * A lab row ({@link LabStep}) of a task with a real target at the last step: inputs of
+         * width {@code input}, H, a head to {@code outputs} values on the last step's output, mean
+         * squared error, trained on the batches of the safetensors file {@code data}
+         * ({@code inputs} F32 {@code [N, B, T, I]}, {@code targets} F32 {@code [N, B, outputs]}),
+         * cycled; {@code target} is {@link #REAL_AT_LAST_STEP}.
+         */
+        public static Request labReal(String cell, int hidden, int batch, int steps, int input, int outputs, long seed,
+                                      Timing timing, String data) {
+            return new Request("lab", cell, hidden, batch, steps, input, null, outputs, seed, null, timing, data,
+                    REAL_AT_LAST_STEP);
         }
 
         public static Request quit() {
-            return new Request("quit", null, null, null, null, null, null, null, null, null, null);
+            return new Request("quit", null, null, null, null, null, null, null, null, null, null, null, null);
         }
     }
 

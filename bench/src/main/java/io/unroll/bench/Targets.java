@@ -41,14 +41,16 @@ public final class Targets {
     }
 
     /**
-     * The speed-up against PyTorch that a lab row ({@link LabStep}) of H units is held to: the
-     * training rows' target for the same H ({@link #speedupTarget}; for H between grid rows, the
-     * band it falls in, so H = 128 gets the 2x of the rows with H <= 256). A lab step is a training
-     * step of the grid's kind, one recurrent layer under a linear head, cross-entropy, BPTT,
-     * clipping and Adam, but with 10 one-hot inputs and 10 classes instead of I = H and 64 classes:
-     * the recurrent part, where Unroll's lead comes from, is a larger share of it, so it should be
-     * at least as far ahead as the training rows of its size. The lead on the training rows
-     * themselves is not the threshold because a run with {@code --only lab} has none.
+     * The speed-up against PyTorch that a lab row ({@link LabStep}) of H units is held to, whatever
+     * its task: the training rows' target for the same H ({@link #speedupTarget}; for H between grid
+     * rows, the band it falls in, so H = 128 gets the 2x of the rows with H <= 256). A lab step is a
+     * training step of the grid's kind, one recurrent layer under a linear head, a loss, BPTT,
+     * clipping and Adam, but with narrower inputs and a smaller head: 10 one-hot inputs and 10
+     * classes at every step (copy), or 2 inputs and one value at the last step (adding, delayed
+     * signal), instead of I = H and 64 classes at every step. The recurrent part, where Unroll's
+     * lead comes from, is a larger share of it, so it should be at least as far ahead as the
+     * training rows of its size. The lead on the training rows themselves is not the threshold
+     * because a run with {@code --only lab} has none.
      */
     public static double labSpeedupTarget(int hidden) {
         return speedupTarget(hidden);

@@ -26,8 +26,16 @@ class PeerProtocolTest {
     void aLabRequestNamesItsDataFileAndReadsBackEqual() {
         PeerProtocol.Request r = PeerProtocol.Request.lab("gru", 128, 64, 40, 10, 10, 1, Timing.training(), "/tmp/lab.safetensors");
         String line = PeerProtocol.encode(r);
-        assertTrue(line.contains("\"op\":\"lab\"") && line.contains("\"data\":\"/tmp/lab.safetensors\""), line);
+        assertTrue(line.contains("\"op\":\"lab\"") && line.contains("\"data\":\"/tmp/lab.safetensors\"")
+                && line.contains("\"classes\":10") && line.contains("\"target\":\"class_every_step\""), line);
+        assertFalse(line.contains("outputs"), line);
         assertEquals(r, PeerProtocol.decodeRequest(line));
+        PeerProtocol.Request real = PeerProtocol.Request.labReal("lstm", 128, 64, 100, 2, 1, 1, Timing.training(), "/tmp/lab.safetensors");
+        String realLine = PeerProtocol.encode(real);
+        assertTrue(realLine.contains("\"input\":2") && realLine.contains("\"outputs\":1")
+                && realLine.contains("\"target\":\"real_at_last_step\""), realLine);
+        assertFalse(realLine.contains("classes"), "a real target has no classes: " + realLine);
+        assertEquals(real, PeerProtocol.decodeRequest(realLine));
         assertFalse(PeerProtocol.encode(PeerProtocol.Request.train("lstm", 8, 2, 4, 8, 64, 1, Timing.training())).contains("data"),
                 "the other requests name no file");
     }

@@ -44,9 +44,10 @@ import picocli.CommandLine.Spec;
     "512x64, 1024x32. Streaming: batch 1, one step per call, H = 32, 64, 128, 256.",
     "RNN (tanh), LSTM and GRU; with the measured FMA peak, 1 thread vs N, bytes",
     "allocated per warm step, memory kept for backward, what gradient-flow",
-    "telemetry costs a training step (every step, every 10th), the lab's copy",
-    "task (delay 20, H=128, B=64) as `unroll lab copy` trains it, and every",
-    "performance target with PASS or MISS. Weights and data from --seed (default here: 1).",
+    "telemetry costs a training step (every step, every 10th), the lab's tasks",
+    "(copy, delay 20; adding, T=100; signal, T=100, delay 50; H=128, B=64) as",
+    "`unroll lab` trains them, and every performance target with PASS or MISS.",
+    "Weights and data from --seed (default here: 1).",
     "Method and targets: docs/benchmarks.md. Progress on stderr, report on stdout."})
 public final class BenchCommand implements Callable<Integer> {
     @Mixin

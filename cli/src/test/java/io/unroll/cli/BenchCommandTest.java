@@ -10,6 +10,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,7 +36,8 @@ class BenchCommandTest {
                 "--stream-hidden", "4", "--runs", "2", "--save-json", json.toString());
         assertEquals(0, o.exitCode(), o.err());
         for (String part : List.of("Machine", "JDK", "JVM flags", "Kernels", "FMA peak", "Training step", "lstm", "rnn_tanh",
-                "Threads: not compared", "bytes/step", "Streaming", "c2c ns =", "Telemetry overhead", "Lab: copy(delay=20)",
+                "Threads: not compared", "bytes/step", "Streaming", "c2c ns =", "Telemetry overhead",
+                "Lab: a training step of each task", "  copy(delay=20)  ", "  adding(length=100)  ", "  delayed-signal(length=100, delay=50)  ",
                 "Performance targets",
                 "memory-stored-vs-needed", "telemetry-overhead-every-10",
                 "JSON report: " + json.toAbsolutePath())) {
@@ -44,6 +46,8 @@ class BenchCommandTest {
         assertTrue(o.err().contains("bench: training lstm H=8 B=2: Unroll"), o.err());
         assertTrue(o.err().contains("bench: telemetry lstm H=8 B=2: every step"), o.err());
         assertTrue(o.err().contains("bench: lab lstm copy(delay=20) H=128 B=64: Unroll"), o.err());
+        assertTrue(o.err().contains("bench: lab rnn_tanh adding(length=100) H=128 B=64: Unroll"), o.err());
+        assertTrue(o.err().contains("bench: lab lstm delayed-signal(length=100, delay=50) H=128 B=64: Unroll"), o.err());
 
         JsonNode doc = new ObjectMapper().readTree(Files.readString(json));
         for (String key : List.of("machine", "threads", "fmaPeak", "config", "training", "streaming", "telemetry", "lab", "targets",
@@ -98,7 +102,20 @@ class BenchCommandTest {
         assertEquals(0, f.get("stepsPerRound").asLong() % 40, "a multiple of the replay interval");
         assertTrue(f.at("/ratio1/median").asDouble() > 0 && f.at("/ratio10/median").asDouble() > 0, f.toString());
 
-        assertEquals(2, doc.get("lab").size(), "the copy task for each cell");
+        assertEquals(6, doc.get("lab").size(), "each of the three lab tasks for each cell");
+        assertEquals(List.of("rnn_tanh copy(delay=20)", "lstm copy(delay=20)", "rnn_tanh adding(length=100)", "lstm adding(length=100)",
+                "rnn_tanh delayed-signal(length=100, delay=50)", "lstm delayed-signal(length=100, delay=50)"),
+                StreamSupport.stream(doc.get("lab").spliterator(), false)
+                        .map(row -> row.get("cell").asText() + " " + row.get("task").asText()).toList(), "by task, then cell");
+        JsonNode signal = doc.get("lab").get(5);
+        assertEquals(List.of(128, 64, 100, 8), List.of(signal.get("hidden").asInt(), signal.get("batch").asInt(),
+                signal.get("steps").asInt(), signal.get("batches").asInt()));
+        assertTrue(signal.get("step").asText().startsWith("inputs [B, T, 2] -> 1 layer of H -> head to 1 value at the last step"
+                + " -> mean squared error"), signal.toString());
+        assertEquals(2.0, signal.get("target").asDouble(), "the same target as the copy rows");
+        assertEquals(List.of(20, 100, 100, 50), List.of(doc.at("/config/labShape/copyDelay").asInt(),
+                doc.at("/config/labShape/addingLength").asInt(), doc.at("/config/labShape/signalLength").asInt(),
+                doc.at("/config/labShape/signalDelay").asInt()), doc.get("config").toString());
         JsonNode l = doc.get("lab").get(1);
         assertEquals("lstm", l.get("cell").asText());
         assertEquals("copy(delay=20)", l.get("task").asText());
