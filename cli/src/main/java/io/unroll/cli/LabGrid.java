@@ -266,6 +266,7 @@ final class LabGrid implements Callable<Integer> {
         o.layers = 1;
         o.optimizer = "adam";
         o.lr = lr;
+        o.lrSchedule = "constant";
         o.clip = clip;
         o.batch = batch;
         o.steps = steps;

@@ -10,6 +10,7 @@ import io.unroll.layer.Recurrent;
 import io.unroll.tensor.Rng;
 import io.unroll.train.Adam;
 import io.unroll.train.Init;
+import io.unroll.train.LearningRateSchedule;
 import io.unroll.train.Optimizer;
 import io.unroll.train.Sgd;
 import java.nio.file.Path;
@@ -51,6 +52,10 @@ final class LabOptions {
     String optimizer;
     @Option(names = "--lr", description = "Learning rate (default: 0.003 for copy, 0.001 for adding and signal).")
     Double lr;
+    @Option(names = "--lr-schedule", paramLabel = "<schedule>", defaultValue = "constant",
+            description = "constant, or cosine: annealed to 0 over --steps, as PyTorch's CosineAnnealingLR"
+                    + " (default: ${DEFAULT-VALUE}).")
+    String lrSchedule;
     @Option(names = "--clip", defaultValue = "1", description = "Clip the gradient to this global norm (default: ${DEFAULT-VALUE}).")
     double clip;
     @Option(names = "--batch", defaultValue = "64", description = "Sequences per step (default: ${DEFAULT-VALUE}).")
@@ -108,6 +113,9 @@ final class LabOptions {
         if (!optimizer.equals("adam") && !optimizer.equals("sgd")) {
             throw usage(spec, "--optimizer is '" + optimizer + "', expected adam or sgd");
         }
+        if (!lrSchedule.equals("constant") && !lrSchedule.equals("cosine")) {
+            throw usage(spec, "--lr-schedule is '" + lrSchedule + "', expected constant or cosine");
+        }
         ProgressBar.Mode mode = ProgressBar.Mode.parse(progress);
         if (report != null) {
             OutputFiles.checkWritable(report, "--report");
@@ -127,6 +135,11 @@ final class LabOptions {
             this.scheme = scheme;
             this.learningRate = learningRate;
             this.mode = mode;
+        }
+
+        /** The learning rate over the run: constant, or annealed to 0 over {@code --steps}. */
+        LearningRateSchedule schedule() {
+            return lrSchedule.equals("cosine") ? LearningRateSchedule.cosine(steps) : LearningRateSchedule.constant();
         }
 
         /** A new optimizer of its own for one run: Adam's moments belong to the parameters of one model. */
@@ -157,9 +170,10 @@ final class LabOptions {
 
         /** The run's settings in one line: {@code gru, 1 layer of 128, init pytorch, adam lr 0.001, clip 1.0, batch 64, seed 1}. */
         String describe(long seed) {
-            return String.format(Locale.ROOT, "%s, %d layer%s of %d, init %s%s%s, %s lr %s, clip %s, batch %d, seed %d",
+            return String.format(Locale.ROOT, "%s, %d layer%s of %d, init %s%s%s, %s lr %s%s, clip %s, batch %d, seed %d",
                     type.id(), layers, layers == 1 ? "" : "s", hidden, scheme.id(), scale == null ? "" : " sigma " + scale,
-                    type == CellType.LSTM ? ", forget bias " + forgetBias : "", optimizer, learningRate, clip, batch, seed);
+                    type == CellType.LSTM ? ", forget bias " + forgetBias : "", optimizer, learningRate,
+                    lrSchedule.equals("constant") ? "" : " " + lrSchedule, clip, batch, seed);
         }
 
         /** The settings as JSON entries, in the order {@code unroll lab} writes them. */
@@ -172,6 +186,7 @@ final class LabOptions {
             doc.put("forgetBias", forgetBias);
             doc.put("optimizer", optimizer);
             doc.put("lr", learningRate);
+            doc.put("lrSchedule", lrSchedule);
             doc.put("clip", clip);
             doc.put("batch", batch);
             doc.put("seed", seed);

@@ -129,7 +129,8 @@ final class LabSession implements TrainingRun.Listener {
         ParamStore params = pb.build();
         settings.initialise(m.model().rnn(), m.head(), rng);
         this.data = task.data(options.batch, seed, options.heldOut);
-        this.run = TrainingRun.builder().model(m.model(), params).optimizer(settings.newOptimizer()).rng(rng).data(data)
+        this.run = TrainingRun.builder().model(m.model(), params).optimizer(settings.newOptimizer())
+                .learningRateSchedule(settings.schedule()).rng(rng).data(data)
                 .clip(options.clip).build();
         this.config = settings.describe(seed);
         this.history = FlowHistory.watch(run, FlowTelemetry.builder().every(options.flowEvery));

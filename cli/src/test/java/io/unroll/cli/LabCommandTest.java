@@ -88,6 +88,7 @@ class LabCommandTest {
         assertEquals(10, lab.get("length").asInt());
         assertEquals(1.0 / 6, lab.get("baseline").asDouble(), 1e-15, "Var(v1 + v2) = 2/12");
         assertEquals(0.01, lab.get("lr").asDouble(), 0.0);
+        assertEquals("constant", lab.get("lrSchedule").asText());
         JsonNode evaluations = lab.get("evaluations");
         assertEquals(2, evaluations.size(), "steps 150 and 300");
         JsonNode last = evaluations.get(1);
@@ -154,6 +155,11 @@ class LabCommandTest {
         assertEquals(0.001, lab.get("lr").asDouble(), 0.0, "the default rate of a real target");
         assertEquals(2, lab.get("evaluations").size());
         assertEquals("rnn_tanh", lab.get("cell").asText());
+        JsonNode cosine = run("lab", "signal", "--length", "12", "--delay", "6", "--cell", "rnn", "--hidden", "8", "--batch", "8",
+                "--held-out", "16", "--eval-every", "5", "--steps", "10", "--progress", "none", "--lr-schedule", "cosine",
+                "--json").json();
+        assertEquals("cosine", cosine.get("lrSchedule").asText());
+        assertTrue(cosine.get("finalLoss").asDouble() != lab.get("finalLoss").asDouble(), "another rate, another run");
         assertTrue(lab.get("finalLoss").asDouble() > 0.05 == !lab.get("solved").asBoolean(), lab.toString());
     }
 
@@ -166,6 +172,7 @@ class LabCommandTest {
         assertBad("--lr is -1.0, expected a number > 0", "lab", "adding", "--lr", "-1");
         assertBad("--forget-bias is for an lstm", "lab", "signal", "--cell", "gru", "--forget-bias", "2");
         assertBad("--held-out is 0, expected a positive number", "lab", "adding", "--held-out", "0");
+        assertBad("--lr-schedule is 'step', expected constant or cosine", "lab", "adding", "--lr-schedule", "step");
     }
 
     @Test

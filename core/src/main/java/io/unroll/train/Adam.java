@@ -18,6 +18,7 @@ public final class Adam implements Optimizer {
     static final byte KIND = 2;
 
     private final double learningRate;
+    private double rateScale = 1;
     private final double beta1;
     private final double beta2;
     private final double epsilon;
@@ -71,11 +72,12 @@ public final class Adam implements Optimizer {
         steps++;
         float b1 = (float) beta1;
         float b2 = (float) beta2;
-        float stepSize = (float) (learningRate / (1 - Math.pow(beta1, steps)));
+        double rate = learningRate * rateScale;
+        float stepSize = (float) (rate / (1 - Math.pow(beta1, steps)));
         float sqrtCorrection2 = (float) Math.sqrt(1 - Math.pow(beta2, steps));
         float eps = (float) epsilon;
         float decay = (float) weightDecay;
-        float shrink = (float) (1 - learningRate * weightDecay);
+        float shrink = (float) (1 - rate * weightDecay);
         for (int i = 0; i < theta.length; i++) {
             float g = grad[i];
             if (decoupled) {
@@ -88,6 +90,11 @@ public final class Adam implements Optimizer {
             float denominator = (float) Math.sqrt(v[i]) / sqrtCorrection2 + eps;
             theta[i] -= stepSize * m[i] / denominator;
         }
+    }
+
+    @Override
+    public void scaleLearningRate(double factor) {
+        rateScale = Check.nonNegative("learning-rate factor", factor);
     }
 
     @Override

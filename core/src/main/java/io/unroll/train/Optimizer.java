@@ -10,6 +10,13 @@ public interface Optimizer {
     /** One update; the gradients are read, not cleared. */
     void step(ParamStore params);
 
+    /**
+     * The next updates use {@code factor} times the learning rate the optimizer was made with (1
+     * until set): what a {@link LearningRateSchedule} changes before each training step. It is
+     * not part of the saved state; a schedule sets it again from the step number.
+     */
+    void scaleLearningRate(double factor);
+
     /** Number of steps taken so far. */
     long steps();
 

@@ -19,6 +19,7 @@ public final class Sgd implements Optimizer {
     private final float learningRate;
     private final float momentum;
     private final float weightDecay;
+    private float rateScale = 1;
     private float[] velocity; // [P], created at the first step when momentum > 0
     private long steps;
 
@@ -43,15 +44,21 @@ public final class Sgd implements Optimizer {
         if (momentum > 0 && velocity == null) {
             velocity = new float[theta.length];
         }
+        float rate = learningRate * rateScale;
         for (int i = 0; i < theta.length; i++) {
             float g = grad[i] + weightDecay * theta[i];
             if (momentum > 0) {
                 g = steps == 0 ? g : momentum * velocity[i] + g;
                 velocity[i] = g;
             }
-            theta[i] -= learningRate * g;
+            theta[i] -= rate * g;
         }
         steps++;
+    }
+
+    @Override
+    public void scaleLearningRate(double factor) {
+        rateScale = (float) Check.nonNegative("learning-rate factor", factor);
     }
 
     @Override

@@ -63,6 +63,7 @@ public final class TrainingRun {
     private final ParamStore params;
     private final CharVocabulary vocabulary;
     private final Optimizer optimizer;
+    private final LearningRateSchedule schedule; // null: the optimizer's own rate
     private final Rng rng;
     private final BatchSource data;
     private final TruncatedBptt tbptt;
@@ -304,6 +305,7 @@ public final class TrainingRun {
         this.rng = b.rng;
         this.data = b.data;
         this.clip = b.clip;
+        this.schedule = b.schedule;
         this.taskInfo = new LinkedHashMap<>(b.taskInfo);
         this.resumed = b.resumedFrom != null;
         int batch = data.batchSize();
@@ -346,6 +348,7 @@ public final class TrainingRun {
         private Map<String, String> taskInfo = Map.of();
         private Checkpoint.TrainingState resumedFrom;
         private Telemetry telemetry = NO_TELEMETRY;
+        private LearningRateSchedule schedule;
 
         private Builder() {}
 
@@ -391,6 +394,15 @@ public final class TrainingRun {
         }
 
         /** Clip the gradient to this global norm before every update; by default no clipping. */
+        /**
+         * Scales the optimizer's learning rate before every step by the schedule's factor at that
+         * step (default: none, the optimizer's own rate throughout).
+         */
+        public Builder learningRateSchedule(LearningRateSchedule schedule) {
+            this.schedule = schedule;
+            return this;
+        }
+
         public Builder clip(double maxNorm) {
             this.clip = maxNorm == Double.POSITIVE_INFINITY ? maxNorm : Check.positive("clipping norm", maxNorm);
             return this;
@@ -546,6 +558,9 @@ public final class TrainingRun {
         clippedNormSum = 0;
         windows = 0;
         clippedWindows = 0;
+        if (schedule != null) {
+            optimizer.scaleLearningRate(schedule.factor(step));
+        }
         telemetry.beginStep(step + 1);
         double loss = tbptt.train(batch, windowListener);
         step++;
