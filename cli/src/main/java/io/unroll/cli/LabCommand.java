@@ -34,6 +34,10 @@ public final class LabCommand implements Callable<Integer> {
     static final double COPY_LR = 0.003;
     /** The learning rate of the tasks with a real target unless --lr is given: the adding problem's usual Adam rate. */
     static final double REAL_LR = 0.001;
+    /** The most steps of a copy run unless --steps is given. */
+    static final long COPY_STEPS = 3000;
+    /** The most steps of a run with a real target unless --steps is given: the IRNN solves the adding problem at T = 200 in 7,600. */
+    static final long REAL_STEPS = 10000;
 
     @Spec
     CommandSpec spec;
@@ -64,7 +68,7 @@ public final class LabCommand implements Callable<Integer> {
             if (delay < 1 || delay > LongRangeTask.MAX_LENGTH - 20) {
                 throw LabOptions.usage(spec, "--delay is " + delay + ", expected 1 to " + (LongRangeTask.MAX_LENGTH - 20));
             }
-            LabOptions.Settings settings = lab.check(spec, COPY_LR);
+            LabOptions.Settings settings = lab.check(spec, COPY_LR, COPY_STEPS);
             return LabSession.run(spec, common, settings, copy(delay));
         }
     }
@@ -90,7 +94,7 @@ public final class LabCommand implements Callable<Integer> {
             if (length < 2 || length > LongRangeTask.MAX_LENGTH) {
                 throw LabOptions.usage(spec, "--length is " + length + ", expected 2 to " + LongRangeTask.MAX_LENGTH);
             }
-            LabOptions.Settings settings = lab.check(spec, REAL_LR);
+            LabOptions.Settings settings = lab.check(spec, REAL_LR, REAL_STEPS);
             return LabSession.run(spec, common, settings, adding(length));
         }
     }
@@ -124,7 +128,7 @@ public final class LabCommand implements Callable<Integer> {
                 throw LabOptions.usage(spec, "--delay is " + delay + ", expected 1 to " + (length - 1)
                         + " (below --length " + length + ": the event comes before the last step)");
             }
-            LabOptions.Settings settings = lab.check(spec, REAL_LR);
+            LabOptions.Settings settings = lab.check(spec, REAL_LR, REAL_STEPS);
             return LabSession.run(spec, common, settings, signal(length, delay));
         }
     }

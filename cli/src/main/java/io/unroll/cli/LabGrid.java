@@ -120,7 +120,7 @@ final class LabGrid implements Callable<Integer> {
         }
         List<LabOptions.Settings> settings = new ArrayList<>();
         for (Preset p : presets) {
-            settings.add(options(p).check(spec, defaultLr()));
+            settings.add(options(p).check(spec, defaultLr(), steps));
         }
         GridFile grid = GridFile.open(file, new GridFile.Settings(task, steps, hidden, batch, lr, clip, evalEvery, heldOut,
                 common.seedOr(1), common.rng().cliName()), restart);

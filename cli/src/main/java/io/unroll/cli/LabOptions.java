@@ -60,10 +60,11 @@ final class LabOptions {
     double clip;
     @Option(names = "--batch", defaultValue = "64", description = "Sequences per step (default: ${DEFAULT-VALUE}).")
     int batch;
-    @Option(names = "--steps", defaultValue = "3000", description = "Training steps (default: ${DEFAULT-VALUE}).")
-    long steps;
-    @Option(names = "--until-solved",
-            description = "Stop at the first held-out measurement that solves the task, instead of after --steps.")
+    @Option(names = "--steps", description = "The most training steps (default: 3000 for copy, 10000 for adding and signal).")
+    Long steps;
+    @Option(names = "--until-solved", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Stop at the first held-out measurement that solves the task (the default);"
+                    + " --no-until-solved trains all --steps.")
     boolean untilSolved;
     @Option(names = "--eval-every", defaultValue = "100",
             description = "Measure on the held-out sequences every n steps (default: ${DEFAULT-VALUE}).")
@@ -83,15 +84,16 @@ final class LabOptions {
 
     /**
      * The options checked and resolved: the cell, the init, the learning rate ({@code defaultLr}
-     * unless given) and the progress mode.
+     * unless given), the steps ({@code defaultSteps} unless given) and the progress mode.
      *
      * @throws ParameterException naming the option, its value and what was expected
      */
-    Settings check(CommandSpec spec, double defaultLr) {
+    Settings check(CommandSpec spec, double defaultLr, long defaultSteps) {
+        long stepCount = steps == null ? defaultSteps : steps;
         positive(spec, "--hidden", hidden);
         positive(spec, "--layers", layers);
         positive(spec, "--batch", batch);
-        positive(spec, "--steps", steps);
+        positive(spec, "--steps", stepCount);
         positive(spec, "--eval-every", evalEvery);
         positive(spec, "--held-out", heldOut);
         positive(spec, "--flow-every", flowEvery);
@@ -120,7 +122,7 @@ final class LabOptions {
         if (report != null) {
             OutputFiles.checkWritable(report, "--report");
         }
-        return new Settings(type, scheme, rate, mode);
+        return new Settings(type, scheme, rate, stepCount, mode);
     }
 
     /** The checked options; the raw ones are read from the enclosing {@link LabOptions}. */
@@ -128,12 +130,14 @@ final class LabOptions {
         final CellType type;
         final InitScheme scheme;
         final double learningRate;
+        final long steps;
         final ProgressBar.Mode mode;
 
-        private Settings(CellType type, InitScheme scheme, double learningRate, ProgressBar.Mode mode) {
+        private Settings(CellType type, InitScheme scheme, double learningRate, long steps, ProgressBar.Mode mode) {
             this.type = type;
             this.scheme = scheme;
             this.learningRate = learningRate;
+            this.steps = steps;
             this.mode = mode;
         }
 
@@ -168,12 +172,16 @@ final class LabOptions {
             Weights.uniform(head.bias(), 1 / Math.sqrt(hidden), rng);
         }
 
-        /** The run's settings in one line: {@code gru, 1 layer of 128, init pytorch, adam lr 0.001, clip 1.0, batch 64, seed 1}. */
+        /**
+         * The run's settings in one line: {@code gru, 1 layer of 128, init pytorch, adam lr 0.001, clip 1.0, batch 64, seed 1;
+         * at most 10,000 steps, stopping once solved}.
+         */
         String describe(long seed) {
             return String.format(Locale.ROOT, "%s, %d layer%s of %d, init %s%s%s, %s lr %s%s, clip %s, batch %d, seed %d",
                     type.id(), layers, layers == 1 ? "" : "s", hidden, scheme.id(), scale == null ? "" : " sigma " + scale,
                     type == CellType.LSTM ? ", forget bias " + forgetBias : "", optimizer, learningRate,
-                    lrSchedule.equals("constant") ? "" : " " + lrSchedule, clip, batch, seed);
+                    lrSchedule.equals("constant") ? "" : " " + lrSchedule, clip, batch, seed)
+                    + String.format(Locale.ROOT, untilSolved ? "; at most %,d steps, stopping once solved" : "; %,d steps", steps);
         }
 
         /** The settings as JSON entries, in the order {@code unroll lab} writes them. */
@@ -189,6 +197,8 @@ final class LabOptions {
             doc.put("lrSchedule", lrSchedule);
             doc.put("clip", clip);
             doc.put("batch", batch);
+            doc.put("maxSteps", steps);
+            doc.put("untilSolved", untilSolved);
             doc.put("seed", seed);
         }
     }

@@ -176,7 +176,7 @@ final class LabSession implements TrainingRun.Listener {
      */
     Finished train() throws IOException {
         long start = System.nanoTime();
-        TrainingRun.Plan plan = TrainingRun.Plan.to(options.steps).validateEvery(options.evalEvery).listener(history).listener(this)
+        TrainingRun.Plan plan = TrainingRun.Plan.to(settings.steps).validateEvery(options.evalEvery).listener(history).listener(this)
                 .build();
         TrainingRun.Result result = run.run(plan);
         bar.close();
@@ -202,7 +202,7 @@ final class LabSession implements TrainingRun.Listener {
     public void onStep(TrainingRun.StepReport r, TrainingRun.Pace pace) {
         Health.Verdict v = history.verdict();
         double baseline = task.task().baseline();
-        bar.update(r.step(), options.steps, progressPrefix + String.format(Locale.ROOT, "loss %.4f (%.2fx baseline)  norm %.2f  %s  ETA %s", r.loss(),
+        bar.update(r.step(), settings.steps, progressPrefix + String.format(Locale.ROOT, "loss %.4f (%.2fx baseline)  norm %.2f  %s  ETA %s", r.loss(),
                 r.loss() / baseline, r.preClipNorm(), v == null ? "" : v.brief(), ProgressBar.duration(pace.secondsLeft())));
     }
 

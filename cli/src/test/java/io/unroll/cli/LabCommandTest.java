@@ -79,7 +79,7 @@ class LabCommandTest {
     }
 
     private static final String[] ADDING = {"lab", "adding", "--length", "10", "--cell", "gru", "--hidden", "32", "--lr", "0.01",
-        "--batch", "32", "--held-out", "200", "--eval-every", "150", "--steps", "300", "--progress", "none"};
+        "--batch", "32", "--held-out", "200", "--eval-every", "150", "--steps", "300", "--no-until-solved", "--progress", "none"};
 
     @Test
     void theAddingJsonHasTheHeldOutMseTheBaselineAndWhetherItIsSolved() throws Exception {
@@ -118,7 +118,8 @@ class LabCommandTest {
             }
         }
         assertTrue(first > 0 && first < 300, "the full run solves the task before its last step: " + evaluations);
-        JsonNode stopped = run(CharModelCommandsTest.concat(every50, "--until-solved")).json();
+        String[] byDefault = java.util.Arrays.stream(every50).filter(a -> !a.equals("--no-until-solved")).toArray(String[]::new);
+        JsonNode stopped = run(byDefault).json();
         assertEquals(first, stopped.get("steps").asLong(), "stopped at the first solved measurement");
         assertEquals(first, stopped.get("solvedAt").asLong());
         assertTrue(stopped.get("solved").asBoolean());
@@ -133,7 +134,7 @@ class LabCommandTest {
         CharModelCommandsTest.Outcome o = run(CharModelCommandsTest.concat(ADDING, "--report", page.toString()));
         assertEquals(0, o.exitCode(), o.err());
         assertTrue(o.out().startsWith("Adding problem, length 10: gru, 1 layer of 32, init pytorch, adam lr 0.01, clip 1.0,"
-                + " batch 32, seed 1\n"), o.out());
+                + " batch 32, seed 1; 300 steps\n"), o.out());
         assertTrue(o.out().contains("memoryless baseline 0.1667 (the squared error of predicting 1); solved below 0.01;"
                 + " measured on 200 held-out sequences every 150 steps"), o.out());
         assertTrue(o.out().contains("   step  held-out MSE  / baseline\n"), o.out());
