@@ -25,24 +25,24 @@ final class GridReport {
     /**
      * The tables and charts as text.
      *
-     * @param runs the runs, length by length, in the order of {@code presets} within each
+     * @param runs the runs, length by length, in the order of {@code networks} within each
      */
-    static String tables(String title, List<Integer> lengths, List<LabGrid.Preset> presets, List<GridFile.Run> runs,
+    static String tables(String title, List<Integer> lengths, List<GridNetwork> networks, List<GridFile.Run> runs,
                          String solvedWords, String symbol) {
         StringBuilder out = new StringBuilder();
         out.append(title).append('\n');
         out.append("held-out loss at the end / memoryless baseline; ").append(SOLVED_MARK).append(' ').append(solvedWords)
                 .append(", at the step shown\n\n");
-        table(out, lengths, presets, runs, symbol, GridReport::lossCell);
+        table(out, lengths, networks, runs, symbol, GridReport::lossCell);
         out.append("\nmemory horizon (median over training: steps back until the last step's gradient falls below 1%;\n")
                 .append("≥ when it never did within the window), and wall time\n\n");
-        table(out, lengths, presets, runs, symbol, r -> horizon(r) + ", " + ProgressBar.duration(r.seconds()));
+        table(out, lengths, networks, runs, symbol, r -> horizon(r) + ", " + ProgressBar.duration(r.seconds()));
         out.append("\nheld-out loss / baseline on one log scale (1 = nothing remembered)\n");
         BarChart chart = new BarChart(CHART_WIDTH).withAxis(true);
         for (int j = 0; j < lengths.size(); j++) {
-            for (int i = 0; i < presets.size(); i++) {
-                GridFile.Run r = runs.get(j * presets.size() + i);
-                chart.add(String.format(Locale.ROOT, "%s = %-5d %s%s", symbol, lengths.get(j), presets.get(i).label,
+            for (int i = 0; i < networks.size(); i++) {
+                GridFile.Run r = runs.get(j * networks.size() + i);
+                chart.add(String.format(Locale.ROOT, "%s = %-5d %s%s", symbol, lengths.get(j), networks.get(i).label,
                         r.solved() ? " " + SOLVED_MARK : ""), r.ratio());
             }
         }
@@ -67,9 +67,9 @@ final class GridReport {
         return (r.horizon() >= r.span() ? "≥" : "") + r.horizon();
     }
 
-    private static void table(StringBuilder out, List<Integer> lengths, List<LabGrid.Preset> presets, List<GridFile.Run> runs,
+    private static void table(StringBuilder out, List<Integer> lengths, List<GridNetwork> networks, List<GridFile.Run> runs,
                               String symbol, Function<GridFile.Run, String> cell) {
-        List<List<String>> rows = rows(lengths, presets, runs, cell);
+        List<List<String>> rows = rows(lengths, networks, runs, cell);
         int labelWidth = rows.stream().mapToInt(r -> r.get(0).length()).max().orElse(0) + 2;
         int cellWidth = rows.stream().flatMap(r -> r.subList(1, r.size()).stream()).mapToInt(String::length).max().orElse(0) + 3;
         StringBuilder header = new StringBuilder(" ".repeat(labelWidth));
@@ -87,7 +87,7 @@ final class GridReport {
     }
 
     /** Writes the grid as a self-contained HTML page: the tables, then each length's runs over training. */
-    static void write(Path file, String title, List<Integer> lengths, List<LabGrid.Preset> presets, List<GridFile.Run> runs,
+    static void write(Path file, String title, List<Integer> lengths, List<GridNetwork> networks, List<GridFile.Run> runs,
                       String solvedWords, String symbol) throws IOException {
         HtmlReport page = new HtmlReport(title);
         page.paragraph("Each cell: the held-out loss at the end of the run over the loss of the best predictor without"
@@ -95,23 +95,23 @@ final class GridReport {
         List<String> header = new ArrayList<>();
         header.add("");
         lengths.forEach(n -> header.add(symbol + " = " + n));
-        page.table(header, rows(lengths, presets, runs, GridReport::lossCell));
+        page.table(header, rows(lengths, networks, runs, GridReport::lossCell));
         page.paragraph("Memory horizon (median over training: steps back until the gradient carried back from the last"
                 + " step falls below 1% of its size there; ≥ when it never did within the window) and wall time.");
-        page.table(header, rows(lengths, presets, runs, r -> horizon(r) + ", " + ProgressBar.duration(r.seconds())));
+        page.table(header, rows(lengths, networks, runs, r -> horizon(r) + ", " + ProgressBar.duration(r.seconds())));
         for (int j = 0; j < lengths.size(); j++) {
-            List<GridFile.Run> atLength = runs.subList(j * presets.size(), (j + 1) * presets.size());
+            List<GridFile.Run> atLength = runs.subList(j * networks.size(), (j + 1) * networks.size());
             double[] x = atLength.stream().flatMapToLong(r -> Arrays.stream(r.evalSteps())).distinct().sorted()
                     .asDoubleStream().toArray();
             List<HtmlReport.Series> series = new ArrayList<>();
-            for (int i = 0; i < presets.size(); i++) {
+            for (int i = 0; i < networks.size(); i++) {
                 GridFile.Run r = atLength.get(i);
                 double[] y = new double[x.length];
                 Arrays.fill(y, Double.NaN);
                 for (int k = 0; k < r.evalSteps().length; k++) {
                     y[Arrays.binarySearch(x, r.evalSteps()[k])] = r.evalLoss()[k] / r.baseline();
                 }
-                series.add(new HtmlReport.Series(presets.get(i).label, y));
+                series.add(new HtmlReport.Series(networks.get(i).label, y));
             }
             page.lineChart(String.format(Locale.ROOT, "%s = %d: held-out loss / memoryless baseline over training (log scale)",
                     symbol, lengths.get(j)), "step", "loss / baseline", x, series, true);
@@ -119,14 +119,14 @@ final class GridReport {
         page.write(file);
     }
 
-    private static List<List<String>> rows(List<Integer> lengths, List<LabGrid.Preset> presets, List<GridFile.Run> runs,
+    private static List<List<String>> rows(List<Integer> lengths, List<GridNetwork> networks, List<GridFile.Run> runs,
                                            Function<GridFile.Run, String> cell) {
         List<List<String>> rows = new ArrayList<>();
-        for (int i = 0; i < presets.size(); i++) {
+        for (int i = 0; i < networks.size(); i++) {
             List<String> row = new ArrayList<>();
-            row.add(presets.get(i).label);
+            row.add(networks.get(i).label);
             for (int j = 0; j < lengths.size(); j++) {
-                row.add(cell.apply(runs.get(j * presets.size() + i)));
+                row.add(cell.apply(runs.get(j * networks.size() + i)));
             }
             rows.add(row);
         }

@@ -39,35 +39,6 @@ import picocli.CommandLine.Spec;
     "orthogonal init), irnn (ReLU RNN, identity init), indrnn (ReLU IndRNN), lstm",
     "(forget-gate bias 1), gru. Recipes and measured grids: docs/lab.md."})
 final class LabGrid implements Callable<Integer> {
-    /** A network of the grid: a cell, its activation and its initialisation. */
-    enum Preset {
-        TANH("tanh", "tanh RNN, gaussian", "rnn", "tanh", "gaussian"),
-        ORTHOGONAL("orthogonal", "tanh RNN, orthogonal", "rnn", "tanh", "orthogonal"),
-        IRNN("irnn", "IRNN (ReLU, identity)", "rnn", "relu", "identity"),
-        INDRNN("indrnn", "IndRNN (ReLU)", "indrnn", "relu", "pytorch"),
-        LSTM("lstm", "LSTM, forget bias 1", "lstm", "tanh", "pytorch"),
-        GRU("gru", "GRU", "gru", "tanh", "pytorch");
-
-        final String id;
-        final String label;
-        final String cell;
-        final String activation;
-        final String init;
-
-        Preset(String id, String label, String cell, String activation, String init) {
-            this.id = id;
-            this.label = label;
-            this.cell = cell;
-            this.activation = activation;
-            this.init = init;
-        }
-
-        /** The preset named {@code id}, or null. */
-        static Preset byId(String id) {
-            return Arrays.stream(values()).filter(p -> p.id.equals(id)).findFirst().orElse(null);
-        }
-    }
-
     @Mixin
     CommonOptions common;
     @Spec
@@ -114,47 +85,47 @@ final class LabGrid implements Callable<Integer> {
     public Integer call() throws IOException {
         List<Integer> lengthList = checkedLengths();
         long maxSteps = steps != null ? steps : task.equals("adding") ? 8000 : 3000;
-        List<Preset> presets = checkedConfigs();
+        List<GridNetwork> networks = checkedConfigs();
         ProgressBar.Mode mode = ProgressBar.Mode.parse(progress);
         OutputFiles.checkWritable(file, "--file");
         if (report != null) {
             OutputFiles.checkWritable(report, "--report");
         }
         List<LabOptions.Settings> settings = new ArrayList<>();
-        for (Preset p : presets) {
+        for (GridNetwork p : networks) {
             settings.add(options(p).check(spec, defaultLr(), maxSteps));
         }
         GridFile grid = GridFile.open(file, new GridFile.Settings(task, maxSteps, hidden, batch, lr, clip, evalEvery, heldOut,
                 common.seedOr(1), common.rng().cliName()), restart);
         PrintWriter out = spec.commandLine().getOut();
-        int total = lengthList.size() * presets.size();
-        long done = lengthList.stream().mapToLong(n -> presets.stream().filter(p -> grid.find(p.id, n).isPresent()).count()).sum();
+        int total = lengthList.size() * networks.size();
+        long done = lengthList.stream().mapToLong(n -> networks.stream().filter(p -> grid.find(p.id, n).isPresent()).count()).sum();
         if (!common.json()) {
             out.printf(Locale.ROOT, "Lab grid: %s at %s %s, %d networks; one layer of %d, batch %d, adam lr %s, clip %s,"
                             + " seed %d;%nat most %,d steps a run, stopping once solved; runs kept in %s (%d of %d there already)%n%n",
                     taskName(), lengthWord(), lengthList.stream().map(String::valueOf).collect(Collectors.joining(", ")),
-                    presets.size(), hidden, batch, lr == null ? defaultLr() : lr, clip, common.seedOr(1), maxSteps, file, done, total);
+                    networks.size(), hidden, batch, lr == null ? defaultLr() : lr, clip, common.seedOr(1), maxSteps, file, done, total);
             out.flush();
         }
         long start = System.nanoTime();
-        if (!trainMissing(grid, settings, lengthList, presets, mode, out)) {
+        if (!trainMissing(grid, settings, lengthList, networks, mode, out)) {
             return TrainCommand.EXIT_INTERRUPTED;
         }
         List<GridFile.Run> runs = new ArrayList<>();
         for (int length : lengthList) {
-            for (Preset p : presets) {
+            for (GridNetwork p : networks) {
                 runs.add(grid.find(p.id, length).orElseThrow());
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         if (report != null) {
-            GridReport.write(report, title(), lengthList, presets, runs, solvedWords(lengthList.get(0)), lengthSymbol());
+            GridReport.write(report, title(), lengthList, networks, runs, solvedWords(lengthList.get(0)), lengthSymbol());
         }
         if (common.json()) {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("task", task);
             doc.put("lengths", lengthList);
-            doc.put("configs", presets.stream().map(p -> p.id).toList());
+            doc.put("configs", networks.stream().map(p -> p.id).toList());
             doc.put("file", file.toString());
             doc.put("seconds", seconds);
             doc.put("runSeconds", runs.stream().mapToDouble(GridFile.Run::seconds).sum());
@@ -163,7 +134,7 @@ final class LabGrid implements Callable<Integer> {
             Json.write(out, doc);
         } else {
             out.println();
-            out.print(GridReport.tables(title(), lengthList, presets, runs, solvedWords(lengthList.get(0)), lengthSymbol()));
+            out.print(GridReport.tables(title(), lengthList, networks, runs, solvedWords(lengthList.get(0)), lengthSymbol()));
             out.printf(Locale.ROOT, "%nthis session %s; all runs of the grid %s%n", ProgressBar.duration(seconds),
                     ProgressBar.duration(runs.stream().mapToDouble(GridFile.Run::seconds).sum()));
             if (report != null) {
@@ -179,14 +150,14 @@ final class LabGrid implements Callable<Integer> {
      * to the file as it finishes; false if a signal stopped one (it is not kept).
      */
     private boolean trainMissing(GridFile grid, List<LabOptions.Settings> settings, List<Integer> lengthList,
-                                 List<Preset> presets, ProgressBar.Mode mode, PrintWriter out) throws IOException {
-        int total = lengthList.size() * presets.size();
+                                 List<GridNetwork> networks, ProgressBar.Mode mode, PrintWriter out) throws IOException {
+        int total = lengthList.size() * networks.size();
         ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), mode);
         try {
             int index = 0;
             for (int length : lengthList) {
-                for (int i = 0; i < presets.size(); i++) {
-                    Preset p = presets.get(i);
+                for (int i = 0; i < networks.size(); i++) {
+                    GridNetwork p = networks.get(i);
                     index++;
                     if (grid.find(p.id, length).isPresent()) {
                         continue;
@@ -241,13 +212,13 @@ final class LabGrid implements Callable<Integer> {
         return list.stream().sorted().toList();
     }
 
-    private List<Preset> checkedConfigs() {
-        List<Preset> list = new ArrayList<>();
+    private List<GridNetwork> checkedConfigs() {
+        List<GridNetwork> list = new ArrayList<>();
         for (String id : configs) {
-            Preset p = Preset.byId(id);
+            GridNetwork p = GridNetwork.byId(id);
             if (p == null) {
                 throw LabOptions.usage(spec, "--configs names '" + id + "', expected some of "
-                        + Arrays.stream(Preset.values()).map(q -> q.id).collect(Collectors.joining(", ")));
+                        + Arrays.stream(GridNetwork.values()).map(q -> q.id).collect(Collectors.joining(", ")));
             }
             list.add(p);
         }
@@ -258,7 +229,7 @@ final class LabGrid implements Callable<Integer> {
     }
 
     /** The options of one run, as {@code unroll lab TASK} would take them, stopping once solved. */
-    private LabOptions options(Preset p) {
+    private LabOptions options(GridNetwork p) {
         LabOptions o = new LabOptions();
         o.cell = p.cell;
         o.activation = p.activation;
@@ -319,7 +290,7 @@ final class LabGrid implements Callable<Integer> {
     }
 
     /** A finished run as the grid keeps it. */
-    private static GridFile.Run record(Preset p, int length, LabSession session, LabSession.Finished f) {
+    private static GridFile.Run record(GridNetwork p, int length, LabSession session, LabSession.Finished f) {
         FlowHistory.Series series = session.history().series();
         int[] horizons = series.samples().stream().mapToInt(s -> s.horizon()[s.horizon().length - 1]).filter(h -> h >= 0)
                 .sorted().toArray();
