@@ -3,7 +3,6 @@ package io.unroll.bench;
 import io.unroll.cell.CellType;
 import io.unroll.flow.FlowTelemetry;
 import io.unroll.init.InitScheme;
-import io.unroll.init.Weights;
 import io.unroll.layer.Linear;
 import io.unroll.layer.Recurrent;
 import io.unroll.layer.RecurrentConfig;
@@ -66,9 +65,7 @@ public final class TrainingStep {
         this.params = pb.build();
         Rng rng = Rng.seeded(seed);
         Init.apply(rnn, InitScheme.PYTORCH, rng);
-        double bound = 1 / Math.sqrt(hidden);
-        Weights.uniform(head.weight(), bound, rng);
-        Weights.uniform(head.bias(), bound, rng);
+        head.initUniform(rng);
         this.input = new float[batch * steps * hidden];
         rng.fillGaussian(input, 0, input.length, 1.0);
         this.targets = new int[batch * steps];

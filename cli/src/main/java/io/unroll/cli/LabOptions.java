@@ -3,7 +3,6 @@ package io.unroll.cli;
 import io.unroll.cell.CellType;
 import io.unroll.flow.FlowTelemetry;
 import io.unroll.init.InitScheme;
-import io.unroll.init.Weights;
 import io.unroll.lab.TaskBatches;
 import io.unroll.layer.Linear;
 import io.unroll.layer.Recurrent;
@@ -168,8 +167,7 @@ final class LabOptions {
             if (type == CellType.LSTM) {
                 Init.forgetGateBias(rnn, forgetBias);
             }
-            Weights.uniform(head.weight(), 1 / Math.sqrt(hidden), rng);
-            Weights.uniform(head.bias(), 1 / Math.sqrt(hidden), rng);
+            head.initUniform(rng);
         }
 
         /**

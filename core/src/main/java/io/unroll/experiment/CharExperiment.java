@@ -99,8 +99,7 @@ public final class CharExperiment {
         // PyTorch's defaults: nn.Embedding N(0, 1); nn.RNN and nn.Linear U(±1/√fan_in)
         Weights.gaussian(model.embedding().weight(), 1.0, rng);
         Init.apply(model.rnn(), io.unroll.init.InitScheme.PYTORCH, rng);
-        Weights.uniform(model.head().weight(), 1 / Math.sqrt(hidden), rng);
-        Weights.uniform(model.head().bias(), 1 / Math.sqrt(hidden), rng);
+        model.head().initUniform(rng);
         return new CharExperiment(text, model, params, Adam.adam(1e-2), 5.0, Clipping.PYTORCH_EPSILON, epochs, 100, 40);
     }
 

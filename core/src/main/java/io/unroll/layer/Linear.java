@@ -1,9 +1,11 @@
 package io.unroll.layer;
 
+import io.unroll.init.Weights;
 import io.unroll.kernel.Kernels;
 import io.unroll.tensor.Check;
 import io.unroll.tensor.Param;
 import io.unroll.tensor.ParamStore;
+import io.unroll.tensor.Rng;
 
 /**
  * A fully connected layer, PyTorch's {@code nn.Linear}: {@code y = x Wᵀ + b} with
@@ -42,6 +44,16 @@ public final class Linear {
 
     public int outputSize() {
         return outputSize;
+    }
+
+    /**
+     * PyTorch's default initialisation of {@code nn.Linear}: the weight, then the bias, each
+     * uniform in {@code ±1/√in}, drawn from {@code rng} in that order.
+     */
+    public void initUniform(Rng rng) {
+        double bound = 1 / Math.sqrt(inputSize);
+        Weights.uniform(weight, bound, rng);
+        Weights.uniform(bias, bound, rng);
     }
 
     /** {@code y [N, out] = x [N, in] Wᵀ + b}; the result is valid until the next call. */
