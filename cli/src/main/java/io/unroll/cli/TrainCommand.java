@@ -9,6 +9,7 @@ import io.unroll.io.Checkpoint;
 import io.unroll.train.CharTrainer;
 import io.unroll.train.CharTrainer.Setting;
 import io.unroll.train.CheckpointDirectory;
+import io.unroll.train.TextStreams;
 import io.unroll.train.TrainingRun;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -193,7 +194,7 @@ public class TrainCommand implements Callable<Integer> {
      */
     static double unigramBits(String corpus, double valFraction) {
         int n = corpus.codePointCount(0, corpus.length());
-        int validLength = (int) Math.floor(n * valFraction);
+        int validLength = TextStreams.validationLength(n, valFraction);
         if (validLength == 0) {
             return Double.NaN;
         }

@@ -35,7 +35,7 @@ public final class TextStreams implements BatchSource {
         this.batch = Check.positive("batch (parallel streams)", batch);
         this.seq = Check.positive("sequence length", seq);
         Check.inRange("validation fraction", validationFraction, 0, 0.5);
-        int validLength = (int) Math.floor(ids.length * validationFraction);
+        int validLength = validationLength(ids.length, validationFraction);
         this.train = Arrays.copyOfRange(ids, 0, ids.length - validLength);
         this.valid = Arrays.copyOfRange(ids, ids.length - validLength, ids.length);
         this.streamLength = (train.length - 1) / batch;
@@ -51,6 +51,11 @@ public final class TextStreams implements BatchSource {
                     + " streams (batch) or a shorter sequence length");
         }
         this.validBatch = Batch.allocateTokens(batch, seq);
+    }
+
+    /** The characters held out at the end of a text of {@code characters}: {@code floor(characters · fraction)}. */
+    public static int validationLength(int characters, double validationFraction) {
+        return (int) Math.floor(characters * validationFraction);
     }
 
     @Override
