@@ -14,6 +14,7 @@ import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
@@ -102,21 +103,24 @@ final class GridFile {
         } catch (NoSuchFileException e) {
             return grid;
         }
-        Map<?, ?> head;
+        JsonNode tree;
         try {
-            head = READER.readValue(text, Map.class);
+            tree = READER.readTree(text);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException(file + " is not an Unroll lab grid (not JSON: "
                     + e.getOriginalMessage() + "); give another --file, or --restart to overwrite it");
         }
-        if (!FORMAT.equals(head.get("format")) || !Integer.valueOf(VERSION).equals(head.get("version"))) {
+        JsonNode format = tree.get("format");
+        JsonNode version = tree.get("version");
+        if (format == null || !FORMAT.equals(format.asText()) || version == null || !version.isInt()
+                || version.intValue() != VERSION) {
             throw new IllegalArgumentException(String.format("%s is not an Unroll lab grid of version %d (its format is %s,"
                             + " version %s); give another --file, or --restart to overwrite it", file, VERSION,
-                    head.get("format"), head.get("version")));
+                    format == null ? null : format.asText(), version == null ? null : version.asText()));
         }
         Document doc;
         try {
-            doc = READER.readValue(text, Document.class);
+            doc = READER.treeToValue(tree, Document.class);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException(file + " is a damaged lab grid (" + e.getOriginalMessage()
                     + "); give another --file, or --restart to overwrite it");
