@@ -3,11 +3,11 @@ package io.unroll.bench;
 import io.unroll.cell.CellType;
 import io.unroll.data.Batch;
 import io.unroll.init.InitScheme;
-import io.unroll.init.Weights;
 import io.unroll.io.Safetensors;
 import io.unroll.lab.LongRangeTask;
 import io.unroll.lab.RealTargetBatches;
 import io.unroll.lab.TaskBatches;
+import io.unroll.lab.TaskModel;
 import io.unroll.layer.Linear;
 import io.unroll.layer.RecurrentConfig;
 import io.unroll.layer.SequenceModel;
@@ -97,9 +97,7 @@ public final class LabStep {
 
         Rng rng = Rng.seeded(seed);
         Init.apply(setup.model().rnn(), InitScheme.PYTORCH, rng);
-        double bound = 1 / Math.sqrt(hidden);
-        Weights.uniform(setup.head().weight(), bound, rng);
-        Weights.uniform(setup.head().bias(), bound, rng);
+        setup.head().initUniform(rng);
         this.run = TrainingRun.builder().model(setup.model(), params).optimizer(Adam.adam(setup.learningRate())).rng(rng)
                 .data(new Cycled()).clip(MAX_NORM).build();
     }
@@ -221,27 +219,30 @@ public final class LabStep {
     }
 
     /**
-     * What the task's kind of target fixes, as in the lab command: the model (parameters declared
-     * on the builder), its head, the generator of its batches, Adam's rate, and the words for the
-     * step up to the loss.
+     * What the task's kind of target fixes, as in the lab command: the model and its head
+     * ({@link TaskModel}), the generator of its batches, Adam's rate, and the words for the step
+     * up to the loss.
      */
-    private record Setup(TrainableModel model, Linear head, BatchSource generator, double learningRate, String description) {
+    private record Setup(TaskModel net, BatchSource generator, double learningRate, String description) {
         static Setup of(LongRangeTask task, RecurrentConfig config, ParamStore.Builder params, int batch, long seed) {
             int in = task.inputSize();
+            TaskModel net = TaskModel.of(task, params, config);
+            BatchSource generator = TaskModel.batches(task, batch, seed, 1);
             return switch (task.target()) {
-                case CLASS_EVERY_STEP -> {
-                    SequenceModel m = SequenceModel.oneHot(params, in, config);
-                    yield new Setup(m, m.head(), new TaskBatches(task, batch, seed, 1), CLASS_LEARNING_RATE,
-                            String.format(Locale.ROOT, "one-hot ids [B, T, %d] -> 1 layer of H -> head to %d classes over all B*T rows"
-                                    + " -> cross-entropy", in, in));
-                }
-                case REAL_AT_LAST_STEP -> {
-                    SequenceRegressor m = new SequenceRegressor(params, config, task.outputSize());
-                    yield new Setup(m, m.head(), new RealTargetBatches(task, batch, seed, 1), REAL_LEARNING_RATE,
-                            String.format(Locale.ROOT, "inputs [B, T, %d] -> 1 layer of H -> head to %d value%s at the last step"
-                                    + " -> mean squared error", in, task.outputSize(), task.outputSize() == 1 ? "" : "s"));
-                }
+                case CLASS_EVERY_STEP -> new Setup(net, generator, CLASS_LEARNING_RATE, String.format(Locale.ROOT,
+                        "one-hot ids [B, T, %d] -> 1 layer of H -> head to %d classes over all B*T rows -> cross-entropy", in, in));
+                case REAL_AT_LAST_STEP -> new Setup(net, generator, REAL_LEARNING_RATE, String.format(Locale.ROOT,
+                        "inputs [B, T, %d] -> 1 layer of H -> head to %d value%s at the last step -> mean squared error", in,
+                        task.outputSize(), task.outputSize() == 1 ? "" : "s"));
             };
+        }
+
+        TrainableModel model() {
+            return net.model();
+        }
+
+        Linear head() {
+            return net.head();
         }
     }
 

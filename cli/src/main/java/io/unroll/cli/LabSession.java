@@ -6,12 +6,9 @@ import io.unroll.flow.Health;
 import io.unroll.lab.CopyTask;
 import io.unroll.lab.LongRangeTask;
 import io.unroll.lab.RealTargetBatches;
+import io.unroll.lab.TaskModel;
 import io.unroll.lab.TaskBatches;
-import io.unroll.layer.Linear;
 import io.unroll.layer.RecurrentConfig;
-import io.unroll.layer.SequenceModel;
-import io.unroll.layer.SequenceRegressor;
-import io.unroll.layer.TrainableModel;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.Rng;
 import io.unroll.train.BatchSource;
@@ -40,9 +37,6 @@ final class LabSession implements TrainingRun.Listener {
      */
     record Measure(double loss, double accuracy, boolean solved) {}
 
-    /** A model and its head, to initialise. */
-    record Model(TrainableModel model, Linear head) {}
-
     /** What makes one task's run: its model, its data, its measure and the words around them. */
     interface LabTask {
         LongRangeTask task();
@@ -61,10 +55,6 @@ final class LabSession implements TrainingRun.Listener {
 
         /** The task's own settings, the first JSON entries after {@code task}. */
         void settings(Map<String, Object> doc);
-
-        Model model(ParamStore.Builder params, RecurrentConfig config);
-
-        BatchSource data(int batch, long seed, int heldOut);
 
         /** The data's last held-out measurement. */
         Measure measure(BatchSource data);
@@ -104,7 +94,6 @@ final class LabSession implements TrainingRun.Listener {
     private final FlowHistory history;
     private final List<Map<String, Object>> measured = new ArrayList<>();
     private long solvedAt = -1;
-    private boolean stoppedWhenSolved;
 
     /**
      * A run of {@code task} with the checked {@code settings}, its model initialised from
@@ -125,10 +114,10 @@ final class LabSession implements TrainingRun.Listener {
         this.rows = rows;
         ParamStore.Builder pb = ParamStore.builder();
         LongRangeTask t = task.task();
-        Model m = task.model(pb, RecurrentConfig.of(settings.type, t.inputSize(), options.hidden, options.layers));
+        TaskModel m = TaskModel.of(t, pb, RecurrentConfig.of(settings.type, t.inputSize(), options.hidden, options.layers));
         ParamStore params = pb.build();
         settings.initialise(m.model().rnn(), m.head(), rng);
-        this.data = task.data(options.batch, seed, options.heldOut);
+        this.data = TaskModel.batches(t, options.batch, seed, options.heldOut);
         this.run = TrainingRun.builder().model(m.model(), params).optimizer(settings.newOptimizer())
                 .learningRateSchedule(settings.schedule()).rng(rng).data(data)
                 .clip(options.clip).build();
@@ -185,7 +174,7 @@ final class LabSession implements TrainingRun.Listener {
                     new TrainingReport.Baseline("memoryless baseline", task.task().baseline())).write(options.report);
         }
         Measure last = measured.isEmpty() ? null : task.measure(data);
-        return new Finished(result, last, (System.nanoTime() - start) / 1e9, solvedAt, stoppedWhenSolved);
+        return new Finished(result, last, (System.nanoTime() - start) / 1e9, solvedAt, options.untilSolved && solvedAt >= 0);
     }
 
     /** The task this run trains on. */
@@ -221,10 +210,9 @@ final class LabSession implements TrainingRun.Listener {
         }
         if (m.solved() && solvedAt < 0) {
             solvedAt = v.step();
-        }
-        if (m.solved() && options.untilSolved) {
-            stoppedWhenSolved = true;
-            run.requestStop();
+            if (options.untilSolved) {
+                run.requestStop();
+            }
         }
     }
 
@@ -310,17 +298,6 @@ final class LabSession implements TrainingRun.Listener {
             }
 
             @Override
-            public Model model(ParamStore.Builder params, RecurrentConfig config) {
-                SequenceModel m = SequenceModel.oneHot(params, copy.inputSize(), config);
-                return new Model(m, m.head());
-            }
-
-            @Override
-            public BatchSource data(int batch, long seed, int heldOut) {
-                return new TaskBatches(copy, batch, seed, heldOut);
-            }
-
-            @Override
             public Measure measure(BatchSource data) {
                 TaskBatches.Evaluation e = ((TaskBatches) data).lastEvaluation();
                 return new Measure(e.loss(), e.accuracy(), copy.solved(e.accuracy()));
@@ -387,17 +364,6 @@ final class LabSession implements TrainingRun.Listener {
             @Override
             public void settings(Map<String, Object> doc) {
                 doc.putAll(settings);
-            }
-
-            @Override
-            public Model model(ParamStore.Builder params, RecurrentConfig config) {
-                SequenceRegressor m = new SequenceRegressor(params, config, task.outputSize());
-                return new Model(m, m.head());
-            }
-
-            @Override
-            public BatchSource data(int batch, long seed, int heldOut) {
-                return new RealTargetBatches(task, batch, seed, heldOut);
             }
 
             @Override

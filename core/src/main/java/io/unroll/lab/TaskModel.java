@@ -1,0 +1,43 @@
+package io.unroll.lab;
+
+import io.unroll.layer.Linear;
+import io.unroll.layer.RecurrentConfig;
+import io.unroll.layer.SequenceModel;
+import io.unroll.layer.SequenceRegressor;
+import io.unroll.layer.TrainableModel;
+import io.unroll.tensor.ParamStore;
+import io.unroll.train.BatchSource;
+
+/**
+ * The model a long-range task's kind of target calls for, with its head, and the batch source
+ * that feeds it: a class at every step ({@link LongRangeTask.Target#CLASS_EVERY_STEP}, the copy
+ * task) takes a one-hot {@link SequenceModel} over the task's input symbols and
+ * {@link TaskBatches}; a real target at the last step (the adding problem, the delayed signal) a
+ * {@link SequenceRegressor} of the task's output size and {@link RealTargetBatches}.
+ *
+ * @param model the model, its parameters declared on the builder it was made with
+ * @param head  its linear head, to initialise
+ */
+public record TaskModel(TrainableModel model, Linear head) {
+    /** The model for {@code task} with the recurrent stack {@code config}, its parameters declared on {@code params}. */
+    public static TaskModel of(LongRangeTask task, ParamStore.Builder params, RecurrentConfig config) {
+        return switch (task.target()) {
+            case CLASS_EVERY_STEP -> {
+                SequenceModel m = SequenceModel.oneHot(params, task.inputSize(), config);
+                yield new TaskModel(m, m.head());
+            }
+            case REAL_AT_LAST_STEP -> {
+                SequenceRegressor m = new SequenceRegressor(params, config, task.outputSize());
+                yield new TaskModel(m, m.head());
+            }
+        };
+    }
+
+    /** The task's batch source: batch k of {@code seed} for step k, {@code heldOut} held-out sequences. */
+    public static BatchSource batches(LongRangeTask task, int batch, long seed, int heldOut) {
+        return switch (task.target()) {
+            case CLASS_EVERY_STEP -> new TaskBatches(task, batch, seed, heldOut);
+            case REAL_AT_LAST_STEP -> new RealTargetBatches(task, batch, seed, heldOut);
+        };
+    }
+}
