@@ -5,6 +5,7 @@ import io.unroll.cell.CellType;
 import io.unroll.flow.FlowProbe;
 import io.unroll.flow.FlowSample;
 import io.unroll.flow.FlowTelemetry;
+import io.unroll.flow.FreshStack;
 import io.unroll.flow.GradientDecay;
 import io.unroll.flow.Health;
 import io.unroll.flow.JacobianBound;
@@ -13,16 +14,12 @@ import io.unroll.flow.LayerActivity;
 import io.unroll.flow.MemoryHorizon;
 import io.unroll.flow.StepGradients;
 import io.unroll.flow.WeightSpectrum;
-import io.unroll.init.InitScheme;
-import io.unroll.init.Weights;
 import io.unroll.io.Safetensors;
 import io.unroll.layer.Recurrent;
 import io.unroll.layer.RecurrentConfig;
 import io.unroll.tensor.Param;
-import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.Rng;
 import io.unroll.tensor.State;
-import io.unroll.train.Init;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -113,7 +110,7 @@ public final class FlowCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         if (common.json()) {
-            Json.write(out, json(subject, probe));
+            Json.write(out, probe.document(subject.description()));
         } else {
             out.print(text(subject, probe));
         }
@@ -142,49 +139,12 @@ public final class FlowCommand implements Callable<Integer> {
             throw usage("--forget-bias is " + forgetBias + " for a " + type.id() + ", expected a finite number for an lstm"
                     + " (the only cell with a forget gate)");
         }
-        InitScheme scheme = draw.scheme();
-        double gain = spectralRadius != null ? 1.0 : draw.gain();
-        ParamStore.Builder pb = ParamStore.builder();
-        Recurrent stack = new Recurrent(pb, "", RecurrentConfig.of(type, input, hidden, layers)
-                .withBiases(forgetBias != null, false));
-        pb.build();
         Rng rng = common.newRng(7);
-        for (int k = 0; k < layers; k++) {
-            Cell c = stack.cell(k);
-            GradientDecay.drawRecurrentWeights(c, scheme, gain, rng);
-            if (spectralRadius != null) {
-                Weights.scaleToSpectralRadius(c.weightHh(), c.weightHh().shape().length == 2 ? type.gates() : 1, spectralRadius);
-            }
-            Weights.gaussian(stack.weightIh(k), 0.1, rng);
-        }
-        if (forgetBias != null) {
-            Init.forgetGateBias(stack, forgetBias);
-        }
-        float[] x = new float[t * input]; // [1, T, I]
-        rng.fillGaussian(x, 0, x.length, 1.0);
-        Map<String, Object> d = new LinkedHashMap<>();
-        d.put("cell", type.id());
-        d.put("layers", layers);
-        d.put("hidden", hidden);
-        d.put("input", input);
-        d.put("length", t);
-        d.put("init", scheme.id());
-        if (spectralRadius != null) {
-            d.put("spectralRadius", spectralRadius);
-        } else {
-            d.put("scale", gain);
-        }
-        if (forgetBias != null) {
-            d.put("forgetBias", forgetBias);
-        }
-        d.put("rng", rng.mode());
-        d.put("seed", common.seedOr(7));
-        String size = spectralRadius != null ? String.format(Locale.ROOT, "spectral radius %.3g", spectralRadius)
-                : String.format(Locale.ROOT, "x %.3g", gain);
-        String title = String.format(Locale.ROOT, "%s, %d x %d, input %d, W_hh %s %s%s, T=%d, %s rng, seed %d", type.id(), layers,
-                hidden, input, scheme.id(), size, forgetBias == null ? "" : String.format(Locale.ROOT, ", forget bias %.3g",
-                forgetBias), t, rng.mode(), common.seedOr(7));
-        return new Subject(stack, x, null, d, title);
+        FreshStack fresh = new FreshStack(type, input, hidden, layers, t, draw.scheme(), spectralRadius != null ? 1.0 : draw.gain(),
+                spectralRadius, forgetBias);
+        FreshStack.Drawn drawn = fresh.draw(rng);
+        long seed = common.seedOr(7);
+        return new Subject(drawn.stack(), drawn.input(), null, fresh.describe(rng.mode(), seed), fresh.title(rng.mode(), seed));
     }
 
     private Subject fromCheckpoint() {
@@ -312,43 +272,6 @@ public final class FlowCommand implements Callable<Integer> {
                     100 * g.shutShare(), FlowTelemetry.GATE_SHUT));
         }
         return s.toString();
-    }
-
-    private static Map<String, Object> json(Subject subject, FlowProbe probe) {
-        StepGradients g = probe.gradients();
-        JacobianNorms j = probe.jacobians();
-        int top = g.layers() - 1;
-        Map<String, Object> doc = new LinkedHashMap<>(subject.description());
-        doc.put("gradientNorms", g.dh(top));
-        if (g.dc(top) != null) {
-            doc.put("cellGradientNorms", g.dc(top));
-        }
-        doc.put("gradientNormsByLayer", g.dh());
-        double[] dh = g.dh(top);
-        doc.put("ratio", dh[0] / dh[dh.length - 1]);
-        MemoryHorizon[] horizons = probe.horizons();
-        doc.put("horizon", horizons[horizons.length - 1]);
-        doc.put("horizons", horizons);
-        doc.put("growth", Health.growth(probe.stateNorms(top)));
-        doc.put("jacobianLayer", j.layer());
-        doc.put("jacobianNorms", j.spectral());
-        doc.put("jacobianFrobeniusNorms", j.frobenius());
-        doc.put("jacobianIterations", j.iterations());
-        doc.put("jacobianConverged", j.converged());
-        doc.put("jacobianDirection", j.direction());
-        Map<String, Object> bound = new LinkedHashMap<>();
-        bound.put("applicable", probe.bound().applicable());
-        bound.put("gammaW", probe.bound().gammaW());
-        bound.put("gammaPhi", probe.bound().gammaPhi());
-        bound.put("values", probe.bound().values());
-        bound.put("reason", probe.bound().reason());
-        doc.put("bound", bound);
-        List<WeightSpectrum> spectra = probe.spectra();
-        doc.put("singularValues", spectra.get(spectra.size() - 1).singularValues());
-        doc.put("spectra", spectra);
-        doc.put("activity", probe.activity());
-        doc.put("verdict", probe.verdict());
-        return doc;
     }
 
     /** The figures of {@link #text} as charts: the curves on log axes, and every layer's singular values. */

@@ -2,8 +2,10 @@ package io.unroll.flow;
 
 import io.unroll.layer.Recurrent;
 import io.unroll.tensor.State;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Everything the gradient-flow diagnostics measure about one stack on one sequence, in one value
@@ -105,5 +107,45 @@ public record FlowProbe(StepGradients gradients, JacobianNorms jacobians, List<W
             dead[k] = activity.get(k).deadUnits();
         }
         return Health.judge(Health.Evidence.ofModel(gradients.cell(), horizons(), growth, saturation, dead));
+    }
+
+    /**
+     * Every figure as one JSON-ready document (docs/flow.md names the entries): {@code description}'s
+     * entries first, then the top layer's gradient norms, the ratio of step 0 to the last step, the
+     * horizons, the growth, the Jacobian norms and their bound, the singular values and spectra, the
+     * activity and the verdict. Records and arrays are left as they are, for a JSON writer to expand.
+     */
+    public Map<String, Object> document(Map<String, Object> description) {
+        int top = gradients.layers() - 1;
+        Map<String, Object> doc = new LinkedHashMap<>(description);
+        double[] dh = gradients.dh(top);
+        doc.put("gradientNorms", dh);
+        if (gradients.dc(top) != null) {
+            doc.put("cellGradientNorms", gradients.dc(top));
+        }
+        doc.put("gradientNormsByLayer", gradients.dh());
+        doc.put("ratio", dh[0] / dh[dh.length - 1]);
+        MemoryHorizon[] horizons = horizons();
+        doc.put("horizon", horizons[horizons.length - 1]);
+        doc.put("horizons", horizons);
+        doc.put("growth", Health.growth(stateNorms(top)));
+        doc.put("jacobianLayer", jacobians.layer());
+        doc.put("jacobianNorms", jacobians.spectral());
+        doc.put("jacobianFrobeniusNorms", jacobians.frobenius());
+        doc.put("jacobianIterations", jacobians.iterations());
+        doc.put("jacobianConverged", jacobians.converged());
+        doc.put("jacobianDirection", jacobians.direction());
+        Map<String, Object> b = new LinkedHashMap<>();
+        b.put("applicable", bound.applicable());
+        b.put("gammaW", bound.gammaW());
+        b.put("gammaPhi", bound.gammaPhi());
+        b.put("values", bound.values());
+        b.put("reason", bound.reason());
+        doc.put("bound", b);
+        doc.put("singularValues", spectra.get(spectra.size() - 1).singularValues());
+        doc.put("spectra", spectra);
+        doc.put("activity", activity);
+        doc.put("verdict", verdict());
+        return doc;
     }
 }
