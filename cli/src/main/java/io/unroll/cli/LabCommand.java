@@ -62,14 +62,21 @@ public final class LabCommand implements Callable<Integer> {
         CommandSpec spec;
         @Option(names = "--delay", defaultValue = "20", description = "Blanks between the symbols and the marker (default: ${DEFAULT-VALUE}).")
         int delay;
+        @Option(names = "--curriculum", paramLabel = "<kind>", defaultValue = "none",
+                description = "none, or mixed: half of the training sequences at a delay uniform in 1..--delay, the"
+                        + " rest and every held-out one at --delay (default: ${DEFAULT-VALUE}).")
+        String curriculum;
 
         @Override
         public Integer call() throws IOException {
             if (delay < 1 || delay > LongRangeTask.MAX_LENGTH - 20) {
                 throw LabOptions.usage(spec, "--delay is " + delay + ", expected 1 to " + (LongRangeTask.MAX_LENGTH - 20));
             }
+            if (!curriculum.equals("none") && !curriculum.equals("mixed")) {
+                throw LabOptions.usage(spec, "--curriculum is '" + curriculum + "', expected none or mixed");
+            }
             LabOptions.Settings settings = lab.check(spec, COPY_LR, COPY_STEPS);
-            return LabSession.run(spec, common, settings, copy(delay));
+            return LabSession.run(spec, common, settings, LabSession.classes(new CopyTask(delay), curriculum.equals("mixed")));
         }
     }
 
@@ -147,7 +154,7 @@ public final class LabCommand implements Callable<Integer> {
 
     /** The copy task with {@code delay} blanks, as a lab run trains it. */
     static LabSession.LabTask copy(int delay) {
-        return LabSession.classes(new CopyTask(delay));
+        return LabSession.classes(new CopyTask(delay), false);
     }
 
     /** The adding problem of {@code length} steps, as a lab run trains it. */

@@ -56,6 +56,11 @@ final class LabSession implements TrainingRun.Listener {
         /** The task's own settings, the first JSON entries after {@code task}. */
         void settings(Map<String, Object> doc);
 
+        /** The training and held-out data: batch k of {@code seed} for step k, {@code heldOut} held-out sequences. */
+        default BatchSource batches(int batch, long seed, int heldOut) {
+            return TaskModel.batches(task(), batch, seed, heldOut);
+        }
+
         /** The data's last held-out measurement. */
         Measure measure(BatchSource data);
 
@@ -117,7 +122,7 @@ final class LabSession implements TrainingRun.Listener {
         TaskModel m = TaskModel.of(t, pb, RecurrentConfig.of(settings.type, t.inputSize(), options.hidden, options.layers));
         ParamStore params = pb.build();
         settings.initialise(m.model().rnn(), m.head(), rng);
-        this.data = TaskModel.batches(t, options.batch, seed, options.heldOut);
+        this.data = task.batches(options.batch, seed, options.heldOut);
         this.run = TrainingRun.builder().model(m.model(), params).optimizer(settings.newOptimizer())
                 .learningRateSchedule(settings.schedule()).rng(rng).data(data)
                 .clip(options.clip).build();
@@ -262,12 +267,20 @@ final class LabSession implements TrainingRun.Listener {
         out.flush();
     }
 
-    /** The copy task: one-hot symbols in, a class at every step, measured by its recall accuracy. */
-    static LabTask classes(CopyTask copy) {
+    /**
+     * The copy task: one-hot symbols in, a class at every step, measured by its recall accuracy;
+     * with {@code mixedDelays}, trained on the curriculum of {@link CopyTask#fillMixedDelays}.
+     */
+    static LabTask classes(CopyTask copy, boolean mixedDelays) {
         return new LabTask() {
             @Override
             public LongRangeTask task() {
                 return copy;
+            }
+
+            @Override
+            public BatchSource batches(int batch, long seed, int heldOut) {
+                return new TaskBatches(copy, batch, seed, heldOut, mixedDelays);
             }
 
             @Override
@@ -277,7 +290,8 @@ final class LabSession implements TrainingRun.Listener {
 
             @Override
             public String title() {
-                return String.format(Locale.ROOT, "Copy task, delay %d (T = %d)", copy.delay(), copy.steps());
+                return String.format(Locale.ROOT, "Copy task, delay %d (T = %d)%s", copy.delay(), copy.steps(),
+                        mixedDelays ? ", trained on mixed delays" : "");
             }
 
             @Override
@@ -295,6 +309,7 @@ final class LabSession implements TrainingRun.Listener {
             @Override
             public void settings(Map<String, Object> doc) {
                 doc.put("delay", copy.delay());
+                doc.put("curriculum", mixedDelays ? "mixed" : "none");
             }
 
             @Override

@@ -42,6 +42,19 @@ class LabCommandTest {
         assertEquals(23, lab.get("flow").get("samples").get(0).get("hNorms").size(), "over the whole sequence, T = 23");
         assertEquals("lstm", lab.get("cell").asText());
         assertEquals(1.0, lab.get("forgetBias").asDouble(), 0.0);
+        assertEquals("none", lab.get("curriculum").asText());
+    }
+
+    @Test
+    void mixedDelaysTrainOnOtherSequencesAndMeasureOnTheSameHeldOutOnes() throws Exception {
+        JsonNode plain = run(CharModelCommandsTest.concat(SMALL, "--json")).json();
+        JsonNode mixed = run(CharModelCommandsTest.concat(SMALL, "--curriculum", "mixed", "--json")).json();
+        assertEquals("mixed", mixed.get("curriculum").asText());
+        assertEquals(plain.get("baseline").asDouble(), mixed.get("baseline").asDouble(), 0.0);
+        assertTrue(plain.get("evaluations").get(0).get("trainLoss").asDouble() != mixed.get("evaluations").get(0).get("trainLoss")
+                .asDouble(), "the training batches differ");
+        CharModelCommandsTest.Outcome text = run(CharModelCommandsTest.concat(SMALL, "--curriculum", "mixed"));
+        assertTrue(text.out().startsWith("Copy task, delay 3 (T = 23), trained on mixed delays: lstm,"), text.out());
     }
 
     @Test
@@ -76,6 +89,7 @@ class LabCommandTest {
         assertBad("--init pytorch takes none", "lab", "copy", "--scale", "0.1");
         assertBad("--steps is 0, expected a positive number", "lab", "copy", "--steps", "0");
         assertBad("name a task (copy, adding, signal or chars) or grid", "lab");
+        assertBad("--curriculum is 'rising', expected none or mixed", "lab", "copy", "--curriculum", "rising");
     }
 
     private static final String[] ADDING = {"lab", "adding", "--length", "10", "--cell", "gru", "--hidden", "32", "--lr", "0.01",

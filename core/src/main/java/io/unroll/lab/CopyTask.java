@@ -109,6 +109,40 @@ public final class CopyTask implements LongRangeTask {
     @Override
     public void fill(long seed, long index, int batch, float[] inputs, int[] classTargets, float[] realTargets) {
         Tasks.checkFill(this, batch, inputs, classTargets, realTargets);
+        fillSymbols(seed, index, batch, inputs, classTargets);
+    }
+
+    /**
+     * The training sequences of a curriculum over the delay: batch (seed, index) as {@link #fill}
+     * writes it, then every sequence, with probability 1/2, kept at delay D, else shortened to a
+     * delay d uniform in {@code 1..D}: its 10 symbols move to steps {@code D-d .. D-d+9}, behind
+     * {@code D-d} blanks. The marker, the recall steps and the targets stay where they are, so
+     * every sequence still has T steps; a shorter delay only means less to bridge. The coins and
+     * delays are drawn after the symbols from the same seeded stream.
+     */
+    public void fillMixedDelays(long seed, long index, int batch, float[] inputs, int[] classTargets) {
+        Tasks.checkFill(this, batch, inputs, classTargets, null);
+        Rng rng = fillSymbols(seed, index, batch, inputs, classTargets);
+        float[] symbols = new float[COPIED * INPUT_SIZE]; // [10, I]
+        for (int b = 0; b < batch; b++) {
+            int shortened = rng.nextInt(2) == 0 ? delay : 1 + rng.nextInt(delay);
+            int shift = delay - shortened;
+            int in = b * steps * INPUT_SIZE; // x[b, 0, 0]
+            System.arraycopy(inputs, in, symbols, 0, symbols.length);
+            Arrays.fill(inputs, in, in + (shift + COPIED) * INPUT_SIZE, 0f);
+            for (int t = 0; t < shift + COPIED; t++) {
+                inputs[in + t * INPUT_SIZE + BLANK] = 1f;
+            }
+            for (int k = 0; k < COPIED; k++) {
+                int row = in + (shift + k) * INPUT_SIZE;
+                inputs[row + BLANK] = 0f;
+                System.arraycopy(symbols, k * INPUT_SIZE, inputs, row, INPUT_SIZE);
+            }
+        }
+    }
+
+    /** Writes the sequences of batch (seed, index) and returns the stream, positioned after its last symbol. */
+    private Rng fillSymbols(long seed, long index, int batch, float[] inputs, int[] classTargets) {
         Rng rng = Rng.seeded(seed, index);
         Arrays.fill(inputs, 0f);
         Arrays.fill(classTargets, BLANK);
@@ -125,6 +159,7 @@ public final class CopyTask implements LongRangeTask {
                 inputs[in + t * INPUT_SIZE + (t == marker ? MARKER : BLANK)] = 1f;
             }
         }
+        return rng;
     }
 
     /** {@code 10 ln 8 / (D + 20)} nats per step. */

@@ -28,6 +28,7 @@ public final class TaskBatches extends TaskSource {
     private final float[] vectors;      // [B, T, I] scratch of one batch
     private final int[] heldOutInputs;  // [N, T]
     private final int[] heldOutTargets; // [N, T]
+    private final boolean mixedDelays;
     private Evaluation last;
 
     /**
@@ -38,11 +39,28 @@ public final class TaskBatches extends TaskSource {
      *                                  not positive, or the task's inputs are not one-hot
      */
     public TaskBatches(LongRangeTask task, int batch, long seed, int heldOut) {
+        this(task, batch, seed, heldOut, false);
+    }
+
+    /**
+     * The batches of {@link #TaskBatches(LongRangeTask, int, long, int)}, or with
+     * {@code mixedDelays} the copy task's curriculum over the delay: the training batches of
+     * {@link CopyTask#fillMixedDelays}, half of their sequences at a shorter delay; the held-out
+     * sequences keep the full delay, so what is measured is the task itself.
+     *
+     * @throws IllegalArgumentException also if {@code mixedDelays} is asked of a task other than the copy task
+     */
+    public TaskBatches(LongRangeTask task, int batch, long seed, int heldOut, boolean mixedDelays) {
         super(task, batch, seed, heldOut);
         if (task.target() != LongRangeTask.Target.CLASS_EVERY_STEP) {
             throw new IllegalArgumentException("the " + task.name() + " task has a real-valued target at its last step;"
                     + " these batches feed a model that predicts a class at every step (the copy task): use RealTargetBatches");
         }
+        if (mixedDelays && !(task instanceof CopyTask)) {
+            throw new IllegalArgumentException("mixed delays are a curriculum of the copy task, which the " + task.name()
+                    + " task is not");
+        }
+        this.mixedDelays = mixedDelays;
         int steps = task.steps();
         this.vectors = new float[Check.arrayLength("one batch of inputs [batch, steps, input size]", batch, steps,
                 task.inputSize())];
@@ -62,7 +80,11 @@ public final class TaskBatches extends TaskSource {
 
     @Override
     public boolean fillBatch(long step, Batch batch) {
-        task.fill(seed, step, this.batch, vectors, batch.classTargets(), null);
+        if (mixedDelays) {
+            ((CopyTask) task).fillMixedDelays(seed, step, this.batch, vectors, batch.classTargets());
+        } else {
+            task.fill(seed, step, this.batch, vectors, batch.classTargets(), null);
+        }
         ids(vectors, batch.tokens());
         return true;
     }

@@ -2,6 +2,7 @@ package io.unroll.lab;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,6 +16,7 @@ import io.unroll.tensor.Rng;
 import io.unroll.train.Adam;
 import io.unroll.train.Init;
 import io.unroll.train.TrainingRun;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 /** The copy task as a training run's data: the task's own batches as ids, and the held-out measure. */
@@ -38,6 +40,29 @@ class TaskBatchesTest {
         assertArrayEquals(expectedTargets, targets);
         assertEquals(COPY.steps(), batches.sequenceLength());
         assertEquals(1, batches.stepsPerEpoch());
+    }
+
+    @Test
+    void withMixedDelaysTheTrainingBatchesAreTheCurriculumsAndTheHeldOutSequencesTheTasks() {
+        TaskBatches mixed = new TaskBatches(COPY, 40, 11, 4, true);
+        TaskBatches plain = new TaskBatches(COPY, 40, 11, 4);
+        Batch batch = Batch.allocateTokens(40, COPY.steps());
+        mixed.fillBatch(7, batch);
+        float[] vectors = new float[40 * COPY.steps() * COPY.inputSize()];
+        int[] targets = new int[40 * COPY.steps()];
+        COPY.fillMixedDelays(11, 7, 40, vectors, targets);
+        for (int r = 0; r < targets.length; r++) {
+            assertEquals(1f, vectors[r * COPY.inputSize() + batch.tokens()[r]], "row " + r + " is one-hot at its id");
+        }
+        assertArrayEquals(targets, batch.classTargets());
+        Batch plainBatch = Batch.allocateTokens(40, COPY.steps());
+        plain.fillBatch(7, plainBatch);
+        assertFalse(Arrays.equals(plainBatch.tokens(), batch.tokens()), "some of 40 sequences are shortened");
+        ParamStore.Builder pb = ParamStore.builder();
+        SequenceModel model = SequenceModel.oneHot(pb, COPY.inputSize(), RecurrentConfig.of(CellType.GRU, COPY.inputSize(), 6, 1));
+        pb.build();
+        Init.apply(model.rnn(), InitScheme.PYTORCH, Rng.seeded(3, 0));
+        assertEquals(plain.evaluate(model), mixed.evaluate(model), "the held-out sequences are the task's own");
     }
 
     @Test
