@@ -71,6 +71,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
             SampleCommand.class,
             ScoreCommand.class,
             StreamCommand.class,
+            PlaygroundCommand.class,
             BenchCommand.class,
         })
 public final class Main implements Callable<Integer> {

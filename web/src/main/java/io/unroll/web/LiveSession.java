@@ -1,0 +1,275 @@
+package io.unroll.web;
+
+import io.unroll.cell.CellType;
+import io.unroll.flow.FlowHistory;
+import io.unroll.flow.FlowTelemetry;
+import io.unroll.io.Safetensors;
+import io.unroll.lab.LongRangeTask;
+import io.unroll.lab.RealTargetBatches;
+import io.unroll.lab.TaskBatches;
+import io.unroll.lab.TaskModel;
+import io.unroll.layer.RecurrentConfig;
+import io.unroll.tensor.Param;
+import io.unroll.tensor.ParamStore;
+import io.unroll.tensor.Rng;
+import io.unroll.train.Adam;
+import io.unroll.train.BatchSource;
+import io.unroll.train.Init;
+import io.unroll.train.TrainingRun;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One live training session of the playground: a model trained on a long-range task on a thread of
+ * its own, watched by a {@link FlowHistory}, that can be paused, resumed and stopped from any
+ * thread. Every {@link #PUBLISH_EVERY_NANOS} the training thread leaves a snapshot of the run
+ * ({@link #latest()}) for the page: the step, the training loss against the task's baseline, the
+ * last held-out measurement, the gradient reaching every timestep on the newest telemetry sample,
+ * the memory horizon and the verdict.
+ */
+final class LiveSession implements TrainingRun.Listener {
+    /** At most 20 snapshots a second: more than the page needs to look live, few enough to cost nothing. */
+    static final long PUBLISH_EVERY_NANOS = 50_000_000;
+    /** The held-out sequences of a session: fewer than the lab's 1,000, so a measurement stays short. */
+    static final int HELD_OUT = 256;
+    static final int EVAL_EVERY = 100;
+    static final int BATCH = 32;
+
+    enum State { RUNNING, PAUSED, STOPPED, FINISHED, FAILED }
+
+    private final String id;
+    private final TrainRequest request;
+    private final LongRangeTask task;
+    private final BatchSource data;
+    private final TrainingRun run;
+    private final FlowHistory history;
+    private final ParamStore params;
+    private final Thread thread;
+    private final Object lock = new Object();
+    private volatile State state = State.RUNNING;
+    private volatile Map<String, Object> latest;
+    private volatile long version;
+    private volatile String failure;
+    private CompletableFuture<float[]> weightsWanted; // guarded by lock
+    private boolean parked; // guarded by lock: the training thread waits in a pause, between two steps
+    private Map<String, Object> heldOut;
+    private long lastPublished;
+
+    LiveSession(String id, TrainRequest request) {
+        this.id = id;
+        this.request = request;
+        this.task = request.task();
+        Rng rng = Rng.create("default", request.seed());
+        ParamStore.Builder pb = ParamStore.builder();
+        TaskModel m = TaskModel.of(task, pb, RecurrentConfig.of(request.cell(), task.inputSize(), request.hidden(), request.layers()));
+        this.params = pb.build();
+        Init.apply(m.model().rnn(), request.init(), rng);
+        if (request.cell() == CellType.LSTM) {
+            Init.forgetGateBias(m.model().rnn(), 1.0);
+        }
+        m.head().initUniform(rng);
+        this.data = TaskModel.batches(task, BATCH, request.seed(), HELD_OUT);
+        this.run = TrainingRun.builder().model(m.model(), params).optimizer(Adam.adam(request.learningRate())).rng(rng)
+                .data(data).clip(1.0).build();
+        this.history = FlowHistory.watch(run, FlowTelemetry.builder().every(10));
+        this.thread = new Thread(this::train, "playground-training-" + id);
+        this.thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    String id() {
+        return id;
+    }
+
+    State state() {
+        return state;
+    }
+
+    /** The newest snapshot, or a first one before the first step; a new one has a higher {@link #version()}. */
+    Map<String, Object> latest() {
+        Map<String, Object> l = latest;
+        return l != null ? l : snapshot(0, Double.NaN);
+    }
+
+    long version() {
+        return version;
+    }
+
+    void pause() {
+        synchronized (lock) {
+            if (state == State.RUNNING) {
+                state = State.PAUSED;
+                publishState();
+            }
+        }
+    }
+
+    void resume() {
+        synchronized (lock) {
+            if (state == State.PAUSED) {
+                state = State.RUNNING;
+                lock.notifyAll();
+                publishState();
+            }
+        }
+    }
+
+    /** Stops the run at its next step boundary; returns at once. */
+    void stop() {
+        synchronized (lock) {
+            if (state == State.RUNNING || state == State.PAUSED) {
+                state = State.STOPPED;
+                run.requestStop();
+                lock.notifyAll();
+                publishState();
+            }
+        }
+    }
+
+    /** Stops the run and waits for its thread to end. */
+    void close() throws InterruptedException {
+        stop();
+        thread.join();
+    }
+
+    /**
+     * The model's weights as safetensors under PyTorch's {@code state_dict} names (docs/playground.md
+     * has the module they load into), written to {@code file}. The values are copied between two
+     * steps, on the training thread while it runs, so no copy is half of one step and half of the next.
+     *
+     * @throws IOException if the file cannot be written, or the training thread did not answer within 30 s
+     */
+    void writeWeights(Path file) throws IOException {
+        CompletableFuture<float[]> wanted = new CompletableFuture<>();
+        synchronized (lock) {
+            if (thread.isAlive() && !parked) {
+                weightsWanted = wanted;
+            } else {
+                wanted.complete(params.values().clone());
+            }
+        }
+        float[] values;
+        try {
+            values = wanted.get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            throw new IOException("the training thread did not hand over the weights: " + e, e);
+        }
+        Safetensors.Writer w = Safetensors.writer();
+        for (Param p : params.params()) {
+            w.putFloats(p.name(), p.shape(), values, p.offset());
+        }
+        w.metadata("format", "pt");
+        w.metadata("unroll.cell", request.cell().id());
+        w.metadata("unroll.task", task.name());
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        w.write(file);
+    }
+
+    private void train() {
+        try {
+            TrainingRun.Result r = run.run(TrainingRun.Plan.to(request.steps()).validateEvery(EVAL_EVERY).listener(history)
+                    .listener(this).build());
+            if (r.outcome() == TrainingRun.Outcome.DIVERGED) {
+                failure = "training diverged at step " + r.diverged().step() + ": the loss became " + r.diverged().loss()
+                        + "; try a lower learning rate";
+                state = State.FAILED;
+            } else if (state != State.STOPPED) {
+                state = State.FINISHED;
+            }
+        } catch (RuntimeException | IOException e) {
+            failure = "training failed: " + e.getMessage();
+            state = State.FAILED;
+        }
+        publishState();
+    }
+
+    @Override
+    public void onStep(TrainingRun.StepReport r, TrainingRun.Pace pace) {
+        long now = System.nanoTime();
+        if (now - lastPublished >= PUBLISH_EVERY_NANOS) {
+            lastPublished = now;
+            publish(snapshot(r.step(), r.loss()));
+        }
+        synchronized (lock) {
+            if (weightsWanted != null) {
+                weightsWanted.complete(params.values().clone());
+                weightsWanted = null;
+            }
+            parked = true;
+            try {
+                while (state == State.PAUSED) {
+                    lock.wait();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                run.requestStop();
+            } finally {
+                parked = false;
+            }
+        }
+    }
+
+    @Override
+    public void onValidation(TrainingRun.Validation v) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("step", v.step());
+        if (data instanceof TaskBatches copy) {
+            TaskBatches.Evaluation e = copy.lastEvaluation();
+            m.put("loss", e.loss());
+            m.put("accuracy", e.accuracy());
+            m.put("solved", task.solved(e.accuracy()));
+        } else {
+            RealTargetBatches.Evaluation e = ((RealTargetBatches) data).lastEvaluation();
+            m.put("loss", e.loss());
+            m.put("solved", e.solved());
+        }
+        heldOut = m;
+        publish(snapshot(v.step(), v.trainLoss()));
+    }
+
+    private void publishState() {
+        Map<String, Object> l = latest;
+        Map<String, Object> s = new LinkedHashMap<>(l != null ? l : snapshot(0, Double.NaN));
+        s.put("state", state.name().toLowerCase());
+        s.put("error", failure);
+        publish(s);
+    }
+
+    private void publish(Map<String, Object> snapshot) {
+        latest = snapshot;
+        version++;
+    }
+
+    /** What the page shows of the run now; called on the training thread, which owns the history. */
+    private Map<String, Object> snapshot(long step, double loss) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("id", id);
+        s.put("state", state.name().toLowerCase());
+        s.put("task", request.describe());
+        s.put("step", step);
+        s.put("steps", request.steps());
+        s.put("loss", loss);
+        s.put("baseline", task.baseline());
+        s.put("heldOut", heldOut);
+        FlowHistory.Series series = history.series();
+        if (!series.samples().isEmpty()) {
+            FlowHistory.Sample last = series.samples().get(series.samples().size() - 1);
+            s.put("sampleStep", last.step());
+            s.put("gradientNorms", last.hNorms());
+            s.put("horizon", last.horizon()[last.horizon().length - 1]);
+        }
+        s.put("verdict", series.verdict() == null ? null : series.verdict().words());
+        s.put("error", failure);
+        return s;
+    }
+}
