@@ -32,6 +32,8 @@ public final class Playground implements AutoCloseable {
     /** The largest request body taken: the API's bodies are a few fields. */
     static final long MAX_BODY = 16 * 1024;
     private static final String UPLOT = "META-INF/resources/webjars/uplot/";
+    /** Set on a request whose error has been answered, so the 404 page does not answer it again. */
+    private static final String ANSWERED = "unroll.answered";
 
     /** Jackson as {@code unroll --json} writes: non-finite numbers as the strings "NaN", "Infinity", "-Infinity". */
     static final ObjectMapper JSON = JsonMapper.builder()
@@ -91,7 +93,7 @@ public final class Playground implements AutoCloseable {
             config.routes.exception(Exception.class, (e, ctx) -> error(ctx, HttpStatus.INTERNAL_SERVER_ERROR, null,
                     "the server failed: " + e));
             config.routes.error(404, ctx -> {
-                if (ctx.path().startsWith("/api/")) {
+                if (ctx.path().startsWith("/api/") && ctx.attribute(ANSWERED) == null) {
                     error(ctx, HttpStatus.NOT_FOUND, null, ctx.method() + " " + ctx.path() + " is not part of the API (docs/playground.md)");
                 }
             });
@@ -131,6 +133,7 @@ public final class Playground implements AutoCloseable {
         if (field != null) {
             body.put("field", field);
         }
+        ctx.attribute(ANSWERED, Boolean.TRUE);
         ctx.status(status).json(body);
     }
 
