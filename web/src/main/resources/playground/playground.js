@@ -163,22 +163,28 @@ function drawVerdict(f) {
 
 let decayChart = null;
 
-const positive = (a) => a.map((v) => (typeof v === 'number' && v > 0 && Number.isFinite(v) ? v : null));
+/** log10 of every positive, finite value; null (a gap) for the others. */
+const log10s = (a) => a.map((v) => (typeof v === 'number' && v > 0 && Number.isFinite(v) ? Math.log10(v) : null));
 
+/**
+ * The curves as log10 on a linear axis labelled in powers of ten: uPlot's own log scale fails on
+ * ranges of many decades (a vanishing gradient spans 20 or more), this does not.
+ */
 function drawDecay(f) {
   const steps = f.gradientNorms.map((_, t) => t);
-  const data = [steps, positive(f.gradientNorms), positive(f.jacobianNorms)];
+  const data = [steps, log10s(f.gradientNorms), log10s(f.jacobianNorms)];
+  const power = (u, v) => (v == null ? '--' : fmt(10 ** v));
   const series = [{ label: 'step' },
-    { label: '‖dL/dh_t‖', stroke: '#1f77b4', width: 2 },
-    { label: '‖∂s_T-1/∂s_k‖₂', stroke: '#d62728', width: 2 }];
+    { label: '‖dL/dh_t‖', stroke: '#1f77b4', width: 2, value: power },
+    { label: '‖∂s_T-1/∂s_k‖₂', stroke: '#d62728', width: 2, value: power }];
   if (f.bound.applicable) {
-    data.push(positive(f.bound.values));
-    series.push({ label: 'bound (γ_W γ_φ)^(T-1-k)', stroke: '#7f7f7f', dash: [6, 4], width: 1.5 });
+    data.push(log10s(f.bound.values));
+    series.push({ label: 'bound (γ_W γ_φ)^(T-1-k)', stroke: '#7f7f7f', dash: [6, 4], width: 1.5, value: power });
   }
   if (decayChart) decayChart.destroy();
-  decayChart = new uPlot({ width: WIDTH, height: 300, series, scales: { x: { time: false }, y: { distr: 3 } },
-    axes: [{ label: 'step' }, { label: 'norm', size: 70, values: (u, ticks) => ticks.map((v) => (v == null ? '' : v.toExponential(0))) }] },
-  data, $('decay'));
+  decayChart = new uPlot({ width: WIDTH, height: 300, series, scales: { x: { time: false } },
+    axes: [{ label: 'step' }, { label: 'norm (log scale)', size: 70, incrs: [1, 2, 5, 10, 20, 50, 100],
+      values: (u, ticks) => ticks.map((v) => `1e${v}`) }] }, data, $('decay'));
 }
 
 // ------------------------------------------------------------------ the spectrum
@@ -216,8 +222,8 @@ function drawSpectrum(f) {
       el('title', {}, dot).textContent = `${b.gate} block: ${fmt(re)} ${b.eigenvalueImag[i] < 0 ? '-' : '+'} ${fmt(Math.abs(b.eigenvalueImag[i]))}i`;
     });
   });
-  el('text', { x: half + pad, y: 16, 'font-size': 12 }, svg).textContent = 'eigenvalues per gate block: ' + top.blocks.map((b) =>
-    `${b.gate} (radius ${fmt(b.spectralRadius)})`).join(', ') + '; the circle is |λ| = 1';
+  el('text', { x: half + pad, y: 16, 'font-size': 12 }, svg).textContent = 'eigenvalues, spectral radius per block: ' + top.blocks.map((b) =>
+    `${b.gate} ${fmt(b.spectralRadius)}`).join(', ');
 }
 
 // ------------------------------------------------------------------ live training
@@ -228,6 +234,7 @@ let lossChart = null;
 let lossData = [[], [], []];
 let heatRows = [];
 let lastSample = -1;
+let lastHorizon = null; // [steps, at training step]: not every sample measures it
 
 function taskSettings() {
   const task = $('task').value;
@@ -280,6 +287,7 @@ function resetTraining() {
   lossData = [[], [], []];
   heatRows = [];
   lastSample = -1;
+  lastHorizon = null;
   if (lossChart) { lossChart.destroy(); lossChart = null; }
   const c = $('heatmap');
   c.getContext('2d').clearRect(0, 0, c.width, c.height);
@@ -306,7 +314,8 @@ function onUpdate(u) {
     if (heatRows.length > 160) heatRows.shift();
     drawHeatmap();
   }
-  $('training-figures').textContent = (u.horizon !== undefined ? `memory horizon on the newest sample: ${u.horizon < 0 ? 'not measured' : u.horizon + ' steps'}` : '')
+  if (u.horizon >= 0) lastHorizon = [u.horizon, u.sampleStep];
+  $('training-figures').textContent = (lastHorizon ? `memory horizon ${lastHorizon[0]} steps (measured at step ${lastHorizon[1]})` : 'memory horizon not measured yet')
       + (u.verdict ? `; ${u.verdict}` : '');
   if (u.state !== 'running' && u.state !== 'paused') $('pause').disabled = true;
 }
