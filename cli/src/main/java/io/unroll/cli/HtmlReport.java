@@ -252,12 +252,19 @@ final class HtmlReport {
               // axis ticks: powers of ten as 1e-4, other values with up to 4 significant digits
               function tick(v) { return v == null ? '' : v !== 0 && (Math.abs(v) >= 1e4 || Math.abs(v) < 1e-2) ? v.toExponential(0) : String(+v.toPrecision(4)); }
               function fmt(v) { return v == null ? '-' : Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(3) : +v.toPrecision(4); }
+              // A log axis is drawn as log10 of the values on a linear one, ticked at whole powers of ten:
+              // uPlot's own log scale throws on ranges of many decades (a vanishing gradient spans 20).
+              const log10 = v => v != null && v > 0 && isFinite(v) ? Math.log10(v) : null;
               function line(el, d) {
+                const value = d.logY ? (u, v) => fmt(v == null ? null : Math.pow(10, v)) : (u, v) => fmt(v);
                 const series = [{ label: d.xLabel }].concat(d.labels.map((l, i) => ({ label: l, stroke: palette[i % palette.length],
-                  width: 1.5, spanGaps: true, value: (u, v) => fmt(v) })));
+                  width: 1.5, spanGaps: true, value: value })));
+                const columns = d.logY ? [d.columns[0]].concat(d.columns.slice(1).map(c => c.map(log10))) : d.columns;
+                const y = d.logY ? { label: d.yLabel, size: 70, incrs: [1, 2, 5, 10, 20, 50, 100], values: (u, ticks) => ticks.map(v => '1e' + v) }
+                  : { label: d.yLabel, size: 70, values: (u, ticks) => ticks.map(tick) };
                 new uPlot({ width: width(), height: 300, series: series,
-                  scales: { x: { time: false }, y: d.logY ? { distr: 3 } : d.yRange ? { range: d.yRange } : {} },
-                  axes: [{ label: d.xLabel }, { label: d.yLabel, size: 70, values: (u, ticks) => ticks.map(tick) }] }, d.columns, el);
+                  scales: { x: { time: false }, y: d.yRange && !d.logY ? { range: d.yRange } : {} },
+                  axes: [{ label: d.xLabel }, y] }, columns, el);
               }
               // viridis-like: dark blue (small) to yellow (large)
               const stops = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];

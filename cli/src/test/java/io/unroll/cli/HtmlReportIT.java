@@ -97,6 +97,23 @@ class HtmlReportIT {
         }
     }
 
+    /** A gradient that vanishes over 22 orders of magnitude is drawn too, on the same log axes. */
+    @Test
+    void aFlowReportSpanningTwentyDecadesDrawsItsCurves() throws Exception {
+        String[] configuration = {"flow", "--scale", "0.5"};
+        JsonNode flow = run(CharModelCommandsTest.concat(configuration, "--json")).json();
+        assertTrue(flow.get("ratio").asDouble() < 1e-20, "the lesson's vanishing case: " + flow.get("ratio"));
+        Path page = dir.resolve("vanishing.html");
+        assertEquals(0, run(CharModelCommandsTest.concat(configuration, "--report", page.toString())).exitCode());
+        try (Browser browser = Browser.start()) {
+            browser.open(page);
+            assertLoadsNothing(browser);
+            assertChart(browser, "chart0", new Chart("step t", List.of("||dL/dh_t||, layer 0"), List.of(flow.get("gradientNorms")),
+                    true));
+            assertEquals(List.of(), browser.consoleProblems());
+        }
+    }
+
     /**
      * The heat map, drawn by the report's own script: each cell in the colour of its value on the
      * log scale (the smallest dark blue, the largest yellow, a gap light grey), and the value of the
