@@ -58,8 +58,13 @@ public final class Playground implements AutoCloseable {
      * @throws IllegalStateException if the port cannot be bound (in use, or not allowed), saying which
      */
     public static Playground start(String host, int port) {
+        return start(host, port, TrainingSessions.IDLE_MILLIS);
+    }
+
+    /** {@link #start(String, int)} with sessions that end after {@code idleMillis} unwatched. */
+    static Playground start(String host, int port, long idleMillis) {
         Semaphore probes = new Semaphore(Runtime.getRuntime().availableProcessors(), true);
-        TrainingSessions sessions = new TrainingSessions();
+        TrainingSessions sessions = new TrainingSessions(idleMillis);
         String uplot = UPLOT + uplotVersion() + "/dist/";
         Javalin app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;

@@ -48,6 +48,7 @@ final class TrainingSessions implements AutoCloseable {
 
     private final Map<String, Entry> live = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
+    private final long idleMillis;
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "playground-sessions");
         t.setDaemon(true);
@@ -55,6 +56,12 @@ final class TrainingSessions implements AutoCloseable {
     });
 
     TrainingSessions() {
+        this(IDLE_MILLIS);
+    }
+
+    /** @param idleMillis how long a session may go unwatched before it ends */
+    TrainingSessions(long idleMillis) {
+        this.idleMillis = idleMillis;
         scheduler.scheduleWithFixedDelay(this::pushAndReap, PUSH_EVERY_MILLIS, PUSH_EVERY_MILLIS, TimeUnit.MILLISECONDS);
     }
 
@@ -146,20 +153,29 @@ final class TrainingSessions implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends every watcher the newest snapshot it has not had, and ends the sessions nobody watched
+     * for {@code idleMillis}. A stream that fails to take an event is dropped, never the loop: an
+     * exception here would end the scheduler's task for good.
+     */
     private void pushAndReap() {
         long now = System.currentTimeMillis();
         for (Map.Entry<String, Entry> me : live.entrySet()) {
             Entry e = me.getValue();
             long version = e.session().version();
             for (Watcher w : e.watchers()) {
-                if (w.client.terminated()) {
+                try {
+                    if (w.client.terminated()) {
+                        e.watchers().remove(w);
+                    } else if (w.sent != version) {
+                        w.sent = version;
+                        w.client.sendEvent("update", e.session().latest());
+                    }
+                } catch (RuntimeException gone) {
                     e.watchers().remove(w);
-                } else if (w.sent != version) {
-                    w.sent = version;
-                    w.client.sendEvent("update", e.session().latest());
                 }
             }
-            if (e.watchers().isEmpty() && now - e.lastSeen().get() > IDLE_MILLIS) {
+            if (e.watchers().isEmpty() && now - e.lastSeen().get() > idleMillis) {
                 end(me.getKey());
             }
         }
@@ -170,8 +186,12 @@ final class TrainingSessions implements AutoCloseable {
         if (e != null) {
             e.session().stop();
             for (Watcher w : e.watchers()) {
-                w.client.sendEvent("update", e.session().latest());
-                w.client.close();
+                try {
+                    w.client.sendEvent("update", e.session().latest());
+                    w.client.close();
+                } catch (RuntimeException gone) {
+                    // the page went away first; the session is ended all the same
+                }
             }
         }
     }

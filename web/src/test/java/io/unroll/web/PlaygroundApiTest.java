@@ -218,6 +218,32 @@ class PlaygroundApiTest {
         post("/api/train/" + json(again).get("id").asText() + "/stop", "");
     }
 
+    @Test
+    void aSessionNobodyWatchesEndsAfterTheIdleTimeAndOneWithAStreamLivesOn() throws Exception {
+        try (Playground quick = Playground.start("127.0.0.1", 0, 400)) {
+            HttpClient http = HttpClient.newHttpClient();
+            HttpRequest create = HttpRequest.newBuilder(quick.uri().resolve("/api/train"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"task\": \"copy\", \"delay\": 2, \"hidden\": 4}")).build();
+            String unwatched = Playground.JSON.readTree(http.send(create, HttpResponse.BodyHandlers.ofString()).body()).get("id").asText();
+            String watched = Playground.JSON.readTree(http.send(create, HttpResponse.BodyHandlers.ofString()).body()).get("id").asText();
+            HttpResponse<java.io.InputStream> stream = http.send(HttpRequest.newBuilder(quick.uri().resolve("/api/train/" + watched
+                    + "/events")).header("Accept", "text/event-stream").build(), HttpResponse.BodyHandlers.ofInputStream());
+            java.io.BufferedReader events = new java.io.BufferedReader(new java.io.InputStreamReader(stream.body(), StandardCharsets.UTF_8));
+            int updates = 0;
+            long quietUntil = System.nanoTime() + 1_500_000_000L; // the unwatched one untouched for 1.5 s, idle after 0.4 s
+            while (System.nanoTime() < quietUntil) {
+                String line = events.readLine();
+                updates += line != null && line.equals("event: update") ? 1 : 0;
+            }
+            assertEquals(404, http.send(HttpRequest.newBuilder(quick.uri().resolve("/api/train/" + unwatched)).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode(), "the unwatched session ended");
+            assertTrue(updates > 0, "the watched one streamed updates meanwhile");
+            assertEquals(200, http.send(HttpRequest.newBuilder(quick.uri().resolve("/api/train/" + watched)).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode(), "the watched session lives on");
+            stream.body().close();
+        }
+    }
+
     interface Check {
         boolean test(JsonNode s);
     }
