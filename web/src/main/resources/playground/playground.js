@@ -11,7 +11,11 @@ const PALETTE = [[13, 8, 135], [126, 3, 168], [204, 71, 120], [248, 149, 64], [2
 const playground = window.playground = {
   probe: null,        // the last figures drawn
   drawn: 0,           // how many probes have been drawn
-  redrawMillis: [],   // per drawn probe: from the control's change to the end of drawing
+  redrawMillis: [],   // per change: from the control's change to the first picture drawn (all but the Jacobians)
+  fullMillis: [],     // per change: to the picture with the Jacobian norms
+  generation: 0,      // counts the changes of the controls
+  complete: 0,        // the last change whose whole picture is drawn
+  failed: 0,          // the last change the server refused
   updates: [],        // arrival times (ms) of live-training events
   lastUpdate: null,   // the last live-training event
   colour: colour,
@@ -63,28 +67,63 @@ function query() {
 
 let inflight = false;
 let pending = null;
+let full = null;       // the AbortController of the Jacobians' request under way, if any
+let fullTimer = null;  // the wait before asking for them
 
-/** Asks for the figures of the controls' network; a change while a probe runs is sent once it has answered. */
+/**
+ * Asks for the figures of the controls' network in two parts: first everything but the Jacobian
+ * norms, which come in a fraction of the time and are drawn at once; then, once the controls have
+ * been still for a moment, the whole document with the Jacobians. A change while the first part
+ * runs is sent once it has answered; a change drops a request for the second part under way.
+ */
+function changed(changedAt) {
+  playground.generation++;
+  if (full) { full.abort(); full = null; }
+  clearTimeout(fullTimer);
+  probe(changedAt);
+}
+
 async function probe(changedAt) {
   if (inflight) { pending = changedAt; return; }
   inflight = true;
+  const generation = playground.generation;
   const q = query();
   $('download-figures').href = '/api/probe?' + q;
   try {
-    const response = await fetch('/api/probe?' + q);
+    const response = await fetch('/api/probe?' + q + '&jacobians=false');
     const body = await response.json();
     if (!response.ok) {
       showError(body.error + (body.field ? ` (field: ${body.field})` : ''));
+      playground.failed = generation;
     } else {
       showError(null);
       draw(body);
       playground.redrawMillis.push(performance.now() - changedAt);
+      if (pending === null) fullTimer = setTimeout(() => probeJacobians(q, changedAt, generation), 150);
     }
   } catch (e) {
     showError('the server did not answer: ' + e.message);
   } finally {
     inflight = false;
     if (pending !== null) { const at = pending; pending = null; probe(at); }
+  }
+}
+
+/** The whole document, Jacobians included, drawn if no control has changed since it was asked for. */
+async function probeJacobians(q, changedAt, generation) {
+  const controller = full = new AbortController();
+  try {
+    const response = await fetch('/api/probe?' + q, { signal: controller.signal });
+    const body = await response.json();
+    if (response.ok && generation === playground.generation) {
+      draw(body);
+      playground.fullMillis.push(performance.now() - changedAt);
+      playground.complete = generation;
+    }
+  } catch (e) {
+    if (e.name !== 'AbortError') showError('the server did not answer: ' + e.message);
+  } finally {
+    if (full === controller) full = null;
   }
 }
 
@@ -172,15 +211,18 @@ const log10s = (a) => a.map((v) => (typeof v === 'number' && v > 0 && Number.isF
  */
 function drawDecay(f) {
   const steps = f.gradientNorms.map((_, t) => t);
-  const data = [steps, log10s(f.gradientNorms), log10s(f.jacobianNorms)];
   const power = (u, v) => (v == null ? '--' : fmt(10 ** v));
-  const series = [{ label: 'step' },
-    { label: '‖dL/dh_t‖', stroke: '#1f77b4', width: 2, value: power },
-    { label: '‖∂s_T-1/∂s_k‖₂', stroke: '#d62728', width: 2, value: power }];
+  const data = [steps, log10s(f.gradientNorms)];
+  const series = [{ label: 'step' }, { label: '‖dL/dh_t‖', stroke: '#1f77b4', width: 2, value: power }];
+  if (f.jacobianNorms) {
+    data.push(log10s(f.jacobianNorms));
+    series.push({ label: '‖∂s_T-1/∂s_k‖₂', stroke: '#d62728', width: 2, value: power });
+  }
   if (f.bound.applicable) {
     data.push(log10s(f.bound.values));
     series.push({ label: 'bound (γ_W γ_φ)^(T-1-k)', stroke: '#7f7f7f', dash: [6, 4], width: 1.5, value: power });
   }
+  $('decay-status').textContent = f.jacobianNorms ? '' : 'The Jacobian norms are being computed…';
   if (decayChart) decayChart.destroy();
   decayChart = new uPlot({ width: WIDTH, height: 300, series, scales: { x: { time: false } },
     axes: [{ label: 'step' }, { label: 'norm (log scale)', size: 70, incrs: [1, 2, 5, 10, 20, 50, 100],
@@ -357,7 +399,7 @@ for (const id of ['cell', 'length', 'hidden', 'layers', 'init', 'size-kind', 'si
   $(id).addEventListener(id === 'size' ? 'input' : 'change', () => {
     if (id === 'size-kind') sizeKindChanged();
     $('size-value').textContent = Number($('size').value).toFixed(2);
-    probe(performance.now());
+    changed(performance.now());
   });
 }
-probe(performance.now());
+changed(performance.now());

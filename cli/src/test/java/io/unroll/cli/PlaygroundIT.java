@@ -159,17 +159,23 @@ class PlaygroundIT {
         set(browser, "init", "gaussian");
     }
 
-    /** From a control's change to the end of drawing, at T = 100, H = 64 and at T = 500, H = 256 (the tanh RNN), five times each. */
+    /**
+     * From a control's change to the first picture drawn (all but the Jacobian norms) and to the
+     * whole one, at T = 100, H = 64 and at T = 500, H = 256 (the tanh RNN), five times each.
+     */
     private void redrawTimes(Browser browser) throws Exception {
         for (int[] size : new int[][] {{100, 64}, {500, 256}}) {
             set(browser, "length", Integer.toString(size[0]));
             set(browser, "hidden", Integer.toString(size[1]));
-            List<String> times = new ArrayList<>();
+            List<String> first = new ArrayList<>();
+            List<String> whole = new ArrayList<>();
             for (int seed = 1; seed <= 5; seed++) {
                 set(browser, "seed", Integer.toString(seed));
-                times.add(String.format(Locale.ROOT, "%.0f", browser.json("return window.playground.redrawMillis.at(-1);").asDouble()));
+                first.add(String.format(Locale.ROOT, "%.0f", browser.json("return window.playground.redrawMillis.at(-1);").asDouble()));
+                whole.add(String.format(Locale.ROOT, "%.0f", browser.json("return window.playground.fullMillis.at(-1);").asDouble()));
             }
-            figures.add("redraw T=" + size[0] + " H=" + size[1] + " (ms): " + String.join(", ", times));
+            figures.add("redraw T=" + size[0] + " H=" + size[1] + ", all but the Jacobians (ms): " + String.join(", ", first)
+                    + "; with the Jacobians: " + String.join(", ", whole));
         }
     }
 
@@ -224,13 +230,15 @@ class PlaygroundIT {
     /** The page's query of its controls, as a JavaScript expression. */
     private static final String QUERY = "query()";
 
-    /** Sets a control and waits until the page has drawn the probe it asked for (or shown the error). */
+    /**
+     * Sets a control and waits until the page has drawn the whole picture of the new controls, the
+     * Jacobians included, or shown the server's refusal.
+     */
     private static void set(Browser browser, String id, String value) {
-        browser.script("window.__drawn = window.playground.drawn; window.__error = document.getElementById('error').textContent;"
-                + " const e = document.getElementById(arguments[0]); e.value = arguments[1];"
+        browser.script("const e = document.getElementById(arguments[0]); e.value = arguments[1];"
                 + " e.dispatchEvent(new Event(arguments[0] === 'size' ? 'input' : 'change'));", id, value);
-        browser.await("window.playground.drawn > window.__drawn || (document.getElementById('error').textContent !== ''"
-                + " && document.getElementById('error').textContent !== window.__error) ? true : null");
+        browser.await("window.playground.complete === window.playground.generation"
+                + " || window.playground.failed === window.playground.generation ? true : null");
     }
 
     private static JsonNode get(String path) throws Exception {

@@ -33,6 +33,24 @@ class FreshStackTest {
     }
 
     @Test
+    void aProbeWithoutJacobiansHasEveryOtherFigureTheSame() {
+        FreshStack f = new FreshStack(CellType.LSTM, 1, 6, 2, 9, InitScheme.PYTORCH, 1.0, null, 1.0);
+        FreshStack.Drawn d = f.draw(Rng.create("default", 2));
+        java.util.Map<String, Object> full = FlowProbe.of(d.stack(), d.input(), null).document(f.describe("default", 2));
+        java.util.Map<String, Object> quick = FlowProbe.withoutJacobians(d.stack(), d.input(), null).document(f.describe("default", 2));
+        java.util.List<String> jacobianEntries = java.util.List.of("jacobianLayer", "jacobianNorms", "jacobianFrobeniusNorms",
+                "jacobianIterations", "jacobianConverged", "jacobianDirection");
+        java.util.Map<String, Object> rest = new java.util.LinkedHashMap<>(full);
+        rest.keySet().removeAll(jacobianEntries);
+        assertEquals(rest.keySet(), quick.keySet());
+        for (String key : rest.keySet()) {
+            Object a = rest.get(key);
+            Object b = quick.get(key);
+            assertTrue(java.util.Objects.deepEquals(a, b) || String.valueOf(a).equals(String.valueOf(b)), key + ": " + a + " vs " + b);
+        }
+    }
+
+    @Test
     void badSettingsAreRefusedNamingTheField() {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> new FreshStack(CellType.LSTM, 1, 0, 1, 3,
                 InitScheme.GAUSSIAN, 1.0, null, null)).getMessage().startsWith("hidden is 0"));

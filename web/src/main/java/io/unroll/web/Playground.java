@@ -63,7 +63,10 @@ public final class Playground implements AutoCloseable {
 
     /** {@link #start(String, int)} with sessions that end after {@code idleMillis} unwatched. */
     static Playground start(String host, int port, long idleMillis) {
+        // probes with the Jacobians and probes without them wait in separate lines, so a page's quick
+        // first picture never waits behind the long computations of other changes
         Semaphore probes = new Semaphore(Runtime.getRuntime().availableProcessors(), true);
+        Semaphore quickProbes = new Semaphore(Runtime.getRuntime().availableProcessors(), true);
         TrainingSessions sessions = new TrainingSessions(idleMillis);
         String uplot = UPLOT + uplotVersion() + "/dist/";
         Javalin app = Javalin.create(config -> {
@@ -81,11 +84,12 @@ public final class Playground implements AutoCloseable {
             config.routes.get("/vendor/uPlot.LICENSE", ctx -> resource(ctx, UPLOT + uplotVersion() + "/LICENSE", "text/plain"));
             config.routes.get("/api/probe", ctx -> {
                 ProbeRequest request = ProbeRequest.parse(ctx.queryParamMap());
-                probes.acquire();
+                Semaphore line = request.jacobians() ? probes : quickProbes;
+                line.acquire();
                 try {
                     ctx.json(request.answer());
                 } finally {
-                    probes.release();
+                    line.release();
                 }
             });
             config.routes.get("/api/tasks", ctx -> ctx.json(TrainingSessions.tasks()));

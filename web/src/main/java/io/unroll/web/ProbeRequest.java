@@ -16,10 +16,12 @@ import java.util.Set;
  * for the same options. Sizes are capped ({@link #MAX_LENGTH}, {@link #MAX_HIDDEN},
  * {@link #MAX_LAYERS}) so that no request can ask for unbounded work or memory.
  *
- * @param stack the configuration
- * @param seed  the seed of the weights and the input sequence
+ * @param stack     the configuration
+ * @param seed      the seed of the weights and the input sequence
+ * @param jacobians whether to measure the Jacobian norms, which take nearly all of a probe's time
+ *                  ({@code jacobians=false} leaves their entries out and answers in a fraction of it)
  */
-record ProbeRequest(FreshStack stack, long seed) {
+record ProbeRequest(FreshStack stack, long seed, boolean jacobians) {
     static final int MAX_LENGTH = 500;
     static final int MAX_HIDDEN = 256;
     static final int MAX_LAYERS = 3;
@@ -31,7 +33,7 @@ record ProbeRequest(FreshStack stack, long seed) {
     static final String RNG = "default";
 
     private static final Set<String> FIELDS = Set.of("cell", "activation", "length", "hidden", "layers", "init", "scale",
-            "spectral-radius", "forget-bias", "seed");
+            "spectral-radius", "forget-bias", "seed", "jacobians");
 
     /**
      * Reads a configuration from query parameters; every one is optional and takes
@@ -63,14 +65,20 @@ record ProbeRequest(FreshStack stack, long seed) {
         long seed = query.containsKey("seed") ? longValue("seed", text(query, "seed", null)) : DEFAULT_SEED;
         double gain = radius != null ? 1.0 : scale != null ? scale : GradientDecay.defaultScale(init);
         FreshStack stack = parsed(query, "scale", () -> new FreshStack(cell, 1, hidden, layers, length, init, gain, radius, forgetBias));
-        return new ProbeRequest(stack, seed);
+        String jacobians = text(query, "jacobians", "true");
+        if (!jacobians.equals("true") && !jacobians.equals("false")) {
+            throw new BadRequest("jacobians", "jacobians is '" + jacobians + "', expected true or false");
+        }
+        return new ProbeRequest(stack, seed, jacobians.equals("true"));
     }
 
-    /** The figures of this configuration, as {@code unroll flow --json} writes them. */
+    /** The figures of this configuration, as {@code unroll flow --json} writes them (without the Jacobians' entries if so asked). */
     Map<String, Object> answer() {
         Rng rng = Rng.create(RNG, seed);
         FreshStack.Drawn drawn = stack.draw(rng);
-        return FlowProbe.of(drawn.stack(), drawn.input(), null).document(stack.describe(rng.mode(), seed));
+        FlowProbe probe = jacobians ? FlowProbe.of(drawn.stack(), drawn.input(), null)
+                : FlowProbe.withoutJacobians(drawn.stack(), drawn.input(), null);
+        return probe.document(stack.describe(rng.mode(), seed));
     }
 
     private interface Parse<T> {

@@ -67,6 +67,17 @@ class PlaygroundApiTest {
     }
 
     @Test
+    void aProbeWithoutJacobiansIsTheSameDocumentWithoutTheirEntries() throws Exception {
+        JsonNode full = json(get("/api/probe?cell=gru&length=20&hidden=8"));
+        JsonNode quick = json(get("/api/probe?cell=gru&length=20&hidden=8&jacobians=false"));
+        com.fasterxml.jackson.databind.node.ObjectNode rest = full.deepCopy();
+        rest.remove(List.of("jacobianLayer", "jacobianNorms", "jacobianFrobeniusNorms", "jacobianIterations", "jacobianConverged",
+                "jacobianDirection"));
+        assertEquals(rest, quick);
+        assertTrue(full.has("jacobianNorms"));
+    }
+
+    @Test
     void aProbeWithoutParametersIsUnrollFlowsDefault() throws Exception {
         JsonNode figures = json(get("/api/probe"));
         assertEquals("rnn_tanh", figures.get("cell").asText());
@@ -95,6 +106,7 @@ class PlaygroundApiTest {
             {"seed=x", "seed", "seed is 'x', expected a whole number"},
             {"hidden=2&hidden=3", "hidden", "hidden is given 2 times, expected once"},
             {"colour=red", "colour", "colour is not a field of a probe"},
+            {"jacobians=maybe", "jacobians", "jacobians is 'maybe', expected true or false"},
         };
         for (String[] c : cases) {
             HttpResponse<String> r = get("/api/probe?" + c[0]);
