@@ -145,10 +145,18 @@ function draw(figures) {
 // ------------------------------------------------------------------ the unrolled network
 
 function drawUnrolled(f) {
-  const svg = $('unrolled');
-  svg.replaceChildren();
   const rows = f.gradientNormsByLayer; // [L][T], row L-1 the top layer
-  const T = f.length, L = rows.length;
+  drawRows($('unrolled'), rows, rows.map((_, k) => `layer ${k}`), 'scale-probe',
+      `step 0 gets ${fmt(f.ratio)} of the last step's gradient`);
+}
+
+/**
+ * Rows of cells, the last row of {@code rows} on top, each cell coloured by its value on the log
+ * scale of all of them, with the value in its title; then the steps and the colour scale.
+ */
+function drawRows(svg, rows, labels, scaleId, caption) {
+  svg.replaceChildren();
+  const T = rows[0].length, L = rows.length;
   const left = 64, rowHeight = 34, top = 6, width = WIDTH - left - 8;
   const w = width / T, gap = w > 4 ? 1 : 0;
   const [lo, hi] = positiveRange(rows);
@@ -157,12 +165,12 @@ function drawUnrolled(f) {
   svg.setAttribute('height', height);
   for (let k = L - 1; k >= 0; k--) {
     const y = top + (L - 1 - k) * rowHeight;
-    el('text', { x: 0, y: y + rowHeight / 2 + 4, class: 'label', 'font-size': 12 }, svg).textContent = `layer ${k}`;
+    el('text', { x: 0, y: y + rowHeight / 2 + 4, class: 'label', 'font-size': 12 }, svg).textContent = labels[k];
     for (let t = 0; t < T; t++) {
       const v = rows[k][t];
       const r = el('rect', { class: 'cell', x: left + t * w, y, width: Math.max(w - gap, 0.5), height: rowHeight - 6,
         fill: colour(logPosition(v, lo, hi)), 'data-layer': k, 'data-step': t, 'data-value': v }, svg);
-      el('title', {}, r).textContent = `layer ${k}, step ${t}: ‖dL/dh_t‖ = ${fmt(v)}`;
+      el('title', {}, r).textContent = `${labels[k]}, step ${t}: ‖dL/dh_t‖ = ${fmt(v)}`;
     }
   }
   const axisY = top + L * rowHeight + 6;
@@ -170,13 +178,12 @@ function drawUnrolled(f) {
   el('text', { x: left + width, y: axisY, 'font-size': 11, 'text-anchor': 'end' }, svg).textContent = `step ${T - 1}`;
   // the colour scale
   const defs = el('defs', {}, svg);
-  const gradient = el('linearGradient', { id: 'scale' }, defs);
+  const gradient = el('linearGradient', { id: scaleId }, defs);
   PALETTE.forEach((c, i) => el('stop', { offset: i / (PALETTE.length - 1), 'stop-color': `rgb(${c.join(',')})` }, gradient));
   const sy = axisY + 14;
-  el('rect', { x: left, y: sy, width: 240, height: 10, fill: 'url(#scale)' }, svg);
+  el('rect', { x: left, y: sy, width: 240, height: 10, fill: `url(#${scaleId})` }, svg);
   el('text', { x: left - 4, y: sy + 9, 'font-size': 11, 'text-anchor': 'end' }, svg).textContent = fmt(lo);
-  el('text', { x: left + 246, y: sy + 9, 'font-size': 11 }, svg).textContent =
-      `${fmt(hi)}   ‖dL/dh_t‖, log scale; step 0 gets ${fmt(f.ratio)} of the last step's gradient`;
+  el('text', { x: left + 246, y: sy + 9, 'font-size': 11 }, svg).textContent = `${fmt(hi)}   ‖dL/dh_t‖, log scale; ${caption}`;
 }
 
 $('unrolled').addEventListener('mouseover', (e) => {
@@ -333,6 +340,7 @@ function resetTraining() {
   if (lossChart) { lossChart.destroy(); lossChart = null; }
   const c = $('heatmap');
   c.getContext('2d').clearRect(0, 0, c.width, c.height);
+  $('training-unrolled').replaceChildren();
 }
 
 window.addEventListener('pagehide', () => { if (session) navigator.sendBeacon(`/api/train/${session}/stop`); });
@@ -352,6 +360,9 @@ function onUpdate(u) {
   }
   if (u.gradientNorms && u.sampleStep !== lastSample) {
     lastSample = u.sampleStep;
+    const n = u.gradientNorms;
+    drawRows($('training-unrolled'), [n], ['top layer'], 'scale-training',
+        `the gradient reaching every step at training step ${u.sampleStep}; step 0 gets ${fmt(n[0] / n[n.length - 1])} of the last step's`);
     heatRows.push(u.gradientNorms);
     if (heatRows.length > 160) heatRows.shift();
     drawHeatmap();

@@ -15,6 +15,7 @@ import io.unroll.flow.MemoryHorizon;
 import io.unroll.flow.StepGradients;
 import io.unroll.flow.WeightSpectrum;
 import io.unroll.io.Safetensors;
+import io.unroll.io.StateDict;
 import io.unroll.layer.Recurrent;
 import io.unroll.layer.RecurrentConfig;
 import io.unroll.tensor.Param;
@@ -22,6 +23,7 @@ import io.unroll.tensor.Rng;
 import io.unroll.tensor.State;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -65,6 +67,10 @@ public final class FlowCommand implements Callable<Integer> {
     Path model;
     @Option(names = "--text", paramLabel = "FILE", description = "With --model: the input sequence, its first --length characters.")
     Path text;
+    @Option(names = "--weights", paramLabel = "FILE",
+            description = "Probe the recurrent stack of a weights file (safetensors under PyTorch's names, with the metadata"
+                    + " unroll.cell, as the playground's download and --save write it) on inputs ~ N(0,1).")
+    Path weights;
     @Option(names = "--length", description = "Sequence length T (default: 80; with --model, the text's length up to 200).")
     Integer length;
     @Mixin
@@ -94,7 +100,10 @@ public final class FlowCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Subject subject = model != null ? fromCheckpoint() : fresh();
+        if (model != null && weights != null) {
+            throw usage("--model and --weights both name the stack to probe; give one");
+        }
+        Subject subject = model != null ? fromCheckpoint() : weights != null ? fromWeights() : fresh();
         if (save != null) {
             OutputFiles.checkWritable(save, "--save");
         }
@@ -145,6 +154,39 @@ public final class FlowCommand implements Callable<Integer> {
         FreshStack.Drawn drawn = fresh.draw(rng);
         long seed = common.seedOr(7);
         return new Subject(drawn.stack(), drawn.input(), null, fresh.describe(rng.mode(), seed), fresh.title(rng.mode(), seed));
+    }
+
+    /** The stack of a weights file, on a sequence ~ N(0, 1) drawn as a fresh stack's is. */
+    private Subject fromWeights() throws IOException {
+        for (String option : new String[] {"--text", "--cell", "--activation", "--hidden", "--layers", "--input", "--init", "--scale",
+            "--spectral-radius", "--forget-bias"}) {
+            if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
+                throw usage(option + " describes a fresh stack; --weights has its own");
+            }
+        }
+        int t = length == null ? 80 : length;
+        checkRange("--length", t, MAX_LENGTH);
+        Recurrent stack;
+        try {
+            stack = StateDict.recurrentStack(Safetensors.read(weights));
+        } catch (NoSuchFileException e) {
+            throw usage("--weights " + weights + " does not exist");
+        }
+        RecurrentConfig c = stack.config();
+        Rng rng = common.newRng(7);
+        float[] x = new float[t * c.inputSize()]; // [1, T, I]
+        rng.fillGaussian(x, 0, x.length, 1.0);
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("weights", weights.toString());
+        d.put("cell", c.cell().id());
+        d.put("layers", c.layers());
+        d.put("hidden", c.hiddenSize());
+        d.put("input", c.inputSize());
+        d.put("length", t);
+        d.put("rng", rng.mode());
+        d.put("seed", common.seedOr(7));
+        return new Subject(stack, x, null, d, String.format(Locale.ROOT, "%s, %d x %d, input %d, from %s, T=%d, inputs ~ N(0,1), seed %d",
+                c.cell().id(), c.layers(), c.hiddenSize(), c.inputSize(), weights, t, common.seedOr(7)));
     }
 
     private Subject fromCheckpoint() {

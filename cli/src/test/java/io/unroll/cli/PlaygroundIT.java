@@ -200,6 +200,10 @@ class PlaygroundIT {
                 + " const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
                 + " let painted = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) painted++; return painted;");
         assertTrue(heat.asInt() > 0, "the heat map is drawn");
+        JsonNode unrolled = browser.json("const u = window.playground.lastUpdate; const cells = [...document.querySelectorAll("
+                + "'#training-unrolled rect.cell')]; return [cells.length, cells.map(c => Number(c.dataset.value))];");
+        assertEquals(20, unrolled.get(0).asInt(), "the training model unrolled over the task's 20 steps");
+        assertTrue(unrolled.get(1).get(19).asDouble() > 0, "its cells carry the sample's gradient norms: " + unrolled);
         assertTrue(browser.json("return document.querySelectorAll('#loss canvas').length;").asInt() > 0, "the loss chart is drawn");
         assertTrue(browser.script("return document.getElementById('training-status').textContent;").toString()
                 .startsWith("running: step "));

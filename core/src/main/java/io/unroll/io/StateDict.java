@@ -1,5 +1,8 @@
 package io.unroll.io;
 
+import io.unroll.cell.CellType;
+import io.unroll.layer.Recurrent;
+import io.unroll.layer.RecurrentConfig;
 import io.unroll.tensor.Check;
 import io.unroll.tensor.Param;
 import io.unroll.tensor.ParamStore;
@@ -146,5 +149,68 @@ public final class StateDict {
             return String.join(separator, items);
         }
         return String.join(separator, items.subList(0, LISTED)) + separator + "and " + (items.size() - LISTED) + " more";
+    }
+
+    /**
+     * The recurrent stack in a file of weights under PyTorch's names, with or without a module
+     * prefix ({@code rnn.weight_ih_l0} as the playground writes them, {@code weight_ih_l0} as
+     * {@code unroll flow --save} does): the cell from the metadata {@code unroll.cell}, the input
+     * and hidden sizes and the layers from the shapes, the biases if the file has them. Other
+     * tensors in the file (a head, an input sequence) are left alone.
+     *
+     * @throws IllegalArgumentException naming what is missing or does not fit: no {@code unroll.cell},
+     *                                  no {@code weight_ih_l0}, a layer's tensor of another shape, a value that is not finite
+     */
+    public static Recurrent recurrentStack(Safetensors.Contents contents) throws SafetensorsFormatException {
+        String cellId = contents.metadata().get("unroll.cell");
+        if (cellId == null) {
+            throw new IllegalArgumentException(contents.file() + " has no unroll.cell entry in its metadata, so its cell is unknown;"
+                    + " it is written by the playground and by 'unroll flow --save'");
+        }
+        CellType cell = CellType.parse(cellId);
+        String prefix = null;
+        for (String name : contents.names()) {
+            if (name.endsWith("weight_ih_l0")) {
+                prefix = name.substring(0, name.length() - "weight_ih_l0".length());
+            }
+        }
+        if (prefix == null) {
+            throw new IllegalArgumentException(contents.file() + " has no tensor named weight_ih_l0 (with or without a prefix"
+                    + " such as rnn.): it holds no recurrent stack under PyTorch's names");
+        }
+        int[] ih = contents.shape(prefix + "weight_ih_l0");
+        if (ih.length != 2 || ih[0] % cell.gates() != 0) {
+            throw new IllegalArgumentException(contents.file() + ": " + prefix + "weight_ih_l0 has shape " + Arrays.toString(ih)
+                    + ", expected [" + cell.gates() + "·H, I] for a " + cell.id());
+        }
+        int layers = 0;
+        while (contents.has(prefix + "weight_ih_l" + layers)) {
+            layers++;
+        }
+        RecurrentConfig config = RecurrentConfig.of(cell, ih[1], ih[0] / cell.gates(), layers)
+                .withBiases(contents.has(prefix + "bias_ih_l0"), contents.has(prefix + "bias_hh_l0"));
+        ParamStore.Builder pb = ParamStore.builder();
+        Recurrent stack = new Recurrent(pb, prefix, config);
+        ParamStore params = pb.build();
+        List<Param> list = params.params();
+        List<String> mismatched = new ArrayList<>();
+        for (Param p : list) {
+            if (!contents.has(p.name())) {
+                mismatched.add(p.name() + " is missing");
+            } else if (!Arrays.equals(contents.shape(p.name()), p.shape())) {
+                mismatched.add(p.name() + " has shape " + Arrays.toString(contents.shape(p.name())) + ", expected "
+                        + Arrays.toString(p.shape()));
+            }
+        }
+        if (!mismatched.isEmpty()) {
+            throw new IllegalArgumentException(contents.file() + " does not hold a " + cell.id() + " stack of " + layers + " x "
+                    + config.hiddenSize() + " on inputs of " + config.inputSize() + ": " + list(mismatched, "; "));
+        }
+        for (Param p : list) {
+            float[] v = contents.floats(p.name());
+            Check.finite(contents.file() + ": " + p.name(), v);
+            p.set(p.shape(), v);
+        }
+        return stack;
     }
 }
