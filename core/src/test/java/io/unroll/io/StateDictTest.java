@@ -178,4 +178,39 @@ class StateDictTest {
         }
         return out;
     }
+
+    @Test
+    void aRecurrentStackIsReadFromItsTensorsAndTheCellInTheMetadata() throws Exception {
+        ParamStore.Builder pb = ParamStore.builder();
+        Recurrent gru = new Recurrent(pb, "rnn.", RecurrentConfig.of(CellType.GRU, 3, 5, 2));
+        ParamStore params = pb.build();
+        for (int i = 0; i < params.values().length; i++) {
+            params.values()[i] = (float) Math.sin(i);
+        }
+        Safetensors.Writer w = Safetensors.writer();
+        for (Param p : params.params()) {
+            w.putFloats(p.name(), p.shape(), p.data(), p.offset());
+        }
+        w.putFloats("head.weight", new int[] {2, 5}, new float[10]);
+        Path file = dir.resolve("gru.safetensors");
+        w.metadata("unroll.cell", "gru").write(file);
+        Recurrent read = StateDict.recurrentStack(Safetensors.read(file));
+        assertEquals(RecurrentConfig.of(CellType.GRU, 3, 5, 2), read.config());
+        assertArrayEquals(gru.cell(1).weightHh().copyValues(), read.cell(1).weightHh().copyValues());
+        assertArrayEquals(gru.cell(0).biasHh().copyValues(), read.cell(0).biasHh().copyValues());
+
+        Path anonymous = dir.resolve("anonymous.safetensors");
+        Safetensors.writer().putFloats("rnn.weight_ih_l0", new int[] {15, 3}, new float[45]).write(anonymous);
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> StateDict.recurrentStack(Safetensors.read(anonymous)))
+                .getMessage().contains("has no unroll.cell entry in its metadata"));
+        Path headless = dir.resolve("headless.safetensors");
+        Safetensors.writer().putFloats("head.weight", new int[] {2, 5}, new float[10]).metadata("unroll.cell", "gru").write(headless);
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> StateDict.recurrentStack(Safetensors.read(headless)))
+                .getMessage().contains("has no tensor named weight_ih_l0"));
+        Path wrong = dir.resolve("wrong.safetensors");
+        Safetensors.writer().putFloats("weight_ih_l0", new int[] {15, 3}, new float[45])
+                .putFloats("weight_hh_l0", new int[] {15, 4}, new float[60]).metadata("unroll.cell", "gru").write(wrong);
+        String m = assertThrows(IllegalArgumentException.class, () -> StateDict.recurrentStack(Safetensors.read(wrong))).getMessage();
+        assertTrue(m.contains("weight_hh_l0 has shape [15, 4], expected [15, 5]") && m.contains("bias") == false, m);
+    }
 }
