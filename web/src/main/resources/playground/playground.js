@@ -362,7 +362,7 @@ function onUpdate(u) {
     lastSample = u.sampleStep;
     const n = u.gradientNorms;
     drawRows($('training-unrolled'), [n], ['top layer'], 'scale-training',
-        `the gradient reaching every step at training step ${u.sampleStep}; step 0 gets ${fmt(n[0] / n[n.length - 1])} of the last step's`);
+        `training step ${u.sampleStep}: step 0 gets ${fmt(n[0] / n[n.length - 1])} of the last step's`);
     heatRows.push(u.gradientNorms);
     if (heatRows.length > 160) heatRows.shift();
     drawHeatmap();
