@@ -1,9 +1,5 @@
 package io.unroll.web;
 
-import com.fasterxml.jackson.core.json.JsonWriteFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
@@ -34,12 +30,6 @@ public final class Playground implements AutoCloseable {
     private static final String UPLOT = "META-INF/resources/webjars/uplot/";
     /** Set on a request whose error has been answered, so the 404 page does not answer it again. */
     private static final String ANSWERED = "unroll.answered";
-
-    /** Jackson as {@code unroll --json} writes: non-finite numbers as the strings "NaN", "Infinity", "-Infinity". */
-    static final ObjectMapper JSON = JsonMapper.builder()
-            .enable(JsonWriteFeature.WRITE_NAN_AS_STRINGS)
-            .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
-            .build();
 
     private final Javalin app;
     private final TrainingSessions sessions;
@@ -73,7 +63,7 @@ public final class Playground implements AutoCloseable {
             config.startup.showJavalinBanner = false;
             config.startup.showOldJavalinVersionWarning = false;
             config.http.maxRequestSize = MAX_BODY;
-            config.jsonMapper(new JavalinJackson(JSON, false));
+            config.jsonMapper(new JavalinJackson(ApiJson.MAPPER, false));
             config.staticFiles.add(files -> {
                 files.hostedPath = "/";
                 files.directory = "/playground";

@@ -60,7 +60,7 @@ record TrainRequest(String taskName, LongRangeTask task, CellType cell, InitSche
     static TrainRequest parse(String body) {
         JsonNode json;
         try {
-            json = Playground.JSON.readTree(body);
+            json = ApiJson.MAPPER.readTree(body);
         } catch (JsonProcessingException e) {
             throw new BadRequest(null, "the body is not JSON: " + e.getOriginalMessage());
         }

@@ -49,7 +49,7 @@ class PlaygroundApiTest {
     }
 
     static JsonNode json(HttpResponse<String> r) throws IOException {
-        return Playground.JSON.readTree(r.body());
+        return ApiJson.MAPPER.readTree(r.body());
     }
 
     @Test
@@ -59,7 +59,7 @@ class PlaygroundApiTest {
         assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"));
         FreshStack stack = new FreshStack(CellType.GRU, 1, 5, 2, 12, InitScheme.ORTHOGONAL, 0.7, null, null);
         FreshStack.Drawn d = stack.draw(Rng.create("default", 3));
-        JsonNode expected = Playground.JSON.readTree(Playground.JSON.writeValueAsString(
+        JsonNode expected = ApiJson.MAPPER.readTree(ApiJson.MAPPER.writeValueAsString(
                 FlowProbe.of(d.stack(), d.input(), null).document(stack.describe("default", 3))));
         assertEquals(expected, json(r));
         assertEquals(12, json(r).get("gradientNorms").size());
@@ -236,8 +236,8 @@ class PlaygroundApiTest {
             HttpClient http = HttpClient.newHttpClient();
             HttpRequest create = HttpRequest.newBuilder(quick.uri().resolve("/api/train"))
                     .POST(HttpRequest.BodyPublishers.ofString("{\"task\": \"copy\", \"delay\": 2, \"hidden\": 4}")).build();
-            String unwatched = Playground.JSON.readTree(http.send(create, HttpResponse.BodyHandlers.ofString()).body()).get("id").asText();
-            String watched = Playground.JSON.readTree(http.send(create, HttpResponse.BodyHandlers.ofString()).body()).get("id").asText();
+            String unwatched = ApiJson.MAPPER.readTree(http.send(create, HttpResponse.BodyHandlers.ofString()).body()).get("id").asText();
+            String watched = ApiJson.MAPPER.readTree(http.send(create, HttpResponse.BodyHandlers.ofString()).body()).get("id").asText();
             HttpResponse<java.io.InputStream> stream = http.send(HttpRequest.newBuilder(quick.uri().resolve("/api/train/" + watched
                     + "/events")).header("Accept", "text/event-stream").build(), HttpResponse.BodyHandlers.ofInputStream());
             java.io.BufferedReader events = new java.io.BufferedReader(new java.io.InputStreamReader(stream.body(), StandardCharsets.UTF_8));
@@ -278,6 +278,6 @@ class PlaygroundApiTest {
 
     static JsonNode safetensorsHeader(byte[] file) throws IOException {
         long n = ByteBuffer.wrap(file, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
-        return Playground.JSON.readTree(new String(file, 8, (int) n, StandardCharsets.UTF_8));
+        return ApiJson.MAPPER.readTree(new String(file, 8, (int) n, StandardCharsets.UTF_8));
     }
 }
