@@ -123,20 +123,16 @@ public final class CopyTask implements LongRangeTask {
     public void fillMixedDelays(long seed, long index, int batch, float[] inputs, int[] classTargets) {
         Tasks.checkFill(this, batch, inputs, classTargets, null);
         Rng rng = fillSymbols(seed, index, batch, inputs, classTargets);
-        float[] symbols = new float[COPIED * INPUT_SIZE]; // [10, I]
         for (int b = 0; b < batch; b++) {
             int shortened = rng.nextInt(2) == 0 ? delay : 1 + rng.nextInt(delay);
             int shift = delay - shortened;
             int in = b * steps * INPUT_SIZE; // x[b, 0, 0]
-            System.arraycopy(inputs, in, symbols, 0, symbols.length);
-            Arrays.fill(inputs, in, in + (shift + COPIED) * INPUT_SIZE, 0f);
-            for (int t = 0; t < shift + COPIED; t++) {
+            // the 10 symbol rows move to steps shift .. shift+9 (over blanks; arraycopy allows the overlap),
+            // and steps 0 .. shift-1 become blanks
+            System.arraycopy(inputs, in, inputs, in + shift * INPUT_SIZE, COPIED * INPUT_SIZE);
+            Arrays.fill(inputs, in, in + shift * INPUT_SIZE, 0f);
+            for (int t = 0; t < shift; t++) {
                 inputs[in + t * INPUT_SIZE + BLANK] = 1f;
-            }
-            for (int k = 0; k < COPIED; k++) {
-                int row = in + (shift + k) * INPUT_SIZE;
-                inputs[row + BLANK] = 0f;
-                System.arraycopy(symbols, k * INPUT_SIZE, inputs, row, INPUT_SIZE);
             }
         }
     }
