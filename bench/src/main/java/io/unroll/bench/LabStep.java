@@ -54,10 +54,6 @@ import java.util.function.Function;
 public final class LabStep {
     /** Clipping threshold of the lab command, and so of the step. */
     public static final double MAX_NORM = 1.0;
-    /** Adam's learning rate in the lab command for a task with a class at every step (the copy task). */
-    public static final double CLASS_LEARNING_RATE = 3e-3;
-    /** Adam's learning rate in the lab command for a task with a real target at the last step (adding, delayed signal). */
-    public static final double REAL_LEARNING_RATE = 1e-3;
 
     private final LongRangeTask task;
     private final CellType cell;
@@ -98,7 +94,7 @@ public final class LabStep {
         Rng rng = Rng.seeded(seed);
         Init.apply(setup.model().rnn(), InitScheme.PYTORCH, rng);
         setup.head().initUniform(rng);
-        this.run = TrainingRun.builder().model(setup.model(), params).optimizer(Adam.adam(setup.learningRate())).rng(rng)
+        this.run = TrainingRun.builder().model(setup.model(), params).optimizer(Adam.adam(TaskModel.learningRate(task))).rng(rng)
                 .data(new Cycled()).clip(MAX_NORM).build();
     }
 
@@ -126,9 +122,9 @@ public final class LabStep {
         return setup.model();
     }
 
-    /** Adam's learning rate: {@link #CLASS_LEARNING_RATE} or {@link #REAL_LEARNING_RATE}, by the task's target. */
+    /** Adam's learning rate: the lab's for the task's target ({@link TaskModel#learningRate}). */
     public double learningRate() {
-        return setup.learningRate();
+        return TaskModel.learningRate(task);
     }
 
     /**
@@ -136,7 +132,7 @@ public final class LabStep {
      * at the last step -> mean squared error -> BPTT -> clip 1.0 -> Adam lr 0.001}.
      */
     public String description() {
-        return setup.description() + String.format(Locale.ROOT, " -> BPTT -> clip %.1f -> Adam lr %s", MAX_NORM, setup.learningRate());
+        return setup.description() + String.format(Locale.ROOT, " -> BPTT -> clip %.1f -> Adam lr %s", MAX_NORM, learningRate());
     }
 
     /** N, the fixed batches cycled. */
@@ -220,21 +216,21 @@ public final class LabStep {
 
     /**
      * What the task's kind of target fixes, as in the lab command: the model and its head
-     * ({@link TaskModel}), the generator of its batches, Adam's rate, and the words for the step
-     * up to the loss.
+     * ({@link TaskModel}), the generator of its batches, and the words for the step up to the loss.
      */
-    private record Setup(TaskModel net, BatchSource generator, double learningRate, String description) {
+    private record Setup(TaskModel net, BatchSource generator, String description) {
         static Setup of(LongRangeTask task, RecurrentConfig config, ParamStore.Builder params, int batch, long seed) {
             int in = task.inputSize();
             TaskModel net = TaskModel.of(task, params, config);
             BatchSource generator = TaskModel.batches(task, batch, seed, 1);
-            return switch (task.target()) {
-                case CLASS_EVERY_STEP -> new Setup(net, generator, CLASS_LEARNING_RATE, String.format(Locale.ROOT,
-                        "one-hot ids [B, T, %d] -> 1 layer of H -> head to %d classes over all B*T rows -> cross-entropy", in, in));
-                case REAL_AT_LAST_STEP -> new Setup(net, generator, REAL_LEARNING_RATE, String.format(Locale.ROOT,
+            String description = switch (task.target()) {
+                case CLASS_EVERY_STEP -> String.format(Locale.ROOT,
+                        "one-hot ids [B, T, %d] -> 1 layer of H -> head to %d classes over all B*T rows -> cross-entropy", in, in);
+                case REAL_AT_LAST_STEP -> String.format(Locale.ROOT,
                         "inputs [B, T, %d] -> 1 layer of H -> head to %d value%s at the last step -> mean squared error", in,
-                        task.outputSize(), task.outputSize() == 1 ? "" : "s"));
+                        task.outputSize(), task.outputSize() == 1 ? "" : "s");
             };
+            return new Setup(net, generator, description);
         }
 
         TrainableModel model() {

@@ -20,6 +20,7 @@ import io.unroll.lab.DelayedSignalTask;
 import io.unroll.lab.LongRangeTask;
 import io.unroll.lab.RealTargetBatches;
 import io.unroll.lab.TaskBatches;
+import io.unroll.lab.TaskModel;
 import io.unroll.layer.Linear;
 import io.unroll.layer.RecurrentConfig;
 import io.unroll.layer.SequenceModel;
@@ -94,12 +95,12 @@ class LabStepTest {
     void theModelIsTheLabCommandsForTheKindOfTarget() {
         LabStep copy = new LabStep(new CopyTask(DELAY), CellType.LSTM, HIDDEN, BATCH, BATCHES, SEED);
         assertTrue(copy.model() instanceof SequenceModel m && m.embedding() == null && m.vocabularySize() == 10, "one-hot over 10");
-        assertEquals(LabStep.CLASS_LEARNING_RATE, copy.learningRate());
+        assertEquals(TaskModel.CLASS_LEARNING_RATE, copy.learningRate());
         assertEquals("one-hot ids [B, T, 10] -> 1 layer of H -> head to 10 classes over all B*T rows -> cross-entropy -> BPTT"
                 + " -> clip 1.0 -> Adam lr 0.003", copy.description());
         LabStep adding = new LabStep(new AddingTask(LENGTH), CellType.LSTM, HIDDEN, BATCH, BATCHES, SEED);
         assertTrue(adding.model() instanceof SequenceRegressor m && m.inputSize() == 2 && m.outputSize() == 1, "I = 2, one output");
-        assertEquals(LabStep.REAL_LEARNING_RATE, adding.learningRate());
+        assertEquals(TaskModel.REAL_LEARNING_RATE, adding.learningRate());
         assertEquals("inputs [B, T, 2] -> 1 layer of H -> head to 1 value at the last step -> mean squared error -> BPTT"
                 + " -> clip 1.0 -> Adam lr 0.001", adding.description());
     }

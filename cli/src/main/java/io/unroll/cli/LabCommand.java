@@ -4,6 +4,7 @@ import io.unroll.lab.AddingTask;
 import io.unroll.lab.CopyTask;
 import io.unroll.lab.DelayedSignalTask;
 import io.unroll.lab.LongRangeTask;
+import io.unroll.lab.TaskModel;
 import java.io.IOException;
 import java.util.Locale;
 import java.util.Map;
@@ -30,10 +31,6 @@ import picocli.CommandLine.Spec;
             "best predictor without memory. The tasks, their baselines and the recipes:",
             "docs/lab.md."})
 public final class LabCommand implements Callable<Integer> {
-    /** The learning rate of the copy task unless --lr is given. */
-    static final double COPY_LR = 0.003;
-    /** The learning rate of the tasks with a real target unless --lr is given: the adding problem's usual Adam rate. */
-    static final double REAL_LR = 0.001;
     /** The most steps of a copy run unless --steps is given. */
     static final long COPY_STEPS = 3000;
     /** The most steps of a run with a real target unless --steps is given: the IRNN solves the adding problem at T = 200 in 7,600. */
@@ -75,7 +72,7 @@ public final class LabCommand implements Callable<Integer> {
             if (!curriculum.equals("none") && !curriculum.equals("mixed")) {
                 throw LabOptions.usage(spec, "--curriculum is '" + curriculum + "', expected none or mixed");
             }
-            LabOptions.Settings settings = lab.check(spec, COPY_LR, COPY_STEPS);
+            LabOptions.Settings settings = lab.check(spec, TaskModel.CLASS_LEARNING_RATE, COPY_STEPS);
             return LabSession.run(spec, common, settings, LabSession.classes(new CopyTask(delay), curriculum.equals("mixed")));
         }
     }
@@ -101,7 +98,7 @@ public final class LabCommand implements Callable<Integer> {
             if (length < 2 || length > LongRangeTask.MAX_LENGTH) {
                 throw LabOptions.usage(spec, "--length is " + length + ", expected 2 to " + LongRangeTask.MAX_LENGTH);
             }
-            LabOptions.Settings settings = lab.check(spec, REAL_LR, REAL_STEPS);
+            LabOptions.Settings settings = lab.check(spec, TaskModel.REAL_LEARNING_RATE, REAL_STEPS);
             return LabSession.run(spec, common, settings, adding(length));
         }
     }
@@ -135,7 +132,7 @@ public final class LabCommand implements Callable<Integer> {
                 throw LabOptions.usage(spec, "--delay is " + delay + ", expected 1 to " + (length - 1)
                         + " (below --length " + length + ": the event comes before the last step)");
             }
-            LabOptions.Settings settings = lab.check(spec, REAL_LR, REAL_STEPS);
+            LabOptions.Settings settings = lab.check(spec, TaskModel.REAL_LEARNING_RATE, REAL_STEPS);
             return LabSession.run(spec, common, settings, signal(length, delay));
         }
     }

@@ -4,6 +4,7 @@ import io.unroll.flow.FlowHistory;
 import io.unroll.flow.FlowTelemetry;
 import io.unroll.flow.Health;
 import io.unroll.lab.LongRangeTask;
+import io.unroll.lab.TaskModel;
 import io.unroll.train.TrainingRun;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -252,7 +253,7 @@ final class LabGrid implements Callable<Integer> {
     }
 
     private double defaultLr() {
-        return task.equals("copy") ? LabCommand.COPY_LR : LabCommand.REAL_LR;
+        return task.equals("copy") ? TaskModel.CLASS_LEARNING_RATE : TaskModel.REAL_LEARNING_RATE;
     }
 
     private LabSession.LabTask labTask(int length) {

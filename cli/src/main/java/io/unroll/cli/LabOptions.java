@@ -4,11 +4,9 @@ import io.unroll.cell.CellType;
 import io.unroll.flow.FlowTelemetry;
 import io.unroll.init.InitScheme;
 import io.unroll.lab.TaskBatches;
-import io.unroll.layer.Linear;
-import io.unroll.layer.Recurrent;
+import io.unroll.lab.TaskModel;
 import io.unroll.tensor.Rng;
 import io.unroll.train.Adam;
-import io.unroll.train.Init;
 import io.unroll.train.LearningRateSchedule;
 import io.unroll.train.Optimizer;
 import io.unroll.train.Sgd;
@@ -154,20 +152,9 @@ final class LabOptions {
             return LabOptions.this;
         }
 
-        /**
-         * The stack by {@code --init} (with {@code --scale}), the LSTM's forget-gate bias, and the
-         * head uniform in {@code ±1/√H} (PyTorch's nn.Linear default), all drawn from {@code rng}.
-         */
-        void initialise(Recurrent rnn, Linear head, Rng rng) {
-            if (scale != null) {
-                Init.apply(rnn, scheme, scale, rng);
-            } else {
-                Init.apply(rnn, scheme, rng);
-            }
-            if (type == CellType.LSTM) {
-                Init.forgetGateBias(rnn, forgetBias);
-            }
-            head.initUniform(rng);
+        /** The model by {@code --init} (with {@code --scale}) and {@code --forget-bias}, as the lab initialises one. */
+        void initialise(TaskModel model, Rng rng) {
+            model.initialise(scheme, scale, forgetBias, rng);
         }
 
         /**

@@ -121,7 +121,7 @@ final class LabSession implements TrainingRun.Listener {
         LongRangeTask t = task.task();
         TaskModel m = TaskModel.of(t, pb, RecurrentConfig.of(settings.type, t.inputSize(), options.hidden, options.layers));
         ParamStore params = pb.build();
-        settings.initialise(m.model().rnn(), m.head(), rng);
+        settings.initialise(m, rng);
         this.data = task.batches(options.batch, seed, options.heldOut);
         this.run = TrainingRun.builder().model(m.model(), params).optimizer(settings.newOptimizer())
                 .learningRateSchedule(settings.schedule()).rng(rng).data(data)

@@ -1,12 +1,17 @@
 package io.unroll.lab;
 
+import io.unroll.cell.CellType;
+import io.unroll.init.InitScheme;
 import io.unroll.layer.Linear;
+import io.unroll.layer.Recurrent;
 import io.unroll.layer.RecurrentConfig;
 import io.unroll.layer.SequenceModel;
 import io.unroll.layer.SequenceRegressor;
 import io.unroll.layer.TrainableModel;
 import io.unroll.tensor.ParamStore;
+import io.unroll.tensor.Rng;
 import io.unroll.train.BatchSource;
+import io.unroll.train.Init;
 
 /**
  * The model a long-range task's kind of target calls for, with its head, and the batch source
@@ -19,6 +24,19 @@ import io.unroll.train.BatchSource;
  * @param head  its linear head, to initialise
  */
 public record TaskModel(TrainableModel model, Linear head) {
+    /** The lab's Adam learning rate for a class at every step (the copy task). */
+    public static final double CLASS_LEARNING_RATE = 3e-3;
+    /** The lab's Adam learning rate for a real target at the last step: the adding problem's usual rate. */
+    public static final double REAL_LEARNING_RATE = 1e-3;
+
+    /** The lab's Adam learning rate for {@code task}'s kind of target: {@link #CLASS_LEARNING_RATE} or {@link #REAL_LEARNING_RATE}. */
+    public static double learningRate(LongRangeTask task) {
+        return switch (task.target()) {
+            case CLASS_EVERY_STEP -> CLASS_LEARNING_RATE;
+            case REAL_AT_LAST_STEP -> REAL_LEARNING_RATE;
+        };
+    }
+
     /** The model for {@code task} with the recurrent stack {@code config}, its parameters declared on {@code params}. */
     public static TaskModel of(LongRangeTask task, ParamStore.Builder params, RecurrentConfig config) {
         return switch (task.target()) {
@@ -31,6 +49,24 @@ public record TaskModel(TrainableModel model, Linear head) {
                 yield new TaskModel(m, m.head());
             }
         };
+    }
+
+    /**
+     * Initialises the model as the lab does: the stack by {@code scheme} (with σ {@code sigma}, or
+     * the scheme's default when null), an LSTM's forget-gate bias, and the head as PyTorch's
+     * {@code nn.Linear}, all drawn from {@code rng} in that order.
+     */
+    public void initialise(InitScheme scheme, Double sigma, double forgetBias, Rng rng) {
+        Recurrent rnn = model.rnn();
+        if (sigma != null) {
+            Init.apply(rnn, scheme, sigma, rng);
+        } else {
+            Init.apply(rnn, scheme, rng);
+        }
+        if (rnn.config().cell() == CellType.LSTM) {
+            Init.forgetGateBias(rnn, forgetBias);
+        }
+        head.initUniform(rng);
     }
 
     /** The task's batch source: batch k of {@code seed} for step k, {@code heldOut} held-out sequences. */

@@ -1,6 +1,5 @@
 package io.unroll.web;
 
-import io.unroll.cell.CellType;
 import io.unroll.flow.FlowHistory;
 import io.unroll.flow.FlowTelemetry;
 import io.unroll.io.Safetensors;
@@ -14,7 +13,6 @@ import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.Rng;
 import io.unroll.train.Adam;
 import io.unroll.train.BatchSource;
-import io.unroll.train.Init;
 import io.unroll.train.TrainingRun;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -41,6 +39,8 @@ final class LiveSession implements TrainingRun.Listener {
     static final int HELD_OUT = 256;
     static final int EVAL_EVERY = 100;
     static final int BATCH = 32;
+    /** An LSTM's forget-gate bias at the start, as in the lab. */
+    static final double FORGET_BIAS = 1.0;
 
     enum State { RUNNING, PAUSED, STOPPED, FINISHED, FAILED }
 
@@ -70,11 +70,7 @@ final class LiveSession implements TrainingRun.Listener {
         ParamStore.Builder pb = ParamStore.builder();
         TaskModel m = TaskModel.of(task, pb, RecurrentConfig.of(request.cell(), task.inputSize(), request.hidden(), request.layers()));
         this.params = pb.build();
-        Init.apply(m.model().rnn(), request.init(), rng);
-        if (request.cell() == CellType.LSTM) {
-            Init.forgetGateBias(m.model().rnn(), 1.0);
-        }
-        m.head().initUniform(rng);
+        m.initialise(request.init(), null, FORGET_BIAS, rng);
         this.data = TaskModel.batches(task, BATCH, request.seed(), HELD_OUT);
         this.run = TrainingRun.builder().model(m.model(), params).optimizer(Adam.adam(request.learningRate())).rng(rng)
                 .data(data).clip(1.0).build();

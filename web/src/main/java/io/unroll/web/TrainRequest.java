@@ -8,6 +8,7 @@ import io.unroll.lab.AddingTask;
 import io.unroll.lab.CopyTask;
 import io.unroll.lab.DelayedSignalTask;
 import io.unroll.lab.LongRangeTask;
+import io.unroll.lab.TaskModel;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -29,6 +30,10 @@ record TrainRequest(String taskName, LongRangeTask task, CellType cell, InitSche
     static final int MAX_STEPS_PER_SEQUENCE = ProbeRequest.MAX_LENGTH;
     static final long MAX_TRAINING_STEPS = 100_000;
     static final long DEFAULT_TRAINING_STEPS = 20_000;
+    /** The tasks' settings unless the body gives them: the copy task's delay, a length, the delayed signal's delay. */
+    static final int COPY_DELAY = 20;
+    static final int LENGTH = 100;
+    static final int SIGNAL_DELAY = 50;
 
     private static final Set<String> FIELDS = Set.of("task", "cell", "activation", "init", "hidden", "layers", "delay", "length",
             "lr", "steps", "seed");
@@ -36,10 +41,12 @@ record TrainRequest(String taskName, LongRangeTask task, CellType cell, InitSche
     /** The tasks a session trains on, their settings and defaults: what {@code GET /api/tasks} lists. */
     static List<Map<String, Object>> tasks() {
         List<Map<String, Object>> list = new ArrayList<>();
-        list.add(task("copy", "recall 10 symbols of 8 after a delay; cross-entropy per step (nats)", Map.of("delay", 20), 0.003));
-        list.add(task("adding", "add the two marked values of a sequence; squared error", Map.of("length", 100), 0.001));
-        list.add(task("signal", "keep the sign of an event across a noisy series; squared error", Map.of("length", 100, "delay", 50),
-                0.001));
+        list.add(task("copy", "recall 10 symbols of 8 after a delay; cross-entropy per step (nats)", Map.of("delay", COPY_DELAY),
+                TaskModel.CLASS_LEARNING_RATE));
+        list.add(task("adding", "add the two marked values of a sequence; squared error", Map.of("length", LENGTH),
+                TaskModel.REAL_LEARNING_RATE));
+        list.add(task("signal", "keep the sign of an event across a noisy series; squared error",
+                Map.of("length", LENGTH, "delay", SIGNAL_DELAY), TaskModel.REAL_LEARNING_RATE));
         return list;
     }
 
@@ -79,27 +86,22 @@ record TrainRequest(String taskName, LongRangeTask task, CellType cell, InitSche
             throw new BadRequest("task", "task is missing: copy, adding or signal");
         }
         LongRangeTask task;
-        double lr;
         try {
-            switch (name) {
+            task = switch (name) {
                 case "copy" -> {
-                    int delay = whole(json, "delay", 20, MAX_STEPS_PER_SEQUENCE - 20);
                     noField(json, "length", "copy");
-                    task = new CopyTask(delay);
-                    lr = 0.003;
+                    yield new CopyTask(whole(json, "delay", COPY_DELAY, MAX_STEPS_PER_SEQUENCE - 20));
                 }
                 case "adding" -> {
                     noField(json, "delay", "adding");
-                    task = new AddingTask(whole(json, "length", 100, MAX_STEPS_PER_SEQUENCE));
-                    lr = 0.001;
+                    yield new AddingTask(whole(json, "length", LENGTH, MAX_STEPS_PER_SEQUENCE));
                 }
                 case "signal" -> {
-                    int length = whole(json, "length", 100, MAX_STEPS_PER_SEQUENCE);
-                    task = new DelayedSignalTask(length, whole(json, "delay", Math.min(50, length - 1), MAX_STEPS_PER_SEQUENCE));
-                    lr = 0.001;
+                    int length = whole(json, "length", LENGTH, MAX_STEPS_PER_SEQUENCE);
+                    yield new DelayedSignalTask(length, whole(json, "delay", Math.min(SIGNAL_DELAY, length - 1), MAX_STEPS_PER_SEQUENCE));
                 }
                 default -> throw new BadRequest("task", "task is '" + name + "', expected copy, adding or signal");
-            }
+            };
         } catch (BadRequest e) {
             throw e;
         } catch (IllegalArgumentException e) {
@@ -119,7 +121,7 @@ record TrainRequest(String taskName, LongRangeTask task, CellType cell, InitSche
         }
         int hidden = whole(json, "hidden", 64, ProbeRequest.MAX_HIDDEN);
         int layers = whole(json, "layers", 1, ProbeRequest.MAX_LAYERS);
-        double rate = json.has("lr") ? real(json, "lr") : lr;
+        double rate = json.has("lr") ? real(json, "lr") : TaskModel.learningRate(task);
         if (!(rate > 0 && rate <= 1)) {
             throw new BadRequest("lr", "lr is " + rate + ", expected a number in (0, 1]");
         }
