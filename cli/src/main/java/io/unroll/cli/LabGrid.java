@@ -5,6 +5,7 @@ import io.unroll.flow.FlowTelemetry;
 import io.unroll.flow.Health;
 import io.unroll.lab.LongRangeTask;
 import io.unroll.lab.TaskModel;
+import io.unroll.lab.TaskSource;
 import io.unroll.train.TrainingRun;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -296,7 +297,7 @@ final class LabGrid implements Callable<Integer> {
         int[] horizons = series.samples().stream().mapToInt(s -> s.horizon()[s.horizon().length - 1]).filter(h -> h >= 0)
                 .sorted().toArray();
         int horizon = horizons.length == 0 ? -1 : horizons[horizons.length / 2];
-        LabSession.Measure last = f.last();
+        TaskSource.Measure last = f.last();
         List<FlowHistory.Validation> evals = series.validations();
         Health.Verdict verdict = series.verdict();
         TrainingRun.Divergence d = f.result().diverged();

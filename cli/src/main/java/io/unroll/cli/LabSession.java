@@ -5,13 +5,13 @@ import io.unroll.flow.FlowTelemetry;
 import io.unroll.flow.Health;
 import io.unroll.lab.CopyTask;
 import io.unroll.lab.LongRangeTask;
-import io.unroll.lab.RealTargetBatches;
 import io.unroll.lab.TaskModel;
 import io.unroll.lab.TaskBatches;
+import io.unroll.lab.TaskSource;
+import io.unroll.lab.TaskSource.Measure;
 import io.unroll.layer.RecurrentConfig;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.Rng;
-import io.unroll.train.BatchSource;
 import io.unroll.train.TrainingRun;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -31,12 +31,6 @@ import picocli.CommandLine.Model.CommandSpec;
  * for a real target at the last step (the adding problem, the delayed signal).
  */
 final class LabSession implements TrainingRun.Listener {
-    /**
-     * A measurement on the held-out sequences: the loss, the recall accuracy (NaN for a real
-     * target) and whether it solves the task.
-     */
-    record Measure(double loss, double accuracy, boolean solved) {}
-
     /** What makes one task's run: its model, its data, its measure and the words around them. */
     interface LabTask {
         LongRangeTask task();
@@ -57,12 +51,9 @@ final class LabSession implements TrainingRun.Listener {
         void settings(Map<String, Object> doc);
 
         /** The training and held-out data: batch k of {@code seed} for step k, {@code heldOut} held-out sequences. */
-        default BatchSource batches(int batch, long seed, int heldOut) {
+        default TaskSource batches(int batch, long seed, int heldOut) {
             return TaskModel.batches(task(), batch, seed, heldOut);
         }
-
-        /** The data's last held-out measurement. */
-        Measure measure(BatchSource data);
 
         /** A row of the table. */
         String row(long step, Measure m);
@@ -90,7 +81,7 @@ final class LabSession implements TrainingRun.Listener {
     private final LabOptions.Settings settings;
     private final LabTask task;
     private final long seed;
-    private final BatchSource data;
+    private final TaskSource data;
     private final TrainingRun run;
     private final String config;
     private final ProgressBar bar;
@@ -178,7 +169,7 @@ final class LabSession implements TrainingRun.Listener {
             TrainingReport.of(task.title() + ": " + config, history.series(),
                     new TrainingReport.Baseline("memoryless baseline", task.task().baseline())).write(options.report);
         }
-        Measure last = measured.isEmpty() ? null : task.measure(data);
+        Measure last = data.lastMeasure();
         return new Finished(result, last, (System.nanoTime() - start) / 1e9, solvedAt, options.untilSolved && solvedAt >= 0);
     }
 
@@ -202,7 +193,7 @@ final class LabSession implements TrainingRun.Listener {
 
     @Override
     public void onValidation(TrainingRun.Validation v) {
-        Measure m = task.measure(data);
+        Measure m = data.lastMeasure();
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("step", v.step());
         row.put("loss", m.loss());
@@ -279,7 +270,7 @@ final class LabSession implements TrainingRun.Listener {
             }
 
             @Override
-            public BatchSource batches(int batch, long seed, int heldOut) {
+            public TaskSource batches(int batch, long seed, int heldOut) {
                 return new TaskBatches(copy, batch, seed, heldOut, mixedDelays);
             }
 
@@ -310,12 +301,6 @@ final class LabSession implements TrainingRun.Listener {
             public void settings(Map<String, Object> doc) {
                 doc.put("delay", copy.delay());
                 doc.put("curriculum", mixedDelays ? "mixed" : "none");
-            }
-
-            @Override
-            public Measure measure(BatchSource data) {
-                TaskBatches.Evaluation e = ((TaskBatches) data).lastEvaluation();
-                return new Measure(e.loss(), e.accuracy(), copy.solved(e.accuracy()));
             }
 
             @Override
@@ -379,12 +364,6 @@ final class LabSession implements TrainingRun.Listener {
             @Override
             public void settings(Map<String, Object> doc) {
                 doc.putAll(settings);
-            }
-
-            @Override
-            public Measure measure(BatchSource data) {
-                RealTargetBatches.Evaluation e = ((RealTargetBatches) data).lastEvaluation();
-                return new Measure(e.loss(), Double.NaN, e.solved());
             }
 
             @Override

@@ -98,6 +98,12 @@ public final class RealTargetBatches extends TaskSource {
         return last;
     }
 
+    /** {@link #lastEvaluation()}, with no accuracy (NaN): a real target has none. */
+    @Override
+    public Measure lastMeasure() {
+        return last == null ? null : new Measure(last.loss(), Double.NaN, last.solved());
+    }
+
     /**
      * The model on the held-out sequences, in batches of the training batch's size from zero state
      * (the last one filled up with zeros that are not counted): the mean squared error over the N

@@ -126,6 +126,12 @@ public final class TaskBatches extends TaskSource {
         return last;
     }
 
+    /** {@link #lastEvaluation()} with whether its recall accuracy solves the task. */
+    @Override
+    public Measure lastMeasure() {
+        return last == null ? null : new Measure(last.loss(), last.accuracy(), task.solved(last.accuracy()));
+    }
+
     /**
      * The model on the held-out sequences, in batches of the training batch's size from zero state:
      * the mean cross-entropy per step (nats) over every step, and the share of the scored steps

@@ -10,7 +10,6 @@ import io.unroll.layer.SequenceRegressor;
 import io.unroll.layer.TrainableModel;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.Rng;
-import io.unroll.train.BatchSource;
 import io.unroll.train.Init;
 
 /**
@@ -70,7 +69,7 @@ public record TaskModel(TrainableModel model, Linear head) {
     }
 
     /** The task's batch source: batch k of {@code seed} for step k, {@code heldOut} held-out sequences. */
-    public static BatchSource batches(LongRangeTask task, int batch, long seed, int heldOut) {
+    public static TaskSource batches(LongRangeTask task, int batch, long seed, int heldOut) {
         return switch (task.target()) {
             case CLASS_EVERY_STEP -> new TaskBatches(task, batch, seed, heldOut);
             case REAL_AT_LAST_STEP -> new RealTargetBatches(task, batch, seed, heldOut);

@@ -11,7 +11,16 @@ import java.util.Objects;
  * no training batch uses. {@link TaskBatches} feeds the tasks with a class at every step to a token
  * model, {@link RealTargetBatches} those with a real target at the last step to a regressor.
  */
-abstract class TaskSource implements BatchSource {
+public abstract class TaskSource implements BatchSource {
+    /**
+     * A held-out measurement, in the same words for every task.
+     *
+     * @param loss     the task's loss (nats per step for a class at every step, the mean squared error for a real target)
+     * @param accuracy the share of the scored steps predicted right (the copy task's recall), NaN for a real target
+     * @param solved   whether it solves the task
+     */
+    public record Measure(double loss, double accuracy, boolean solved) {}
+
     final LongRangeTask task;
     final int batch;
     final long seed;
@@ -48,6 +57,9 @@ abstract class TaskSource implements BatchSource {
     public final long stepsPerEpoch() {
         return 1;
     }
+
+    /** The last held-out measurement (a validation, or an evaluation called directly), or null before the first. */
+    public abstract Measure lastMeasure();
 
     @Override
     public final boolean hasValidationData() {
