@@ -49,6 +49,7 @@ public final class FlowHistory implements TrainingRun.Listener {
     private double spectrumSeconds;
     private Path lastCheckpoint;
     private Health.Verdict verdict;
+    private Sample newest;
 
     private FlowHistory(TrainingRun run, FlowTelemetry.Builder telemetry) {
         this.telemetry = telemetry.onSample(this::onSample).build();
@@ -114,8 +115,8 @@ public final class FlowHistory implements TrainingRun.Listener {
             gate[k] = l.gate() == null ? Double.NaN : l.gate().mean();
         }
         FlowSample.Layer top = s.layers().get(layers - 1);
-        samples.add(new Sample(s.step(), s.steps(), top.hNorms(), top.lastLossNorms(), horizon, firstToLast, saturation, dead,
-                gate));
+        newest = new Sample(s.step(), s.steps(), top.hNorms(), top.lastLossNorms(), horizon, firstToLast, saturation, dead, gate);
+        samples.add(newest);
         if (spectrumSeconds <= SPECTRUM_SHARE * trainingSeconds) {
             long start = System.nanoTime();
             double[] radius = new double[layers];
@@ -145,6 +146,14 @@ public final class FlowHistory implements TrainingRun.Listener {
             verdicts.add(new VerdictChange(step, conditions, now.words()));
         }
         verdict = now;
+    }
+
+    /**
+     * The newest telemetry sample, or null before the first: what a live view redraws, without
+     * copying the whole {@link #series()} (whose samples are thinned, so its last may be older).
+     */
+    public Sample newestSample() {
+        return newest;
     }
 
     /** Everything recorded so far. */

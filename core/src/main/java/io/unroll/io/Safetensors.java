@@ -960,13 +960,7 @@ public final class Safetensors {
             }
             try {
                 try (FileChannel out = channel) {
-                    ByteBuffer buffer = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-                    buffer.putLong(header.length);
-                    drain(out, buffer.flip());
-                    drain(out, ByteBuffer.wrap(header));
-                    for (Pending p : tensors.values()) {
-                        p.encode(buffer, full -> drain(out, full));
-                    }
+                    encode(header, full -> drain(out, full));
                     out.force(true);
                 }
                 beforeRename.run();
@@ -980,6 +974,27 @@ public final class Safetensors {
                 throw e;
             }
             syncDirectory(directory);
+        }
+
+        /**
+         * The bytes {@link #write} puts in the file, for a file sent rather than stored (a
+         * download); at most 2 GiB, as a Java array holds.
+         */
+        public byte[] toBytes() {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            encode(header(), full -> bytes.write(full.array(), full.arrayOffset() + full.position(), full.remaining()));
+            return bytes.toByteArray();
+        }
+
+        /** The file's bytes to {@code sink} in order: the header's length, the header, every tensor's values. */
+        private <E extends Exception> void encode(byte[] header, ByteSink<E> sink) throws E {
+            ByteBuffer buffer = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+            buffer.putLong(header.length);
+            sink.accept(buffer.flip());
+            sink.accept(ByteBuffer.wrap(header));
+            for (Pending p : tensors.values()) {
+                p.encode(buffer, sink);
+            }
         }
 
         /** The metadata as written: the entries set, then the checksums if asked for. */

@@ -734,4 +734,17 @@ class SafetensorsTest {
                 + "); regenerate it with the scripts in tools/reference/");
         return Path.of(url.toURI());
     }
+
+    @Test
+    void theBytesOfAWriterAreTheFileItWrites() throws Exception {
+        float[] big = new float[40_000]; // more than one 64 KiB buffer of values
+        for (int i = 0; i < big.length; i++) {
+            big[i] = i * 0.5f;
+        }
+        Safetensors.Writer w = Safetensors.writer().putFloats("big", new int[] {200, 200}, big)
+                .putLongs("ids", new int[] {3}, new long[] {1, -2, 3}).metadata("format", "pt");
+        Path file = dir.resolve("bytes.safetensors");
+        w.write(file);
+        assertArrayEquals(Files.readAllBytes(file), w.toBytes());
+    }
 }

@@ -4,19 +4,15 @@ import io.unroll.flow.FlowHistory;
 import io.unroll.flow.FlowTelemetry;
 import io.unroll.io.Safetensors;
 import io.unroll.lab.LongRangeTask;
-import io.unroll.lab.RealTargetBatches;
-import io.unroll.lab.TaskBatches;
 import io.unroll.lab.TaskModel;
+import io.unroll.lab.TaskSource;
 import io.unroll.layer.RecurrentConfig;
 import io.unroll.tensor.Param;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.Rng;
 import io.unroll.train.Adam;
-import io.unroll.train.BatchSource;
 import io.unroll.train.TrainingRun;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -47,7 +43,7 @@ final class LiveSession implements TrainingRun.Listener {
     private final String id;
     private final TrainRequest request;
     private final LongRangeTask task;
-    private final BatchSource data;
+    private final TaskSource data;
     private final TrainingRun run;
     private final FlowHistory history;
     private final ParamStore params;
@@ -75,6 +71,7 @@ final class LiveSession implements TrainingRun.Listener {
         this.run = TrainingRun.builder().model(m.model(), params).optimizer(Adam.adam(request.learningRate())).rng(rng)
                 .data(data).clip(1.0).build();
         this.history = FlowHistory.watch(run, FlowTelemetry.builder().every(10));
+        this.latest = snapshot(0, Double.NaN);
         this.thread = new Thread(this::train, "playground-training-" + id);
         this.thread.setDaemon(true);
     }
@@ -91,10 +88,9 @@ final class LiveSession implements TrainingRun.Listener {
         return state;
     }
 
-    /** The newest snapshot, or a first one before the first step; a new one has a higher {@link #version()}. */
+    /** The newest snapshot (the first is made before training starts); a new one has a higher {@link #version()}. */
     Map<String, Object> latest() {
-        Map<String, Object> l = latest;
-        return l != null ? l : snapshot(0, Double.NaN);
+        return latest;
     }
 
     long version() {
@@ -139,13 +135,13 @@ final class LiveSession implements TrainingRun.Listener {
     }
 
     /**
-     * The model's weights as safetensors under PyTorch's {@code state_dict} names (docs/playground.md
-     * has the module they load into), written to {@code file}. The values are copied between two
-     * steps, on the training thread while it runs, so no copy is half of one step and half of the next.
+     * The model's weights as the bytes of a safetensors file under PyTorch's {@code state_dict} names
+     * (docs/playground.md has the module they load into). The values are copied between two steps,
+     * on the training thread while it runs, so no copy is half of one step and half of the next.
      *
-     * @throws IOException if the file cannot be written, or the training thread did not answer within 30 s
+     * @throws IOException if the training thread did not answer within 30 s
      */
-    void writeWeights(Path file) throws IOException {
+    byte[] weights() throws IOException {
         CompletableFuture<float[]> wanted = new CompletableFuture<>();
         synchronized (lock) {
             if (thread.isAlive() && !parked) {
@@ -167,8 +163,7 @@ final class LiveSession implements TrainingRun.Listener {
         w.metadata("format", "pt");
         w.metadata("unroll.cell", request.cell().id());
         w.metadata("unroll.task", task.name());
-        Files.createDirectories(file.toAbsolutePath().getParent());
-        w.write(file);
+        return w.toBytes();
     }
 
     private void train() {
@@ -217,31 +212,27 @@ final class LiveSession implements TrainingRun.Listener {
 
     @Override
     public void onValidation(TrainingRun.Validation v) {
+        TaskSource.Measure measure = data.lastMeasure();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("step", v.step());
-        if (data instanceof TaskBatches copy) {
-            TaskBatches.Evaluation e = copy.lastEvaluation();
-            m.put("loss", e.loss());
-            m.put("accuracy", e.accuracy());
-            m.put("solved", task.solved(e.accuracy()));
-        } else {
-            RealTargetBatches.Evaluation e = ((RealTargetBatches) data).lastEvaluation();
-            m.put("loss", e.loss());
-            m.put("solved", e.solved());
+        m.put("loss", measure.loss());
+        if (task.target() == LongRangeTask.Target.CLASS_EVERY_STEP) {
+            m.put("accuracy", measure.accuracy());
         }
+        m.put("solved", measure.solved());
         heldOut = m;
         publish(snapshot(v.step(), v.trainLoss()));
     }
 
-    private void publishState() {
-        Map<String, Object> l = latest;
-        Map<String, Object> s = new LinkedHashMap<>(l != null ? l : snapshot(0, Double.NaN));
+    /** The newest snapshot with the state and error of now; from any thread, as it reads no history. */
+    private synchronized void publishState() {
+        Map<String, Object> s = new LinkedHashMap<>(latest);
         s.put("state", state.name().toLowerCase());
         s.put("error", failure);
         publish(s);
     }
 
-    private void publish(Map<String, Object> snapshot) {
+    private synchronized void publish(Map<String, Object> snapshot) {
         latest = snapshot;
         version++;
     }
@@ -257,14 +248,13 @@ final class LiveSession implements TrainingRun.Listener {
         s.put("loss", loss);
         s.put("baseline", task.baseline());
         s.put("heldOut", heldOut);
-        FlowHistory.Series series = history.series();
-        if (!series.samples().isEmpty()) {
-            FlowHistory.Sample last = series.samples().get(series.samples().size() - 1);
-            s.put("sampleStep", last.step());
-            s.put("gradientNorms", last.hNorms());
-            s.put("horizon", last.horizon()[last.horizon().length - 1]);
+        FlowHistory.Sample newest = history.newestSample();
+        if (newest != null) {
+            s.put("sampleStep", newest.step());
+            s.put("gradientNorms", newest.hNorms());
+            s.put("horizon", newest.horizon()[newest.horizon().length - 1]);
         }
-        s.put("verdict", series.verdict() == null ? null : series.verdict().words());
+        s.put("verdict", history.verdict() == null ? null : history.verdict().words());
         s.put("error", failure);
         return s;
     }

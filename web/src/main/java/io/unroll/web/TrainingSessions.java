@@ -4,8 +4,6 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import io.javalin.http.sse.SseClient;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -91,15 +89,9 @@ final class TrainingSessions implements AutoCloseable {
         });
         routes.get("/api/train/{id}/weights", ctx -> {
             Entry e = seen(ctx);
-            Path file = Files.createTempFile("unroll-playground-", ".safetensors");
-            try {
-                e.session().writeWeights(file);
-                ctx.contentType("application/octet-stream")
-                        .header("Content-Disposition", "attachment; filename=\"playground-" + e.session().id() + ".safetensors\"")
-                        .result(Files.readAllBytes(file));
-            } finally {
-                Files.deleteIfExists(file);
-            }
+            ctx.contentType("application/octet-stream")
+                    .header("Content-Disposition", "attachment; filename=\"playground-" + e.session().id() + ".safetensors\"")
+                    .result(e.session().weights());
         });
         routes.sse("/api/train/{id}/events", client -> {
             Entry e = live.get(client.ctx().pathParam("id"));
