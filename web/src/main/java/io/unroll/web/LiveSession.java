@@ -84,10 +84,6 @@ final class LiveSession implements TrainingRun.Listener {
         return id;
     }
 
-    State state() {
-        return state;
-    }
-
     /** The newest snapshot (the first is made before training starts); a new one has a higher {@link #version()}. */
     Map<String, Object> latest() {
         return latest;

@@ -58,7 +58,7 @@ public final class Playground implements AutoCloseable {
         Semaphore probes = new Semaphore(Runtime.getRuntime().availableProcessors(), true);
         Semaphore quickProbes = new Semaphore(Runtime.getRuntime().availableProcessors(), true);
         TrainingSessions sessions = new TrainingSessions(idleMillis);
-        String uplot = UPLOT + uplotVersion() + "/dist/";
+        String uplot = UPLOT + uplotVersion() + "/";
         Javalin app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.startup.showOldJavalinVersionWarning = false;
@@ -69,9 +69,9 @@ public final class Playground implements AutoCloseable {
                 files.directory = "/playground";
                 files.location = Location.CLASSPATH;
             });
-            config.routes.get("/vendor/uPlot.js", ctx -> resource(ctx, uplot + "uPlot.iife.min.js", "text/javascript"));
-            config.routes.get("/vendor/uPlot.css", ctx -> resource(ctx, uplot + "uPlot.min.css", "text/css"));
-            config.routes.get("/vendor/uPlot.LICENSE", ctx -> resource(ctx, UPLOT + uplotVersion() + "/LICENSE", "text/plain"));
+            config.routes.get("/vendor/uPlot.js", ctx -> resource(ctx, uplot + "dist/uPlot.iife.min.js", "text/javascript"));
+            config.routes.get("/vendor/uPlot.css", ctx -> resource(ctx, uplot + "dist/uPlot.min.css", "text/css"));
+            config.routes.get("/vendor/uPlot.LICENSE", ctx -> resource(ctx, uplot + "LICENSE", "text/plain"));
             config.routes.get("/api/probe", ctx -> {
                 ProbeRequest request = ProbeRequest.parse(ctx.queryParamMap());
                 Semaphore line = request.jacobians() ? probes : quickProbes;
@@ -112,11 +112,6 @@ public final class Playground implements AutoCloseable {
     /** The page's address, {@code http://127.0.0.1:8080/}. */
     public URI uri() {
         return uri;
-    }
-
-    /** The port it listens on. */
-    public int port() {
-        return app.port();
     }
 
     /** Ends every training session and stops the server. */
