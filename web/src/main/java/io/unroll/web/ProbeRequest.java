@@ -9,6 +9,7 @@ import io.unroll.tensor.Rng;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * {@code GET /api/probe}: one configuration of a fresh stack, read from query parameters named as
@@ -51,8 +52,8 @@ record ProbeRequest(FreshStack stack, long seed, boolean jacobians) {
                 throw new BadRequest(e.getKey(), e.getKey() + " is given " + e.getValue().size() + " times, expected once");
             }
         }
-        CellType cell = parsed(query, "cell", () -> CellType.parse(text(query, "cell", "rnn"), text(query, "activation", "tanh")));
-        InitScheme init = parsed(query, "init", () -> InitScheme.parse(text(query, "init", "gaussian")));
+        CellType cell = parsed("cell", () -> CellType.parse(text(query, "cell", "rnn"), text(query, "activation", "tanh")));
+        InitScheme init = parsed("init", () -> InitScheme.parse(text(query, "init", "gaussian")));
         int length = whole(query, "length", DEFAULT_LENGTH, MAX_LENGTH);
         int hidden = whole(query, "hidden", DEFAULT_HIDDEN, MAX_HIDDEN);
         int layers = whole(query, "layers", 1, MAX_LAYERS);
@@ -64,7 +65,7 @@ record ProbeRequest(FreshStack stack, long seed, boolean jacobians) {
         }
         long seed = query.containsKey("seed") ? longValue("seed", text(query, "seed", null)) : DEFAULT_SEED;
         double gain = radius != null ? 1.0 : scale != null ? scale : GradientDecay.defaultScale(init);
-        FreshStack stack = parsed(query, "scale", () -> new FreshStack(cell, 1, hidden, layers, length, init, gain, radius, forgetBias));
+        FreshStack stack = parsed("scale", () -> new FreshStack(cell, 1, hidden, layers, length, init, gain, radius, forgetBias));
         String jacobians = text(query, "jacobians", "true");
         if (!jacobians.equals("true") && !jacobians.equals("false")) {
             throw new BadRequest("jacobians", "jacobians is '" + jacobians + "', expected true or false");
@@ -81,15 +82,11 @@ record ProbeRequest(FreshStack stack, long seed, boolean jacobians) {
         return probe.document(stack.describe(rng.mode(), seed));
     }
 
-    private interface Parse<T> {
-        T get();
-    }
-
     /**
      * The library's own check of a value, its message kept and the field named: {@code field}, or
      * the field the message starts with ({@code activation is ...}, {@code forget bias is ...}).
      */
-    private static <T> T parsed(Map<String, List<String>> query, String field, Parse<T> parse) {
+    private static <T> T parsed(String field, Supplier<T> parse) {
         try {
             return parse.get();
         } catch (IllegalArgumentException e) {
