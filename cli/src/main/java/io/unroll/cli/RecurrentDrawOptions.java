@@ -53,11 +53,10 @@ public final class RecurrentDrawOptions {
         if (scale == null) {
             return GradientDecay.defaultScale(scheme());
         }
-        if (!(scale > 0 && scale <= GradientDecay.MAX_SCALE)) {
-            throw new ParameterException(spec.commandLine(), "--scale is " + scale + ", expected a number in (0, "
-                    + (int) GradientDecay.MAX_SCALE + "]: the gain of W_hh (1 keeps a gradient's size on average; "
-                    + (int) GradientDecay.MAX_SCALE + " already saturates or explodes within a few steps)");
+        try {
+            return GradientDecay.checkScale(scale);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--" + e.getMessage());
         }
-        return scale;
     }
 }

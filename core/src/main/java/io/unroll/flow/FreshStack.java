@@ -42,10 +42,8 @@ public record FreshStack(CellType cell, int input, int hidden, int layers, int l
         positive("hidden", hidden);
         positive("layers", layers);
         positive("length", length);
-        if (spectralRadius == null && !(gain > 0 && gain <= GradientDecay.MAX_SCALE)) {
-            throw new IllegalArgumentException("scale is " + gain + ", expected a number in (0, " + (int) GradientDecay.MAX_SCALE
-                    + "]: the gain of W_hh (1 keeps a gradient's size on average; " + (int) GradientDecay.MAX_SCALE
-                    + " already saturates or explodes within a few steps)");
+        if (spectralRadius == null) {
+            GradientDecay.checkScale(gain);
         }
         if (spectralRadius != null && !(spectralRadius > 0 && spectralRadius <= GradientDecay.MAX_SCALE)) {
             throw new IllegalArgumentException("spectral radius is " + spectralRadius + ", expected a number in (0, "

@@ -49,10 +49,8 @@ public final class GradientDecay {
             if (cell == null || init == null) {
                 throw new IllegalArgumentException("cell and init are required");
             }
-            if (!Double.isNaN(scale) && !(scale > 0 && scale <= MAX_SCALE)) {
-                throw new IllegalArgumentException("scale is " + scale + ", expected a number in (0, " + (int) MAX_SCALE
-                        + "]: the gain of W_hh (1 keeps a gradient's size on average; " + (int) MAX_SCALE
-                        + " already saturates or explodes within a few steps)");
+            if (!Double.isNaN(scale)) {
+                checkScale(scale);
             }
         }
 
@@ -65,6 +63,20 @@ public final class GradientDecay {
         public double effectiveScale() {
             return !Double.isNaN(scale) ? scale : defaultScale(init);
         }
+    }
+
+    /**
+     * {@code scale}, if it is a gain of {@code W_hh} the experiments take: in (0, {@value #MAX_SCALE}].
+     *
+     * @throws IllegalArgumentException {@code scale is ..., expected ...}, for NaN too
+     */
+    public static double checkScale(double scale) {
+        if (!(scale > 0 && scale <= MAX_SCALE)) {
+            throw new IllegalArgumentException("scale is " + scale + ", expected a number in (0, " + (int) MAX_SCALE
+                    + "]: the gain of W_hh (1 keeps a gradient's size on average; " + (int) MAX_SCALE
+                    + " already saturates or explodes within a few steps)");
+        }
+        return scale;
     }
 
     /** The gain of W_hh when none is given: 0.9 for gaussian (the lesson's setting), 1 otherwise. */
