@@ -18,7 +18,6 @@ const playground = window.playground = {
   failed: 0,          // the last change the server refused
   updates: [],        // arrival times (ms) of live-training events
   lastUpdate: null,   // the last live-training event
-  colour: colour,
 };
 
 const $ = (id) => document.getElementById(id);
@@ -139,7 +138,6 @@ function draw(figures) {
   drawDecay(figures);
   drawSpectrum(figures);
   playground.drawn++;
-  document.body.dataset.drawn = String(playground.drawn);
 }
 
 // ------------------------------------------------------------------ the unrolled network

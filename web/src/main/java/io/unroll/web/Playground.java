@@ -82,7 +82,7 @@ public final class Playground implements AutoCloseable {
                     line.release();
                 }
             });
-            config.routes.get("/api/tasks", ctx -> ctx.json(TrainingSessions.tasks()));
+            config.routes.get("/api/tasks", ctx -> ctx.json(TrainRequest.tasks()));
             sessions.routes(config.routes);
             config.routes.exception(BadRequest.class, (e, ctx) -> error(ctx, HttpStatus.BAD_REQUEST, e.field(), e.getMessage()));
             config.routes.exception(TrainingSessions.NoSession.class,

@@ -63,11 +63,6 @@ final class TrainingSessions implements AutoCloseable {
         scheduler.scheduleWithFixedDelay(this::pushAndReap, PUSH_EVERY_MILLIS, PUSH_EVERY_MILLIS, TimeUnit.MILLISECONDS);
     }
 
-    /** What {@code GET /api/tasks} lists. */
-    static List<Map<String, Object>> tasks() {
-        return TrainRequest.tasks();
-    }
-
     /** The session routes, under {@code /api/train}. */
     void routes(RoutesConfig routes) {
         routes.post("/api/train", this::create);
