@@ -31,7 +31,7 @@ import picocli.CommandLine.Model.CommandSpec;
  * for a real target at the last step (the adding problem, the delayed signal).
  */
 final class LabSession implements TrainingRun.Listener {
-    /** What makes one task's run: its model, its data, its measure and the words around them. */
+    /** What makes one task's run: its data and the words around its measurements. */
     interface LabTask {
         LongRangeTask task();
 
