@@ -96,8 +96,9 @@ public final class Playground implements AutoCloseable {
                     error(ctx, HttpStatus.NOT_FOUND, null, ctx.method() + " " + ctx.path() + " is not part of the API (docs/playground.md)");
                 }
             });
-            config.routes.error(413, ctx -> error(ctx, HttpStatus.CONTENT_TOO_LARGE, null,
-                    "the request body is larger than " + MAX_BODY + " bytes"));
+            // Jetty refuses an oversized body with 413; the API answers every bad request with a 400
+            config.routes.error(413, ctx -> error(ctx, HttpStatus.BAD_REQUEST, "body",
+                    "the request body is larger than " + MAX_BODY + " bytes; a training request is a few fields"));
         });
         try {
             app.start(host, port);

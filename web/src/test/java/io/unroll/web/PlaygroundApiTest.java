@@ -118,12 +118,14 @@ class PlaygroundApiTest {
     }
 
     @Test
-    void whatIsNotTheApiIsA404AndABodyTooLargeA413() throws Exception {
+    void whatIsNotTheApiIsA404AndABodyTooLargeA400() throws Exception {
         HttpResponse<String> missing = get("/api/nothing");
         assertEquals(404, missing.statusCode());
         assertEquals("GET /api/nothing is not part of the API (docs/playground.md)", json(missing).get("error").asText());
         HttpResponse<String> huge = post("/api/train", "{\"task\": \"" + "x".repeat(100_000) + "\"}");
-        assertEquals(413, huge.statusCode(), huge.body());
+        assertEquals(400, huge.statusCode(), huge.body());
+        assertEquals("body", json(huge).get("field").asText(), huge.body());
+        assertTrue(json(huge).get("error").asText().startsWith("the request body is larger than 16384 bytes"), huge.body());
         HttpResponse<String> page = get("/");
         assertEquals(200, page.statusCode());
         assertTrue(page.body().contains("<title>Unroll playground"), page.body());
