@@ -23,6 +23,10 @@ count, which is passed to torch.set_num_threads.
                  then backward -> clip_grad_norm_(1.0) -> Adam.step(), zero_grad(set_to_none=False)
                  first. The file is parsed here (read_safetensors), with nothing beyond the standard
                  library.
+  probe:         the playground's first picture: nn.RNNCell / nn.LSTMCell / nn.GRUCell (I = 1, no
+                 biases) stepped over one random sequence of T steps keeping every h_t (and c_t)
+                 with retain_grad, backward from 1/sqrt(H) on the last h, the norms, then
+                 torch.linalg.svdvals and eigvals of weight_hh and its gate blocks in float64.
 
 The timing method is io.unroll.bench.Measure's, line for line (see `measure`).
 
@@ -84,7 +88,9 @@ def answer(request):
             return measurement("stream", measure(request["timing"], streaming_work(request)))
         if op == "lab":
             return measurement("lab", measure(request["timing"], lab_work(request)))
-        return json.dumps({"ok": False, "error": "unknown op %r, expected hello, train, stream, lab or quit" % op})
+        if op == "probe":
+            return measurement("probe", measure(request["timing"], probe_work(request)))
+        return json.dumps({"ok": False, "error": "unknown op %r, expected hello, train, stream, lab, probe or quit" % op})
     except Exception as e:
         return json.dumps({"ok": False, "error": "%s: %s" % (type(e).__name__, e)})
 
@@ -285,6 +291,51 @@ def typed_values(tensor, dtype, typecode):
     if sys.byteorder != "little":
         values.byteswap()
     return values
+
+
+def probe_work(r):
+    """The playground's first picture the PyTorch way: a one-layer cell without biases (W_hh gaussian
+    with gain 0.9, W_ih gaussian 0.1) stepped over one sequence with every h_t (and c_t) kept with its
+    gradient, backward from a gradient of 1/sqrt(H) on every unit of the last h, the norm reaching
+    every step, and the singular values and eigenvalues of weight_hh and of each gate block."""
+    import torch
+    import torch.nn as nn
+    torch.manual_seed(int(r.get("seed", 1)))
+    cell, h, t = r["cell"], int(r["hidden"]), int(r["steps"])
+    kinds = {"rnn_tanh": lambda: nn.RNNCell(1, h, bias=False, nonlinearity="tanh"),
+             "rnn_relu": lambda: nn.RNNCell(1, h, bias=False, nonlinearity="relu"),
+             "lstm": lambda: nn.LSTMCell(1, h, bias=False),
+             "gru": lambda: nn.GRUCell(1, h, bias=False)}
+    if cell not in kinds:
+        raise ValueError("unknown cell %r, expected one of %s" % (cell, ", ".join(kinds)))
+    step = kinds[cell]()
+    with torch.no_grad():
+        step.weight_hh.normal_(0, 0.9 / math.sqrt(h))
+        step.weight_ih.normal_(0, 0.1)
+    x = torch.randn(t, 1, 1)
+    lstm = cell == "lstm"
+
+    def work(iterations):
+        for _ in range(iterations):
+            state = (torch.zeros(1, h), torch.zeros(1, h)) if lstm else torch.zeros(1, h)
+            kept = []
+            for k in range(t):
+                state = step(x[k], state)
+                for s in (state if lstm else (state,)):
+                    s.retain_grad()
+                    kept.append(s)
+            last = state[0] if lstm else state
+            last.backward(torch.full((1, h), h ** -0.5))
+            torch.stack([s.grad.norm() for s in kept])
+            w = step.weight_hh.detach().double()
+            blocks = w.split(h)
+            if len(blocks) > 1:
+                torch.linalg.svdvals(w)
+            for block in blocks:
+                torch.linalg.svdvals(block)
+                torch.linalg.eigvals(block)
+            step.zero_grad(set_to_none=True)
+    return work
 
 
 def streaming_work(r):

@@ -20,7 +20,8 @@ import java.util.stream.DoubleStream;
  * training rows, on a one-thread child JVM), so the engines alternate row by row and slow drifts
  * of the machine hit both alike; then what gradient-flow telemetry costs the training step
  * ({@link TelemetryOverhead}); then the lab rows ({@link LabStep}), each lab task for every cell,
- * Unroll and the PyTorch peer training on the same batches. Peers start before anything is
+ * Unroll and the PyTorch peer training on the same batches; then the playground's probes
+ * ({@link ProbeStep}), each cell at each size. Peers start before anything is
  * measured, so a missing Python or PyTorch fails at once.
  *
  * <p>The thread count of this JVM's kernels is whatever {@code unroll.threads} said when the
@@ -52,6 +53,8 @@ public final class Bench {
         default void telemetryRow(TelemetryRow row) {}
 
         default void labRow(LabRow row) {}
+
+        default void probeRow(ProbeRow row) {}
     }
 
     /** Runs the whole configuration. */
@@ -146,10 +149,20 @@ public final class Bench {
                     }
                 }
             }
+            List<ProbeRow> probes = new ArrayList<>();
+            for (BenchConfig.Probe probe : config.probes()) {
+                for (CellType cell : config.cells()) {
+                    listener.stage("probe " + cell.id() + " T=" + probe.length() + " H=" + probe.hidden());
+                    ProbeRow row = probeRow(config, cpu, cell, probe, python == null ? null : python.process());
+                    probes.add(row);
+                    listener.probeRow(row);
+                }
+            }
             long busyRows = training.stream().filter(r -> r.otherCpuShare() > BUSY_SHARE).count()
                     + streaming.stream().filter(r -> r.otherCpuShare() > BUSY_SHARE).count()
                     + telemetry.stream().filter(r -> r.otherCpuShare() > BUSY_SHARE).count()
-                    + lab.stream().filter(r -> r.otherCpuShare() > BUSY_SHARE).count();
+                    + lab.stream().filter(r -> r.otherCpuShare() > BUSY_SHARE).count()
+                    + probes.stream().filter(r -> r.otherCpuShare() > BUSY_SHARE).count();
             DoubleSummaryStatistics roundTrips = DoubleStream.concat(
                             training.stream().mapToDouble(TrainingRow::coreToCoreNs),
                             streaming.stream().mapToDouble(StreamingRow::coreToCoreNs))
@@ -168,7 +181,8 @@ public final class Bench {
                         busyRows, training.size() + streaming.size() + telemetry.size() + lab.size(), 100 * BUSY_SHARE));
             }
             return new BenchReport(machine, config.threads(), python == null ? null : python.info(), peak, config,
-                    closest, farthest, training, streaming, telemetry, lab, Targets.evaluate(training, streaming, telemetry, lab), notes,
+                    closest, farthest, training, streaming, telemetry, lab, probes,
+                    Targets.evaluate(training, streaming, telemetry, lab, probes), notes,
                     loadStart, loadAverage(),
                     CpuMonitor.otherShare(runStart, cpu.snapshot()), (System.nanoTime() - start) / 1e9);
         } finally {
@@ -263,6 +277,23 @@ public final class Bench {
         }
         return new LabRow(cell.id(), task.name(), description, shape.hidden(), b, t, shape.batches(), mine,
                 1e9 / unroll.measurement().medianNanos(), theirs, theirRate, speedup, Targets.labSpeedupTarget(shape.hidden()),
+                CpuMonitor.otherShare(before, cpu.snapshot()));
+    }
+
+    /** Unroll's first and whole picture, then PyTorch's first picture, for one cell and probe. */
+    static ProbeRow probeRow(BenchConfig config, CpuMonitor cpu, CellType cell, BenchConfig.Probe probe, PeerProcess python) {
+        CpuMonitor.Snapshot before = cpu.snapshot();
+        ProbeStep step = new ProbeStep(cell, probe, config.seed());
+        Measurement first = Measure.run(config.trainingTiming(), step::first).measurement();
+        Measurement whole = Measure.run(config.trainingTiming(), step::whole).measurement();
+        Measurement theirs = null;
+        Double speedup = null;
+        if (python != null) {
+            theirs = python.measure(PeerProtocol.Request.probe(cell.id(), probe.hidden(), probe.length(), config.seed(),
+                    config.trainingTiming()));
+            speedup = theirs.medianNanos() / first.medianNanos();
+        }
+        return new ProbeRow(cell.id(), probe.length(), probe.hidden(), probe.budgetMs(), first, whole, theirs, speedup,
                 CpuMonitor.otherShare(before, cpu.snapshot()));
     }
 

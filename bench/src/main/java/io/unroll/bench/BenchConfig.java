@@ -21,6 +21,7 @@ import java.util.List;
  *                         ({@link TelemetryOverhead}), for every cell at the first training shape
  * @param lab              whether to run the lab rows ({@link LabStep}), for every task and cell
  * @param labShape         the lab rows' tasks and sizes
+ * @param probes           the playground's probes to time ({@link ProbeStep}), for every cell; none to skip them
  * @param threads          kernel threads of this JVM (PyTorch gets as many)
  * @param vsPytorch        whether to run the PyTorch peer beside every row
  * @param python           the Python executable for the peer
@@ -33,7 +34,7 @@ import java.util.List;
  */
 public record BenchConfig(List<CellType> cells, List<Shape> trainingShapes, int steps, int classes,
                           List<Integer> streamingHidden, boolean training, boolean streaming, boolean telemetry, boolean lab,
-                          Lab labShape, int threads, boolean vsPytorch, String python, boolean threadScaling, int scalingMinHidden,
+                          Lab labShape, List<Probe> probes, int threads, boolean vsPytorch, String python, boolean threadScaling, int scalingMinHidden,
                           Timing trainingTiming, Timing streamingTiming, double fmaSeconds, long seed) {
 
     /** One row of the training grid. */
@@ -99,6 +100,27 @@ public record BenchConfig(List<CellType> cells, List<Shape> trainingShapes, int 
      */
     public static final Lab LAB = new Lab(20, 100, 100, 50, 128, 64, 8);
 
+    /**
+     * A configuration the playground probes when a control moves ({@link ProbeStep}): a fresh
+     * one-layer stack of H units on one sequence of T steps, and the time the page allows its
+     * redraw, server and drawing together.
+     *
+     * @param length   T
+     * @param hidden   H
+     * @param budgetMs the redraw's time budget in milliseconds
+     */
+    public record Probe(int length, int hidden, double budgetMs) {
+        public Probe {
+            if (length < 2 || hidden < 1 || !(budgetMs > 0)) {
+                throw new IllegalArgumentException("a probe needs T >= 2, H >= 1 and a positive budget, got T=" + length
+                        + " H=" + hidden + " budget " + budgetMs + " ms");
+            }
+        }
+    }
+
+    /** The playground's probes of the full run: its default view (T = 100, H = 64) and its largest (T = 500, H = 256). */
+    public static final List<Probe> PROBES = List.of(new Probe(100, 64, 100), new Probe(500, 256, 500));
+
     /** The cells benchmarked by default. */
     public static final List<CellType> CELLS = List.of(CellType.RNN_TANH, CellType.LSTM, CellType.GRU);
     /** The default training grid (docs/benchmarks.md, What is timed). */
@@ -111,6 +133,7 @@ public record BenchConfig(List<CellType> cells, List<Shape> trainingShapes, int 
         cells = List.copyOf(cells);
         trainingShapes = List.copyOf(trainingShapes);
         streamingHidden = List.copyOf(streamingHidden);
+        probes = List.copyOf(probes);
         java.util.Objects.requireNonNull(labShape, "labShape");
         if (cells.isEmpty()) {
             throw new IllegalArgumentException("no cell to benchmark");
@@ -125,71 +148,74 @@ public record BenchConfig(List<CellType> cells, List<Shape> trainingShapes, int 
         }
     }
 
-    /** The full benchmark: every cell, the five grid rows, four streaming sizes, the telemetry overhead, the lab rows. */
+    /** The full benchmark: every cell, the five grid rows, four streaming sizes, the telemetry overhead, the lab rows, the probes. */
     public static BenchConfig full(int threads) {
-        return new BenchConfig(CELLS, GRID, 100, 64, STREAMING_HIDDEN, true, true, true, true, LAB, threads, false,
+        return new BenchConfig(CELLS, GRID, 100, 64, STREAMING_HIDDEN, true, true, true, true, LAB, PROBES, threads, false,
                 PythonPeer.defaultPython(), true, 256, Timing.training(), Timing.streaming(), 0.25, 1);
     }
 
-    /** A smoke test: the H=64 training row (and its telemetry overhead), two streaming sizes and the lab rows, short timings. */
+    /** A smoke test: the H=64 training row (and its telemetry overhead), two streaming sizes, the lab rows and the small probe, short timings. */
     public static BenchConfig quick(int threads) {
         return new BenchConfig(CELLS, List.of(new Shape(64, 32)), 100, 64, List.of(32, 64), true, true, true, true, LAB,
-                threads, false, PythonPeer.defaultPython(), true, 256, Timing.quickTraining(), Timing.quickStreaming(), 0.05, 1);
+                List.of(PROBES.get(0)), threads, false, PythonPeer.defaultPython(), true, 256, Timing.quickTraining(), Timing.quickStreaming(), 0.05, 1);
     }
 
     public BenchConfig withCells(List<CellType> value) {
-        return new BenchConfig(value, trainingShapes, steps, classes, streamingHidden, training, streaming, telemetry, lab, labShape, threads,
+        return new BenchConfig(value, trainingShapes, steps, classes, streamingHidden, training, streaming, telemetry, lab, labShape, probes, threads,
                 vsPytorch, python, threadScaling, scalingMinHidden, trainingTiming, streamingTiming, fmaSeconds, seed);
     }
 
     public BenchConfig withTrainingShapes(List<Shape> value) {
-        return new BenchConfig(cells, value, steps, classes, streamingHidden, training, streaming, telemetry, lab, labShape, threads,
+        return new BenchConfig(cells, value, steps, classes, streamingHidden, training, streaming, telemetry, lab, labShape, probes, threads,
                 vsPytorch, python, threadScaling, scalingMinHidden, trainingTiming, streamingTiming, fmaSeconds, seed);
     }
 
     public BenchConfig withSteps(int value) {
-        return new BenchConfig(cells, trainingShapes, value, classes, streamingHidden, training, streaming, telemetry, lab, labShape, threads,
+        return new BenchConfig(cells, trainingShapes, value, classes, streamingHidden, training, streaming, telemetry, lab, labShape, probes, threads,
                 vsPytorch, python, threadScaling, scalingMinHidden, trainingTiming, streamingTiming, fmaSeconds, seed);
     }
 
     public BenchConfig withStreamingHidden(List<Integer> value) {
-        return new BenchConfig(cells, trainingShapes, steps, classes, value, training, streaming, telemetry, lab, labShape, threads,
+        return new BenchConfig(cells, trainingShapes, steps, classes, value, training, streaming, telemetry, lab, labShape, probes, threads,
                 vsPytorch, python, threadScaling, scalingMinHidden, trainingTiming, streamingTiming, fmaSeconds, seed);
     }
 
     /**
      * Only the training rows ({@code "training"}), only the streaming rows ({@code "streaming"}),
-     * only the telemetry overhead ({@code "telemetry"}), only the lab rows ({@code "lab"}), or all (null).
+     * only the telemetry overhead ({@code "telemetry"}), only the lab rows ({@code "lab"}), only the
+     * playground's probes ({@code "probe"}), or all (null).
      */
     public BenchConfig withOnly(String only) {
         boolean t = only == null || only.equals("training");
         boolean s = only == null || only.equals("streaming");
         boolean f = only == null || only.equals("telemetry");
         boolean l = only == null || only.equals("lab");
-        if (!t && !s && !f && !l) {
-            throw new IllegalArgumentException("--only takes training, streaming, telemetry or lab, got '" + only + "'");
+        boolean p = only == null || only.equals("probe");
+        if (!t && !s && !f && !l && !p) {
+            throw new IllegalArgumentException("--only takes training, streaming, telemetry, lab or probe, got '" + only + "'");
         }
-        return new BenchConfig(cells, trainingShapes, steps, classes, streamingHidden, t, s, f, l, labShape, threads,
+        return new BenchConfig(cells, trainingShapes, steps, classes, streamingHidden, t, s, f, l, labShape,
+                p ? probes : List.of(), threads,
                 vsPytorch, python, threadScaling, scalingMinHidden, trainingTiming, streamingTiming, fmaSeconds, seed);
     }
 
     public BenchConfig withLab(Lab value) {
         return new BenchConfig(cells, trainingShapes, steps, classes, streamingHidden, training, streaming, telemetry, lab, value,
-                threads, vsPytorch, python, threadScaling, scalingMinHidden, trainingTiming, streamingTiming, fmaSeconds, seed);
+                probes, threads, vsPytorch, python, threadScaling, scalingMinHidden, trainingTiming, streamingTiming, fmaSeconds, seed);
     }
 
     public BenchConfig withPytorch(boolean value, String pythonExecutable) {
-        return new BenchConfig(cells, trainingShapes, steps, classes, streamingHidden, training, streaming, telemetry, lab, labShape, threads,
+        return new BenchConfig(cells, trainingShapes, steps, classes, streamingHidden, training, streaming, telemetry, lab, labShape, probes, threads,
                 value, pythonExecutable, threadScaling, scalingMinHidden, trainingTiming, streamingTiming, fmaSeconds, seed);
     }
 
     public BenchConfig withThreadScaling(boolean value, int minHidden) {
-        return new BenchConfig(cells, trainingShapes, steps, classes, streamingHidden, training, streaming, telemetry, lab, labShape, threads,
+        return new BenchConfig(cells, trainingShapes, steps, classes, streamingHidden, training, streaming, telemetry, lab, labShape, probes, threads,
                 vsPytorch, python, value, minHidden, trainingTiming, streamingTiming, fmaSeconds, seed);
     }
 
     public BenchConfig withTimings(Timing trainingValue, Timing streamingValue) {
-        return new BenchConfig(cells, trainingShapes, steps, classes, streamingHidden, training, streaming, telemetry, lab, labShape, threads,
+        return new BenchConfig(cells, trainingShapes, steps, classes, streamingHidden, training, streaming, telemetry, lab, labShape, probes, threads,
                 vsPytorch, python, threadScaling, scalingMinHidden, trainingValue, streamingValue, fmaSeconds, seed);
     }
 
@@ -199,12 +225,12 @@ public record BenchConfig(List<CellType> cells, List<Shape> trainingShapes, int 
     }
 
     public BenchConfig withFmaSeconds(double value) {
-        return new BenchConfig(cells, trainingShapes, steps, classes, streamingHidden, training, streaming, telemetry, lab, labShape, threads,
+        return new BenchConfig(cells, trainingShapes, steps, classes, streamingHidden, training, streaming, telemetry, lab, labShape, probes, threads,
                 vsPytorch, python, threadScaling, scalingMinHidden, trainingTiming, streamingTiming, value, seed);
     }
 
     public BenchConfig withSeed(long value) {
-        return new BenchConfig(cells, trainingShapes, steps, classes, streamingHidden, training, streaming, telemetry, lab, labShape, threads,
+        return new BenchConfig(cells, trainingShapes, steps, classes, streamingHidden, training, streaming, telemetry, lab, labShape, probes, threads,
                 vsPytorch, python, threadScaling, scalingMinHidden, trainingTiming, streamingTiming, fmaSeconds, value);
     }
 }

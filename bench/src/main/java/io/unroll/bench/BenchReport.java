@@ -18,6 +18,7 @@ import java.util.Map;
  * @param streaming the streaming rows, in the order run
  * @param telemetry what gradient-flow telemetry cost the training step, per cell ({@link TelemetryOverhead})
  * @param lab       the lab rows ({@link LabStep}): a lab task's training step, Unroll beside PyTorch on the same batches
+ * @param probes    the playground's probes ({@link ProbeStep}): the server's time to the first and the whole picture
  * @param targets   the performance targets ({@link Targets}) checked against these figures
  * @param notes     things the reader must know (e.g. a peer not on OpenBLAS, a busy machine)
  * @param loadStart the system's 1-minute load average when the run began (other work competing
@@ -29,5 +30,5 @@ import java.util.Map;
 public record BenchReport(MachineInfo machine, int threads, Map<String, Object> pytorch, FmaPeak fmaPeak,
                           BenchConfig config, double coreToCoreMinNs, double coreToCoreMaxNs,
                           List<TrainingRow> training, List<StreamingRow> streaming, List<TelemetryRow> telemetry,
-                          List<LabRow> lab, List<TargetCheck> targets, List<String> notes, double loadStart, double loadEnd,
+                          List<LabRow> lab, List<ProbeRow> probes, List<TargetCheck> targets, List<String> notes, double loadStart, double loadEnd,
                           double otherCpuShare, double seconds) {}

@@ -37,6 +37,9 @@ public final class BenchText {
         if (!r.lab().isEmpty()) {
             lab(s, r);
         }
+        if (!r.probes().isEmpty()) {
+            probes(s, r);
+        }
         targets(s, r);
         for (String note : r.notes()) {
             s.append("Note: ").append(note).append('\n');
@@ -240,6 +243,32 @@ public final class BenchText {
         s.append(t.render()).append('\n');
     }
 
+    private static void probes(StringBuilder s, BenchReport r) {
+        s.append("Playground: what the server computes when a control moves (docs/playground.md), a fresh one-layer stack\n");
+        s.append("(gaussian init, gain 0.9) on one sequence of T steps: the first picture is every figure but the Jacobian\n");
+        s.append("norms, the whole picture adds them. ms: median (min-max) of the timed runs; budget = the time the page\n");
+        s.append("allows its redraw, server and drawing together");
+        boolean torch = r.probes().stream().anyMatch(row -> row.pytorch() != null);
+        s.append(torch ? "; PyTorch computes the first picture's figures its own way\n(cell stepped with every h_t kept, backward, svdvals and eigvals), speedup = PyTorch ms / Unroll ms\n\n" : "\n\n");
+        Table t = torch
+                ? new Table("cell", "T", "H", "first ms", "whole ms", "budget", "PyTorch first ms", "speedup", "others")
+                : new Table("cell", "T", "H", "first ms", "whole ms", "budget", "others");
+        for (ProbeRow row : r.probes()) {
+            String budget = String.format(Locale.ROOT, "%s ms: %s, %s", num(row.budgetMs()),
+                    row.firstMs() <= row.budgetMs() ? "PASS" : "MISS", row.wholeMs() <= row.budgetMs() ? "PASS" : "MISS");
+            String first = msRange(row.first().stats());
+            String whole = msRange(row.whole().stats());
+            if (torch) {
+                t.addRow(row.cell(), row.length(), row.hidden(), first, whole, budget,
+                        row.pytorch() == null ? "n/a" : msRange(row.pytorch().stats()),
+                        row.speedup() == null ? "n/a" : String.format(Locale.ROOT, "%.2fx", row.speedup()), percent(row.otherCpuShare()));
+            } else {
+                t.addRow(row.cell(), row.length(), row.hidden(), first, whole, budget, percent(row.otherCpuShare()));
+            }
+        }
+        s.append(t.render()).append('\n');
+    }
+
     /** A ratio with its quartiles, e.g. {@code 1.012x (1.004-1.020)}. */
     private static String ratio(Stats st) {
         return String.format(Locale.ROOT, "%.3fx (%.3f-%.3f)", st.median(), st.q1(), st.q3());
@@ -304,6 +333,16 @@ public final class BenchText {
         return line.toString();
     }
 
+    /** A finished probe row in one line, e.g. {@code probe lstm T=500 H=256: first picture 310 ms, whole 4200 ms, PyTorch first 520 ms, 1.68x}. */
+    public static String progress(ProbeRow r) {
+        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "probe %s T=%d H=%d: first picture %s ms, whole %s ms",
+                r.cell(), r.length(), r.hidden(), num(r.firstMs()), num(r.wholeMs())));
+        if (r.pytorch() != null) {
+            line.append(String.format(Locale.ROOT, ", PyTorch first %s ms, %.2fx", num(r.pytorch().medianNanos() / 1e6), r.speedup()));
+        }
+        return line.toString();
+    }
+
     /** A finished streaming row in one line, e.g. {@code streaming lstm H=64: Unroll 950 ns, PyTorch 31200 ns, 32.8x}. */
     public static String progress(StreamingRow r) {
         StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "streaming %s H=%d: Unroll %s ns",
@@ -334,6 +373,11 @@ public final class BenchText {
 
     private static String msRange(TrainingFigures f) {
         return num(f.medianMs()) + " (" + num(f.minMs()) + "-" + num(f.maxMs()) + ")";
+    }
+
+    /** Nanosecond statistics in milliseconds, e.g. {@code 41.2 (39.8-47.0)}. */
+    private static String msRange(Stats st) {
+        return num(st.median() / 1e6) + " (" + num(st.min() / 1e6) + "-" + num(st.max() / 1e6) + ")";
     }
 
     private static String nsRange(Stats st) {

@@ -27,6 +27,8 @@ import java.util.Map;
  * → {"op":"lab","cell":"lstm","hidden":128,"batch":64,"steps":100,"input":2,"outputs":1,"seed":1,"timing":{...},
  *    "data":"/tmp/unroll-lab-....safetensors","target":"real_at_last_step"}
  * ← {"ok":true,"op":"lab","samples":[5.2e6,...],...}
+ * → {"op":"probe","cell":"lstm","hidden":256,"batch":1,"steps":500,"input":1,"seed":1,"timing":{...}}
+ * ← {"ok":true,"op":"probe","samples":[2.4e8,...],...}
  * → {"op":"quit"}
  * ← (the peer exits)
  * </pre>
@@ -86,6 +88,16 @@ public final class PeerProtocol {
                                       Timing timing, String data) {
             return new Request("lab", cell, hidden, batch, steps, input, null, outputs, seed, null, timing, data,
                     REAL_AT_LAST_STEP);
+        }
+
+        /**
+         * The playground's first picture of a fresh one-layer {@code cell} of {@code hidden} units on
+         * one sequence of {@code steps} steps ({@link ProbeStep}), computed the PyTorch way: every
+         * {@code h_t} (and {@code c_t}) kept with its gradient, backward from the last state, the
+         * gradient norms, and the singular values and eigenvalues of {@code weight_hh} and its gate blocks.
+         */
+        public static Request probe(String cell, int hidden, int steps, long seed, Timing timing) {
+            return new Request("probe", cell, hidden, 1, steps, 1, null, null, seed, null, timing, null, null);
         }
 
         public static Request quit() {

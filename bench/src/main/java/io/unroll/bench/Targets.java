@@ -58,7 +58,7 @@ public final class Targets {
 
     /** Every target that the figures of a run can be checked against, in the order of the list in docs/benchmarks.md. */
     public static List<TargetCheck> evaluate(List<TrainingRow> training, List<StreamingRow> streaming,
-                                             List<TelemetryRow> telemetry, List<LabRow> lab) {
+                                             List<TelemetryRow> telemetry, List<LabRow> lab, List<ProbeRow> probes) {
         List<TargetCheck> checks = new ArrayList<>();
         for (TrainingRow r : training) {
             if (r.speedup() != null) {
@@ -113,6 +113,12 @@ public final class Targets {
                 checks.add(TargetCheck.atLeast("lab-vs-pytorch", subject(r), r.speedup(), r.target(), "x"));
             }
         }
+        for (ProbeRow r : probes) {
+            checks.add(TargetCheck.atMost("playground-first-picture", subject(r), r.firstMs(), r.budgetMs(), "ms"));
+        }
+        for (ProbeRow r : probes) {
+            checks.add(TargetCheck.atMost("playground-whole-picture", subject(r), r.wholeMs(), r.budgetMs(), "ms"));
+        }
         return checks;
     }
 
@@ -126,6 +132,10 @@ public final class Targets {
 
     static String subject(LabRow r) {
         return r.cell() + " " + r.task() + " H=" + r.hidden() + " B=" + r.batch();
+    }
+
+    static String subject(ProbeRow r) {
+        return r.cell() + " T=" + r.length() + " H=" + r.hidden();
     }
 
     static String subject(StreamingRow r) {

@@ -49,7 +49,7 @@ class BenchTextTest {
     private static BenchReport report(int threads, List<TrainingRow> training, List<StreamingRow> streaming,
                                       Map<String, Object> pytorch) {
         return new BenchReport(MACHINE, threads, pytorch, PEAK, BenchConfig.full(threads), 70, 340, training, streaming,
-                List.of(), List.of(), Targets.evaluate(training, streaming, List.of(), List.of()), List.of("a note for the reader"),
+                List.of(), List.of(), List.of(), Targets.evaluate(training, streaming, List.of(), List.of(), List.of()), List.of("a note for the reader"),
                 0.5, 1.5, 0.02, 42);
     }
 
@@ -141,7 +141,7 @@ class BenchTextTest {
         TelemetryRow dear = telemetry("gru", new double[] {1.3, 1.4, 1.5}, new double[] {1.03, 1.04, 1.05}, 24);
         List<TelemetryRow> rows = List.of(cheap, dear);
         BenchReport r = new BenchReport(MACHINE, 2, null, PEAK, BenchConfig.full(2), 70, 340, List.of(), List.of(), rows,
-                List.of(), Targets.evaluate(List.of(), List.of(), rows, List.of()), List.of(), 0.5, 1.5, 0.02, 42);
+                List.of(), List.of(), Targets.evaluate(List.of(), List.of(), rows, List.of(), List.of()), List.of(), 0.5, 1.5, 0.02, 42);
         String text = BenchText.report(r);
         assertTrue(text.contains("(the last step's gradient replayed at most every 40 steps) against none, H=64 B=32 T=100;"), text);
         assertTrue(text.contains("ms per step: median over 3 interleaved rounds of 80 steps of each;"), text);
@@ -179,7 +179,7 @@ class BenchTextTest {
         LabRow adding = lab("lstm", "adding(length=100)", 3.0, 9.0); // 3x: PASS, the same target for every task
         List<LabRow> rows = List.of(fast, slow, adding);
         BenchReport r = new BenchReport(MACHINE, 2, TORCH, PEAK, BenchConfig.full(2).withOnly("lab"), 70, 340, List.of(), List.of(),
-                List.of(), rows, Targets.evaluate(List.of(), List.of(), List.of(), rows), List.of(), 0.5, 1.5, 0.02, 42);
+                List.of(), rows, List.of(), Targets.evaluate(List.of(), List.of(), List.of(), rows, List.of()), List.of(), 0.5, 1.5, 0.02, 42);
         String text = BenchText.report(r);
         assertTrue(text.contains("Lab: a training step of each task as `unroll lab` trains it (docs/lab.md):\n"
                 + "  copy(delay=20)      " + COPY_STEP + "\n"
@@ -205,8 +205,8 @@ class BenchTextTest {
     @Test
     void withoutAPeerTheLabRowsShowUnrollAloneAndCheckNoTarget() {
         List<LabRow> rows = List.of(lab("rnn_tanh", "copy(delay=20)", 1.25, null));
-        BenchReport r = new BenchReport(MACHINE, 2, null, PEAK, BenchConfig.full(2), 70, 340, List.of(), List.of(), List.of(), rows,
-                Targets.evaluate(List.of(), List.of(), List.of(), rows), List.of(), 0.5, 1.5, 0.02, 42);
+        BenchReport r = new BenchReport(MACHINE, 2, null, PEAK, BenchConfig.full(2), 70, 340, List.of(), List.of(), List.of(), rows, List.of(),
+                Targets.evaluate(List.of(), List.of(), List.of(), rows, List.of()), List.of(), 0.5, 1.5, 0.02, 42);
         String text = BenchText.report(r);
         // cell task H B T "Unroll ms" runs steps/s others
         assertEquals(List.of("rnn_tanh", "copy(delay=20)", "128", "64", "40", "1.25 (1.13-1.38)", "6", "800", "3%"),
@@ -215,6 +215,39 @@ class BenchTextTest {
                 "no PyTorch columns");
         assertTrue(text.contains("Performance targets (listed in docs/benchmarks.md): 0 of 0 checks met\n"), text);
         assertEquals("lab rnn_tanh copy(delay=20) H=128 B=64: Unroll 1.25 ms (800 steps/s)", BenchText.progress(rows.get(0)));
+    }
+
+    /** Probe samples: the median in ms, 10% either side. */
+    private static Measurement probeSamples(double medianMs) {
+        double[] samples = {0.9 * medianMs * 1e6, medianMs * 1e6, 1.1 * medianMs * 1e6};
+        return new Measurement(samples, Stats.of(samples), 1, 5, 1.5);
+    }
+
+    @Test
+    void theProbesHaveTheirBudgetBesideBothPictures() {
+        // within the budget both ways; the first picture within and the whole one over; both over
+        ProbeRow small = new ProbeRow("rnn_tanh", 100, 64, 100, probeSamples(20), probeSamples(80), probeSamples(50), 2.5, 0.01);
+        ProbeRow large = new ProbeRow("lstm", 500, 256, 500, probeSamples(400), probeSamples(4000), probeSamples(600), 1.5, 0.01);
+        ProbeRow slow = new ProbeRow("gru", 500, 256, 500, probeSamples(600), probeSamples(5000), null, null, 0.01);
+        List<ProbeRow> rows = List.of(small, large, slow);
+        BenchReport r = new BenchReport(MACHINE, 2, TORCH, PEAK, BenchConfig.full(2).withOnly("probe"), 70, 340, List.of(), List.of(),
+                List.of(), List.of(), rows, Targets.evaluate(List.of(), List.of(), List.of(), List.of(), rows), List.of(), 0.5, 1.5, 0.02, 42);
+        String text = BenchText.report(r);
+        assertTrue(text.contains("Playground: what the server computes when a control moves"), text);
+        // cell T H "first ms" "whole ms" budget "PyTorch first ms" speedup others
+        assertEquals(List.of("rnn_tanh", "100", "64", "20.0 (18.0-22.0)", "80.0 (72.0-88.0)", "100 ms: PASS, PASS", "50.0 (45.0-55.0)",
+                "2.50x", "1%"), row(text, "rnn_tanh", "100"));
+        assertEquals(List.of("lstm", "500", "256", "400 (360-440)", "4000 (3600-4400)", "500 ms: PASS, MISS", "600 (540-660)", "1.50x",
+                "1%"), row(text, "lstm", "500"));
+        assertEquals(List.of("gru", "500", "256", "600 (540-660)", "5000 (4500-5500)", "500 ms: MISS, MISS", "n/a", "n/a", "1%"),
+                row(text, "gru", "500"));
+        assertTrue(text.contains("Performance targets (listed in docs/benchmarks.md): 3 of 6 checks met\n"), text);
+        assertEquals(List.of("playground-first-picture", "2/3", "gru T=500 H=256", "600 ms", "<= 500 ms", "1.20x"),
+                row(text, "playground-first-picture"));
+        assertEquals(List.of("playground-whole-picture", "1/3", "gru T=500 H=256", "5000 ms", "<= 500 ms", "10.00x"),
+                row(text, "playground-whole-picture"));
+        assertEquals("probe lstm T=500 H=256: first picture 400 ms, whole 4000 ms, PyTorch first 600 ms, 1.50x", BenchText.progress(large));
+        assertEquals("probe gru T=500 H=256: first picture 600 ms, whole 5000 ms", BenchText.progress(slow));
     }
 
     @Test

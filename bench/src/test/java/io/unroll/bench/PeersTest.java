@@ -59,6 +59,24 @@ class PeersTest {
     }
 
     @Test
+    void thePyTorchPeerTimesThePlaygroundsProbeOfEveryCell() {
+        PythonPeer.Started peer = PythonPeer.start(PythonPeer.defaultPython(), 1);
+        try {
+            Timing timing = new Timing(0, 0.2, 1, 2, 1, 0, 0, 2, 2);
+            for (String cell : new String[] {"rnn_tanh", "lstm", "gru"}) {
+                Measurement m = peer.process().measure(PeerProtocol.Request.probe(cell, 4, 5, 1, timing));
+                assertEquals(2, m.samples().length, cell);
+                assertTrue(m.medianNanos() > 0, cell);
+            }
+            PeerException e = assertThrows(PeerException.class, () -> peer.process().measure(
+                    PeerProtocol.Request.probe("elman", 4, 5, 1, timing)));
+            assertTrue(e.getMessage().contains("unknown cell 'elman'"), e.getMessage());
+        } finally {
+            peer.process().close();
+        }
+    }
+
+    @Test
     void theOneThreadJvmMeasuresARowOverTheProtocol() {
         JvmPeer.Started jvm = JvmPeer.start(1);
         try {

@@ -6,6 +6,7 @@ import io.unroll.bench.BenchReport;
 import io.unroll.bench.BenchText;
 import io.unroll.bench.JvmPeer;
 import io.unroll.bench.LabRow;
+import io.unroll.bench.ProbeRow;
 import io.unroll.bench.PeerException;
 import io.unroll.bench.PythonPeer;
 import io.unroll.bench.StreamingRow;
@@ -46,7 +47,9 @@ import picocli.CommandLine.Spec;
     "allocated per warm step, memory kept for backward, what gradient-flow",
     "telemetry costs a training step (every step, every 10th), the lab's tasks",
     "(copy, delay 20; adding, T=100; signal, T=100, delay 50; H=128, B=64) as",
-    "`unroll lab` trains them, and every performance target with PASS or MISS.",
+    "`unroll lab` trains them, the playground's probes (T=100, H=64 and T=500,",
+    "H=256: the server's time to the first and the whole picture), and every",
+    "performance target with PASS or MISS.",
     "Weights and data from --seed (default here: 1).",
     "Method and targets: docs/benchmarks.md. Progress on stderr, report on stdout."})
 public final class BenchCommand implements Callable<Integer> {
@@ -58,13 +61,13 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--vs", paramLabel = "<peer>",
             description = "Also run the peer, row by row: pytorch (needs python3-torch and libopenblas0-openmp).")
     String vs;
-    @Option(names = "--quick", description = "A small subset with short timings, for smoke tests: the H=64 training row, streaming H=32 and 64.")
+    @Option(names = "--quick", description = "A small subset with short timings, for smoke tests: the H=64 training row, streaming H=32 and 64, the small probe.")
     boolean quick;
     @Option(names = "--cells", split = ",", paramLabel = "<cell>",
             description = "Cells to run (default: rnn,lstm,gru).")
     List<String> cells;
-    @Option(names = "--only", paramLabel = "training|streaming|telemetry|lab",
-            description = "Run only the training rows, only the streaming rows, only the telemetry overhead, or only the lab rows.")
+    @Option(names = "--only", paramLabel = "training|streaming|telemetry|lab|probe",
+            description = "Run only the training rows, only the streaming rows, only the telemetry overhead, only the lab rows, or only the playground's probes.")
     String only;
     @Option(names = "--threads", paramLabel = "<n>",
             description = "Kernel threads, and PyTorch threads (default: -Dunroll.threads, else the number of cores).")
@@ -192,7 +195,7 @@ public final class BenchCommand implements Callable<Integer> {
         @Override
         public void stage(String what) {
             if (!what.startsWith("training ") && !what.startsWith("streaming ") && !what.startsWith("telemetry ")
-                    && !what.startsWith("lab ")) {
+                    && !what.startsWith("lab ") && !what.startsWith("probe ")) {
                 err.println("bench: " + what + "...");
                 err.flush();
             }
@@ -218,6 +221,12 @@ public final class BenchCommand implements Callable<Integer> {
 
         @Override
         public void labRow(LabRow r) {
+            err.println("bench: " + BenchText.progress(r));
+            err.flush();
+        }
+
+        @Override
+        public void probeRow(ProbeRow r) {
             err.println("bench: " + BenchText.progress(r));
             err.flush();
         }

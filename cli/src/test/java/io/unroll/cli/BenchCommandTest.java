@@ -38,6 +38,7 @@ class BenchCommandTest {
         for (String part : List.of("Machine", "JDK", "JVM flags", "Kernels", "FMA peak", "Training step", "lstm", "rnn_tanh",
                 "Threads: not compared", "bytes/step", "Streaming", "c2c ns =", "Telemetry overhead",
                 "Lab: a training step of each task", "  copy(delay=20)  ", "  adding(length=100)  ", "  delayed-signal(length=100, delay=50)  ",
+                "Playground: what the server computes when a control moves", "playground-first-picture", "playground-whole-picture",
                 "Performance targets",
                 "memory-stored-vs-needed", "telemetry-overhead-every-10",
                 "JSON report: " + json.toAbsolutePath())) {
@@ -48,9 +49,10 @@ class BenchCommandTest {
         assertTrue(o.err().contains("bench: lab lstm copy(delay=20) H=128 B=64: Unroll"), o.err());
         assertTrue(o.err().contains("bench: lab rnn_tanh adding(length=100) H=128 B=64: Unroll"), o.err());
         assertTrue(o.err().contains("bench: lab lstm delayed-signal(length=100, delay=50) H=128 B=64: Unroll"), o.err());
+        assertTrue(o.err().contains("bench: probe lstm T=100 H=64: first picture "), o.err());
 
         JsonNode doc = new ObjectMapper().readTree(Files.readString(json));
-        for (String key : List.of("machine", "threads", "fmaPeak", "config", "training", "streaming", "telemetry", "lab", "targets",
+        for (String key : List.of("machine", "threads", "fmaPeak", "config", "training", "streaming", "telemetry", "lab", "probes", "targets",
                 "notes", "loadStart", "loadEnd", "otherCpuShare", "seconds")) {
             assertTrue(doc.has(key), "report lacks " + key + ": " + doc);
         }
@@ -126,13 +128,23 @@ class BenchCommandTest {
         assertTrue(l.get("pytorch").isNull() && l.get("speedup").isNull(), l.toString());
         assertEquals(2.0, l.get("target").asDouble(), "the training rows' target at H <= 256");
 
-        // without a peer: the memory, allocation and telemetry targets, never a speed-up target
+        assertEquals(2, doc.get("probes").size(), "the small probe for each cell");
+        JsonNode p = doc.get("probes").get(1);
+        assertEquals(List.of("lstm", "100", "64", "100.0"), List.of(p.get("cell").asText(), p.get("length").asText(),
+                p.get("hidden").asText(), p.get("budgetMs").asText()));
+        assertEquals(2, p.at("/first/samples").size());
+        assertEquals(2, p.at("/whole/samples").size());
+        assertTrue(p.at("/first/stats/median").asDouble() > 0 && p.at("/whole/stats/median").asDouble() > 0, p.toString());
+        assertTrue(p.get("pytorch").isNull() && p.get("speedup").isNull(), p.toString());
+
+        // without a peer: the memory, allocation, telemetry and playground targets, never a speed-up target
         for (JsonNode check : doc.get("targets")) {
             String target = check.get("target").asText();
-            assertTrue(target.startsWith("memory") || target.startsWith("allocation") || target.startsWith("telemetry"), target);
+            assertTrue(target.startsWith("memory") || target.startsWith("allocation") || target.startsWith("telemetry")
+                    || target.startsWith("playground"), target);
             assertTrue(check.has("pass") && check.has("threshold") && check.has("value") && check.has("subject"));
         }
-        assertEquals(2 + 2 + 2 + 2 + 2, doc.get("targets").size());
+        assertEquals(2 + 2 + 2 + 2 + 2 + 2 + 2, doc.get("targets").size());
     }
 
     @Test
@@ -143,6 +155,7 @@ class BenchCommandTest {
         JsonNode doc = new ObjectMapper().readTree(o.out());
         assertEquals(0, doc.get("training").size());
         assertEquals(0, doc.get("lab").size(), "--only streaming runs no lab row");
+        assertEquals(0, doc.get("probes").size(), "--only streaming runs no probe");
         assertEquals(1, doc.get("streaming").size());
         assertEquals("gru", doc.at("/streaming/0/cell").asText());
     }
@@ -195,6 +208,6 @@ class BenchCommandTest {
         Outcome grid = run("bench", "--grid", "256by32");
         assertEquals("unroll: error: grid row '256by32' is not HxB (hidden x batch), e.g. 256x32", grid.err().strip());
         Outcome only = run("bench", "--only", "inference");
-        assertEquals("unroll: error: --only takes training, streaming, telemetry or lab, got 'inference'", only.err().strip());
+        assertEquals("unroll: error: --only takes training, streaming, telemetry, lab or probe, got 'inference'", only.err().strip());
     }
 }

@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.IntStream;
 import org.ejml.data.Complex_F64;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
@@ -22,7 +23,8 @@ import org.ejml.interfaces.decomposition.SingularValueDecomposition_F64;
  * as PyTorch stores it), and for each gate block {@code [H, H]} its singular values, its eigenvalues
  * as complex numbers and their moduli, and its spectral radius (largest |eigenvalue|). Singular
  * values descend; eigenvalues are ordered by modulus, then real part, then imaginary part,
- * descending. Computed in double precision with EJML's SVD and eigendecomposition.
+ * descending. Computed in double precision with EJML's SVD and eigendecomposition, the independent
+ * decompositions side by side on the common fork-join pool.
  *
  * <p>Blocks are named by gate: {@code i f g o} (LSTM), {@code r z n} (GRU), {@code h} (the vanilla
  * RNN's one block). The IndRNN's recurrent weight is a vector u, the diagonal matrix
@@ -134,17 +136,35 @@ public record WeightSpectrum(CellType cell, int layer, double[] singularValues, 
             return diagonal(type, layer, w);
         }
         String[] gates = gateNames(type);
-        DMatrixRMaj whole = new DMatrixRMaj(gates.length * h, h);
+        int count = gates.length;
+        DMatrixRMaj whole = new DMatrixRMaj(count * h, h);
         for (int i = 0; i < w.length; i++) {
             whole.data[i] = w[i];
         }
-        List<Block> blocks = new ArrayList<>();
-        for (int g = 0; g < gates.length; g++) {
-            DMatrixRMaj block = new DMatrixRMaj(h, h);
-            System.arraycopy(whole.data, g * h * h, block.data, 0, h * h);
-            blocks.add(block(gates[g], block));
+        DMatrixRMaj[] blocks = new DMatrixRMaj[count];
+        for (int g = 0; g < count; g++) {
+            blocks[g] = new DMatrixRMaj(h, h);
+            System.arraycopy(whole.data, g * h * h, blocks[g].data, 0, h * h);
         }
-        return new WeightSpectrum(type, layer, singularValues(whole), blocks);
+        // The decompositions are independent, and a general eigendecomposition costs several SVDs:
+        // they run side by side on the common pool, the eigendecompositions first. One block is the whole matrix.
+        double[][][] eigenvalues = new double[count][][];   // [block][H]{re, im}
+        double[][] blockSingular = new double[count][];      // [block][H]
+        double[][] wholeSingular = new double[1][];
+        IntStream.range(0, count == 1 ? 2 : 2 * count + 1).parallel().forEach(task -> {
+            if (task < count) {
+                eigenvalues[task] = eigenvalues(gates[task], blocks[task]);
+            } else if (task < 2 * count) {
+                blockSingular[task - count] = singularValues(blocks[task - count]);
+            } else {
+                wholeSingular[0] = singularValues(whole);
+            }
+        });
+        List<Block> spectra = new ArrayList<>();
+        for (int g = 0; g < count; g++) {
+            spectra.add(blockOf(gates[g], blockSingular[g], eigenvalues[g]));
+        }
+        return new WeightSpectrum(type, layer, count == 1 ? blockSingular[0] : wholeSingular[0], spectra);
     }
 
     /**
@@ -252,7 +272,8 @@ public record WeightSpectrum(CellType cell, int layer, double[] singularValues, 
         return new WeightSpectrum(type, layer, sv, List.of(blockOf("u", sv, eig)));
     }
 
-    private static Block block(String gate, DMatrixRMaj a) {
+    /** The eigenvalues of the gate block {@code a} as {re, im} pairs, in EJML's order. */
+    private static double[][] eigenvalues(String gate, DMatrixRMaj a) {
         int h = a.numRows;
         EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(h, false);
         if (!eig.decompose(a.copy())) {
@@ -263,7 +284,7 @@ public record WeightSpectrum(CellType cell, int layer, double[] singularValues, 
             Complex_F64 ev = eig.getEigenvalue(i);
             values[i] = new double[] {ev.real, ev.imaginary};
         }
-        return blockOf(gate, singularValues(a), values);
+        return values;
     }
 
     /** A block from its singular values and its eigenvalues as {re, im} pairs, which it orders. */
