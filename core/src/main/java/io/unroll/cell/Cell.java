@@ -218,13 +218,12 @@ public abstract class Cell {
     }
 
     /**
-     * After the backward loop: {@code dW_ih += dPreᵀ X}, the recurrent weight's gradient, the bias
-     * gradients, and {@code dX = dPre W_ih} when {@code dInput} is not null, each over all T·B rows.
+     * After the backward loop: {@code dW_ih += dPreᵀ X}, the recurrent weight's gradient and the
+     * bias gradients, each over all T·B rows.
      *
-     * @param x      {@code [T, B, I_k]} time-major from {@code xOff}: the input forward read
-     * @param dInput {@code [T, B, I_k]} written from 0, or null to skip the input gradient
+     * @param x    {@code [T, B, I_k]} time-major from {@code xOff}: the input forward read
      */
-    public final void finishBackward(float[] x, int xOff, float[] dInput) {
+    public final void addParameterGradients(float[] x, int xOff) {
         int rows = buf.steps * buf.batch;
         Kernels.gemmTNAdd(weightIh.grad(), weightIh.offset(), buf.dPreIh, 0, x, xOff, gateWidth, inputSize, rows);
         addRecurrentWeightGradient();
@@ -234,9 +233,15 @@ public abstract class Cell {
         if (biasHh != null) {
             Kernels.add(biasHh.grad(), biasHh.offset(), foldsHiddenBias ? biasSum : hiddenBiasSum, 0, gateWidth);
         }
-        if (dInput != null) {
-            Kernels.gemmNN(dInput, 0, buf.dPreIh, 0, weightIh.data(), weightIh.offset(), rows, inputSize, gateWidth);
-        }
+    }
+
+    /**
+     * After the backward loop: {@code dX = dPre W_ih} over all T·B rows, the gradient of the input.
+     *
+     * @param dInput {@code [T, B, I_k]} written from 0
+     */
+    public final void inputGradient(float[] dInput) {
+        Kernels.gemmNN(dInput, 0, buf.dPreIh, 0, weightIh.data(), weightIh.offset(), buf.steps * buf.batch, inputSize, gateWidth);
     }
 
     /** Adds the gradient of {@code weight_hh} over all steps (for a matrix, {@code dPre_hhᵀ H_prev} in one GEMM). */

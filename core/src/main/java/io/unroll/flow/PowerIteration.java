@@ -155,9 +155,31 @@ final class PowerIteration {
         return true;
     }
 
-    /** {@code out = P x}. */
+    /** {@code out = P x}, four rows at a time so that each entry of x is loaded once for four products. */
     private void multiply(double[] p, double[] x, double[] out) {
-        for (int i = 0; i < n; i++) {
+        int i = 0;
+        for (; i + 4 <= n; i += 4) {
+            double s0 = 0;
+            double s1 = 0;
+            double s2 = 0;
+            double s3 = 0;
+            int r0 = i * n;
+            int r1 = r0 + n;
+            int r2 = r1 + n;
+            int r3 = r2 + n;
+            for (int j = 0; j < n; j++) {
+                double xj = x[j];
+                s0 += p[r0 + j] * xj;
+                s1 += p[r1 + j] * xj;
+                s2 += p[r2 + j] * xj;
+                s3 += p[r3 + j] * xj;
+            }
+            out[i] = s0;
+            out[i + 1] = s1;
+            out[i + 2] = s2;
+            out[i + 3] = s3;
+        }
+        for (; i < n; i++) {
             double s = 0;
             int row = i * n;
             for (int j = 0; j < n; j++) {
@@ -167,10 +189,27 @@ final class PowerIteration {
         }
     }
 
-    /** {@code out = Pᵀ x}. */
+    /**
+     * {@code out = Pᵀ x}, four rows per pass over out; each entry still adds the rows' products in
+     * row order, so the sums are those of one row at a time.
+     */
     private void multiplyTransposed(double[] p, double[] x, double[] out) {
         Arrays.fill(out, 0);
-        for (int i = 0; i < n; i++) {
+        int i = 0;
+        for (; i + 4 <= n; i += 4) {
+            double x0 = x[i];
+            double x1 = x[i + 1];
+            double x2 = x[i + 2];
+            double x3 = x[i + 3];
+            int r0 = i * n;
+            int r1 = r0 + n;
+            int r2 = r1 + n;
+            int r3 = r2 + n;
+            for (int j = 0; j < n; j++) {
+                out[j] = out[j] + p[r0 + j] * x0 + p[r1 + j] * x1 + p[r2 + j] * x2 + p[r3 + j] * x3;
+            }
+        }
+        for (; i < n; i++) {
             double xi = x[i];
             int row = i * n;
             for (int j = 0; j < n; j++) {

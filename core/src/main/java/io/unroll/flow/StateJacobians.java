@@ -104,7 +104,8 @@ final class StateJacobians {
             }
             probe.forward(x, size, len, from);
             observer.offset = start[j];
-            Recurrent.Gradients g = probe.backward(null, seed, observer, Recurrent.InputGradient.SKIP);
+            Recurrent.Gradients g = probe.backward(null, seed, observer, Recurrent.InputGradient.SKIP,
+                    Recurrent.ParameterGradients.SKIP);
             seed.copyFrom(g.dInitialState());               // P just before this segment: the next one's seed
             observer.exponent += rescale(seed);
         }

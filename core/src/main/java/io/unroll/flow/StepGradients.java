@@ -76,8 +76,8 @@ public record StepGradients(CellType cell, double[][] dh, double[][] dc) {
     }
 
     /**
-     * The probe on a stack the caller owns and lets it use: it adds to that stack's parameter
-     * gradients and resizes its workspace to one sequence of {@code steps}.
+     * The probe on a stack the caller owns and lets it use: it resizes that stack's workspace to one
+     * sequence of {@code steps} and leaves its parameter gradients as they were.
      */
     static StepGradients measure(Recurrent stack, float[] input, int steps, State initial) {
         int layers = stack.config().layers();
@@ -86,7 +86,7 @@ public record StepGradients(CellType cell, double[][] dh, double[][] dc) {
         State dFinal = stack.zeroState(1);
         Arrays.fill(dFinal.h(), (layers - 1) * hidden, layers * hidden, (float) (1 / Math.sqrt(hidden)));
         GradientNorms norms = new GradientNorms(layers, steps);
-        stack.backward(null, dFinal, norms, Recurrent.InputGradient.SKIP);
+        stack.backward(null, dFinal, norms, Recurrent.InputGradient.SKIP, Recurrent.ParameterGradients.SKIP);
         double[][] dh = new double[layers][];
         double[][] dc = stack.config().cell().hasCellState() ? new double[layers][] : null;
         for (int k = 0; k < layers; k++) {
