@@ -10,6 +10,7 @@ import io.unroll.train.Adam;
 import io.unroll.train.LearningRateSchedule;
 import io.unroll.train.Optimizer;
 import io.unroll.train.Sgd;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
@@ -75,6 +76,13 @@ final class LabOptions {
     @Option(names = "--report", paramLabel = "FILE.html",
             description = "Write the run's loss against the baseline and its gradient flow as a self-contained HTML page.")
     Path report;
+    @Option(names = "--weights", paramLabel = "FILE.safetensors",
+            description = "Start from these weights instead of --init: a playground download, or another run's --save"
+                    + " (same --cell, --hidden and --layers, a task with the same inputs and outputs).")
+    Path weights;
+    @Option(names = "--save", paramLabel = "FILE.safetensors",
+            description = "Write the trained weights at the end (also when stopped), as --weights and PyTorch read them.")
+    Path save;
     @Option(names = "--progress", paramLabel = "<mode>", defaultValue = "auto",
             description = "auto, bar, lines or none (default: ${DEFAULT-VALUE}).")
     String progress;
@@ -119,6 +127,12 @@ final class LabOptions {
         if (report != null) {
             OutputFiles.checkWritable(report, "--report");
         }
+        if (save != null) {
+            OutputFiles.checkWritable(save, "--save");
+        }
+        if (weights != null && !Files.isRegularFile(weights)) {
+            throw usage(spec, "--weights " + weights + " is not a file; give a playground download or another run's --save");
+        }
         return new Settings(type, scheme, rate, stepCount, mode);
     }
 
@@ -162,9 +176,10 @@ final class LabOptions {
          * at most 10,000 steps, stopping once solved}.
          */
         String describe(long seed) {
-            return String.format(Locale.ROOT, "%s, %d layer%s of %d, init %s%s%s, %s lr %s%s, clip %s, batch %d, seed %d",
-                    type.id(), layers, layers == 1 ? "" : "s", hidden, scheme.id(), scale == null ? "" : " sigma " + scale,
-                    type == CellType.LSTM ? ", forget bias " + forgetBias : "", optimizer, learningRate,
+            String start = weights != null ? "weights from " + weights : "init " + scheme.id() + (scale == null ? "" : " sigma " + scale);
+            return String.format(Locale.ROOT, "%s, %d layer%s of %d, %s%s, %s lr %s%s, clip %s, batch %d, seed %d",
+                    type.id(), layers, layers == 1 ? "" : "s", hidden, start,
+                    type == CellType.LSTM && weights == null ? ", forget bias " + forgetBias : "", optimizer, learningRate,
                     lrSchedule.equals("constant") ? "" : " " + lrSchedule, clip, batch, seed)
                     + String.format(Locale.ROOT, untilSolved ? "; at most %,d steps, stopping once solved" : "; %,d steps", steps);
         }
@@ -177,6 +192,8 @@ final class LabOptions {
             doc.put("init", init);
             doc.put("scale", scale);
             doc.put("forgetBias", forgetBias);
+            doc.put("weights", weights == null ? null : weights.toString());
+            doc.put("save", save == null ? null : save.toString());
             doc.put("optimizer", optimizer);
             doc.put("lr", learningRate);
             doc.put("lrSchedule", lrSchedule);

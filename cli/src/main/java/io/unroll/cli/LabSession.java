@@ -1,12 +1,16 @@
 package io.unroll.cli;
 
+import io.unroll.cell.CellType;
 import io.unroll.flow.FlowHistory;
 import io.unroll.flow.FlowTelemetry;
 import io.unroll.flow.Health;
+import io.unroll.io.Safetensors;
+import io.unroll.io.SafetensorsFormatException;
+import io.unroll.io.StateDict;
 import io.unroll.lab.CopyTask;
 import io.unroll.lab.LongRangeTask;
-import io.unroll.lab.TaskModel;
 import io.unroll.lab.TaskBatches;
+import io.unroll.lab.TaskModel;
 import io.unroll.lab.TaskSource;
 import io.unroll.lab.TaskSource.Measure;
 import io.unroll.layer.RecurrentConfig;
@@ -15,6 +19,7 @@ import io.unroll.tensor.Rng;
 import io.unroll.train.TrainingRun;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -82,6 +87,7 @@ final class LabSession implements TrainingRun.Listener {
     private final LabTask task;
     private final long seed;
     private final TaskSource data;
+    private final ParamStore params;
     private final TrainingRun run;
     private final String config;
     private final ProgressBar bar;
@@ -100,7 +106,7 @@ final class LabSession implements TrainingRun.Listener {
      * @param rows           where a row per held-out measurement goes, or null for none
      */
     LabSession(LabOptions.Settings settings, LabTask task, long seed, Rng rng, ProgressBar bar, String progressPrefix,
-               PrintWriter rows) {
+               PrintWriter rows) throws IOException {
         this.options = settings.options();
         this.settings = settings;
         this.task = task;
@@ -113,6 +119,10 @@ final class LabSession implements TrainingRun.Listener {
         TaskModel m = TaskModel.of(t, pb, RecurrentConfig.of(settings.type, t.inputSize(), options.hidden, options.layers));
         ParamStore params = pb.build();
         settings.initialise(m, rng);
+        if (options.weights != null) {
+            loadWeights(options.weights, params, settings.type, t);
+        }
+        this.params = params;
         this.data = task.batches(options.batch, seed, options.heldOut);
         this.run = TrainingRun.builder().model(m.model(), params).optimizer(settings.newOptimizer())
                 .learningRateSchedule(settings.schedule()).rng(rng).data(data)
@@ -169,8 +179,40 @@ final class LabSession implements TrainingRun.Listener {
             TrainingReport.of(task.title() + ": " + config, history.series(),
                     new TrainingReport.Baseline("memoryless baseline", task.task().baseline())).write(options.report);
         }
+        if (options.save != null) {
+            TaskModel.weightsFile(params, params.values(), settings.type, task.task()).write(options.save);
+        }
         Measure last = data.lastMeasure();
         return new Finished(result, last, (System.nanoTime() - start) / 1e9, solvedAt, options.untilSolved && solvedAt >= 0);
+    }
+
+    /**
+     * Replaces the initialised weights by those of {@code file}: a file of another cell, or whose
+     * tensors do not fit this model (other sizes, another task's inputs or outputs), is a one-line
+     * error naming what the file holds.
+     */
+    private static void loadWeights(Path file, ParamStore params, CellType cell, LongRangeTask task) throws IOException {
+        Safetensors.Contents contents;
+        try {
+            contents = Safetensors.read(file);
+        } catch (SafetensorsFormatException e) {
+            throw new IllegalArgumentException("--weights " + file + " is not a weights file: " + e.getMessage(), e);
+        }
+        String fileCell = contents.metadata().get(TaskModel.CELL_METADATA);
+        String fileTask = contents.metadata().get(TaskModel.TASK_METADATA);
+        String holds = (fileCell == null ? "" : fileCell + " ") + "weights" + (fileTask == null ? "" : " trained on " + fileTask);
+        if (fileCell != null && !fileCell.equals(cell.id())) {
+            throw new IllegalArgumentException("--weights " + file + " holds " + holds + ", but this run's cell is " + cell.id()
+                    + ": give --cell " + fileCell + (fileCell.startsWith("rnn_") || fileCell.startsWith("indrnn_")
+                    ? " (or its family with --activation)" : ""));
+        }
+        try {
+            StateDict.load(contents, params);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--weights " + file + " holds " + holds + ", which does not fit this run's "
+                    + task.name() + " model: " + e.getMessage() + "; give the --hidden and --layers it was trained with,"
+                    + " and a task with the same inputs and outputs", e);
+        }
     }
 
     /** The task this run trains on. */
@@ -254,6 +296,9 @@ final class LabSession implements TrainingRun.Listener {
         }
         if (options.report != null) {
             out.printf("report: %s%n", options.report);
+        }
+        if (options.save != null) {
+            out.printf("weights: %s (continue with --weights; docs/lab.md shows the PyTorch module they load into)%n", options.save);
         }
         out.flush();
     }

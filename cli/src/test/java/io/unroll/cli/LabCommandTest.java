@@ -5,8 +5,23 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.unroll.bench.PythonPeer;
+import io.unroll.cell.CellType;
+import io.unroll.io.Safetensors;
+import io.unroll.io.StateDict;
+import io.unroll.lab.CopyTask;
+import io.unroll.lab.TaskModel;
+import io.unroll.layer.RecurrentConfig;
+import io.unroll.layer.SequenceModel;
+import io.unroll.tensor.ParamStore;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -79,6 +94,91 @@ class LabCommandTest {
         assertTrue(o.out().contains("gradient flow (docs/telemetry.md):\n  "), o.out());
         String html = Files.readString(page);
         assertTrue(html.contains("\"memoryless baseline\""), "the baseline drawn beside the loss");
+    }
+
+    @Test
+    void savedWeightsStartTheNextRunWhereTheLastEndedAndLoadIntoPyTorch() throws Exception {
+        Path weights = dir.resolve("copy.safetensors");
+        CharModelCommandsTest.Outcome saved = run(CharModelCommandsTest.concat(SMALL, "--save", weights.toString()));
+        assertEquals(0, saved.exitCode(), saved.err());
+        assertTrue(saved.out().contains("weights: " + weights + " (continue with --weights;"), saved.out());
+        JsonNode first = run(CharModelCommandsTest.concat(SMALL, "--save", weights.toString(), "--json")).json();
+        Safetensors.Contents contents = Safetensors.read(weights);
+        assertEquals(Map.of("format", "pt", "unroll.cell", "lstm", "unroll.task", "copy(delay=3)"), contents.metadata());
+        assertEquals(List.of("rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.bias_ih_l0", "rnn.bias_hh_l0", "head.weight", "head.bias"),
+                contents.names());
+
+        // the same held-out sequences, measured before an SGD step of 1e-30 can move a weight
+        JsonNode next = run("lab", "copy", "--delay", "3", "--hidden", "16", "--batch", "16", "--held-out", "40", "--eval-every", "1",
+                "--steps", "1", "--optimizer", "sgd", "--lr", "1e-30", "--progress", "none", "--weights", weights.toString(), "--json")
+                .json();
+        assertEquals(first.get("finalLoss").asDouble(), next.get("evaluations").get(0).get("loss").asDouble(), 1e-6);
+        assertEquals(weights.toString(), next.get("weights").asText());
+        CharModelCommandsTest.Outcome text = run("lab", "copy", "--delay", "3", "--hidden", "16", "--steps", "1", "--progress", "none",
+                "--weights", weights.toString());
+        assertTrue(text.out().startsWith("Copy task, delay 3 (T = 23): lstm, 1 layer of 16, weights from " + weights + ", adam"),
+                text.out());
+
+        // PyTorch: the module docs/lab.md names loads the file strictly and gives Unroll's loss on one sequence
+        int[] tokens = new int[23];
+        int[] targets = new int[23];
+        for (int t = 0; t < 23; t++) {
+            tokens[t] = (7 * t + 3) % 10;
+            targets[t] = (3 * t + 1) % 10;
+        }
+        ParamStore.Builder pb = ParamStore.builder();
+        TaskModel model = TaskModel.of(new CopyTask(3), pb, RecurrentConfig.of(CellType.LSTM, 10, 16, 1));
+        ParamStore params = pb.build();
+        StateDict.load(weights, params);
+        double unroll = ((SequenceModel) model.model()).forward(tokens, targets, null, 1, 23, null);
+        Path script = dir.resolve("pytorch_bench.py");
+        try (InputStream in = PythonPeer.class.getResourceAsStream("peers/pytorch_bench.py")) {
+            Files.copy(in, script);
+        }
+        String program = "import json, sys, torch\nimport torch.nn.functional as F\n"
+                + "sys.path.insert(0, sys.argv[1]); import pytorch_bench as p\n"
+                + "state = {k: torch.tensor(p.float32_values(v).tolist()).reshape(v[1]) for k, v in p.read_safetensors(sys.argv[2]).items()}\n"
+                + "class Copy(torch.nn.Module):\n"
+                + "    def __init__(self):\n"
+                + "        super().__init__()\n"
+                + "        self.rnn = torch.nn.LSTM(10, 16, 1, batch_first=True)\n"
+                + "        self.head = torch.nn.Linear(16, 10)\n"
+                + "m = Copy(); m.load_state_dict(state, strict=True)\n"
+                + "ids = torch.tensor([json.loads(sys.argv[3])]); targets = torch.tensor(json.loads(sys.argv[4]))\n"
+                + "out, _ = m.rnn(F.one_hot(ids, 10).float())\n"
+                + "print(F.cross_entropy(m.head(out[0]), targets).item())\n";
+        Process python = new ProcessBuilder(PythonPeer.defaultPython(), "-c", program, dir.toString(), weights.toString(),
+                Arrays.toString(tokens), Arrays.toString(targets)).redirectErrorStream(true).start();
+        String output = new String(python.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(python.waitFor(120, TimeUnit.SECONDS), "python3 did not finish");
+        assertEquals(0, python.exitValue(), output);
+        assertEquals(unroll, Double.parseDouble(output.strip()), 1e-5, "cross-entropy of PyTorch and Unroll on the same weights");
+    }
+
+    @Test
+    void weightsOfAnotherCellSizeOrTaskAreOneLine() throws Exception {
+        Path weights = dir.resolve("gru.safetensors");
+        assertEquals(0, run("lab", "copy", "--cell", "gru", "--hidden", "8", "--steps", "1", "--held-out", "10", "--progress", "none",
+                "--save", weights.toString()).exitCode());
+        assertFailed("--weights " + weights + " holds gru weights trained on copy(delay=20), but this run's cell is lstm: give --cell gru",
+                "lab", "copy", "--weights", weights.toString());
+        assertFailed("--weights " + weights + " holds gru weights trained on copy(delay=20), which does not fit this run's"
+                + " copy(delay=20) model: ", "lab", "copy", "--cell", "gru", "--hidden", "16", "--weights", weights.toString());
+        assertFailed("which does not fit this run's adding(length=100) model", "lab", "adding", "--cell", "gru", "--hidden", "8",
+                "--weights", weights.toString());
+        Path notWeights = Files.writeString(dir.resolve("notes.safetensors"), "not a safetensors file");
+        assertFailed("--weights " + notWeights + " is not a weights file: ", "lab", "copy", "--weights", notWeights.toString());
+        assertBad("--weights " + dir.resolve("none.safetensors") + " is not a file", "lab", "copy", "--weights",
+                dir.resolve("none.safetensors").toString());
+        assertFailed("--save " + dir + " is a directory", "lab", "copy", "--save", dir.toString());
+    }
+
+    /** A run that starts, then stops with a one-line error (exit code 1) containing {@code part}. */
+    private static void assertFailed(String part, String... args) {
+        CharModelCommandsTest.Outcome o = run(args);
+        assertEquals(1, o.exitCode(), o.err());
+        assertTrue(o.err().startsWith("unroll: error: ") && o.err().contains(part), o.err());
+        assertEquals(1, o.err().lines().count(), o.err());
     }
 
     @Test

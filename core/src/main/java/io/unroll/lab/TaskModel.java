@@ -2,12 +2,14 @@ package io.unroll.lab;
 
 import io.unroll.cell.CellType;
 import io.unroll.init.InitScheme;
+import io.unroll.io.Safetensors;
 import io.unroll.layer.Linear;
 import io.unroll.layer.Recurrent;
 import io.unroll.layer.RecurrentConfig;
 import io.unroll.layer.SequenceModel;
 import io.unroll.layer.SequenceRegressor;
 import io.unroll.layer.TrainableModel;
+import io.unroll.tensor.Param;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.Rng;
 import io.unroll.train.Init;
@@ -23,6 +25,11 @@ import io.unroll.train.Init;
  * @param head  its linear head, to initialise
  */
 public record TaskModel(TrainableModel model, Linear head) {
+    /** The metadata entry of a weights file naming the cell ({@link #weightsFile}). */
+    public static final String CELL_METADATA = "unroll.cell";
+    /** The metadata entry of a weights file naming the task it was trained on. */
+    public static final String TASK_METADATA = "unroll.task";
+
     /** The lab's Adam learning rate for a class at every step (the copy task). */
     public static final double CLASS_LEARNING_RATE = 3e-3;
     /** The lab's Adam learning rate for a real target at the last step: the adding problem's usual rate. */
@@ -66,6 +73,21 @@ public record TaskModel(TrainableModel model, Linear head) {
             Init.forgetGateBias(rnn, forgetBias);
         }
         head.initUniform(rng);
+    }
+
+    /**
+     * A task model's weights as a safetensors file PyTorch loads into the module docs/lab.md
+     * describes: every parameter of {@code params} under its {@code state_dict} name, its values
+     * from {@code values} (the store's layout: {@link ParamStore#values()} or a copy of it), and the
+     * metadata {@code format: pt}, {@code unroll.cell} and {@code unroll.task}, from which
+     * {@code unroll lab --weights} and {@code unroll flow --weights} rebuild the model.
+     */
+    public static Safetensors.Writer weightsFile(ParamStore params, float[] values, CellType cell, LongRangeTask task) {
+        Safetensors.Writer w = Safetensors.writer();
+        for (Param p : params.params()) {
+            w.putFloats(p.name(), p.shape(), values, p.offset());
+        }
+        return w.metadata("format", "pt").metadata(CELL_METADATA, cell.id()).metadata(TASK_METADATA, task.name());
     }
 
     /** The task's batch source: batch k of {@code seed} for step k, {@code heldOut} held-out sequences. */

@@ -2,12 +2,10 @@ package io.unroll.web;
 
 import io.unroll.flow.FlowHistory;
 import io.unroll.flow.FlowTelemetry;
-import io.unroll.io.Safetensors;
 import io.unroll.lab.LongRangeTask;
 import io.unroll.lab.TaskModel;
 import io.unroll.lab.TaskSource;
 import io.unroll.layer.RecurrentConfig;
-import io.unroll.tensor.Param;
 import io.unroll.tensor.ParamStore;
 import io.unroll.tensor.Rng;
 import io.unroll.train.Adam;
@@ -152,14 +150,7 @@ final class LiveSession implements TrainingRun.Listener {
         } catch (InterruptedException | ExecutionException | TimeoutException e) {
             throw new IOException("the training thread did not hand over the weights: " + e, e);
         }
-        Safetensors.Writer w = Safetensors.writer();
-        for (Param p : params.params()) {
-            w.putFloats(p.name(), p.shape(), values, p.offset());
-        }
-        w.metadata("format", "pt");
-        w.metadata("unroll.cell", request.cell().id());
-        w.metadata("unroll.task", task.name());
-        return w.toBytes();
+        return TaskModel.weightsFile(params, values, request.cell(), task).toBytes();
     }
 
     private void train() {
