@@ -66,6 +66,10 @@ class PlaygroundCommandTest {
             assertEquals(12, probed.get("hidden").asInt());
             assertEquals(10, probed.get("input").asInt(), "the copy task's ten one-hot symbols");
             assertEquals(23, probed.get("gradientNorms").size());
+            JsonNode continued = run("lab", "copy", "--delay", "3", "--cell", "gru", "--hidden", "12", "--steps", "2", "--eval-every", "1",
+                    "--held-out", "20", "--progress", "none", "--weights", downloaded.toString(), "--json").json();
+            assertEquals(downloaded.toString(), continued.get("weights").asText(), "a lab run goes on from the download");
+            assertEquals(2, continued.get("evaluations").size());
         }
     }
 
