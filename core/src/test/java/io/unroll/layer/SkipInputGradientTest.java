@@ -37,70 +37,76 @@ class SkipInputGradientTest {
     @ParameterizedTest(name = "{0} layers={1}")
     @MethodSource("cases")
     void skippingTheInputGradientChangesNothingElse(CellType cell, int layers, long seed) {
-        int batch = 3, steps = 6, in = 5, hidden = 7;
-        Rng rng = Rng.seeded(seed);
-        ParamStore.Builder pb = ParamStore.builder();
-        Recurrent rnn = new Recurrent(pb, "", RecurrentConfig.of(cell, in, hidden, layers));
-        ParamStore store = pb.build();
-        Init.apply(rnn, InitScheme.PYTORCH, rng);
-        float[] x = gaussian(rng, batch * steps * in);
-        float[] dOut = gaussian(rng, batch * steps * hidden);
-        int states = layers * batch * hidden;
-        State dFinal = new State(layers, batch, hidden, gaussian(rng, states),
-                cell.hasCellState() ? gaussian(rng, states) : null);
-
+        Case c = new Case(cell, layers, seed);
         // skipped first, on fresh workspaces: nothing left over from a full backward can stand in
-        rnn.forward(x, batch, steps, null);
-        Recurrent.Gradients skipped = rnn.backward(dOut, dFinal, StepObserver.NONE, Recurrent.InputGradient.SKIP);
+        c.rnn.forward(c.x, Case.BATCH, Case.STEPS, null);
+        Recurrent.Gradients skipped = c.rnn.backward(c.dOut, c.dFinal, StepObserver.NONE, Recurrent.InputGradient.SKIP);
         assertNull(skipped.dInput(), "no input gradient when it is skipped");
-        float[] skippedGrads = store.grads().clone();
+        float[] skippedGrads = c.store.grads().clone();
         State skippedInitial = skipped.dInitialState().copy();
 
-        store.zeroGrads();
-        rnn.forward(x, batch, steps, null);
-        Recurrent.Gradients full = rnn.backward(dOut, dFinal);
+        c.store.zeroGrads();
+        c.rnn.forward(c.x, Case.BATCH, Case.STEPS, null);
+        Recurrent.Gradients full = c.rnn.backward(c.dOut, c.dFinal);
         assertNotNull(full.dInput());
 
         assertArrayEquals(full.dInitialState().h(), skippedInitial.h(), "initial h gradient");
         if (cell.hasCellState()) {
             assertArrayEquals(full.dInitialState().c(), skippedInitial.c(), "initial c gradient");
         }
-        assertArrayEquals(store.grads(), skippedGrads, "parameter gradients");
+        assertArrayEquals(c.store.grads(), skippedGrads, "parameter gradients");
     }
 
     @ParameterizedTest(name = "{0} layers={1}")
     @MethodSource("cases")
     void skippingTheParameterGradientsChangesNothingElse(CellType cell, int layers, long seed) {
-        int batch = 3, steps = 6, in = 5, hidden = 7;
-        Rng rng = Rng.seeded(seed);
-        ParamStore.Builder pb = ParamStore.builder();
-        Recurrent rnn = new Recurrent(pb, "", RecurrentConfig.of(cell, in, hidden, layers));
-        ParamStore store = pb.build();
-        Init.apply(rnn, InitScheme.PYTORCH, rng);
-        float[] x = gaussian(rng, batch * steps * in);
-        float[] dOut = gaussian(rng, batch * steps * hidden);
-        int states = layers * batch * hidden;
-        State dFinal = new State(layers, batch, hidden, gaussian(rng, states), cell.hasCellState() ? gaussian(rng, states) : null);
-        int perStep = 2 * batch * hidden;                       // dh then dc (zeros without a cell state)
-        float[] seenSkipped = new float[layers * steps * perStep];
-        float[] seenAdded = new float[layers * steps * perStep];
+        Case c = new Case(cell, layers, seed);
+        int perStep = 2 * Case.BATCH * Case.HIDDEN;            // dh then dc (zeros without a cell state)
+        float[] seenSkipped = new float[layers * Case.STEPS * perStep];
+        float[] seenAdded = new float[layers * Case.STEPS * perStep];
 
-        rnn.forward(x, batch, steps, null);
-        Recurrent.Gradients skipped = rnn.backward(dOut, dFinal, recorder(seenSkipped, steps, perStep),
+        c.rnn.forward(c.x, Case.BATCH, Case.STEPS, null);
+        Recurrent.Gradients skipped = c.rnn.backward(c.dOut, c.dFinal, recorder(seenSkipped, Case.STEPS, perStep),
                 Recurrent.InputGradient.COMPUTE, Recurrent.ParameterGradients.SKIP);
         float[] skippedInput = skipped.dInput().clone();
         State skippedInitial = skipped.dInitialState().copy();
-        assertArrayEquals(new float[store.grads().length], store.grads(), "no parameter gradient is added");
+        float[] none = new float[c.store.grads().length];
+        assertArrayEquals(none, c.store.grads(), "no parameter gradient is added");
 
-        rnn.forward(x, batch, steps, null);
-        Recurrent.Gradients added = rnn.backward(dOut, dFinal, recorder(seenAdded, steps, perStep),
+        c.rnn.forward(c.x, Case.BATCH, Case.STEPS, null);
+        Recurrent.Gradients added = c.rnn.backward(c.dOut, c.dFinal, recorder(seenAdded, Case.STEPS, perStep),
                 Recurrent.InputGradient.COMPUTE, Recurrent.ParameterGradients.ADD);
-        assertFalse(Arrays.equals(new float[store.grads().length], store.grads()), "ADD adds them");
+        assertFalse(Arrays.equals(none, c.store.grads()), "ADD adds them");
         assertArrayEquals(seenAdded, seenSkipped, "the state gradients of every step");
         assertArrayEquals(added.dInput(), skippedInput, "input gradient");
         assertArrayEquals(added.dInitialState().h(), skippedInitial.h(), "initial h gradient");
         if (cell.hasCellState()) {
             assertArrayEquals(added.dInitialState().c(), skippedInitial.c(), "initial c gradient");
+        }
+    }
+
+    /** A stack of every cell's kind with PyTorch's init, an input, an output gradient and a final-state gradient. */
+    private static final class Case {
+        static final int BATCH = 3;
+        static final int STEPS = 6;
+        static final int INPUT = 5;
+        static final int HIDDEN = 7;
+        final Recurrent rnn;
+        final ParamStore store;
+        final float[] x;        // [B, T, I]
+        final float[] dOut;     // [B, T, H]
+        final State dFinal;     // [L, B, H]
+
+        Case(CellType cell, int layers, long seed) {
+            Rng rng = Rng.seeded(seed);
+            ParamStore.Builder pb = ParamStore.builder();
+            rnn = new Recurrent(pb, "", RecurrentConfig.of(cell, INPUT, HIDDEN, layers));
+            store = pb.build();
+            Init.apply(rnn, InitScheme.PYTORCH, rng);
+            x = gaussian(rng, BATCH * STEPS * INPUT);
+            dOut = gaussian(rng, BATCH * STEPS * HIDDEN);
+            int states = layers * BATCH * HIDDEN;
+            dFinal = new State(layers, BATCH, HIDDEN, gaussian(rng, states), cell.hasCellState() ? gaussian(rng, states) : null);
         }
     }
 
