@@ -186,6 +186,42 @@ public abstract class Cell {
     /** Step t forward: reads {@code hs[t]} (and {@code cs[t]}), completes {@code gates[t]}, writes {@code hs[t+1]} (and {@code cs[t+1]}). */
     public abstract void forward(int t);
 
+    /**
+     * Instead of a forward pass over B identical sequences: readies the recurrent weight as forward
+     * does and fills everything forward stores for backward with B copies of what {@code single}
+     * (a cell sharing this one's parameters) stored on a forward over one of them, batch 1, the same
+     * steps. A forward over identical rows stores the same values; this costs a copy instead of B
+     * times the products. For probes that run one sequence backward from B different seeds.
+     */
+    public final void repeatStored(Cell single) {
+        StepBuffers from = single.buf;
+        if (from == null || from.batch != 1 || from.steps != buf.steps || single.weightHh != weightHh) {
+            throw new IllegalArgumentException("the cell to repeat must share this cell's parameters and hold a forward"
+                    + " of batch 1 over " + buf.steps + " steps");
+        }
+        prepareRecurrentWeight();
+        repeatRows(from.hs, 0, buf.hs, 0, buf.steps + 1, hidden, buf.batch);
+        if (buf.cs != null) {
+            repeatRows(from.cs, 0, buf.cs, 0, buf.steps + 1, hidden, buf.batch);
+        }
+        if (buf.gates != buf.hs) {  // else the gates are the hidden states, repeated above
+            repeatRows(from.gates, from.gatesBase, buf.gates, buf.gatesBase, buf.steps, gateWidth, buf.batch);
+        }
+        repeatOwnStored(single);
+    }
+
+    /** Repeats what this kind of cell stores for backward beyond the step buffers ({@link #repeatStored}); nothing by default. */
+    protected void repeatOwnStored(Cell single) {}
+
+    /** {@code to [slots, rows, width]} from {@code from [slots, 1, width]}: every slot's row {@code rows} times. */
+    protected static void repeatRows(float[] from, int fromOff, float[] to, int toOff, int slots, int width, int rows) {
+        for (int s = 0; s < slots; s++) {
+            for (int r = 0; r < rows; r++) {
+                System.arraycopy(from, fromOff + s * width, to, toOff + (s * rows + r) * width, width);
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- backward
 
     /** Before the backward loop: the per-step gradient sums start from zero. */

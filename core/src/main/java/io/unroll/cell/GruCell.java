@@ -41,6 +41,12 @@ public final class GruCell extends MatrixCell {
         hProj = new float[Check.arrayLength("GRU h W_hh [batch, gates x hidden size]", batch, gateWidth)];
     }
 
+    /** {@code W_hn h + b_hn} of every step, which backward reads besides the gates. */
+    @Override
+    protected void repeatOwnStored(Cell single) {
+        repeatRows(((GruCell) single).hn, 0, hn, 0, buf.steps, hidden, buf.batch);
+    }
+
     /** The common workspace, and {@code W_hn h + b_hn} of every step with the current step's projection. */
     @Override
     public long workspaceFloats(int batch, int steps) {

@@ -70,8 +70,9 @@ public record JacobianNorms(CellType cell, int layer, int stateSize, double[] sp
      * of the weights (the stack, its gradients and its workspace are left as they were).
      *
      * <p>Method: the engine's own backward pass computes every {@code P_k} at once. The layer runs
-     * forward on a batch of S identical rows (the same input sequence and initial state), then the
-     * ordinary backward pass starts from {@code dL/ds_{T-1} = I}: row i of the batch is seeded with
+     * forward on the sequence, and what it stored is repeated into a batch of S rows (what a forward
+     * over S identical rows stores, {@link Recurrent#repeatForward}); then the ordinary backward pass
+     * starts from {@code dL/ds_{T-1} = I}: row i of the batch is seeded with
      * the unit vector e_i (for the LSTM rows 0..H-1 on h, rows H..2H-1 on c), and no loss is put on
      * the outputs. At step k the observer of the time loop then sees row i of the gradient equal to
      * row i of {@code P_k}, {@code dh [S, H]} and {@code dc [S, H]} side by side. So every product is

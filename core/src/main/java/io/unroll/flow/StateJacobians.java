@@ -88,21 +88,10 @@ final class StateJacobians {
                 seed.c()[(hidden + i) * hidden + i] = 1;
             }
         }
-        State from = State.zeros(1, size, hidden, cellState);
-        float[] x = null;                                   // [S, len, I_l]: the segment in every row
         for (int j = count - 1; j >= 0; j--) {
-            int len = start[j + 1] - start[j];
-            if (x == null || x.length != size * len * in) {
-                x = new float[size * len * in];
-            }
-            for (int r = 0; r < size; r++) {
-                System.arraycopy(xs, start[j] * in, x, r * len * in, len * in);
-                System.arraycopy(before[j].h(), 0, from.h(), r * hidden, hidden);
-                if (cellState) {
-                    System.arraycopy(before[j].c(), 0, from.c(), r * hidden, hidden);
-                }
-            }
-            probe.forward(x, size, len, from);
+            // the segment forward once, then what it stored repeated into the S rows the backward seeds
+            walk.forward(Arrays.copyOfRange(xs, start[j] * in, start[j + 1] * in), 1, start[j + 1] - start[j], before[j]);
+            probe.repeatForward(walk, size);
             observer.offset = start[j];
             Recurrent.Gradients g = probe.backward(null, seed, observer, Recurrent.InputGradient.SKIP,
                     Recurrent.ParameterGradients.SKIP);
@@ -155,8 +144,7 @@ final class StateJacobians {
                 + (long) steps * in                                      // the layer's input sequence
                 + StackCopies.declared(stack, layer, layer + 1, ParamStore.builder()).workspaceFloats(1, segment)
                 + StackCopies.declared(stack, layer, layer + 1, ParamStore.builder()).workspaceFloats(size, segment)
-                + (long) size * segment * in                             // the segment's input in every row
-                + 6L * size * config.hiddenSize()                        // the seed and start states
+                + 4L * size * config.hiddenSize()                        // the seed
                 + 2L * config.hiddenSize() * ((steps + segment - 1) / segment); // the states between segments
         long doubles = (long) size * size + 5L * size + 4L * steps;      // P_k, the power iteration, the norms
         Memory.require(String.format(Locale.ROOT, "the Jacobians of a %s layer of %,d units (state size %,d) over %,d steps",

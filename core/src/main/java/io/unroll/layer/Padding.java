@@ -37,6 +37,11 @@ final class Padding {
         }
     }
 
+    /** Whether some sequence of the current batch is shorter than its steps. */
+    boolean padded() {
+        return padded;
+    }
+
     /** Forward at step t: a sequence that has ended keeps its state, {@code h_t = h_{t-1}} (and c). */
     void holdEndedSequences(StepBuffers buf, int t) {
         if (!padded) {

@@ -203,6 +203,40 @@ public final class Recurrent {
         return forwardResult;
     }
 
+    /**
+     * Readies {@link #backward} as if {@link #forward} had run on {@code rows} copies of the one
+     * sequence {@code single} last ran forward on: {@code single} shares this stack's parameters
+     * ({@link #sharingParameters}) and ran batch 1 without lengths. Every layer's stored values
+     * become the batch-1 values repeated, which is what a forward over identical rows stores, for a
+     * copy instead of {@code rows} times the products: for probes that run one sequence backward
+     * from {@code rows} different seeds (the Jacobians of {@code io.unroll.flow}). This stack's
+     * outputs and final state are not set.
+     *
+     * @throws IllegalArgumentException if {@code single} shares no parameters with this stack or did not
+     *                                  run a batch-1 forward without lengths
+     */
+    public void repeatForward(Recurrent single, int rows) {
+        Check.positive("rows", rows);
+        if (single.cells.length != cells.length || single.cells[0].weightIh() != cells[0].weightIh()) {
+            throw new IllegalArgumentException("the stack to repeat must share this stack's parameters (sharingParameters())");
+        }
+        if (!single.forwardDone || single.batch != 1 || single.padding.padded()) {
+            throw new IllegalArgumentException("the stack to repeat must have run forward on one sequence without lengths");
+        }
+        ensureShape(rows, single.steps);
+        padding.set(null);
+        int in = config.inputSize();
+        for (int t = 0; t < steps; t++) {
+            for (int r = 0; r < rows; r++) {
+                System.arraycopy(single.inputTimeMajor, t * in, inputTimeMajor, (t * rows + r) * in, in);
+            }
+        }
+        for (int k = 0; k < cells.length; k++) {
+            cells[k].repeatStored(single.cells[k]);
+        }
+        forwardDone = true;
+    }
+
     /** {@link #backward(float[], State, StepObserver, InputGradient)} without an observer, computing the input gradient. */
     public Gradients backward(float[] dOutput, State dFinal) {
         return backward(dOutput, dFinal, StepObserver.NONE, InputGradient.COMPUTE);
