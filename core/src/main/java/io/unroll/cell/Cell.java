@@ -189,29 +189,31 @@ public abstract class Cell {
     /**
      * Instead of a forward pass over B identical sequences: readies the recurrent weight as forward
      * does and fills everything forward stores for backward with B copies of what {@code single}
-     * (a cell sharing this one's parameters) stored on a forward over one of them, batch 1, the same
-     * steps. A forward over identical rows stores the same values; this costs a copy instead of B
-     * times the products. For probes that run one sequence backward from B different seeds.
+     * (a cell sharing this one's parameters) stored for steps {@code from .. from + T - 1} of a
+     * forward over one of them, batch 1, T this workspace's steps; the state before step
+     * {@code from} becomes the initial state. A forward over identical rows stores the same values;
+     * this costs a copy instead of B times the products. For probes that run one sequence backward
+     * from B different seeds.
      */
-    public final void repeatStored(Cell single) {
-        StepBuffers from = single.buf;
-        if (from == null || from.batch != 1 || from.steps != buf.steps || single.weightHh != weightHh) {
+    public final void repeatStored(Cell single, int from) {
+        StepBuffers one = single.buf;
+        if (one == null || one.batch != 1 || from < 0 || from + buf.steps > one.steps || single.weightHh != weightHh) {
             throw new IllegalArgumentException("the cell to repeat must share this cell's parameters and hold a forward"
-                    + " of batch 1 over " + buf.steps + " steps");
+                    + " of batch 1 over steps " + from + " to " + (from + buf.steps - 1));
         }
         prepareRecurrentWeight();
-        repeatRows(from.hs, 0, buf.hs, 0, buf.steps + 1, hidden, buf.batch);
+        repeatRows(one.hs, one.stateSlot(from), buf.hs, 0, buf.steps + 1, hidden, buf.batch);
         if (buf.cs != null) {
-            repeatRows(from.cs, 0, buf.cs, 0, buf.steps + 1, hidden, buf.batch);
+            repeatRows(one.cs, one.stateSlot(from), buf.cs, 0, buf.steps + 1, hidden, buf.batch);
         }
         if (buf.gates != buf.hs) {  // else the gates are the hidden states, repeated above
-            repeatRows(from.gates, from.gatesBase, buf.gates, buf.gatesBase, buf.steps, gateWidth, buf.batch);
+            repeatRows(one.gates, one.gatesBase + one.gateStep(from), buf.gates, buf.gatesBase, buf.steps, gateWidth, buf.batch);
         }
-        repeatOwnStored(single);
+        repeatOwnStored(single, from);
     }
 
     /** Repeats what this kind of cell stores for backward beyond the step buffers ({@link #repeatStored}); nothing by default. */
-    protected void repeatOwnStored(Cell single) {}
+    protected void repeatOwnStored(Cell single, int from) {}
 
     /** {@code to [slots, rows, width]} from {@code from [slots, 1, width]}: every slot's row {@code rows} times. */
     protected static void repeatRows(float[] from, int fromOff, float[] to, int toOff, int slots, int width, int rows) {

@@ -43,8 +43,8 @@ public final class GruCell extends MatrixCell {
 
     /** {@code W_hn h + b_hn} of every step, which backward reads besides the gates. */
     @Override
-    protected void repeatOwnStored(Cell single) {
-        repeatRows(((GruCell) single).hn, 0, hn, 0, buf.steps, hidden, buf.batch);
+    protected void repeatOwnStored(Cell single, int from) {
+        repeatRows(((GruCell) single).hn, from * hidden, hn, 0, buf.steps, hidden, buf.batch);
     }
 
     /** The common workspace, and {@code W_hn h + b_hn} of every step with the current step's projection. */

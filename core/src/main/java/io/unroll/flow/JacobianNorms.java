@@ -82,7 +82,7 @@ public record JacobianNorms(CellType cell, int layer, int stateSize, double[] sp
      * the {@code P} the later segment handed back as its initial-state gradient, which is the same
      * chain rule. That seed is first scaled by a power of two to a largest entry in [1, 2) and the
      * power is kept, so products far outside float32's range (below 1e-38, above 3e38) are measured,
-     * within double's; the memory is that of 8 steps, not of T.
+     * within double's; the batch-S memory is that of 8 steps, not of T.
      *
      * <p>Then {@code ‖P_k‖_F} directly, and {@code ‖P_k‖₂} by power iteration on {@code P_kᵀP_k} in
      * double precision, warm-started from the top left singular vector of {@code P_{k+1}} (left

@@ -49,7 +49,6 @@ final class StateJacobians {
         int hidden = config.hiddenSize();
         boolean cellState = config.cell().hasCellState();
         int size = cellState ? 2 * hidden : hidden;         // S
-        int in = config.layerInputSize(layer);
         // P_k is one array (an IndRNN's vector u lets H grow past what S² allows)
         Check.arrayLength("Jacobian product [state size, state size]", size, size);
         segment = segment > 0 ? Math.min(segment, steps) : segmentSteps(stack, layer, size, steps);
@@ -63,21 +62,15 @@ final class StateJacobians {
         }
         Recurrent probe = StackCopies.layers(stack, layer, layer + 1);
 
-        // the state before every segment, from a batch-1 forward segment by segment
+        // the segments, and one batch-1 forward over the whole sequence whose stored values they repeat
         int count = (steps + segment - 1) / segment;
         int[] start = new int[count + 1];
         for (int j = 0; j < count; j++) {
             start[j] = Math.max(0, steps - (count - j) * segment);
         }
         start[count] = steps;
-        State[] before = new State[count];
-        before[0] = initial == null ? probe.zeroState(1) : StackCopies.layers(initial, layer, layer + 1);
-        Recurrent walk = probe.sharingParameters();
-        for (int j = 1; j < count; j++) {
-            int len = start[j] - start[j - 1];
-            float[] x = Arrays.copyOfRange(xs, start[j - 1] * in, start[j] * in);
-            before[j] = walk.forward(x, 1, len, before[j - 1]).finalState().copy();
-        }
+        Recurrent single = probe.sharingParameters();
+        single.forward(xs, 1, steps, initial == null ? null : StackCopies.layers(initial, layer, layer + 1));
 
         // backward segment by segment from the last, seeded with dL/ds_{T-1} = I
         Observer observer = new Observer(size, hidden, steps, products);
@@ -89,9 +82,7 @@ final class StateJacobians {
             }
         }
         for (int j = count - 1; j >= 0; j--) {
-            // the segment forward once, then what it stored repeated into the S rows the backward seeds
-            walk.forward(Arrays.copyOfRange(xs, start[j] * in, start[j + 1] * in), 1, start[j + 1] - start[j], before[j]);
-            probe.repeatForward(walk, size);
+            probe.repeatForward(single, start[j], start[j + 1] - start[j], size);
             observer.offset = start[j];
             Recurrent.Gradients g = probe.backward(null, seed, observer, Recurrent.InputGradient.SKIP,
                     Recurrent.ParameterGradients.SKIP);
@@ -129,9 +120,8 @@ final class StateJacobians {
     /** Steps per segment: at most {@link #RESCALE_STEPS}, and as many as keep the batch-S workspace within {@link #SEGMENT_FLOATS}, at least 1. */
     private static int segmentSteps(Recurrent stack, int layer, int size, int steps) {
         Recurrent declared = StackCopies.declared(stack, layer, layer + 1, ParamStore.builder());
-        long in = stack.config().layerInputSize(layer);
-        long one = declared.workspaceFloats(size, 1) + size * in;
-        long perStep = declared.workspaceFloats(size, 2) + 2 * size * in - one;
+        long one = declared.workspaceFloats(size, 1);
+        long perStep = declared.workspaceFloats(size, 2) - one;
         long fit = (SEGMENT_FLOATS - (one - perStep)) / perStep;
         return (int) Math.max(1, Math.min(Math.min(steps, RESCALE_STEPS), fit));
     }
@@ -142,10 +132,9 @@ final class StateJacobians {
         long floats = StackCopies.parameterFloats(stack, 0, layer + 1)
                 + (layer > 0 ? StackCopies.declared(stack, 0, layer, ParamStore.builder()).workspaceFloats(1, steps) : 0)
                 + (long) steps * in                                      // the layer's input sequence
-                + StackCopies.declared(stack, layer, layer + 1, ParamStore.builder()).workspaceFloats(1, segment)
+                + StackCopies.declared(stack, layer, layer + 1, ParamStore.builder()).workspaceFloats(1, steps)
                 + StackCopies.declared(stack, layer, layer + 1, ParamStore.builder()).workspaceFloats(size, segment)
-                + 4L * size * config.hiddenSize()                        // the seed
-                + 2L * config.hiddenSize() * ((steps + segment - 1) / segment); // the states between segments
+                + 4L * size * config.hiddenSize();                       // the seed
         long doubles = (long) size * size + 5L * size + 4L * steps;      // P_k, the power iteration, the norms
         Memory.require(String.format(Locale.ROOT, "the Jacobians of a %s layer of %,d units (state size %,d) over %,d steps",
                 config.cell().id(), config.hiddenSize(), size, steps), 4 * floats + 8 * doubles,

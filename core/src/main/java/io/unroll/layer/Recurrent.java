@@ -204,35 +204,37 @@ public final class Recurrent {
     }
 
     /**
-     * Readies {@link #backward} as if {@link #forward} had run on {@code rows} copies of the one
-     * sequence {@code single} last ran forward on: {@code single} shares this stack's parameters
+     * Readies {@link #backward} as if {@link #forward} had run on {@code rows} copies of steps
+     * {@code from .. from + steps - 1} of the one sequence {@code single} last ran forward on, from
+     * the state it had before step {@code from}: {@code single} shares this stack's parameters
      * ({@link #sharingParameters}) and ran batch 1 without lengths. Every layer's stored values
      * become the batch-1 values repeated, which is what a forward over identical rows stores, for a
      * copy instead of {@code rows} times the products: for probes that run one sequence backward
-     * from {@code rows} different seeds (the Jacobians of {@code io.unroll.flow}). This stack's
-     * outputs and final state are not set.
+     * from {@code rows} different seeds (the Jacobians of {@code io.unroll.flow}), a stretch at a
+     * time. This stack's outputs and final state are not set.
      *
-     * @throws IllegalArgumentException if {@code single} shares no parameters with this stack or did not
-     *                                  run a batch-1 forward without lengths
+     * @throws IllegalArgumentException if {@code single} shares no parameters with this stack, did not
+     *                                  run a batch-1 forward without lengths, or ran fewer steps
      */
-    public void repeatForward(Recurrent single, int rows) {
+    public void repeatForward(Recurrent single, int from, int steps, int rows) {
         Check.positive("rows", rows);
+        Check.positive("steps", steps);
         if (single.cells.length != cells.length || single.cells[0].weightIh() != cells[0].weightIh()) {
             throw new IllegalArgumentException("the stack to repeat must share this stack's parameters (sharingParameters())");
         }
         if (!single.forwardDone || single.batch != 1 || single.padding.padded()) {
             throw new IllegalArgumentException("the stack to repeat must have run forward on one sequence without lengths");
         }
-        ensureShape(rows, single.steps);
+        ensureShape(rows, steps);
         padding.set(null);
         int in = config.inputSize();
+        for (int k = 0; k < cells.length; k++) {
+            cells[k].repeatStored(single.cells[k], from);  // checks the steps
+        }
         for (int t = 0; t < steps; t++) {
             for (int r = 0; r < rows; r++) {
-                System.arraycopy(single.inputTimeMajor, t * in, inputTimeMajor, (t * rows + r) * in, in);
+                System.arraycopy(single.inputTimeMajor, (from + t) * in, inputTimeMajor, (t * rows + r) * in, in);
             }
-        }
-        for (int k = 0; k < cells.length; k++) {
-            cells[k].repeatStored(single.cells[k]);
         }
         forwardDone = true;
     }

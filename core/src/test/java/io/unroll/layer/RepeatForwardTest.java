@@ -18,8 +18,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * {@link Recurrent#repeatForward}: a backward after one sequence's forward repeated into R rows is
- * the backward after a forward over R copies of that sequence, for every cell, 1 and 2 layers, with
+ * {@link Recurrent#repeatForward}: a backward after a stretch of one sequence's forward repeated
+ * into R rows is the backward after a forward over R copies of that stretch from the state before it, for every cell, 1 and 2 layers, with
  * a different seed in every row: the gradients every step's observer sees, the initial-state, input
  * and parameter gradients. The two forwards compute the same values through kernels of other
  * shapes, so they may differ in the last bits; 1e-5 absolute on gradients of order 1 is that, not
@@ -28,6 +28,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class RepeatForwardTest {
     private static final int ROWS = 4;
     private static final int STEPS = 6;
+    private static final int PREFIX = 2;
     private static final int INPUT = 3;
     private static final int HIDDEN = 5;
     private static final double CLOSE = 1e-5;
@@ -44,9 +45,9 @@ class RepeatForwardTest {
         Recurrent copies = new Recurrent(pb, "", RecurrentConfig.of(cell, INPUT, HIDDEN, layers));
         ParamStore store = pb.build();
         Init.apply(copies, InitScheme.PYTORCH, rng);
-        float[] x = gaussian(rng, STEPS * INPUT);                          // [1, T, I]
-        State initial = new State(layers, 1, HIDDEN, gaussian(rng, layers * HIDDEN),
-                cell.hasCellState() ? gaussian(rng, layers * HIDDEN) : null);
+        float[] prefix = gaussian(rng, PREFIX * INPUT);                    // [1, P, I]: the steps before the stretch
+        float[] x = gaussian(rng, STEPS * INPUT);                          // [1, T, I]: the stretch repeated
+        State initial = copies.sharingParameters().forward(prefix, 1, PREFIX, null).finalState().copy();
         float[] dOut = gaussian(rng, ROWS * STEPS * HIDDEN);               // [R, T, H]: every row its own
         int states = layers * ROWS * HIDDEN;
         State dFinal = new State(layers, ROWS, HIDDEN, gaussian(rng, states), cell.hasCellState() ? gaussian(rng, states) : null);
@@ -75,8 +76,11 @@ class RepeatForwardTest {
         store.zeroGrads();
         Recurrent single = copies.sharingParameters();
         Recurrent repeated = copies.sharingParameters();
-        single.forward(x, 1, STEPS, initial);
-        repeated.repeatForward(single, ROWS);
+        float[] whole = new float[(PREFIX + STEPS) * INPUT];
+        System.arraycopy(prefix, 0, whole, 0, prefix.length);
+        System.arraycopy(x, 0, whole, prefix.length, x.length);
+        single.forward(whole, 1, PREFIX + STEPS, null);
+        repeated.repeatForward(single, PREFIX, STEPS, ROWS);
         float[] seenRepeated = new float[layers * STEPS * perStep];
         Recurrent.Gradients r = repeated.backward(dOut, dFinal, recorder(seenRepeated, perStep));
 
@@ -98,16 +102,18 @@ class RepeatForwardTest {
         Recurrent stranger = new Recurrent(other, "", RecurrentConfig.of(CellType.GRU, 2, 3, 1));
         other.build();
         stranger.forward(new float[4 * 2], 1, 4, null);
-        IllegalArgumentException notShared = assertThrows(IllegalArgumentException.class, () -> stack.repeatForward(stranger, 3));
+        IllegalArgumentException notShared = assertThrows(IllegalArgumentException.class, () -> stack.repeatForward(stranger, 0, 4, 3));
         assertTrue(notShared.getMessage().contains("share this stack's parameters"), notShared.getMessage());
 
         Recurrent twin = stack.sharingParameters();
-        IllegalArgumentException noForward = assertThrows(IllegalArgumentException.class, () -> stack.repeatForward(twin, 3));
+        IllegalArgumentException noForward = assertThrows(IllegalArgumentException.class, () -> stack.repeatForward(twin, 0, 4, 3));
         assertTrue(noForward.getMessage().contains("forward on one sequence without lengths"), noForward.getMessage());
         twin.forward(new float[2 * 4 * 2], 2, 4, null);
-        assertThrows(IllegalArgumentException.class, () -> stack.repeatForward(twin, 3), "a batch of two");
+        assertThrows(IllegalArgumentException.class, () -> stack.repeatForward(twin, 0, 4, 3), "a batch of two");
+        twin.forward(new float[4 * 2], 1, 4, null);
+        assertThrows(IllegalArgumentException.class, () -> stack.repeatForward(twin, 2, 4, 3), "steps 2 to 5 of a forward over 4");
         twin.forward(new float[4 * 2], 1, 4, null, new int[] {3});
-        assertThrows(IllegalArgumentException.class, () -> stack.repeatForward(twin, 3), "a sequence shorter than its steps");
+        assertThrows(IllegalArgumentException.class, () -> stack.repeatForward(twin, 0, 4, 3), "a sequence shorter than its steps");
     }
 
     /** Copies what the observer sees into {@code into [L, T, 2·R·H]}: dh, then dc (zeros without a cell state). */
