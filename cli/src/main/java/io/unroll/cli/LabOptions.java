@@ -42,6 +42,10 @@ final class LabOptions {
     @Option(names = "--forget-bias", paramLabel = "<b>", defaultValue = "1",
             description = "LSTM only: the forget gate's bias at the start (default: ${DEFAULT-VALUE}).")
     double forgetBias;
+    @Option(names = "--chrono", paramLabel = "<steps>",
+            description = "LSTM or GRU: chrono initialisation of the gate biases instead of --forget-bias, each unit"
+                    + " forgetting over a time drawn up to this many steps (the task's length is the usual choice).")
+    Integer chrono;
     @Option(names = "--hidden", defaultValue = "128", description = "Hidden units (default: ${DEFAULT-VALUE}).")
     int hidden;
     @Option(names = "--layers", defaultValue = "1", description = "Layers (default: ${DEFAULT-VALUE}).")
@@ -117,6 +121,20 @@ final class LabOptions {
         if (spec.commandLine().getParseResult().hasMatchedOption("--forget-bias") && type != CellType.LSTM) {
             throw usage(spec, "--forget-bias is for an lstm (the only cell with a forget gate), not a " + type.id());
         }
+        if (chrono != null) {
+            if (type != CellType.LSTM && type != CellType.GRU) {
+                throw usage(spec, "--chrono sets the gate biases of an lstm or a gru, not a " + type.id());
+            }
+            if (chrono < 3) {
+                throw usage(spec, "--chrono is " + chrono + ", expected at least 3 steps (usually the task's length)");
+            }
+            if (spec.commandLine().getParseResult().hasMatchedOption("--forget-bias")) {
+                throw usage(spec, "--chrono and --forget-bias both set the forget gate's bias; give one");
+            }
+            if (weights != null) {
+                throw usage(spec, "--chrono initialises the biases, and --weights brings its own; give one");
+            }
+        }
         if (!optimizer.equals("adam") && !optimizer.equals("sgd")) {
             throw usage(spec, "--optimizer is '" + optimizer + "', expected adam or sgd");
         }
@@ -166,9 +184,9 @@ final class LabOptions {
             return LabOptions.this;
         }
 
-        /** The model by {@code --init} (with {@code --scale}) and {@code --forget-bias}, as the lab initialises one. */
+        /** The model by {@code --init} (with {@code --scale}), then {@code --chrono} or {@code --forget-bias}, as the lab initialises one. */
         void initialise(TaskModel model, Rng rng) {
-            model.initialise(scheme, scale, forgetBias, rng);
+            model.initialise(scheme, scale, forgetBias, chrono == null ? 0 : chrono, rng);
         }
 
         /**
@@ -179,9 +197,20 @@ final class LabOptions {
             String start = weights != null ? "weights from " + weights : "init " + scheme.id() + (scale == null ? "" : " sigma " + scale);
             return String.format(Locale.ROOT, "%s, %d layer%s of %d, %s%s, %s lr %s%s, clip %s, batch %d, seed %d",
                     type.id(), layers, layers == 1 ? "" : "s", hidden, start,
-                    type == CellType.LSTM && weights == null ? ", forget bias " + forgetBias : "", optimizer, learningRate,
+                    gateBiases(), optimizer, learningRate,
                     lrSchedule.equals("constant") ? "" : " " + lrSchedule, clip, batch, seed)
                     + String.format(Locale.ROOT, untilSolved ? "; at most %,d steps, stopping once solved" : "; %,d steps", steps);
+        }
+
+        /** How the gate biases start, for {@link #describe}: {@code , chrono 70}, {@code , forget bias 1.0} or nothing. */
+        private String gateBiases() {
+            if (weights != null) {
+                return "";
+            }
+            if (chrono != null) {
+                return ", chrono " + chrono;
+            }
+            return type == CellType.LSTM ? ", forget bias " + forgetBias : "";
         }
 
         /** The settings as JSON entries, in the order {@code unroll lab} writes them. */
@@ -191,7 +220,8 @@ final class LabOptions {
             doc.put("layers", layers);
             doc.put("init", init);
             doc.put("scale", scale);
-            doc.put("forgetBias", forgetBias);
+            doc.put("forgetBias", chrono == null ? forgetBias : null);
+            doc.put("chrono", chrono);
             doc.put("weights", weights == null ? null : weights.toString());
             doc.put("save", save == null ? null : save.toString());
             doc.put("optimizer", optimizer);

@@ -173,6 +173,49 @@ class LabCommandTest {
         assertFailed("--save " + dir + " is a directory", "lab", "copy", "--save", dir.toString());
     }
 
+    @Test
+    void chronoStartsTheGatesWithForgettingTimesUpToTheGivenLength() throws Exception {
+        // one step at a tiny rate: the saved biases are the initial ones to within 1e-4
+        Path lstm = dir.resolve("chrono-lstm.safetensors");
+        JsonNode lab = run("lab", "copy", "--delay", "3", "--hidden", "32", "--batch", "4", "--held-out", "4", "--eval-every", "1",
+                "--steps", "1", "--lr", "1e-7", "--progress", "none", "--chrono", "23", "--save", lstm.toString(), "--json").json();
+        assertEquals(23, lab.get("chrono").asInt());
+        assertTrue(lab.get("forgetBias").isNull(), "chrono replaces the forget bias: " + lab.get("forgetBias"));
+        float[] bIh = Safetensors.read(lstm).floats("rnn.bias_ih_l0");
+        float[] bHh = Safetensors.read(lstm).floats("rnn.bias_hh_l0");
+        double longest = 0;
+        for (int j = 0; j < 32; j++) {
+            double f = bIh[32 + j] + bHh[32 + j];       // PyTorch's order i, f, g, o
+            double i = bIh[j] + bHh[j];
+            assertEquals(-f, i, 1e-4, "the input gate opens as little as the forget gate keeps");
+            assertTrue(f >= -1e-4 && f <= Math.log(22) + 1e-4, "ln U(1, 22): " + f);
+            longest = Math.max(longest, f);
+        }
+        assertTrue(longest > Math.log(10), "32 draws of U(1, 22) reach past 10: e^" + longest);
+
+        Path gru = dir.resolve("chrono-gru.safetensors");
+        CharModelCommandsTest.Outcome text = run("lab", "copy", "--cell", "gru", "--delay", "3", "--hidden", "16", "--batch", "4",
+                "--held-out", "4", "--eval-every", "1", "--steps", "1", "--lr", "1e-7", "--progress", "none", "--chrono", "23",
+                "--save", gru.toString());
+        assertTrue(text.out().contains("gru, 1 layer of 16, init pytorch, chrono 23, adam"), text.out());
+        float[] z = Safetensors.read(gru).floats("rnn.bias_ih_l0");
+        for (int j = 0; j < 16; j++) {
+            assertTrue(z[16 + j] >= -1e-4 && z[16 + j] <= Math.log(22) + 1e-4, "the update gate (r, z, n): " + z[16 + j]);
+        }
+    }
+
+    @Test
+    void chronoRefusesWhatItCannotSet() throws Exception {
+        assertBad("--chrono sets the gate biases of an lstm or a gru, not a rnn_tanh", "lab", "copy", "--cell", "rnn", "--chrono",
+                "23");
+        assertBad("--chrono is 2, expected at least 3 steps", "lab", "copy", "--chrono", "2");
+        assertBad("--chrono and --forget-bias both set the forget gate's bias", "lab", "copy", "--chrono", "23", "--forget-bias",
+                "1");
+        Path file = dir.resolve("w.safetensors");
+        Files.writeString(file, "x");
+        assertBad("--weights brings its own", "lab", "copy", "--chrono", "23", "--weights", file.toString());
+    }
+
     /** A run that starts, then stops with a one-line error (exit code 1) containing {@code part}. */
     private static void assertFailed(String part, String... args) {
         CharModelCommandsTest.Outcome o = run(args);

@@ -59,17 +59,21 @@ public record TaskModel(TrainableModel model, Linear head) {
 
     /**
      * Initialises the model as the lab does: the stack by {@code scheme} (with σ {@code sigma}, or
-     * the scheme's default when null), an LSTM's forget-gate bias, and the head as PyTorch's
-     * {@code nn.Linear}, all drawn from {@code rng} in that order.
+     * the scheme's default when null), then the gate biases, and the head as PyTorch's
+     * {@code nn.Linear}, all drawn from {@code rng} in that order. The gate biases: chrono ones over
+     * {@code chronoSteps} steps ({@link Init#chrono}) when that is above 0, else an LSTM's
+     * forget-gate bias {@code forgetBias}.
      */
-    public void initialise(InitScheme scheme, Double sigma, double forgetBias, Rng rng) {
+    public void initialise(InitScheme scheme, Double sigma, double forgetBias, int chronoSteps, Rng rng) {
         Recurrent rnn = model.rnn();
         if (sigma != null) {
             Init.apply(rnn, scheme, sigma, rng);
         } else {
             Init.apply(rnn, scheme, rng);
         }
-        if (rnn.config().cell() == CellType.LSTM) {
+        if (chronoSteps > 0) {
+            Init.chrono(rnn, chronoSteps, rng);
+        } else if (rnn.config().cell() == CellType.LSTM) {
             Init.forgetGateBias(rnn, forgetBias);
         }
         head.initUniform(rng);

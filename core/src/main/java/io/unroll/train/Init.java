@@ -1,6 +1,9 @@
 package io.unroll.train;
 
 import io.unroll.cell.Cell;
+import io.unroll.cell.CellType;
+import io.unroll.cell.GruGate;
+import io.unroll.cell.LstmGate;
 import io.unroll.init.InitScheme;
 import io.unroll.init.Weights;
 import io.unroll.layer.Recurrent;
@@ -12,7 +15,7 @@ import java.util.Arrays;
 /**
  * Named initialisations of a recurrent stack ({@link InitScheme}): {@code W_ih} and the biases
  * here, {@code W_hh} as each cell applies the scheme to it ({@link Cell#initRecurrentWeight}); and
- * the LSTM forget-gate bias. The fills themselves are in {@link Weights}.
+ * the LSTM forget-gate bias and the chrono gate biases. The fills themselves are in {@link Weights}.
  */
 public final class Init {
     private Init() {}
@@ -112,4 +115,56 @@ public final class Init {
         }
     }
 
+    /**
+     * Chrono initialisation of the gate biases (Tallec and Ollivier 2018, "Can recurrent neural
+     * networks warp time?"): each unit j gets a forgetting time drawn between 2 and {@code maxSteps}
+     * steps, so the layer starts out remembering on every time scale up to the task's length.
+     * <pre>
+     *   u_j ~ U(1, maxSteps - 1),   b_j = ln u_j
+     *   LSTM: b_f = b_j, b_i = -b_j   (f = σ(b_j) keeps c for about 1 + u_j steps)
+     *   GRU:  b_z = b_j               (h_t = (1 - z) ⊙ n + z ⊙ h_{t-1} keeps h as long)
+     * </pre>
+     * The values go into {@code b_ih}, and {@code b_hh}'s blocks of those gates are zeroed, so the
+     * effective biases are the drawn ones. Layer by layer, unit by unit, one draw each from {@code rng}.
+     *
+     * @param maxSteps the longest forgetting time, at least 3: the length of the dependencies to learn
+     */
+    public static void chrono(Recurrent rnn, int maxSteps, Rng rng) {
+        CellType type = rnn.config().cell();
+        if (type != CellType.LSTM && type != CellType.GRU) {
+            throw new IllegalArgumentException("chrono initialisation sets the biases of an LSTM's forget and input"
+                    + " gates or a GRU's update gate, and a " + type.id() + " has neither");
+        }
+        if (maxSteps < 3) {
+            throw new IllegalArgumentException("chrono initialisation's longest forgetting time is " + maxSteps
+                    + " steps, expected at least 3 (the draw is uniform in 1 to maxSteps - 1)");
+        }
+        int h = rnn.config().hiddenSize();
+        for (int k = 0; k < rnn.config().layers(); k++) {
+            Param bIh = rnn.biasIh(k);
+            Param bHh = rnn.biasHh(k);
+            if (bIh == null) {
+                throw new IllegalArgumentException("the " + type.id() + " has no bias_ih, so no chrono biases can be set");
+            }
+            float[] b = bIh.data();
+            int base = bIh.offset();
+            for (int j = 0; j < h; j++) {
+                float time = (float) Math.log(rng.nextUniform(1, maxSteps - 1));
+                if (type == CellType.LSTM) {
+                    b[base + LstmGate.F.offset(h) + j] = time;
+                    b[base + LstmGate.I.offset(h) + j] = -time;
+                } else {
+                    b[base + GruGate.Z.offset(h) + j] = time;
+                }
+            }
+            if (bHh != null) {
+                int[] blocks = type == CellType.LSTM
+                        ? new int[] {LstmGate.F.offset(h), LstmGate.I.offset(h)}
+                        : new int[] {GruGate.Z.offset(h)};
+                for (int from : blocks) {
+                    Arrays.fill(bHh.data(), bHh.offset() + from, bHh.offset() + from + h, 0f);
+                }
+            }
+        }
+    }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.unroll.cell.CellType;
+import io.unroll.cell.GruGate;
 import io.unroll.cell.LstmGate;
 import io.unroll.init.InitScheme;
 import io.unroll.init.Weights;
@@ -132,5 +133,68 @@ class InitTest {
         for (float v : a.weightHh(1).copyValues()) {
             assertTrue(Math.abs(v) <= bound);
         }
+    }
+
+    @Test
+    void chronoGivesAnLstmForgetTimesSpreadUpToTheLongestAndTheInputGateTheOppositeBias() {
+        Recurrent rnn = stack(CellType.LSTM, 3, 200, 2);
+        Init.apply(rnn, InitScheme.PYTORCH, Rng.seeded(5));
+        float[][] before = {rnn.biasIh(0).copyValues(), rnn.biasIh(1).copyValues()};
+        Init.chrono(rnn, 70, Rng.seeded(6));
+        int h = 200;
+        int f = LstmGate.F.offset(h);
+        int i = LstmGate.I.offset(h);
+        for (int k = 0; k < 2; k++) {
+            float[] bIh = rnn.biasIh(k).copyValues();
+            float[] bHh = rnn.biasHh(k).copyValues();
+            double meanTime = 0;
+            double shortest = Double.MAX_VALUE;
+            double longest = 0;
+            for (int j = 0; j < h; j++) {
+                assertEquals(0f, bHh[f + j]);
+                assertEquals(0f, bHh[i + j]);
+                assertEquals(-bIh[f + j], bIh[i + j]);
+                // a forget gate σ(b) keeps the cell for 1 / (1 - σ(b)) = 1 + e^b steps
+                double time = 1 / (1 - 1 / (1 + Math.exp(-bIh[f + j])));
+                meanTime += time / h;
+                shortest = Math.min(shortest, time);
+                longest = Math.max(longest, time);
+            }
+            assertTrue(shortest >= 2 - 1e-4 && longest <= 70 + 1e-3, shortest + " to " + longest);
+            assertTrue(shortest < 5 && longest > 65, "the times span 2 to 70: " + shortest + " to " + longest);
+            // uniform in [2, 70]: mean 36, standard error 19.6 / sqrt(200) = 1.4
+            assertEquals(36, meanTime, 5);
+            for (int j = LstmGate.G.offset(h); j < 4 * h; j++) {
+                assertEquals(before[k][j], bIh[j], "the g and o blocks are untouched");
+            }
+        }
+        Recurrent one = stack(CellType.LSTM, 3, 200, 2);
+        Recurrent two = stack(CellType.LSTM, 3, 200, 2);
+        Init.chrono(one, 70, Rng.seeded(6));
+        Init.chrono(two, 70, Rng.seeded(6));
+        assertArrayEquals(one.biasIh(1).copyValues(), two.biasIh(1).copyValues(), "the same seed draws the same biases");
+    }
+
+    @Test
+    void chronoSetsOnlyTheGruUpdateGateAndRefusesOtherCellsAndShortTimes() {
+        Recurrent rnn = stack(CellType.GRU, 3, 64, 1);
+        Init.apply(rnn, InitScheme.PYTORCH, Rng.seeded(7));
+        float[] before = rnn.biasIh(0).copyValues();
+        Init.chrono(rnn, 100, Rng.seeded(8));
+        float[] bIh = rnn.biasIh(0).copyValues();
+        float[] bHh = rnn.biasHh(0).copyValues();
+        int z = GruGate.Z.offset(64);
+        for (int j = 0; j < 64; j++) {
+            assertEquals(0f, bHh[z + j]);
+            assertTrue(bIh[z + j] >= 0 && bIh[z + j] <= Math.log(99) + 1e-6, "ln U(1, 99): " + bIh[z + j]);
+            assertEquals(before[GruGate.R.offset(64) + j], bIh[GruGate.R.offset(64) + j]);
+            assertEquals(before[GruGate.N.offset(64) + j], bIh[GruGate.N.offset(64) + j]);
+        }
+        IllegalArgumentException rnnCell = assertThrows(IllegalArgumentException.class,
+                () -> Init.chrono(stack(CellType.RNN_TANH, 3, 4, 1), 70, Rng.seeded(1)));
+        assertTrue(rnnCell.getMessage().contains("rnn_tanh"), rnnCell.getMessage());
+        IllegalArgumentException shortTime = assertThrows(IllegalArgumentException.class,
+                () -> Init.chrono(stack(CellType.GRU, 3, 4, 1), 2, Rng.seeded(1)));
+        assertTrue(shortTime.getMessage().contains("at least 3"), shortTime.getMessage());
     }
 }

@@ -64,7 +64,7 @@ final class LiveSession implements TrainingRun.Listener {
         ParamStore.Builder pb = ParamStore.builder();
         TaskModel m = TaskModel.of(task, pb, RecurrentConfig.of(request.cell(), task.inputSize(), request.hidden(), request.layers()));
         this.params = pb.build();
-        m.initialise(request.init(), null, FORGET_BIAS, rng);
+        m.initialise(request.init(), null, FORGET_BIAS, 0, rng);
         this.data = TaskModel.batches(task, BATCH, request.seed(), HELD_OUT);
         this.run = TrainingRun.builder().model(m.model(), params).optimizer(Adam.adam(request.learningRate())).rng(rng)
                 .data(data).clip(1.0).build();
