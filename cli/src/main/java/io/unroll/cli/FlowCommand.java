@@ -272,7 +272,7 @@ public final class FlowCommand implements Callable<Integer> {
             sb.append("no bound drawn: ").append(bound.reason()).append('\n');
         }
         if (!j.allConverged()) {
-            sb.append("note: the power iteration did not reach 1e-6 relative at every step; see --json 'jacobianConverged'\n");
+            sb.append("note: the spectral norm (Lanczos) did not reach 1e-6 relative at every step; see --json 'jacobianConverged'\n");
         }
         sb.append('\n');
         for (WeightSpectrum s : probe.spectra()) {

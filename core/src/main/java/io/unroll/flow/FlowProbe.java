@@ -27,7 +27,7 @@ import java.util.Map;
  * as they were.
  *
  * <p>The Jacobian norms take nearly all of a probe's time (they run S copies of the sequence and a
- * power iteration per step); {@link #withoutJacobians} measures everything else, for a view that
+ * Lanczos run per step); {@link #withoutJacobians} measures everything else, for a view that
  * wants the rest at once and the Jacobians after. Its {@link #jacobians()} is null.
  */
 public record FlowProbe(StepGradients gradients, JacobianNorms jacobians, List<WeightSpectrum> spectra, JacobianBound bound,

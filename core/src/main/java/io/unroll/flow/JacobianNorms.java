@@ -31,8 +31,8 @@ import java.util.Locale;
  * @param stateSize  S: H, or 2H for the LSTM
  * @param spectral   {@code ‖P_k‖₂}, {@code [T]}
  * @param frobenius  {@code ‖P_k‖_F}, {@code [T]}
- * @param iterations the power iterations spent on {@code ‖P_k‖₂}, {@code [T]} (0 where the answer is exact)
- * @param converged  whether that power iteration met its bound, {@code [T]}
+ * @param iterations the Lanczos steps spent on {@code ‖P_k‖₂}, {@code [T]} (0 where the answer is exact)
+ * @param converged  whether that Lanczos run met its bound, {@code [T]}
  * @param direction  the top right singular vector of {@code P_0}, {@code [S]} (h then c), unit length, its
  *                   largest entry positive; zeros when {@code P_0 = 0}
  */
@@ -84,7 +84,7 @@ public record JacobianNorms(CellType cell, int layer, int stateSize, double[] sp
      * power is kept, so products far outside float32's range (below 1e-38, above 3e38) are measured,
      * within double's; the batch-S memory is that of 8 steps, not of T.
      *
-     * <p>Then {@code ‖P_k‖_F} directly, and {@code ‖P_k‖₂} by power iteration on {@code P_kᵀP_k} in
+     * <p>Then {@code ‖P_k‖_F} directly, and {@code ‖P_k‖₂} by the Lanczos method on {@code P_kᵀP_k} in
      * double precision, warm-started from the top left singular vector of {@code P_{k+1}} (left
      * vectors live in the state space of step T-1 for every k) with a fixed pseudo-random vector of
      * norm 10⁻³ mixed in. Converged means the residual
@@ -131,7 +131,7 @@ public record JacobianNorms(CellType cell, int layer, int stateSize, double[] sp
         return direction.clone();
     }
 
-    /** Whether the power iteration converged at every step. */
+    /** Whether the Lanczos method converged at every step. */
     public boolean allConverged() {
         for (boolean c : converged) {
             if (!c) {

@@ -135,7 +135,7 @@ final class StateJacobians {
                 + StackCopies.declared(stack, layer, layer + 1, ParamStore.builder()).workspaceFloats(1, steps)
                 + StackCopies.declared(stack, layer, layer + 1, ParamStore.builder()).workspaceFloats(size, segment)
                 + 4L * size * config.hiddenSize();                       // the seed
-        long doubles = (long) size * size + 5L * size + 4L * steps;      // P_k, the power iteration, the norms
+        long doubles = (long) size * size + TopSingularValue.doubles(size) + 4L * steps; // P_k, its top singular value, the norms
         Memory.require(String.format(Locale.ROOT, "the Jacobians of a %s layer of %,d units (state size %,d) over %,d steps",
                 config.cell().id(), config.hiddenSize(), size, steps), 4 * floats + 8 * doubles,
                 "use a shorter sequence, a smaller model or a larger heap");
@@ -146,7 +146,7 @@ final class StateJacobians {
         final int size;
         final int hidden;
         final double[] p;          // [S, S]: P_k / 2^exponent
-        final PowerIteration power;
+        final TopSingularValue top;
         final Products sink;       // or null
         final double[] scaled;     // [S, S]: P_k for the sink, or null
         final double[] spectral;   // [T]
@@ -161,7 +161,7 @@ final class StateJacobians {
             this.size = size;
             this.hidden = hidden;
             this.p = new double[size * size];
-            this.power = new PowerIteration(size);
+            this.top = new TopSingularValue(size);
             this.sink = sink;
             this.scaled = sink == null ? null : new double[size * size];
             this.spectral = new double[steps];
@@ -189,18 +189,18 @@ final class StateJacobians {
                     }
                 }
             }
-            // both norms scale with P: the power iteration runs on the matrix as computed
+            // both norms scale with P: the Lanczos method runs on the matrix as computed
             frobenius[k] = Math.scalb(Math.sqrt(squares), exponent);
             if (Double.isFinite(squares)) {
-                power.run(p);
-                spectral[k] = Math.scalb(power.sigma(), exponent);
-                iterations[k] = power.iterations();
-                converged[k] = power.converged();
+                top.run(p);
+                spectral[k] = Math.scalb(top.sigma(), exponent);
+                iterations[k] = top.iterations();
+                converged[k] = top.converged();
             } else {
                 spectral[k] = frobenius[k]; // an infinite entry makes both infinite; a NaN both NaN
             }
             if (k == 0) {
-                direction = Double.isFinite(squares) ? power.direction() : nanVector(size);
+                direction = Double.isFinite(squares) ? top.direction() : nanVector(size);
             }
             if (sink != null) {
                 for (int i = 0; i < p.length; i++) {

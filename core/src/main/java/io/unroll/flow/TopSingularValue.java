@@ -5,53 +5,84 @@ import java.util.SplittableRandom;
 
 /**
  * The largest singular value σ of a square matrix P {@code [n, n]} and its right singular vector v,
- * by power iteration on {@code PᵀP} in double precision, for a sequence of matrices that share
+ * by the Lanczos method on {@code PᵀP} in double precision, for a sequence of matrices that share
  * their row space: the Jacobian products {@code P_k = ∂s_{T-1}/∂s_k}, whose rows all live in the
  * state space of the last step. The left singular vector {@code u} found for one matrix warm-starts
  * the next: {@code v₀ = Pᵀu / ‖Pᵀu‖}. (The right vector of {@code P_{k+1}} would be the wrong
  * start: it lives in the state space of step k+1, not of step k.)
  *
- * <p>Each iteration forms {@code u = Pv}, {@code σ = ‖u‖}, {@code w = Pᵀu = PᵀPv}. <em>Converged</em>
- * means {@code ‖w − σ²v‖₂ ≤ 10⁻⁶·σ²}: v is then an eigenvector of {@code PᵀP} up to that residual,
- * and σ² lies within {@code 10⁻⁶·σ²} of one of its eigenvalues, so σ is a singular value of P to
- * 5·10⁻⁷ relative. That it is the <em>largest</em> one is what power iteration gives from any start
- * with a component along the top direction; a start with almost none can stop at another. To keep
- * such a component, every start mixes in a fixed pseudo-random vector of norm 10⁻³ (relative to
- * the warm start). Two shortcuts are exact: a zero matrix has σ = 0, and a diagonal one (the
- * IndRNN's products, whose units never mix) {@code σ = max |P_ii|}, v the unit vector of that i.
+ * <p>Lanczos builds an orthonormal basis {@code q_1 … q_j} of the Krylov space of {@code PᵀP} from
+ * {@code v₀}, and the tridiagonal {@code T_j = Q_jᵀ PᵀP Q_j}; the top eigenpair {@code (θ, y)} of
+ * {@code T_j} gives {@code v = Q_j y} and {@code σ² = θ}. Each step costs what a step of power
+ * iteration costs (one product with P, one with Pᵀ), but where power iteration needs about
+ * {@code λ₁ / (λ₁ − λ₂)} steps, Lanczos needs about the square root of that: it matters where the
+ * top singular values lie close together, as they do for an orthogonal {@code W_hh}. The basis is
+ * reorthogonalised in full at every step, and after {@link #RESTART} steps the method starts again
+ * from its best v.
  *
- * <p>Not thread-safe; holds {@code 4n} doubles.
+ * <p><em>Converged</em> means {@code ‖PᵀPv − σ²v‖₂ ≤ 10⁻⁶·σ²} with {@code σ = ‖Pv‖}, measured on
+ * the final v itself (Lanczos's own estimate of the residual only says when to measure it): v is
+ * then an eigenvector of {@code PᵀP} up to that residual, and σ² lies within {@code 10⁻⁶·σ²} of one
+ * of its eigenvalues, so σ is a singular value of P to 5·10⁻⁷ relative. That it is the
+ * <em>largest</em> one is what the method gives from any start with a component along the top
+ * direction; a start with almost none can stop at another. To keep such a component, every start
+ * mixes in a fixed pseudo-random vector of norm 10⁻³ (relative to the warm start). Two shortcuts are
+ * exact: a zero matrix has σ = 0, and a diagonal one (the IndRNN's products, whose units never mix)
+ * {@code σ = max |P_ii|}, v the unit vector of that i.
+ *
+ * <p>Not thread-safe; holds {@link #doubles}{@code (n)} doubles.
  */
-final class PowerIteration {
+final class TopSingularValue {
     /** The residual bound, relative to σ², that counts as converged. */
     static final double TOLERANCE = 1e-6;
-    /** The most iterations tried before a matrix is reported as not converged. */
+    /** The most Lanczos steps tried before a matrix is reported as not converged. */
     static final int MAX_ITERATIONS = 2000;
+    /** The Lanczos steps after which the basis is dropped and the method starts again from its best v. */
+    static final int RESTART = 256;
     /** The weight of the fixed pseudo-random vector mixed into every warm start. */
     static final double MIX = 1e-3;
 
     private final int n;
-    private final double[] u;      // [n] left singular vector: P v / σ
-    private final double[] v;      // [n] right singular vector
-    private final double[] w;      // [n] PᵀP v
-    private final double[] random; // [n] fixed unit vector
+    private final double[] u;        // [n] left singular vector: P v / σ
+    private final double[] v;        // [n] right singular vector
+    private final double[] w;        // [n] scratch: PᵀP v, or the start
+    private final double[] random;   // [n] fixed unit vector
+    private final double[][] q;      // [RESTART + 1][n] the Lanczos basis
+    private final double[][] pq;     // [RESTART][n] P q_i, so that P v = Σ y_i P q_i needs no product
+    private final double[] alpha;    // [RESTART] the diagonal of T
+    private final double[] beta;     // [RESTART] the off-diagonal of T: β_i = T[i, i+1]
+    private final double[] y;        // [RESTART] T's top eigenvector
+    private final Tridiagonal tridiagonal;
 
     private double sigma;
     private int iterations;
     private boolean converged;
 
-    PowerIteration(int n) {
+    TopSingularValue(int n) {
         this.n = n;
         this.u = new double[n];
         this.v = new double[n];
         this.w = new double[n];
         this.random = new double[n];
+        int basis = Math.min(RESTART, n);
+        this.q = new double[basis + 1][n];
+        this.pq = new double[basis][n];
+        this.alpha = new double[basis];
+        this.beta = new double[basis];
+        this.y = new double[basis];
+        this.tridiagonal = new Tridiagonal(basis);
         SplittableRandom rnd = new SplittableRandom(0x5EED);
         for (int i = 0; i < n; i++) {
             random[i] = rnd.nextDouble(-1, 1);
         }
         normalize(random);
         System.arraycopy(random, 0, u, 0, n);
+    }
+
+    /** The doubles an instance for {@code [n, n]} matrices holds. */
+    static long doubles(int n) {
+        long basis = Math.min(RESTART, n);
+        return (4 + 2 * basis + 1) * (long) n + 3 * basis + Tridiagonal.doubles(RESTART);
     }
 
     /** The top singular value σ and right vector v of {@code p [n, n]} row-major, all entries finite. */
@@ -71,29 +102,77 @@ final class PowerIteration {
             normalize(v);
         }
         converged = false;
-        while (iterations < MAX_ITERATIONS) {
-            iterations++;
-            multiply(p, v, u);                    // u = P v
-            sigma = Math.sqrt(dot(u, u));         // σ = ‖P v‖
-            multiplyTransposed(p, u, w);          // w = PᵀP v
-            double lambda = sigma * sigma;
-            double residual = 0;
-            for (int i = 0; i < n; i++) {
-                double r = w[i] - lambda * v[i];
-                residual += r * r;
-            }
-            if (Math.sqrt(residual) <= TOLERANCE * lambda) {
-                converged = true;
-                break;
-            }
-            System.arraycopy(w, 0, v, 0, n);
-            normalize(v);
+        while (iterations < MAX_ITERATIONS && !converged) {
+            lanczos(p);
         }
         if (sigma > 0) {
             for (int i = 0; i < n; i++) {
                 u[i] /= sigma;
             }
         }
+    }
+
+    /**
+     * Lanczos steps from v until Lanczos's estimate of the residual, {@code β_j |y_j|}, is within
+     * the tolerance, the basis is full or the iterations are spent; then v, u = Pv and σ from the
+     * best Ritz vector, and whether its measured residual is within the tolerance.
+     */
+    private void lanczos(double[] p) {
+        int basis = alpha.length;
+        System.arraycopy(v, 0, q[0], 0, n);
+        int j = 0;
+        double theta;
+        while (true) {
+            iterations++;
+            multiply(p, q[j], pq[j]);                              // P q_j
+            double[] z = q[j + 1];
+            multiplyTransposed(p, pq[j], z);                       // z = PᵀP q_j
+            alpha[j] = dot(q[j], z);
+            // z ⊥ q_0 … q_j, twice over (classical Gram-Schmidt in two passes keeps the basis orthonormal)
+            for (int pass = 0; pass < 2; pass++) {
+                for (int i = 0; i <= j; i++) {
+                    double c = dot(q[i], z);
+                    for (int e = 0; e < n; e++) {
+                        z[e] -= c * q[i][e];
+                    }
+                }
+            }
+            beta[j] = Math.sqrt(dot(z, z));
+            theta = tridiagonal.top(alpha, beta, j + 1, y);
+            boolean exhausted = beta[j] <= 1e-14 * Math.max(theta, Double.MIN_NORMAL); // an invariant subspace: exact
+            j++;
+            if (exhausted || beta[j - 1] * Math.abs(y[j - 1]) <= 0.5 * TOLERANCE * theta || j == basis
+                    || iterations >= MAX_ITERATIONS) {
+                break;
+            }
+            for (int e = 0; e < n; e++) {
+                z[e] /= beta[j - 1];
+            }
+        }
+        // v = Q y, u = P v; then the residual measured: ‖PᵀP v − σ² v‖
+        Arrays.fill(v, 0);
+        Arrays.fill(u, 0);
+        for (int i = 0; i < j; i++) {
+            for (int e = 0; e < n; e++) {
+                v[e] += y[i] * q[i][e];
+                u[e] += y[i] * pq[i][e];
+            }
+        }
+        double norm = normalize(v);
+        if (norm > 0) {
+            for (int e = 0; e < n; e++) {
+                u[e] /= norm;
+            }
+        }
+        sigma = Math.sqrt(dot(u, u));
+        multiplyTransposed(p, u, w);
+        double lambda = sigma * sigma;
+        double residual = 0;
+        for (int i = 0; i < n; i++) {
+            double r = w[i] - lambda * v[i];
+            residual += r * r;
+        }
+        converged = Math.sqrt(residual) <= TOLERANCE * lambda;
     }
 
     /** The σ of the last {@link #run}. */
