@@ -42,10 +42,12 @@ final class LabOptions {
     @Option(names = "--forget-bias", paramLabel = "<b>", defaultValue = "1",
             description = "LSTM only: the forget gate's bias at the start (default: ${DEFAULT-VALUE}).")
     double forgetBias;
-    @Option(names = "--chrono", paramLabel = "<steps>",
+    @Option(names = "--chrono", paramLabel = "<steps>", arity = "0..1", fallbackValue = "" + TASK_LENGTH,
             description = "LSTM or GRU: chrono initialisation of the gate biases instead of --forget-bias, each unit"
-                    + " forgetting over a time drawn up to this many steps (the task's length is the usual choice).")
+                    + " forgetting over a time drawn up to this many steps (alone: the task's sequence length).")
     Integer chrono;
+    /** {@code --chrono} without a value: the task's sequence length. */
+    static final int TASK_LENGTH = -1;
     @Option(names = "--hidden", defaultValue = "128", description = "Hidden units (default: ${DEFAULT-VALUE}).")
     int hidden;
     @Option(names = "--layers", defaultValue = "1", description = "Layers (default: ${DEFAULT-VALUE}).")
@@ -125,7 +127,7 @@ final class LabOptions {
             if (type != CellType.LSTM && type != CellType.GRU) {
                 throw usage(spec, "--chrono sets the gate biases of an lstm or a gru, not a " + type.id());
             }
-            if (chrono < 3) {
+            if (chrono != TASK_LENGTH && chrono < 3) {
                 throw usage(spec, "--chrono is " + chrono + ", expected at least 3 steps (usually the task's length)");
             }
             if (spec.commandLine().getParseResult().hasMatchedOption("--forget-bias")) {
@@ -184,44 +186,52 @@ final class LabOptions {
             return LabOptions.this;
         }
 
-        /** The model by {@code --init} (with {@code --scale}), then {@code --chrono} or {@code --forget-bias}, as the lab initialises one. */
-        void initialise(TaskModel model, Rng rng) {
-            model.initialise(scheme, scale, forgetBias, chrono == null ? 0 : chrono, rng);
+        /** {@code --chrono}'s longest forgetting time for a task of {@code taskSteps} steps, or 0 without {@code --chrono}. */
+        int chronoSteps(int taskSteps) {
+            return chrono == null ? 0 : chrono == TASK_LENGTH ? taskSteps : chrono;
+        }
+
+        /**
+         * The model by {@code --init} (with {@code --scale}), then {@code --chrono} or {@code --forget-bias}, as the
+         * lab initialises one for a task of {@code taskSteps} steps.
+         */
+        void initialise(TaskModel model, int taskSteps, Rng rng) {
+            model.initialise(scheme, scale, forgetBias, chronoSteps(taskSteps), rng);
         }
 
         /**
          * The run's settings in one line: {@code gru, 1 layer of 128, init pytorch, adam lr 0.001, clip 1.0, batch 64, seed 1;
          * at most 10,000 steps, stopping once solved}.
          */
-        String describe(long seed) {
+        String describe(long seed, int taskSteps) {
             String start = weights != null ? "weights from " + weights : "init " + scheme.id() + (scale == null ? "" : " sigma " + scale);
             return String.format(Locale.ROOT, "%s, %d layer%s of %d, %s%s, %s lr %s%s, clip %s, batch %d, seed %d",
                     type.id(), layers, layers == 1 ? "" : "s", hidden, start,
-                    gateBiases(), optimizer, learningRate,
+                    gateBiases(taskSteps), optimizer, learningRate,
                     lrSchedule.equals("constant") ? "" : " " + lrSchedule, clip, batch, seed)
                     + String.format(Locale.ROOT, untilSolved ? "; at most %,d steps, stopping once solved" : "; %,d steps", steps);
         }
 
         /** How the gate biases start, for {@link #describe}: {@code , chrono 70}, {@code , forget bias 1.0} or nothing. */
-        private String gateBiases() {
+        private String gateBiases(int taskSteps) {
             if (weights != null) {
                 return "";
             }
             if (chrono != null) {
-                return ", chrono " + chrono;
+                return ", chrono " + chronoSteps(taskSteps);
             }
             return type == CellType.LSTM ? ", forget bias " + forgetBias : "";
         }
 
         /** The settings as JSON entries, in the order {@code unroll lab} writes them. */
-        void json(Map<String, Object> doc, long seed) {
+        void json(Map<String, Object> doc, long seed, int taskSteps) {
             doc.put("cell", type.id());
             doc.put("hidden", hidden);
             doc.put("layers", layers);
             doc.put("init", init);
             doc.put("scale", scale);
             doc.put("forgetBias", chrono == null ? forgetBias : null);
-            doc.put("chrono", chrono);
+            doc.put("chrono", chrono == null ? null : chronoSteps(taskSteps));
             doc.put("weights", weights == null ? null : weights.toString());
             doc.put("save", save == null ? null : save.toString());
             doc.put("optimizer", optimizer);

@@ -118,7 +118,7 @@ final class LabSession implements TrainingRun.Listener {
         LongRangeTask t = task.task();
         TaskModel m = TaskModel.of(t, pb, RecurrentConfig.of(settings.type, t.inputSize(), options.hidden, options.layers));
         ParamStore params = pb.build();
-        settings.initialise(m, rng);
+        settings.initialise(m, t.steps(), rng);
         if (options.weights != null) {
             loadWeights(options.weights, params, settings.type, t);
         }
@@ -127,7 +127,7 @@ final class LabSession implements TrainingRun.Listener {
         this.run = TrainingRun.builder().model(m.model(), params).optimizer(settings.newOptimizer())
                 .learningRateSchedule(settings.schedule()).rng(rng).data(data)
                 .clip(options.clip).build();
-        this.config = settings.describe(seed);
+        this.config = settings.describe(seed, t.steps());
         this.history = FlowHistory.watch(run, FlowTelemetry.builder().every(options.flowEvery));
     }
 
@@ -264,7 +264,7 @@ final class LabSession implements TrainingRun.Listener {
             doc.put("task", task.id());
             task.settings(doc);
             doc.put("length", t.steps());
-            settings.json(doc, seed);
+            settings.json(doc, seed, t.steps());
             doc.put("steps", run.step());
             doc.put("interrupted", f.interrupted());
             doc.put("finalLoss", last == null ? Double.NaN : last.loss());
