@@ -66,6 +66,27 @@ public record FlowProbe(StepGradients gradients, JacobianNorms jacobians, List<W
         return measure(stack, input, initial, stack.config().layers() - 1, null);
     }
 
+    /**
+     * This probe with the top layer's Jacobian norms added, measured on the stack and sequence it
+     * was made from: what {@link #of(Recurrent, float[], State)} gives, for the Jacobians' time alone.
+     *
+     * @throws IllegalArgumentException if the stack's layers or the sequence's length are not this probe's
+     */
+    public FlowProbe withJacobians(Recurrent stack, float[] input, State initial) {
+        int layers = stack.config().layers();
+        int steps = input.length / stack.config().inputSize();
+        if (layers != gradients.layers() || steps != gradients.steps()) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "this probe is of %s over %d steps, the stack given"
+                    + " has %s and the sequence %d steps: add the Jacobians of the stack and sequence it was made from",
+                    layerCount(gradients.layers()), gradients.steps(), layerCount(layers), steps));
+        }
+        return new FlowProbe(gradients, JacobianNorms.of(stack, input, initial, layers - 1), spectra, bound, activity);
+    }
+
+    private static String layerCount(int layers) {
+        return layers + (layers == 1 ? " layer" : " layers");
+    }
+
     private static FlowProbe measure(Recurrent stack, float[] input, State initial, int layer, JacobianNorms jacobians) {
         StepGradients.Probed probed = StepGradients.probe(stack, input, initial);
         List<WeightSpectrum> spectra = WeightSpectrum.of(stack);

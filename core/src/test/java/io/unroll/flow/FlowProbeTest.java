@@ -147,6 +147,18 @@ class FlowProbeTest {
         refuse(() -> FlowProbe.of(lstm, x, null, -1), "layer is -1, expected 0 to 1");
     }
 
+    @Test
+    void jacobiansAddedToAProbeWithoutThemGiveTheWholeProbe() {
+        Recurrent rnn = stack(CellType.LSTM, 2);
+        float[] x = input(STEPS);
+        FlowProbe first = FlowProbe.withoutJacobians(rnn, x, null);
+        assertEquals(null, first.jacobians());
+        assertEquals(FlowProbe.of(rnn, x, null), first.withJacobians(rnn, x, null));
+        refuse(() -> first.withJacobians(rnn, input(STEPS + 1), null), "this probe is of 2 layers over " + STEPS + " steps",
+                "the sequence " + (STEPS + 1) + " steps");
+        refuse(() -> first.withJacobians(stack(CellType.LSTM, 1), x, null), "the stack given has 1 layer and");
+    }
+
     /** A state of 46,000 units needs a 46,000² product of doubles, 15.8 GB: refused before anything is allocated. */
     @Test
     void aProductTooLargeForTheHeapIsRefusedUpFront() {

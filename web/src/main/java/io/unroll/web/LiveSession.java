@@ -55,6 +55,9 @@ final class LiveSession implements TrainingRun.Listener {
     private boolean parked; // guarded by lock: the training thread waits in a pause, between two steps
     private Map<String, Object> heldOut;
     private long lastPublished;
+    /** The last finished step and its loss, for a state change published between two snapshots. */
+    private volatile long lastStep;
+    private volatile double lastLoss = Double.NaN;
 
     LiveSession(String id, TrainRequest request) {
         this.id = id;
@@ -173,6 +176,8 @@ final class LiveSession implements TrainingRun.Listener {
 
     @Override
     public void onStep(TrainingRun.StepReport r, TrainingRun.Pace pace) {
+        lastLoss = r.loss();
+        lastStep = r.step();
         long now = System.nanoTime();
         if (now - lastPublished >= PUBLISH_EVERY_NANOS) {
             lastPublished = now;
@@ -211,10 +216,18 @@ final class LiveSession implements TrainingRun.Listener {
         publish(snapshot(v.step(), v.trainLoss()));
     }
 
-    /** The newest snapshot with the state and error of now; from any thread, as it reads no history. */
+    /**
+     * The newest snapshot with the state, error, step and loss of now (snapshots are made at most
+     * every {@link #PUBLISH_EVERY_NANOS}, so a pause would otherwise show a step from before the
+     * last ones); from any thread, as it reads no history.
+     */
     private synchronized void publishState() {
         Map<String, Object> s = new LinkedHashMap<>(latest);
         s.put("state", state.name().toLowerCase());
+        if (lastStep > (long) s.get("step")) {
+            s.put("step", lastStep);
+            s.put("loss", lastLoss);
+        }
         s.put("error", failure);
         publish(s);
     }

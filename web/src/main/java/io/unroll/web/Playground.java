@@ -21,7 +21,8 @@ import java.util.concurrent.Semaphore;
  *
  * <p>Requests are bounded: a body of at most {@link #MAX_BODY} bytes, probe sizes capped by
  * {@link ProbeRequest}, at most as many probes computed at once as the machine has cores (the
- * others wait their turn), and at most {@link TrainingSessions#MAX_SESSIONS} live training
+ * others wait their turn), at most {@link FirstPictures#CAPACITY} first pictures kept for the
+ * whole pictures that follow them, and at most {@link TrainingSessions#MAX_SESSIONS} live training
  * sessions. A bad request is a 400 whose JSON names the field; nothing a request sends ends in a 5xx.
  */
 public final class Playground implements AutoCloseable {
@@ -57,6 +58,8 @@ public final class Playground implements AutoCloseable {
         // first picture never waits behind the long computations of other changes
         Semaphore probes = new Semaphore(Runtime.getRuntime().availableProcessors(), true);
         Semaphore quickProbes = new Semaphore(Runtime.getRuntime().availableProcessors(), true);
+        // a page's whole picture adds the Jacobians to the first picture it asked for just before
+        FirstPictures firstPictures = new FirstPictures();
         TrainingSessions sessions = new TrainingSessions(idleMillis);
         String uplot = UPLOT + uplotVersion() + "/";
         Javalin app = Javalin.create(config -> {
@@ -77,7 +80,7 @@ public final class Playground implements AutoCloseable {
                 Semaphore line = request.jacobians() ? probes : quickProbes;
                 line.acquire();
                 try {
-                    ctx.json(request.answer());
+                    ctx.json(request.answer(firstPictures));
                 } finally {
                     line.release();
                 }

@@ -73,12 +73,23 @@ record ProbeRequest(FreshStack stack, long seed, boolean jacobians) {
         return new ProbeRequest(stack, seed, jacobians.equals("true"));
     }
 
-    /** The figures of this configuration, as {@code unroll flow --json} writes them (without the Jacobians' entries if so asked). */
-    Map<String, Object> answer() {
+    /**
+     * The figures of this configuration, as {@code unroll flow --json} writes them (without the
+     * Jacobians' entries if so asked). A probe without them is kept in {@code firstPictures}; a
+     * probe with them starts from a kept one of the same configuration and seed if there is one.
+     */
+    Map<String, Object> answer(FirstPictures firstPictures) {
         Rng rng = Rng.create(RNG, seed);
         FreshStack.Drawn drawn = stack.draw(rng);
-        FlowProbe probe = jacobians ? FlowProbe.of(drawn.stack(), drawn.input(), null)
-                : FlowProbe.withoutJacobians(drawn.stack(), drawn.input(), null);
+        FlowProbe probe;
+        if (!jacobians) {
+            probe = FlowProbe.withoutJacobians(drawn.stack(), drawn.input(), null);
+            firstPictures.put(stack, seed, probe);
+        } else {
+            FlowProbe first = firstPictures.get(stack, seed);
+            probe = first != null ? first.withJacobians(drawn.stack(), drawn.input(), null)
+                    : FlowProbe.of(drawn.stack(), drawn.input(), null);
+        }
         return probe.document(stack.describe(rng.mode(), seed));
     }
 

@@ -78,6 +78,33 @@ class PlaygroundApiTest {
     }
 
     @Test
+    void aWholePictureAfterItsFirstPictureIsTheSameAsAFreshOne() throws Exception {
+        String q = "/api/probe?cell=lstm&length=15&hidden=6&layers=2&init=xavier&seed=21";
+        assertEquals(200, get(q + "&jacobians=false").statusCode());
+        JsonNode afterFirst = json(get(q));
+        FreshStack stack = new FreshStack(CellType.LSTM, 1, 6, 2, 15, InitScheme.XAVIER, 1.0, null, null);
+        FreshStack.Drawn d = stack.draw(Rng.create("default", 21));
+        JsonNode fresh = ApiJson.MAPPER.readTree(ApiJson.MAPPER.writeValueAsString(
+                FlowProbe.of(d.stack(), d.input(), null).document(stack.describe("default", 21))));
+        assertEquals(fresh, afterFirst);
+    }
+
+    @Test
+    void firstPicturesAreKeptUpToTheirCapacity() {
+        FirstPictures kept = new FirstPictures();
+        FreshStack stack = new FreshStack(CellType.RNN_TANH, 1, 4, 1, 5, InitScheme.GAUSSIAN, 0.9, null, null);
+        for (long seed = 0; seed <= FirstPictures.CAPACITY; seed++) {
+            FreshStack.Drawn d = stack.draw(Rng.create("default", seed));
+            kept.put(stack, seed, FlowProbe.withoutJacobians(d.stack(), d.input(), null));
+        }
+        assertEquals(FirstPictures.CAPACITY, kept.size());
+        assertEquals(null, kept.get(stack, 0), "the least recently used is dropped");
+        assertTrue(kept.get(stack, FirstPictures.CAPACITY) != null);
+        assertEquals(null, kept.get(new FreshStack(CellType.RNN_TANH, 1, 4, 1, 6, InitScheme.GAUSSIAN, 0.9, null, null), 1),
+                "another length is another configuration");
+    }
+
+    @Test
     void aProbeWithoutParametersIsUnrollFlowsDefault() throws Exception {
         JsonNode figures = json(get("/api/probe"));
         assertEquals("rnn_tanh", figures.get("cell").asText());
