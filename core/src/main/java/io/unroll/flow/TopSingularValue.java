@@ -141,6 +141,7 @@ final class TopSingularValue {
             theta = tridiagonal.top(alpha, beta, j + 1, y);
             boolean exhausted = beta[j] <= 1e-14 * Math.max(theta, Double.MIN_NORMAL); // an invariant subspace: exact
             j++;
+            // the estimate is asked for half the bound, so that the measured residual, a little larger in rounding, meets it
             if (exhausted || beta[j - 1] * Math.abs(y[j - 1]) <= 0.5 * TOLERANCE * theta || j == basis
                     || iterations >= MAX_ITERATIONS) {
                 break;
