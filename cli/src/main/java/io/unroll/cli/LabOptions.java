@@ -42,12 +42,12 @@ final class LabOptions {
     @Option(names = "--forget-bias", paramLabel = "<b>", defaultValue = "1",
             description = "LSTM only: the forget gate's bias at the start (default: ${DEFAULT-VALUE}).")
     double forgetBias;
-    @Option(names = "--chrono", paramLabel = "<steps>", arity = "0..1", fallbackValue = "" + TASK_LENGTH,
+    @Option(names = "--chrono", paramLabel = "<steps>", arity = "0..1", fallbackValue = TASK_LENGTH,
             description = "LSTM or GRU: chrono initialisation of the gate biases instead of --forget-bias, each unit"
                     + " forgetting over a time drawn up to this many steps (alone: the task's sequence length).")
-    Integer chrono;
+    String chrono;
     /** {@code --chrono} without a value: the task's sequence length. */
-    static final int TASK_LENGTH = -1;
+    static final String TASK_LENGTH = "task";
     @Option(names = "--hidden", defaultValue = "128", description = "Hidden units (default: ${DEFAULT-VALUE}).")
     int hidden;
     @Option(names = "--layers", defaultValue = "1", description = "Layers (default: ${DEFAULT-VALUE}).")
@@ -123,12 +123,21 @@ final class LabOptions {
         if (spec.commandLine().getParseResult().hasMatchedOption("--forget-bias") && type != CellType.LSTM) {
             throw usage(spec, "--forget-bias is for an lstm (the only cell with a forget gate), not a " + type.id());
         }
+        int chronoSteps = 0;
         if (chrono != null) {
             if (type != CellType.LSTM && type != CellType.GRU) {
                 throw usage(spec, "--chrono sets the gate biases of an lstm or a gru, not a " + type.id());
             }
-            if (chrono != TASK_LENGTH && chrono < 3) {
-                throw usage(spec, "--chrono is " + chrono + ", expected at least 3 steps (usually the task's length)");
+            if (!chrono.equals(TASK_LENGTH)) {
+                try {
+                    chronoSteps = Integer.parseInt(chrono);
+                } catch (NumberFormatException e) {
+                    chronoSteps = -1;
+                }
+                if (chronoSteps < 3) {
+                    throw usage(spec, "--chrono is " + chrono + ", expected a whole number of steps, at least 3 (usually the"
+                            + " task's length), or nothing for the task's length");
+                }
             }
             if (spec.commandLine().getParseResult().hasMatchedOption("--forget-bias")) {
                 throw usage(spec, "--chrono and --forget-bias both set the forget gate's bias; give one");
@@ -153,7 +162,7 @@ final class LabOptions {
         if (weights != null && !Files.isRegularFile(weights)) {
             throw usage(spec, "--weights " + weights + " is not a file; give a playground download or another run's --save");
         }
-        return new Settings(type, scheme, rate, stepCount, mode);
+        return new Settings(type, scheme, rate, stepCount, mode, chronoSteps);
     }
 
     /** The checked options; the raw ones are read from the enclosing {@link LabOptions}. */
@@ -163,13 +172,17 @@ final class LabOptions {
         final double learningRate;
         final long steps;
         final ProgressBar.Mode mode;
+        /** {@code --chrono}'s steps, or 0 for the task's length (or no {@code --chrono}). */
+        private final int chronoSteps;
 
-        private Settings(CellType type, InitScheme scheme, double learningRate, long steps, ProgressBar.Mode mode) {
+        private Settings(CellType type, InitScheme scheme, double learningRate, long steps, ProgressBar.Mode mode,
+                         int chronoSteps) {
             this.type = type;
             this.scheme = scheme;
             this.learningRate = learningRate;
             this.steps = steps;
             this.mode = mode;
+            this.chronoSteps = chronoSteps;
         }
 
         /** The learning rate over the run: constant, or annealed to 0 over {@code --steps}. */
@@ -188,7 +201,17 @@ final class LabOptions {
 
         /** {@code --chrono}'s longest forgetting time for a task of {@code taskSteps} steps, or 0 without {@code --chrono}. */
         int chronoSteps(int taskSteps) {
-            return chrono == null ? 0 : chrono == TASK_LENGTH ? taskSteps : chrono;
+            if (chrono == null) {
+                return 0;
+            }
+            if (chronoSteps > 0) {
+                return chronoSteps;
+            }
+            if (taskSteps < 3) {
+                throw new IllegalArgumentException("--chrono alone takes the task's length, " + taskSteps + " steps here, and"
+                        + " needs at least 3; give --chrono 3 or more");
+            }
+            return taskSteps;
         }
 
         /**

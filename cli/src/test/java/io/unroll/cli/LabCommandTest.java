@@ -208,7 +208,11 @@ class LabCommandTest {
     void chronoRefusesWhatItCannotSet() throws Exception {
         assertBad("--chrono sets the gate biases of an lstm or a gru, not a rnn_tanh", "lab", "copy", "--cell", "rnn", "--chrono",
                 "23");
-        assertBad("--chrono is 2, expected at least 3 steps", "lab", "copy", "--chrono", "2");
+        assertBad("--chrono is 2, expected a whole number of steps, at least 3", "lab", "copy", "--chrono", "2");
+        assertBad("--chrono is -1, expected a whole number of steps", "lab", "copy", "--chrono=-1");
+        assertBad("--chrono is long, expected a whole number of steps", "lab", "copy", "--chrono", "long");
+        assertFailed("--chrono alone takes the task's length, 2 steps here", "lab", "adding", "--cell", "gru", "--length", "2",
+                "--chrono", "--progress", "none");
         assertBad("--chrono and --forget-bias both set the forget gate's bias", "lab", "copy", "--chrono", "23", "--forget-bias",
                 "1");
         Path file = dir.resolve("w.safetensors");

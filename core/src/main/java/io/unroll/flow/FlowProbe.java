@@ -70,15 +70,19 @@ public record FlowProbe(StepGradients gradients, JacobianNorms jacobians, List<W
      * This probe with the top layer's Jacobian norms added, measured on the stack and sequence it
      * was made from: what {@link #of(Recurrent, float[], State)} gives, for the Jacobians' time alone.
      *
-     * @throws IllegalArgumentException if the stack's layers or the sequence's length are not this probe's
+     * @throws IllegalArgumentException if the stack's cell, hidden size or layers or the sequence's length are not
+     *                                  this probe's (the weights themselves are not compared)
      */
     public FlowProbe withJacobians(Recurrent stack, float[] input, State initial) {
         int layers = stack.config().layers();
         int steps = input.length / stack.config().inputSize();
-        if (layers != gradients.layers() || steps != gradients.steps()) {
-            throw new IllegalArgumentException(String.format(Locale.ROOT, "this probe is of %s over %d steps, the stack given"
-                    + " has %s and the sequence %d steps: add the Jacobians of the stack and sequence it was made from",
-                    layerCount(gradients.layers()), gradients.steps(), layerCount(layers), steps));
+        int hidden = spectra.get(0).singularValues().length;
+        if (stack.config().cell() != gradients.cell() || stack.config().hiddenSize() != hidden || layers != gradients.layers()
+                || steps != gradients.steps()) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "this probe is of a %s of %d units in %s over %d"
+                    + " steps, the stack given is a %s of %d units in %s and the sequence %d steps: add the Jacobians of the"
+                    + " stack and sequence it was made from", gradients.cell().id(), hidden, layerCount(gradients.layers()),
+                    gradients.steps(), stack.config().cell().id(), stack.config().hiddenSize(), layerCount(layers), steps));
         }
         return new FlowProbe(gradients, JacobianNorms.of(stack, input, initial, layers - 1), spectra, bound, activity);
     }

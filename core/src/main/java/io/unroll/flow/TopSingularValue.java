@@ -13,8 +13,9 @@ import java.util.SplittableRandom;
  *
  * <p>Lanczos builds an orthonormal basis {@code q_1 … q_j} of the Krylov space of {@code PᵀP} from
  * {@code v₀}, and the tridiagonal {@code T_j = Q_jᵀ PᵀP Q_j}; the top eigenpair {@code (θ, y)} of
- * {@code T_j} gives {@code v = Q_j y} and {@code σ² = θ}. Each step costs what a step of power
- * iteration costs (one product with P, one with Pᵀ), but where power iteration needs about
+ * {@code T_j} gives {@code v = Q_j y} and {@code σ = ‖Pv‖} ({@code σ² = θ} in exact arithmetic).
+ * Each step costs a step of power iteration (one product with P, one with Pᵀ) and the
+ * reorthogonalisation, O(j·n); but where power iteration needs about
  * {@code λ₁ / (λ₁ − λ₂)} steps, Lanczos needs about the square root of that: it matters where the
  * top singular values lie close together, as they do for an orthogonal {@code W_hh}. The basis is
  * reorthogonalised in full at every step, and after {@link #RESTART} steps the method starts again
@@ -43,6 +44,7 @@ final class TopSingularValue {
     static final double MIX = 1e-3;
 
     private final int n;
+    private final int maxIterations;
     private final double[] u;        // [n] left singular vector: P v / σ
     private final double[] v;        // [n] right singular vector
     private final double[] w;        // [n] scratch: PᵀP v, or the start
@@ -59,12 +61,18 @@ final class TopSingularValue {
     private boolean converged;
 
     TopSingularValue(int n) {
+        this(n, RESTART, MAX_ITERATIONS);
+    }
+
+    /** With a basis of at most {@code restart} vectors and at most {@code maxIterations} steps, for tests. */
+    TopSingularValue(int n, int restart, int maxIterations) {
         this.n = n;
+        this.maxIterations = maxIterations;
         this.u = new double[n];
         this.v = new double[n];
         this.w = new double[n];
         this.random = new double[n];
-        int basis = Math.min(RESTART, n);
+        int basis = Math.min(restart, n);
         this.q = new double[basis + 1][n];
         this.pq = new double[basis][n];
         this.alpha = new double[basis];
@@ -102,7 +110,7 @@ final class TopSingularValue {
             normalize(v);
         }
         converged = false;
-        while (iterations < MAX_ITERATIONS && !converged) {
+        while (iterations < maxIterations && !converged) {
             lanczos(p);
         }
         if (sigma > 0) {
@@ -143,7 +151,7 @@ final class TopSingularValue {
             j++;
             // the estimate is asked for half the bound, so that the measured residual, a little larger in rounding, meets it
             if (exhausted || beta[j - 1] * Math.abs(y[j - 1]) <= 0.5 * TOLERANCE * theta || j == basis
-                    || iterations >= MAX_ITERATIONS) {
+                    || iterations >= maxIterations) {
                 break;
             }
             for (int e = 0; e < n; e++) {

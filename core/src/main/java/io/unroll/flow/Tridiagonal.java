@@ -6,7 +6,7 @@ import java.util.Arrays;
  * The largest eigenvalue θ of a symmetric tridiagonal matrix T {@code [m, m]} and its unit
  * eigenvector y: the small problem at the heart of the Lanczos method ({@link TopSingularValue}).
  * θ by bisection on the Sturm count (the number of negative pivots of {@code T − xI} is the number
- * of eigenvalues below x), to the last bit; y by two steps of inverse iteration, solving
+ * of eigenvalues below x), to within 4 units in the last place; y by two steps of inverse iteration, solving
  * {@code (T − θI) y' = y} by Gaussian elimination with partial pivoting. Each call costs O(m) per
  * bisection step, against the O(m³) of a dense eigendecomposition.
  *
@@ -87,7 +87,7 @@ final class Tridiagonal {
 
     /**
      * {@code y ← (T − θI)⁻¹ y}, normalised: one step of inverse iteration. A pivot that is exactly
-     * zero (θ an eigenvalue to the last bit) is replaced by {@code 2⁻⁵² · scale}.
+     * zero (θ an eigenvalue to rounding) is replaced by {@code 2⁻⁵² · scale}.
      */
     private void solveShifted(double[] diagonal, double[] offDiagonal, int m, double theta, double[] y, double scale) {
         for (int i = 0; i < m; i++) {

@@ -154,9 +154,10 @@ class FlowProbeTest {
         FlowProbe first = FlowProbe.withoutJacobians(rnn, x, null);
         assertEquals(null, first.jacobians());
         assertEquals(FlowProbe.of(rnn, x, null), first.withJacobians(rnn, x, null));
-        refuse(() -> first.withJacobians(rnn, input(STEPS + 1), null), "this probe is of 2 layers over " + STEPS + " steps",
-                "the sequence " + (STEPS + 1) + " steps");
-        refuse(() -> first.withJacobians(stack(CellType.LSTM, 1), x, null), "the stack given has 1 layer and");
+        refuse(() -> first.withJacobians(rnn, input(STEPS + 1), null), "this probe is of a lstm of 5 units in 2 layers over "
+                + STEPS + " steps", "the sequence " + (STEPS + 1) + " steps");
+        refuse(() -> first.withJacobians(stack(CellType.LSTM, 1), x, null), "the stack given is a lstm of 5 units in 1 layer and");
+        refuse(() -> first.withJacobians(stack(CellType.GRU, 2), x, null), "the stack given is a gru of 5 units in 2 layers");
     }
 
     /** A state of 46,000 units needs a 46,000² product of doubles, 15.8 GB: refused before anything is allocated. */

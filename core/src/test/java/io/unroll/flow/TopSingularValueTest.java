@@ -133,6 +133,32 @@ class TopSingularValueTest {
         assertTrue(Math.abs(top.sigma() - svd[0]) <= REL * svd[0], top.sigma() + " vs " + svd[0]);
     }
 
+    /**
+     * A state wider than the basis (the LSTM's 512 at H = 256 with a basis of 256), here 64 top
+     * values 10⁻⁵ apart with a basis of 8: the basis fills, the method starts again from its best v,
+     * and still meets the bound; and with too few steps allowed it says it did not.
+     */
+    @Test
+    void aClusterWiderThanTheBasisConvergesAcrossRestartsOrSaysItDidNot() {
+        int n = 64;
+        double[] d = new double[n];
+        for (int i = 0; i < n; i++) {
+            d[i] = 1 - 1e-5 * i;
+        }
+        double[] p = diagonalTimesRotation(n, d);
+        double[] svd = top(p, n);
+        TopSingularValue restarting = new TopSingularValue(n, 8, TopSingularValue.MAX_ITERATIONS);
+        restarting.run(p);
+        assertTrue(restarting.converged(), "after " + restarting.iterations() + " steps");
+        assertTrue(restarting.iterations() > 8, "the basis was full at least once: " + restarting.iterations());
+        assertTrue(Math.abs(restarting.sigma() - svd[0]) <= REL * svd[0], restarting.sigma() + " vs " + svd[0]);
+
+        TopSingularValue cut = new TopSingularValue(n, 2, 3);
+        cut.run(p);
+        assertEquals(3, cut.iterations());
+        assertTrue(!cut.converged(), "3 steps of a basis of 2 do not resolve 64 values 1e-5 apart");
+    }
+
     /** Diagonal products (the IndRNN's) are exact, also when the largest entry moves to another unit. */
     @Test
     void diagonalMatricesAreExactWhereverTheirLargestEntryIs() {

@@ -56,8 +56,8 @@ final class LiveSession implements TrainingRun.Listener {
     private Map<String, Object> heldOut;
     private long lastPublished;
     /** The last finished step and its loss, for a state change published between two snapshots. */
-    private volatile long lastStep;
-    private volatile double lastLoss = Double.NaN;
+    private record Finished(long step, double loss) {}
+    private volatile Finished lastFinished = new Finished(0, Double.NaN);
 
     LiveSession(String id, TrainRequest request) {
         this.id = id;
@@ -176,8 +176,7 @@ final class LiveSession implements TrainingRun.Listener {
 
     @Override
     public void onStep(TrainingRun.StepReport r, TrainingRun.Pace pace) {
-        lastLoss = r.loss();
-        lastStep = r.step();
+        lastFinished = new Finished(r.step(), r.loss());
         long now = System.nanoTime();
         if (now - lastPublished >= PUBLISH_EVERY_NANOS) {
             lastPublished = now;
@@ -189,6 +188,9 @@ final class LiveSession implements TrainingRun.Listener {
                 weightsWanted = null;
             }
             parked = true;
+            if (state == State.PAUSED) {
+                publishState(); // the step it stops at: the pause may have been published while this one ran
+            }
             try {
                 while (state == State.PAUSED) {
                     lock.wait();
@@ -224,9 +226,10 @@ final class LiveSession implements TrainingRun.Listener {
     private synchronized void publishState() {
         Map<String, Object> s = new LinkedHashMap<>(latest);
         s.put("state", state.name().toLowerCase());
-        if (lastStep > (long) s.get("step")) {
-            s.put("step", lastStep);
-            s.put("loss", lastLoss);
+        Finished last = lastFinished;
+        if (last.step() > (long) s.get("step")) {
+            s.put("step", last.step());
+            s.put("loss", last.loss());
         }
         s.put("error", failure);
         publish(s);

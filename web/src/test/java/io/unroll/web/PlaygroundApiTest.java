@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -90,17 +91,27 @@ class PlaygroundApiTest {
     }
 
     @Test
-    void firstPicturesAreKeptUpToTheirCapacity() {
+    void aFirstPictureIsKeptAndTheLeastRecentlyUsedDropped() {
         FirstPictures kept = new FirstPictures();
+        ProbeRequest quick = ProbeRequest.parse(Map.of("cell", List.of("gru"), "length", List.of("9"), "hidden", List.of("4"),
+                "seed", List.of("5"), "jacobians", List.of("false")));
+        quick.answer(kept);
+        assertTrue(kept.get(quick.stack(), 5) != null, "the answer keeps its first picture");
+        assertEquals(null, kept.get(quick.stack(), 6), "another seed is another draw");
+
+        FirstPictures lru = new FirstPictures();
         FreshStack stack = new FreshStack(CellType.RNN_TANH, 1, 4, 1, 5, InitScheme.GAUSSIAN, 0.9, null, null);
         for (long seed = 0; seed <= FirstPictures.CAPACITY; seed++) {
+            if (seed == FirstPictures.CAPACITY) {
+                assertTrue(lru.get(stack, 0) != null, "seed 0 is used again just before the capacity is passed");
+            }
             FreshStack.Drawn d = stack.draw(Rng.create("default", seed));
-            kept.put(stack, seed, FlowProbe.withoutJacobians(d.stack(), d.input(), null));
+            lru.put(stack, seed, FlowProbe.withoutJacobians(d.stack(), d.input(), null));
         }
-        assertEquals(FirstPictures.CAPACITY, kept.size());
-        assertEquals(null, kept.get(stack, 0), "the least recently used is dropped");
-        assertTrue(kept.get(stack, FirstPictures.CAPACITY) != null);
-        assertEquals(null, kept.get(new FreshStack(CellType.RNN_TANH, 1, 4, 1, 6, InitScheme.GAUSSIAN, 0.9, null, null), 1),
+        assertEquals(FirstPictures.CAPACITY, lru.size());
+        assertTrue(lru.get(stack, 0) != null, "the most recently used stays");
+        assertEquals(null, lru.get(stack, 1), "the least recently used is dropped");
+        assertEquals(null, lru.get(new FreshStack(CellType.RNN_TANH, 1, 4, 1, 6, InitScheme.GAUSSIAN, 0.9, null, null), 2),
                 "another length is another configuration");
     }
 
