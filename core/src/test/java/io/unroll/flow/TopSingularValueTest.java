@@ -119,11 +119,7 @@ class TopSingularValueTest {
     @Test
     void aDenseClusterOfTopValuesConvergesWithinNSteps() {
         int n = 64;
-        double[] d = new double[n];
-        for (int i = 0; i < n; i++) {
-            d[i] = 1 - 1e-7 * i;
-        }
-        double[] p = diagonalTimesRotation(n, d);
+        double[] p = cluster(n, 1e-7);
         TopSingularValue top = new TopSingularValue(n);
         top.run(p);
         assertTrue(top.converged(), "after " + top.iterations() + " steps");
@@ -141,11 +137,7 @@ class TopSingularValueTest {
     @Test
     void aClusterWiderThanTheBasisConvergesAcrossRestartsOrSaysItDidNot() {
         int n = 64;
-        double[] d = new double[n];
-        for (int i = 0; i < n; i++) {
-            d[i] = 1 - 1e-5 * i;
-        }
-        double[] p = diagonalTimesRotation(n, d);
+        double[] p = cluster(n, 1e-5);
         double[] svd = top(p, n);
         TopSingularValue restarting = new TopSingularValue(n, 8, TopSingularValue.MAX_ITERATIONS);
         restarting.run(p);
@@ -233,6 +225,15 @@ class TopSingularValueTest {
     }
 
     /** {@code diag(d) Q} with Q a fixed rotation mixing every coordinate: singular values d, nothing diagonal. */
+    /** {@code diag(1, 1 − spacing, 1 − 2·spacing, …) W} with W orthogonal: n top singular values {@code spacing} apart. */
+    private static double[] cluster(int n, double spacing) {
+        double[] d = new double[n];
+        for (int i = 0; i < n; i++) {
+            d[i] = 1 - spacing * i;
+        }
+        return diagonalTimesRotation(n, d);
+    }
+
     private static double[] diagonalTimesRotation(int n, double[] d) {
         DMatrixRMaj g = new DMatrixRMaj(n, n);
         Random rnd = new Random(2);
