@@ -7,7 +7,8 @@ import jdk.incubator.vector.VectorSpecies;
  * The SIMD products: {@code C = A·B} with B contiguous along n (a layer's {@code x·Wᵀ} reads a
  * copy of {@code Wᵀ}, see {@link Kernels#packPanels}). One element of A is broadcast and
  * multiply-added into 4 vectors of a row of B, 6 rows of C at a time (24 accumulators; 4 rows and
- * single rows at the edges, 8 vectors for a lone row), with k blocked so the panel of B stays in
+ * single rows at the edges, 8 vectors for a lone row; 2 vectors where there are 16 vector
+ * registers, {@link #NARROW_TILES}), with k blocked so the panel of B stays in
  * the L2 cache and C in blocks of rows so their rows of A stay there too. There is no dot-product
  * form: its horizontal sums need lane masks and shuffles, which JDK 17's C2 may fail to keep in
  * registers ({@link SimdKernels}).
@@ -22,6 +23,12 @@ final class SimdGemm {
     private static final VectorSpecies<Float> F = SimdKernels.F;
     private static final int L = SimdKernels.L;
 
+    /**
+     * Whether tiles are 2 vectors wide instead of 4: a 6 x 4 tile's 24 accumulators, 4 rows of B
+     * and a broadcast need 29 vector registers, which AVX-512 has (32) but AVX2 (16) does not, and
+     * spilled accumulators halve the speed there; 6 x 2 needs 15.
+     */
+    static final boolean NARROW_TILES = L < 16;
     /** Rows of C per GEMM register tile. */
     static final int TILE_ROWS = 4;
     /** Columns of C per {@code gemmNN}/{@code gemmTNAdd} tile: four vectors. */
@@ -52,6 +59,8 @@ final class SimdGemm {
     /** Floats between the rows of A from which {@link #gemmTNPacked} copies A's blocks (2 KB). */
     private static final int COPY_A_MIN_STRIDE = 512;
     /** Per thread, {@link #gemmTNPacked}'s copies of a block of A and of B; grown as needed. */
+    /** Per thread, one column of 4L rows of C for {@link #tailColumnsByRows}. */
+    private static final ThreadLocal<float[]> TAIL_COLUMN = ThreadLocal.withInitial(() -> new float[4 * L]);
     private static final ThreadLocal<float[][]> TN_PACKS = ThreadLocal.withInitial(() -> new float[2][0]);
 
     // ---------------------------------------------------------------- contiguous, as ScalarKernels' twins
@@ -178,6 +187,7 @@ final class SimdGemm {
         }
         int nv = F.loopBound(n);
         int n4 = nv / BROADCAST_TILE_COLUMNS * BROADCAST_TILE_COLUMNS;
+        int n2 = NARROW_TILES ? nv / (2 * L) * (2 * L) : 0;
         // Rows in 6-row tiles (24 accumulators: fewer loads per FMA than 4 x 4), then 4-row tiles,
         // then single rows: m = 32 as 4·6 + 2·4, m = 64 as 10·6 + 4, with no single rows.
         int sixRows = m % 6 == 2 && m >= 8 ? m - 8 : m / 6 * 6;
@@ -194,6 +204,23 @@ final class SimdGemm {
                         broadcast1x8(c, cOff + i * ldc + j, a, aBlock + i * aRowStride, aColStride,
                                 b, bBlock + j, ldb, kc, load);
                     }
+                }
+            }
+            for (; j < n2 && NARROW_TILES; j += 2 * L) {
+                int i = 0;
+                for (; i < sixRows; i += 6) {
+                    broadcast6x2(c, cOff + i * ldc + j, ldc, a, aBlock + i * aRowStride, aRowStride, aColStride,
+                            b, bBlock + j, ldb, kc, load);
+                }
+                for (; i + TILE_ROWS <= m; i += TILE_ROWS) {
+                    broadcast4x2(c, cOff + i * ldc + j, ldc, a, aBlock + i * aRowStride, aRowStride, aColStride,
+                            b, bBlock + j, ldb, kc, load);
+                }
+                for (; i < m; i++) {
+                    broadcast1x1(c, cOff + i * ldc + j, a, aBlock + i * aRowStride, aColStride,
+                            b, bBlock + j, ldb, kc, load);
+                    broadcast1x1(c, cOff + i * ldc + j + L, a, aBlock + i * aRowStride, aColStride,
+                            b, bBlock + j + L, ldb, kc, load);
                 }
             }
             for (; j < n4; j += BROADCAST_TILE_COLUMNS) {
@@ -222,7 +249,11 @@ final class SimdGemm {
                             b, bBlock + j, ldb, kc, load);
                 }
             }
-            for (int i = 0; i < m; i++) {
+            int vectorRows = 0;
+            if (aRowStride == 1 && nv < n) {
+                vectorRows = tailColumnsByRows(c, cOff, ldc, a, aBlock, aColStride, b, bBlock, ldb, m, nv, n, kc, load);
+            }
+            for (int i = vectorRows; i < m; i++) {
                 for (int jt = nv; jt < n; jt++) {
                     int at = cOff + i * ldc + jt;
                     float sum = load ? c[at] : 0f;
@@ -234,6 +265,65 @@ final class SimdGemm {
                     c[at] = sum;
                 }
             }
+        }
+    }
+
+    /**
+     * The columns {@code [from, to)} of C that are too few for a vector, when A is read transposed
+     * ({@code aRowStride} 1, a weight gradient {@code dGatesᵀ X} with fewer inputs than lanes):
+     * vectors run down the rows of C instead, a row of A times the broadcast {@code B[p,j]}, 4
+     * vectors of rows at a time, then single vectors. Each element gets the scalar tail's
+     * multiply-adds in the same order. Returns how many rows of C it did (a multiple of L).
+     */
+    private static int tailColumnsByRows(float[] c, int cOff, int ldc, float[] a, int ai, int aColStride,
+                                         float[] b, int bi, int ldb, int m, int from, int to, int kc, boolean load) {
+        float[] column = TAIL_COLUMN.get(); // [4L]: C's rows of one column, gathered and scattered
+        int mv = F.loopBound(m);
+        for (int j = from; j < to; j++) {
+            int i = 0;
+            for (; i + 4 * L <= mv; i += 4 * L) {
+                gatherColumn(column, c, cOff + i * ldc + j, ldc, 4 * L, load);
+                FloatVector s0 = FloatVector.fromArray(F, column, 0);
+                FloatVector s1 = FloatVector.fromArray(F, column, L);
+                FloatVector s2 = FloatVector.fromArray(F, column, 2 * L);
+                FloatVector s3 = FloatVector.fromArray(F, column, 3 * L);
+                int ap = ai + i, bp = bi + j;
+                for (int p = 0; p < kc; p++, ap += aColStride, bp += ldb) {
+                    FloatVector w = FloatVector.broadcast(F, b[bp]);
+                    s0 = FloatVector.fromArray(F, a, ap).fma(w, s0);
+                    s1 = FloatVector.fromArray(F, a, ap + L).fma(w, s1);
+                    s2 = FloatVector.fromArray(F, a, ap + 2 * L).fma(w, s2);
+                    s3 = FloatVector.fromArray(F, a, ap + 3 * L).fma(w, s3);
+                }
+                s0.intoArray(column, 0);
+                s1.intoArray(column, L);
+                s2.intoArray(column, 2 * L);
+                s3.intoArray(column, 3 * L);
+                scatterColumn(c, cOff + i * ldc + j, ldc, column, 4 * L);
+            }
+            for (; i < mv; i += L) {
+                gatherColumn(column, c, cOff + i * ldc + j, ldc, L, load);
+                FloatVector s = FloatVector.fromArray(F, column, 0);
+                int ap = ai + i, bp = bi + j;
+                for (int p = 0; p < kc; p++, ap += aColStride, bp += ldb) {
+                    s = FloatVector.fromArray(F, a, ap).fma(FloatVector.broadcast(F, b[bp]), s);
+                }
+                s.intoArray(column, 0);
+                scatterColumn(c, cOff + i * ldc + j, ldc, column, L);
+            }
+        }
+        return mv;
+    }
+
+    private static void gatherColumn(float[] column, float[] c, int at, int ldc, int rows, boolean load) {
+        for (int r = 0; r < rows; r++, at += ldc) {
+            column[r] = load ? c[at] : 0f;
+        }
+    }
+
+    private static void scatterColumn(float[] c, int at, int ldc, float[] column, int rows) {
+        for (int r = 0; r < rows; r++, at += ldc) {
+            c[at] = column[r];
         }
     }
 
@@ -411,6 +501,110 @@ final class SimdGemm {
         s31.intoArray(c, c3 + L);
         s32.intoArray(c, c3 + 2 * L);
         s33.intoArray(c, c3 + 3 * L);
+    }
+
+    /** 6 rows x 2 vectors of C (12 accumulators); see {@link #broadcast4x4}. */
+    private static void broadcast6x2(float[] c, int ci, int ldc, float[] a, int ai, int aRowStride, int aColStride,
+                                     float[] b, int bi, int ldb, int kc, boolean load) {
+        int c1 = ci + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc;
+        FloatVector s00, s01, s10, s11, s20, s21, s30, s31, s40, s41, s50, s51;
+        if (load) {
+            s00 = FloatVector.fromArray(F, c, ci);
+            s01 = FloatVector.fromArray(F, c, ci + L);
+            s10 = FloatVector.fromArray(F, c, c1);
+            s11 = FloatVector.fromArray(F, c, c1 + L);
+            s20 = FloatVector.fromArray(F, c, c2);
+            s21 = FloatVector.fromArray(F, c, c2 + L);
+            s30 = FloatVector.fromArray(F, c, c3);
+            s31 = FloatVector.fromArray(F, c, c3 + L);
+            s40 = FloatVector.fromArray(F, c, c4);
+            s41 = FloatVector.fromArray(F, c, c4 + L);
+            s50 = FloatVector.fromArray(F, c, c5);
+            s51 = FloatVector.fromArray(F, c, c5 + L);
+        } else {
+            s00 = FloatVector.zero(F);
+            s01 = s00; s10 = s00; s11 = s00; s20 = s00; s21 = s00; s30 = s00; s31 = s00; s40 = s00; s41 = s00; s50 = s00; s51 = s00;
+        }
+        int a1 = aRowStride, a2 = 2 * aRowStride, a3 = 3 * aRowStride, a4 = 4 * aRowStride, a5 = 5 * aRowStride;
+        for (int p = 0; p < kc; p++, ai += aColStride, bi += ldb) {
+            FloatVector w0 = FloatVector.fromArray(F, b, bi);
+            FloatVector w1 = FloatVector.fromArray(F, b, bi + L);
+            FloatVector x = FloatVector.broadcast(F, a[ai]);
+            s00 = x.fma(w0, s00);
+            s01 = x.fma(w1, s01);
+            x = FloatVector.broadcast(F, a[ai + a1]);
+            s10 = x.fma(w0, s10);
+            s11 = x.fma(w1, s11);
+            x = FloatVector.broadcast(F, a[ai + a2]);
+            s20 = x.fma(w0, s20);
+            s21 = x.fma(w1, s21);
+            x = FloatVector.broadcast(F, a[ai + a3]);
+            s30 = x.fma(w0, s30);
+            s31 = x.fma(w1, s31);
+            x = FloatVector.broadcast(F, a[ai + a4]);
+            s40 = x.fma(w0, s40);
+            s41 = x.fma(w1, s41);
+            x = FloatVector.broadcast(F, a[ai + a5]);
+            s50 = x.fma(w0, s50);
+            s51 = x.fma(w1, s51);
+        }
+        s00.intoArray(c, ci);
+        s01.intoArray(c, ci + L);
+        s10.intoArray(c, c1);
+        s11.intoArray(c, c1 + L);
+        s20.intoArray(c, c2);
+        s21.intoArray(c, c2 + L);
+        s30.intoArray(c, c3);
+        s31.intoArray(c, c3 + L);
+        s40.intoArray(c, c4);
+        s41.intoArray(c, c4 + L);
+        s50.intoArray(c, c5);
+        s51.intoArray(c, c5 + L);
+    }
+
+    /** 4 rows x 2 vectors of C; see {@link #broadcast4x4}. */
+    private static void broadcast4x2(float[] c, int ci, int ldc, float[] a, int ai, int aRowStride, int aColStride,
+                                     float[] b, int bi, int ldb, int kc, boolean load) {
+        int c1 = ci + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+        FloatVector s00, s01, s10, s11, s20, s21, s30, s31;
+        if (load) {
+            s00 = FloatVector.fromArray(F, c, ci);
+            s01 = FloatVector.fromArray(F, c, ci + L);
+            s10 = FloatVector.fromArray(F, c, c1);
+            s11 = FloatVector.fromArray(F, c, c1 + L);
+            s20 = FloatVector.fromArray(F, c, c2);
+            s21 = FloatVector.fromArray(F, c, c2 + L);
+            s30 = FloatVector.fromArray(F, c, c3);
+            s31 = FloatVector.fromArray(F, c, c3 + L);
+        } else {
+            s00 = FloatVector.zero(F);
+            s01 = s00; s10 = s00; s11 = s00; s20 = s00; s21 = s00; s30 = s00; s31 = s00;
+        }
+        int a1 = aRowStride, a2 = 2 * aRowStride, a3 = 3 * aRowStride;
+        for (int p = 0; p < kc; p++, ai += aColStride, bi += ldb) {
+            FloatVector w0 = FloatVector.fromArray(F, b, bi);
+            FloatVector w1 = FloatVector.fromArray(F, b, bi + L);
+            FloatVector x = FloatVector.broadcast(F, a[ai]);
+            s00 = x.fma(w0, s00);
+            s01 = x.fma(w1, s01);
+            x = FloatVector.broadcast(F, a[ai + a1]);
+            s10 = x.fma(w0, s10);
+            s11 = x.fma(w1, s11);
+            x = FloatVector.broadcast(F, a[ai + a2]);
+            s20 = x.fma(w0, s20);
+            s21 = x.fma(w1, s21);
+            x = FloatVector.broadcast(F, a[ai + a3]);
+            s30 = x.fma(w0, s30);
+            s31 = x.fma(w1, s31);
+        }
+        s00.intoArray(c, ci);
+        s01.intoArray(c, ci + L);
+        s10.intoArray(c, c1);
+        s11.intoArray(c, c1 + L);
+        s20.intoArray(c, c2);
+        s21.intoArray(c, c2 + L);
+        s30.intoArray(c, c3);
+        s31.intoArray(c, c3 + L);
     }
 
     /**

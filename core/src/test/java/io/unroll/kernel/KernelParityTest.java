@@ -61,6 +61,20 @@ class KernelParityTest {
         checkGemm(Gemm.NN_ADD, 5, 4103, 16);
     }
 
+    @Test
+    void gemmTNWithFewerColumnsThanLanes() {
+        // a weight gradient dGatesᵀX with 1 to L - 1 inputs: vectors run down the rows of C, 4 at
+        // a time, then single ones, then single rows; k within a block, across blocks, A copied
+        for (int n = 1; n < L; n++) {
+            for (int m : new int[] {L - 1, L, 4 * L - 1, 4 * L, 5 * L + 3, SimdGemm.M_BLOCK + L + 1}) {
+                for (int k : new int[] {1, 7, 300}) {
+                    checkGemm(Gemm.TN_ADD, m, n, k);
+                }
+            }
+        }
+        checkGemm(Gemm.TN_ADD, 517, L - 1, 300);
+    }
+
     private void checkGemm(Gemm op, int m, int n, int k) {
         int cOff = 1 + (m + n) % 3, aOff = 2 + k % 3, bOff = 3 + (m + k) % 2;
         float[] a = padded(aOff, m * k, -1f, 1f);
