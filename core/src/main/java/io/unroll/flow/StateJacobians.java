@@ -1,5 +1,6 @@
 package io.unroll.flow;
 
+import io.unroll.kernel.Kernels;
 import io.unroll.layer.Recurrent;
 import io.unroll.layer.RecurrentConfig;
 import io.unroll.layer.StepObserver;
@@ -109,9 +110,10 @@ final class StateJacobians {
             return 0;
         }
         int e = Math.getExponent((double) max);
+        double factor = Math.scalb(1.0, -e); // a power of two: each product is exact unless it falls below float's normal range
         for (float[] a : seed.c() == null ? new float[][] {seed.h()} : new float[][] {seed.h(), seed.c()}) {
             for (int i = 0; i < a.length; i++) {
-                a[i] = Math.scalb(a[i], -e);
+                a[i] = (float) (a[i] * factor);
             }
         }
         return e;
@@ -174,21 +176,19 @@ final class StateJacobians {
         public void onStep(int layer, int t, float[] dh, float[] dc, int batch, int hiddenSize) {
             int k = offset + t;
             // row i of P_k: the gradient of seed row i at h_k, then at c_k
-            double squares = 0;
             for (int i = 0; i < size; i++) {
+                int row = i * size, from = i * hidden;
                 for (int j = 0; j < hidden; j++) {
-                    double v = dh[i * hidden + j];
-                    p[i * size + j] = v;
-                    squares += v * v;
+                    p[row + j] = dh[from + j];
                 }
                 if (dc != null) {
                     for (int j = 0; j < hidden; j++) {
-                        double v = dc[i * hidden + j];
-                        p[i * size + hidden + j] = v;
-                        squares += v * v;
+                        p[row + hidden + j] = dc[from + j];
                     }
                 }
             }
+            double squares = Kernels.sumOfSquares(dh, 0, size * hidden)
+                    + (dc == null ? 0 : Kernels.sumOfSquares(dc, 0, size * hidden));
             // both norms scale with P: the Lanczos method runs on the matrix as computed
             frobenius[k] = Math.scalb(Math.sqrt(squares), exponent);
             if (Double.isFinite(squares)) {
