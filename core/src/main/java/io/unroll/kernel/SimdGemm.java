@@ -178,6 +178,12 @@ final class SimdGemm {
      */
     static void gemmBroadcast(float[] c, int cOff, int ldc, float[] a, int aOff, int aRowStride, int aColStride,
                               float[] b, int bOff, int ldb, int m, int n, int k, boolean accumulate) {
+        gemmBroadcast(c, cOff, ldc, a, aOff, aRowStride, aColStride, b, bOff, ldb, m, n, k, accumulate, NARROW_TILES);
+    }
+
+    /** {@link #gemmBroadcast} with tiles 2 vectors wide or 4, whichever this machine's registers suit; both for tests. */
+    static void gemmBroadcast(float[] c, int cOff, int ldc, float[] a, int aOff, int aRowStride, int aColStride,
+                              float[] b, int bOff, int ldb, int m, int n, int k, boolean accumulate, boolean narrow) {
         if (m == 0 || n == 0) {
             return;
         }
@@ -187,9 +193,10 @@ final class SimdGemm {
         }
         int nv = F.loopBound(n);
         int n4 = nv / BROADCAST_TILE_COLUMNS * BROADCAST_TILE_COLUMNS;
-        int n2 = NARROW_TILES ? nv / (2 * L) * (2 * L) : 0;
-        // Rows in 6-row tiles (24 accumulators: fewer loads per FMA than 4 x 4), then 4-row tiles,
-        // then single rows: m = 32 as 4·6 + 2·4, m = 64 as 10·6 + 4, with no single rows.
+        int n2 = narrow ? nv / (2 * L) * (2 * L) : 0;
+        // Rows in 6-row tiles (fewer loads per FMA than 4-row ones), then 4-row tiles, then single
+        // rows: m = 32 as 4·6 + 2·4, m = 64 as 10·6 + 4, with no single rows. Tiles are 4 vectors
+        // wide, or 2 (narrow) in columns up to n2; single vectors after either.
         int sixRows = m % 6 == 2 && m >= 8 ? m - 8 : m / 6 * 6;
         for (int p0 = 0; p0 < k; p0 += K_BLOCK) {
             int kc = Math.min(K_BLOCK, k - p0);
@@ -206,7 +213,7 @@ final class SimdGemm {
                     }
                 }
             }
-            for (; j < n2 && NARROW_TILES; j += 2 * L) {
+            for (; j < n2; j += 2 * L) {
                 int i = 0;
                 for (; i < sixRows; i += 6) {
                     broadcast6x2(c, cOff + i * ldc + j, ldc, a, aBlock + i * aRowStride, aRowStride, aColStride,

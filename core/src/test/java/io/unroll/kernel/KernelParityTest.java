@@ -62,6 +62,28 @@ class KernelParityTest {
     }
 
     @Test
+    void gemmTilesTwoAndFourVectorsWide() {
+        // whichever width this machine uses, both against the scalar product: rows across the
+        // 6-row, 4-row and single-row tiles, columns across tiles, single vectors and the tail
+        for (boolean narrow : new boolean[] {true, false}) {
+            for (int m : new int[] {1, 5, 6, 11, 32, 64}) {
+                for (int n : new int[] {2 * L, 4 * L + 3, 7 * L + 1}) {
+                    int k = 37;
+                    float[] a = padded(PAD, m * k, -1f, 1f), b = padded(PAD, k * n, -1f, 1f);
+                    float[] actual = padded(PAD, m * n, -1f, 1f), expected = actual.clone();
+                    ScalarKernels.gemmNN(expected, PAD, a, PAD, b, PAD, m, n, k);
+                    SimdGemm.gemmBroadcast(actual, PAD, n, a, PAD, k, 1, b, PAD, n, m, n, k, false, narrow);
+                    for (int e = PAD; e < PAD + m * n; e++) {
+                        assertEquals(expected[e], actual[e], GEMM_TOLERANCE * k,
+                                (narrow ? "2" : "4") + "-vector tiles, m=" + m + " n=" + n + " entry " + (e - PAD));
+                    }
+                    assertPaddingUntouched("tiles m=" + m + " n=" + n, actual, PAD, m * n);
+                }
+            }
+        }
+    }
+
+    @Test
     void gemmTNWithFewerColumnsThanLanes() {
         // a weight gradient dGatesᵀX with 1 to L - 1 inputs: vectors run down the rows of C, 4 at
         // a time, then single ones, then single rows; k within a block, across blocks, A copied
