@@ -24,9 +24,11 @@ final class SimdGemm {
     private static final int L = SimdKernels.L;
 
     /**
-     * Whether tiles are 2 vectors wide instead of 4: a 6 x 4 tile's 24 accumulators, 4 rows of B
-     * and a broadcast need 29 vector registers, which AVX-512 has (32) but AVX2 (16) does not, and
-     * spilled accumulators halve the speed there; 6 x 2 needs 15.
+     * Whether tiles are 2 vectors wide instead of 4: a 6 x 4 tile's 24 accumulators, 4 vectors of a
+     * row of B and a broadcast need 29 vector registers, which AVX-512 has (32) but AVX2 (16) does
+     * not, and spilled accumulators halve the speed there; 6 x 2 needs 15. Read from the vector
+     * width: 16 lanes means AVX-512 here, narrower vectors the 16 registers of AVX2 (a 128-bit
+     * machine with 32 registers would only lose some speed).
      */
     static final boolean NARROW_TILES = L < 16;
     /** Rows of C per GEMM register tile. */
@@ -59,9 +61,9 @@ final class SimdGemm {
     /** Floats between the rows of A from which {@link #gemmTNPacked} copies A's blocks (2 KB). */
     private static final int COPY_A_MIN_STRIDE = 512;
     /** Per thread, {@link #gemmTNPacked}'s copies of a block of A and of B; grown as needed. */
+    private static final ThreadLocal<float[][]> TN_PACKS = ThreadLocal.withInitial(() -> new float[2][0]);
     /** Per thread, one column of 4L rows of C for {@link #tailColumnsByRows}. */
     private static final ThreadLocal<float[]> TAIL_COLUMN = ThreadLocal.withInitial(() -> new float[4 * L]);
-    private static final ThreadLocal<float[][]> TN_PACKS = ThreadLocal.withInitial(() -> new float[2][0]);
 
     // ---------------------------------------------------------------- contiguous, as ScalarKernels' twins
 
@@ -181,7 +183,10 @@ final class SimdGemm {
         gemmBroadcast(c, cOff, ldc, a, aOff, aRowStride, aColStride, b, bOff, ldb, m, n, k, accumulate, NARROW_TILES);
     }
 
-    /** {@link #gemmBroadcast} with tiles 2 vectors wide or 4, whichever this machine's registers suit; both for tests. */
+    /**
+     * {@link #gemmBroadcast} with tiles 2 vectors wide ({@code narrow}) or 4; the overload above
+     * passes {@link #NARROW_TILES}, tests call this one to check both widths on any machine.
+     */
     static void gemmBroadcast(float[] c, int cOff, int ldc, float[] a, int aOff, int aRowStride, int aColStride,
                               float[] b, int bOff, int ldb, int m, int n, int k, boolean accumulate, boolean narrow) {
         if (m == 0 || n == 0) {
@@ -193,7 +198,7 @@ final class SimdGemm {
         }
         int nv = F.loopBound(n);
         int n4 = nv / BROADCAST_TILE_COLUMNS * BROADCAST_TILE_COLUMNS;
-        int n2 = narrow ? nv / (2 * L) * (2 * L) : 0;
+        int n2 = narrow && m >= TILE_ROWS ? nv / (2 * L) * (2 * L) : 0; // lone rows: 4-vector tiles, 4 chains
         // Rows in 6-row tiles (fewer loads per FMA than 4-row ones), then 4-row tiles, then single
         // rows: m = 32 as 4·6 + 2·4, m = 64 as 10·6 + 4, with no single rows. Tiles are 4 vectors
         // wide, or 2 (narrow) in columns up to n2; single vectors after either.

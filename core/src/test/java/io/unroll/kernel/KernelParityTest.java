@@ -63,24 +63,48 @@ class KernelParityTest {
 
     @Test
     void gemmTilesTwoAndFourVectorsWide() {
-        // whichever width this machine uses, both against the scalar product: rows across the
-        // 6-row, 4-row and single-row tiles, columns across tiles, single vectors and the tail
-        for (boolean narrow : new boolean[] {true, false}) {
-            for (int m : new int[] {1, 5, 6, 11, 32, 64}) {
-                for (int n : new int[] {2 * L, 4 * L + 3, 7 * L + 1}) {
-                    int k = 37;
-                    float[] a = padded(PAD, m * k, -1f, 1f), b = padded(PAD, k * n, -1f, 1f);
-                    float[] actual = padded(PAD, m * n, -1f, 1f), expected = actual.clone();
-                    ScalarKernels.gemmNN(expected, PAD, a, PAD, b, PAD, m, n, k);
-                    SimdGemm.gemmBroadcast(actual, PAD, n, a, PAD, k, 1, b, PAD, n, m, n, k, false, narrow);
-                    for (int e = PAD; e < PAD + m * n; e++) {
-                        assertEquals(expected[e], actual[e], GEMM_TOLERANCE * k,
-                                (narrow ? "2" : "4") + "-vector tiles, m=" + m + " n=" + n + " entry " + (e - PAD));
+        // whichever width this machine uses: both widths against the scalar product and against
+        // each other bit for bit (each element gets its multiply-adds in the same order), with rows
+        // across the 6-row, 4-row and single-row tiles, columns across tiles, single vectors and the
+        // tail, A as stored and transposed, overwriting and accumulating, k within and across blocks
+        for (int m : new int[] {1, 5, 6, 11, 32, 64}) {
+            for (int n : new int[] {2 * L, 4 * L + 3, 7 * L + 1}) {
+                for (int k : new int[] {37, 600}) {
+                    for (boolean transposed : new boolean[] {false, true}) {
+                        for (boolean accumulate : new boolean[] {false, true}) {
+                            checkTileWidths(m, n, k, transposed, accumulate);
+                        }
                     }
-                    assertPaddingUntouched("tiles m=" + m + " n=" + n, actual, PAD, m * n);
                 }
             }
         }
+    }
+
+    private void checkTileWidths(int m, int n, int k, boolean transposed, boolean accumulate) {
+        String what = "m=" + m + " n=" + n + " k=" + k + (transposed ? " A transposed" : "") + (accumulate ? " accumulating" : "");
+        float[] a = padded(PAD, m * k, -1f, 1f), b = padded(PAD, k * n, -1f, 1f);
+        float[] c0 = padded(PAD, m * n, -1f, 1f);
+        int aRowStride = transposed ? 1 : k, aColStride = transposed ? m : 1;
+        float[] narrow = c0.clone(), wide = c0.clone();
+        SimdGemm.gemmBroadcast(narrow, PAD, n, a, PAD, aRowStride, aColStride, b, PAD, n, m, n, k, accumulate, true);
+        SimdGemm.gemmBroadcast(wide, PAD, n, a, PAD, aRowStride, aColStride, b, PAD, n, m, n, k, accumulate, false);
+        assertArrayEquals("2- against 4-vector tiles, " + what, wide, narrow);
+        float[] expected = c0.clone();
+        if (transposed && accumulate) {
+            ScalarKernels.gemmTNAdd(expected, PAD, a, PAD, b, PAD, m, n, k);
+        } else if (transposed) {
+            Arrays.fill(expected, PAD, PAD + m * n, 0f);
+            ScalarKernels.gemmTNAdd(expected, PAD, a, PAD, b, PAD, m, n, k);
+        } else if (accumulate) {
+            ScalarKernels.gemmNNAdd(expected, PAD, a, PAD, b, PAD, m, n, k);
+        } else {
+            ScalarKernels.gemmNN(expected, PAD, a, PAD, b, PAD, m, n, k);
+        }
+        for (int e = PAD; e < PAD + m * n; e++) {
+            // |a|, |b| <= 1: Σ_p |a||b| <= k, and |c| <= 1 when accumulating
+            assertEquals(expected[e], narrow[e], GEMM_TOLERANCE * (k + 1), what + " entry " + (e - PAD));
+        }
+        assertPaddingUntouched(what, narrow, PAD, m * n);
     }
 
     @Test
@@ -95,6 +119,11 @@ class KernelParityTest {
             }
         }
         checkGemm(Gemm.TN_ADD, 517, L - 1, 300);
+        // overwriting, and k across the broadcast kernels' blocks, which no dGatesᵀX reaches
+        for (int n = 1; n < L; n += 3) {
+            checkTileWidths(5 * L + 3, n, 600, true, false);
+            checkTileWidths(5 * L + 3, n, 600, true, true);
+        }
     }
 
     private void checkGemm(Gemm op, int m, int n, int k) {

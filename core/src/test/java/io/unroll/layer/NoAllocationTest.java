@@ -51,6 +51,39 @@ class NoAllocationTest {
     }
 
     /**
+     * The adding problem's shape, a regressor on 2 inputs: its weight gradient {@code dGatesᵀX} has
+     * fewer columns than a vector has lanes and takes the kernels' column-tail path, which the
+     * embedded models above (8 inputs) never reach.
+     */
+    @ParameterizedTest
+    @EnumSource(CellType.class)
+    void aWarmRegressorStepOnTwoInputsAllocatesNothing(CellType cell) {
+        ParamStore.Builder pb = ParamStore.builder();
+        SequenceRegressor model = new SequenceRegressor(pb, RecurrentConfig.of(cell, 2, 24, 1), 1);
+        ParamStore params = pb.build();
+        Rng rng = Rng.seeded(3);
+        Init.apply(model.rnn(), InitScheme.PYTORCH, rng);
+        int batch = 40, steps = 12;
+        float[] inputs = new float[batch * steps * 2];
+        float[] targets = new float[batch];
+        rng.fillGaussian(inputs, 0, inputs.length, 0.5);
+        rng.fillGaussian(targets, 0, targets.length, 0.5);
+        Adam adam = Adam.adam(1e-3);
+        Runnable step = () -> {
+            params.zeroGrads();
+            model.forward(inputs, targets, batch, steps, null);
+            model.backward();
+            Clipping.clipByGlobalNorm(params, 5.0);
+            adam.step(params);
+        };
+        for (int i = 0; i < 1500; i++) {
+            step.run();
+        }
+        long fewest = WarmAllocation.fewestBytesPerWindow(step, 20, 20);
+        assertEquals(0, fewest, "bytes allocated by the best window of 20 warm regressor steps");
+    }
+
+    /**
      * With gradient-flow telemetry sampling and replaying every step (its most expensive setting),
      * a warm training step still allocates nothing: the telemetry's buffers are sized on its first
      * sample and its records are built only when asked for.
