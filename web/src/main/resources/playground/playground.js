@@ -70,10 +70,11 @@ let full = null;       // the AbortController of the Jacobians' request under wa
 let fullTimer = null;  // the wait before asking for them
 
 /**
- * Asks for the figures of the controls' network in two parts: first everything but the Jacobian
- * norms, which come in a fraction of the time and are drawn at once; then, once the controls have
- * been still for a moment, the whole document with the Jacobians. A change while the first part
- * runs is sent once it has answered; a change drops a request for the second part under way.
+ * Asks for the figures of the controls' network: where the Jacobian norms cost little, the whole
+ * document at once; otherwise in two parts, first everything but the Jacobian norms, which come
+ * in a fraction of the time and are drawn at once, then, once the controls have been still for a
+ * moment, the whole document with them. A change while the first request runs is sent once it
+ * has answered; a change drops a request for the second part under way.
  */
 function changed(changedAt) {
   playground.generation++;
@@ -88,8 +89,9 @@ async function probe(changedAt) {
   const generation = playground.generation;
   const q = query();
   $('download-figures').href = '/api/probe?' + q;
+  const whole = jacobiansCheap(q);
   try {
-    const response = await fetch('/api/probe?' + q + '&jacobians=false');
+    const response = await fetch('/api/probe?' + q + (whole ? '' : '&jacobians=false'));
     const body = await response.json();
     if (!response.ok) {
       showError(body.error + (body.field ? ` (field: ${body.field})` : ''));
@@ -97,8 +99,14 @@ async function probe(changedAt) {
     } else {
       showError(null);
       draw(body);
-      playground.redrawMillis.push(performance.now() - changedAt);
-      if (pending === null) fullTimer = setTimeout(() => probeJacobians(q, changedAt, generation), 150);
+      const millis = performance.now() - changedAt;
+      playground.redrawMillis.push(millis);
+      if (whole) {
+        playground.fullMillis.push(millis);
+        playground.complete = generation;
+      } else if (pending === null) {
+        fullTimer = setTimeout(() => probeJacobians(q, changedAt, generation), 150);
+      }
     }
   } catch (e) {
     showError('the server did not answer: ' + e.message);
@@ -106,6 +114,22 @@ async function probe(changedAt) {
     inflight = false;
     if (pending !== null) { const at = pending; pending = null; probe(at); }
   }
+}
+
+/**
+ * Whether the Jacobian norms cost little enough to come with the first answer. Their cost is the
+ * backward pass that forms every product, 2·S·G·H² operations per step (S = 2H for the LSTM's
+ * (h, c), else H; G gate blocks; the IndRNN's are diagonal): below 1 GFLOP, a few milliseconds on
+ * the server, the page asks for the whole document at once; above, it draws the rest first and
+ * asks for the Jacobians once the controls have been still for 150 ms, so that a dragged slider
+ * does not queue long computations the page would throw away.
+ */
+function jacobiansCheap(q) {
+  const cell = q.get('cell'), h = Number(q.get('hidden')), t = Number(q.get('length'));
+  if (cell === 'indrnn') return true;
+  const gates = { rnn: 1, gru: 3, lstm: 4 }[cell] || 1;
+  const state = cell === 'lstm' ? 2 * h : h;
+  return 2 * state * gates * h * h * t < 1e9;
 }
 
 /** The whole document, Jacobians included, drawn if no control has changed since it was asked for. */

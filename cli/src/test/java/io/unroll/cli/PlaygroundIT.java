@@ -160,8 +160,9 @@ class PlaygroundIT {
     }
 
     /**
-     * From a control's change to the first picture drawn (all but the Jacobian norms) and to the
-     * whole one, at T = 100, H = 64 and at T = 500, H = 256 (the tanh RNN), five times each.
+     * From a control's change to the first picture drawn and to the whole one, at T = 100, H = 64
+     * (where the first is the whole, the Jacobians costing little) and at T = 500, H = 256 (where
+     * the first is all but the Jacobian norms), the tanh RNN, five times each.
      */
     private void redrawTimes(Browser browser) throws Exception {
         for (int[] size : new int[][] {{100, 64}, {500, 256}}) {
@@ -174,7 +175,7 @@ class PlaygroundIT {
                 first.add(String.format(Locale.ROOT, "%.0f", browser.json("return window.playground.redrawMillis.at(-1);").asDouble()));
                 whole.add(String.format(Locale.ROOT, "%.0f", browser.json("return window.playground.fullMillis.at(-1);").asDouble()));
             }
-            figures.add("redraw T=" + size[0] + " H=" + size[1] + ", all but the Jacobians (ms): " + String.join(", ", first)
+            figures.add("redraw T=" + size[0] + " H=" + size[1] + ", first drawing (ms): " + String.join(", ", first)
                     + "; with the Jacobians: " + String.join(", ", whole));
         }
     }
