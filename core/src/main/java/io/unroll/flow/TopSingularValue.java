@@ -272,9 +272,7 @@ final class TopSingularValue {
             px[i + 1] = s1;
             px[i + 2] = s2;
             px[i + 3] = s3;
-            for (int j = 0; j < n; j++) {
-                out[j] = out[j] + p[r0 + j] * s0 + p[r1 + j] * s1 + p[r2 + j] * s2 + p[r3 + j] * s3;
-            }
+            addFourRows(p, i, s0, s1, s2, s3, out);
         }
         for (; i < n; i++) {
             double s = 0;
@@ -283,9 +281,7 @@ final class TopSingularValue {
                 s += p[row + j] * x[j];
             }
             px[i] = s;
-            for (int j = 0; j < n; j++) {
-                out[j] += p[row + j] * s;
-            }
+            addRow(p, i, s, out);
         }
     }
 
@@ -297,24 +293,29 @@ final class TopSingularValue {
         Arrays.fill(out, 0);
         int i = 0;
         for (; i + 4 <= n; i += 4) {
-            double x0 = x[i];
-            double x1 = x[i + 1];
-            double x2 = x[i + 2];
-            double x3 = x[i + 3];
-            int r0 = i * n;
-            int r1 = r0 + n;
-            int r2 = r1 + n;
-            int r3 = r2 + n;
-            for (int j = 0; j < n; j++) {
-                out[j] = out[j] + p[r0 + j] * x0 + p[r1 + j] * x1 + p[r2 + j] * x2 + p[r3 + j] * x3;
-            }
+            addFourRows(p, i, x[i], x[i + 1], x[i + 2], x[i + 3], out);
         }
         for (; i < n; i++) {
-            double xi = x[i];
-            int row = i * n;
-            for (int j = 0; j < n; j++) {
-                out[j] += p[row + j] * xi;
-            }
+            addRow(p, i, x[i], out);
+        }
+    }
+
+    /** {@code out += w0·P[i] + w1·P[i+1] + w2·P[i+2] + w3·P[i+3]}, each entry adding the rows in order. */
+    private void addFourRows(double[] p, int i, double w0, double w1, double w2, double w3, double[] out) {
+        int r0 = i * n;
+        int r1 = r0 + n;
+        int r2 = r1 + n;
+        int r3 = r2 + n;
+        for (int j = 0; j < n; j++) {
+            out[j] = out[j] + p[r0 + j] * w0 + p[r1 + j] * w1 + p[r2 + j] * w2 + p[r3 + j] * w3;
+        }
+    }
+
+    /** {@code out += w·P[i]}. */
+    private void addRow(double[] p, int i, double w, double[] out) {
+        int row = i * n;
+        for (int j = 0; j < n; j++) {
+            out[j] += p[row + j] * w;
         }
     }
 

@@ -198,10 +198,12 @@ final class SimdGemm {
         }
         int nv = F.loopBound(n);
         int n4 = nv / BROADCAST_TILE_COLUMNS * BROADCAST_TILE_COLUMNS;
-        int n2 = narrow && m >= TILE_ROWS ? nv / (2 * L) * (2 * L) : 0; // lone rows: 4-vector tiles, 4 chains
+        // Tiles 2 vectors wide when narrow, except for lone rows: their 4-vector tiles keep 4 chains.
+        boolean twoWide = narrow && m >= TILE_ROWS;
+        int tileColumns = twoWide ? 2 * L : BROADCAST_TILE_COLUMNS;
+        int tiled = nv / tileColumns * tileColumns;
         // Rows in 6-row tiles (fewer loads per FMA than 4-row ones), then 4-row tiles, then single
-        // rows: m = 32 as 4·6 + 2·4, m = 64 as 10·6 + 4, with no single rows. Tiles are 4 vectors
-        // wide, or 2 (narrow) in columns up to n2; single vectors after either.
+        // rows: m = 32 as 4·6 + 2·4, m = 64 as 10·6 + 4, with no single rows; single vectors after.
         int sixRows = m % 6 == 2 && m >= 8 ? m - 8 : m / 6 * 6;
         for (int p0 = 0; p0 < k; p0 += K_BLOCK) {
             int kc = Math.min(K_BLOCK, k - p0);
@@ -218,36 +220,32 @@ final class SimdGemm {
                     }
                 }
             }
-            for (; j < n2; j += 2 * L) {
+            for (; j < tiled; j += tileColumns) {
                 int i = 0;
                 for (; i < sixRows; i += 6) {
-                    broadcast6x2(c, cOff + i * ldc + j, ldc, a, aBlock + i * aRowStride, aRowStride, aColStride,
-                            b, bBlock + j, ldb, kc, load);
+                    int ci = cOff + i * ldc + j, ai = aBlock + i * aRowStride;
+                    if (twoWide) {
+                        broadcast6x2(c, ci, ldc, a, ai, aRowStride, aColStride, b, bBlock + j, ldb, kc, load);
+                    } else {
+                        broadcast6x4(c, ci, ldc, a, ai, aRowStride, aColStride, b, bBlock + j, ldb, kc, load);
+                    }
                 }
                 for (; i + TILE_ROWS <= m; i += TILE_ROWS) {
-                    broadcast4x2(c, cOff + i * ldc + j, ldc, a, aBlock + i * aRowStride, aRowStride, aColStride,
-                            b, bBlock + j, ldb, kc, load);
+                    int ci = cOff + i * ldc + j, ai = aBlock + i * aRowStride;
+                    if (twoWide) {
+                        broadcast4x2(c, ci, ldc, a, ai, aRowStride, aColStride, b, bBlock + j, ldb, kc, load);
+                    } else {
+                        broadcast4x4(c, ci, ldc, a, ai, aRowStride, aColStride, b, bBlock + j, ldb, kc, load);
+                    }
                 }
                 for (; i < m; i++) {
-                    broadcast1x1(c, cOff + i * ldc + j, a, aBlock + i * aRowStride, aColStride,
-                            b, bBlock + j, ldb, kc, load);
-                    broadcast1x1(c, cOff + i * ldc + j + L, a, aBlock + i * aRowStride, aColStride,
-                            b, bBlock + j + L, ldb, kc, load);
-                }
-            }
-            for (; j < n4; j += BROADCAST_TILE_COLUMNS) {
-                int i = 0;
-                for (; i < sixRows; i += 6) {
-                    broadcast6x4(c, cOff + i * ldc + j, ldc, a, aBlock + i * aRowStride, aRowStride, aColStride,
-                            b, bBlock + j, ldb, kc, load);
-                }
-                for (; i + TILE_ROWS <= m; i += TILE_ROWS) {
-                    broadcast4x4(c, cOff + i * ldc + j, ldc, a, aBlock + i * aRowStride, aRowStride, aColStride,
-                            b, bBlock + j, ldb, kc, load);
-                }
-                for (; i < m; i++) {
-                    broadcast1x4(c, cOff + i * ldc + j, a, aBlock + i * aRowStride, aColStride,
-                            b, bBlock + j, ldb, kc, load);
+                    int ci = cOff + i * ldc + j, ai = aBlock + i * aRowStride;
+                    if (twoWide) {
+                        broadcast1x1(c, ci, a, ai, aColStride, b, bBlock + j, ldb, kc, load);
+                        broadcast1x1(c, ci + L, a, ai, aColStride, b, bBlock + j + L, ldb, kc, load);
+                    } else {
+                        broadcast1x4(c, ci, a, ai, aColStride, b, bBlock + j, ldb, kc, load);
+                    }
                 }
             }
             for (; j < nv; j += L) {

@@ -90,15 +90,13 @@ class KernelParityTest {
         SimdGemm.gemmBroadcast(wide, PAD, n, a, PAD, aRowStride, aColStride, b, PAD, n, m, n, k, accumulate, false);
         assertArrayEquals("2- against 4-vector tiles, " + what, wide, narrow);
         float[] expected = c0.clone();
-        if (transposed && accumulate) {
-            ScalarKernels.gemmTNAdd(expected, PAD, a, PAD, b, PAD, m, n, k);
-        } else if (transposed) {
+        if (!accumulate) {
             Arrays.fill(expected, PAD, PAD + m * n, 0f);
+        }
+        if (transposed) {
             ScalarKernels.gemmTNAdd(expected, PAD, a, PAD, b, PAD, m, n, k);
-        } else if (accumulate) {
-            ScalarKernels.gemmNNAdd(expected, PAD, a, PAD, b, PAD, m, n, k);
         } else {
-            ScalarKernels.gemmNN(expected, PAD, a, PAD, b, PAD, m, n, k);
+            ScalarKernels.gemmNNAdd(expected, PAD, a, PAD, b, PAD, m, n, k);
         }
         for (int e = PAD; e < PAD + m * n; e++) {
             // |a|, |b| <= 1: Σ_p |a||b| <= k, and |c| <= 1 when accumulating
