@@ -102,8 +102,7 @@ async function probe(changedAt) {
       const millis = performance.now() - changedAt;
       playground.redrawMillis.push(millis);
       if (whole) {
-        playground.fullMillis.push(millis);
-        playground.complete = generation;
+        drewWhole(millis, generation);
       } else if (pending === null) {
         fullTimer = setTimeout(() => probeJacobians(q, changedAt, generation), 150);
       }
@@ -140,14 +139,19 @@ async function probeJacobians(q, changedAt, generation) {
     const body = await response.json();
     if (response.ok && generation === playground.generation) {
       draw(body);
-      playground.fullMillis.push(performance.now() - changedAt);
-      playground.complete = generation;
+      drewWhole(performance.now() - changedAt, generation);
     }
   } catch (e) {
     if (e.name !== 'AbortError') showError('the server did not answer: ' + e.message);
   } finally {
     if (full === controller) full = null;
   }
+}
+
+/** Records that the whole picture of control change `generation` is drawn, `millis` after the change. */
+function drewWhole(millis, generation) {
+  playground.fullMillis.push(millis);
+  playground.complete = generation;
 }
 
 function showError(message) {
